@@ -1,0 +1,171 @@
+/**
+ * Configuration: one schema, read from the environment once, frozen. Nothing else reads
+ * `process.env`. Every setting is named `KEYWARD_…` and documented in the README.
+ */
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { z } from "zod";
+import { PLANS } from "./core/permissions.js";
+import { BUILTIN_SCOPES, SCOPE_NAME, type ScopeDef } from "./core/scopes.js";
+
+const intIn = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const bool = z
+  .enum(["true", "false", "1", "0", "yes", "no", "on", "off"])
+  .transform((v) => ["true", "1", "yes", "on"].includes(v));
+
+const EnvSchema = z.object({
+  KEYWARD_PORT: intIn(0, 65535).default(8080),
+  KEYWARD_HOST: z.string().min(1).default("127.0.0.1"),
+  KEYWARD_PUBLIC_URL: z.url().optional(),
+  KEYWARD_DATA_DIR: z.string().min(1).default("./data"),
+  KEYWARD_DATABASE_URL: z
+    .string()
+    .regex(
+      /^postgres(ql)?:\/\//,
+      "must be a postgres:// URL (leave it unset for the embedded SQLite database)",
+    )
+    .optional(),
+  KEYWARD_TOKEN_PREFIX: z
+    .string()
+    .regex(/^[a-z][a-z0-9]{0,9}$/, "1–10 lowercase letters or digits, starting with a letter")
+    .default("kw"),
+  KEYWARD_SERVICE_TOKEN: z.string().min(32, "must be at least 32 characters").optional(),
+  KEYWARD_BOOTSTRAP_EMAIL: z.email().default("admin@keyward.local"),
+  KEYWARD_BOOTSTRAP_PASSWORD: z.string().min(12, "must be at least 12 characters").optional(),
+  KEYWARD_BOOTSTRAP_PLAN: z.enum(PLANS).default("agency_pro"),
+  KEYWARD_BOOTSTRAP_AGENCY_NAME: z.string().min(1).max(200).default("My Agency"),
+  KEYWARD_SESSION_TTL_HOURS: intIn(1, 24 * 90).default(12),
+  KEYWARD_USAGE_FLUSH_MS: intIn(100, 10_000).default(5_000),
+  KEYWARD_CACHE_TTL_MS: intIn(1_000, 24 * 3_600_000).default(300_000),
+  KEYWARD_MAX_BODY_BYTES: intIn(1024, 10 * 1024 * 1024).default(64 * 1024),
+  KEYWARD_LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
+  KEYWARD_SCOPES_FILE: z.string().optional(),
+  KEYWARD_TRUST_PROXY: bool.default(false),
+  KEYWARD_SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\//, "must be an smtp:// or smtps:// URL")
+    .optional(),
+  KEYWARD_MAIL_FROM: z.string().min(3).default("Keyward <keyward@localhost>"),
+  KEYWARD_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
+  KEYWARD_SCHEDULER: bool.default(true),
+  KEYWARD_LEGACY_END_OF_SUPPORT: z.iso.date().default("2025-12-31"),
+  KEYWARD_LEGACY_CREATION: z.enum(["existing_users", "disabled"]).default("existing_users"),
+  KEYWARD_INACTIVITY_DAYS: intIn(1, 3650).default(90),
+  KEYWARD_INACTIVITY_ACTION: z.enum(["delete", "expire"]).default("delete"),
+  KEYWARD_SWEEP_CRON: z.string().min(9).default("0 0 1 1,4,7,10 *"),
+  KEYWARD_INAPP_LEADS_DAYS: z
+    .string()
+    .regex(/^\d+(,\d+)*$/, "a comma-separated list of days, e.g. 15,7,1")
+    .default("15,7,1"),
+  KEYWARD_EMAIL_LEAD_DAYS: intIn(1, 3650).default(15),
+  KEYWARD_BANNER_HOURS: intIn(1, 8760).default(24),
+});
+
+export type Env = z.infer<typeof EnvSchema>;
+
+export interface Config {
+  port: number;
+  host: string;
+  publicUrl: string | undefined;
+  dataDir: string;
+  databaseUrl: string | undefined;
+  tokenPrefix: string;
+  serviceToken: string | undefined;
+  bootstrap: {
+    email: string;
+    password: string | undefined;
+    plan: Env["KEYWARD_BOOTSTRAP_PLAN"];
+    agencyName: string;
+  };
+  sessionTtlMs: number;
+  usageFlushMs: number;
+  cacheTtlMs: number;
+  maxBodyBytes: number;
+  logLevel: Env["KEYWARD_LOG_LEVEL"];
+  scopes: ScopeDef[];
+  trustProxy: boolean;
+  smtpUrl: string | undefined;
+  mailFrom: string;
+  secret: string | undefined;
+  scheduler: boolean;
+  legacy: { endOfSupport: string; creation: "existing_users" | "disabled" };
+  policy: {
+    inactivityDays: number;
+    action: "delete" | "expire";
+    sweep: string;
+    inAppLeadsDays: number[];
+    emailLeadDays: number;
+    bannerHours: number;
+  };
+}
+
+export class ConfigError extends Error {}
+
+const ScopeFile = z.array(
+  z.strictObject({
+    name: z.string().regex(SCOPE_NAME, "like contacts.readonly"),
+    levels: z.array(z.enum(["agency", "location"])).min(1),
+    description: z.string().max(200).default(""),
+  }),
+);
+
+function loadScopes(file: string | undefined): ScopeDef[] {
+  if (!file) return BUILTIN_SCOPES;
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, "utf8"));
+  } catch (e) {
+    throw new ConfigError(`KEYWARD_SCOPES_FILE: cannot read ${file} as JSON (${(e as Error).message})`);
+  }
+  const parsed = ScopeFile.safeParse(raw);
+  if (!parsed.success) throw new ConfigError(`KEYWARD_SCOPES_FILE: ${z.prettifyError(parsed.error)}`);
+  const builtin = new Set(BUILTIN_SCOPES.map((s) => s.name));
+  return [...BUILTIN_SCOPES, ...parsed.data.filter((s) => !builtin.has(s.name))];
+}
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): Readonly<Config> {
+  const picked = Object.fromEntries(
+    Object.entries(env).filter(([k, v]) => k.startsWith("KEYWARD_") && v !== undefined && v !== ""),
+  );
+  const parsed = EnvSchema.safeParse(picked);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join("\n")}`);
+  }
+  const e = parsed.data;
+  return Object.freeze({
+    port: e.KEYWARD_PORT,
+    host: e.KEYWARD_HOST,
+    publicUrl: e.KEYWARD_PUBLIC_URL,
+    dataDir: resolve(e.KEYWARD_DATA_DIR),
+    databaseUrl: e.KEYWARD_DATABASE_URL,
+    tokenPrefix: e.KEYWARD_TOKEN_PREFIX,
+    serviceToken: e.KEYWARD_SERVICE_TOKEN,
+    bootstrap: {
+      email: e.KEYWARD_BOOTSTRAP_EMAIL,
+      password: e.KEYWARD_BOOTSTRAP_PASSWORD,
+      plan: e.KEYWARD_BOOTSTRAP_PLAN,
+      agencyName: e.KEYWARD_BOOTSTRAP_AGENCY_NAME,
+    },
+    sessionTtlMs: e.KEYWARD_SESSION_TTL_HOURS * 3_600_000,
+    usageFlushMs: e.KEYWARD_USAGE_FLUSH_MS,
+    cacheTtlMs: e.KEYWARD_CACHE_TTL_MS,
+    maxBodyBytes: e.KEYWARD_MAX_BODY_BYTES,
+    logLevel: e.KEYWARD_LOG_LEVEL,
+    scopes: loadScopes(e.KEYWARD_SCOPES_FILE),
+    trustProxy: e.KEYWARD_TRUST_PROXY,
+    smtpUrl: e.KEYWARD_SMTP_URL,
+    mailFrom: e.KEYWARD_MAIL_FROM,
+    secret: e.KEYWARD_SECRET,
+    scheduler: e.KEYWARD_SCHEDULER,
+    legacy: { endOfSupport: e.KEYWARD_LEGACY_END_OF_SUPPORT, creation: e.KEYWARD_LEGACY_CREATION },
+    policy: {
+      inactivityDays: e.KEYWARD_INACTIVITY_DAYS,
+      action: e.KEYWARD_INACTIVITY_ACTION,
+      sweep: e.KEYWARD_SWEEP_CRON,
+      inAppLeadsDays: e.KEYWARD_INAPP_LEADS_DAYS.split(",").map(Number),
+      emailLeadDays: e.KEYWARD_EMAIL_LEAD_DAYS,
+      bannerHours: e.KEYWARD_BANNER_HOURS,
+    },
+  });
+}

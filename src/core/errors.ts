@@ -1,0 +1,99 @@
+/**
+ * One catalogue of error codes: stable snake_case codes (relied on by users' scripts), one HTTP
+ * status each, a default message. Handlers throw `ApiError`; one mapper writes problem+json.
+ */
+
+/** The outcomes of verifying a token (SPEC §3). */
+export const VERIFY_STATUS = {
+  malformed: 401,
+  not_found: 401,
+  revoked: 401,
+  expired: 401,
+  deleted: 401,
+  rotated: 401,
+  insufficient_scope: 403,
+  location_forbidden: 403,
+  plan_required: 403,
+  disabled_by_security: 403,
+} as const;
+export type VerifyErrorCode = keyof typeof VERIFY_STATUS;
+export type VerifyCode = "valid" | VerifyErrorCode;
+
+const CATALOGUE = {
+  ...VERIFY_STATUS,
+  invalid_json: 400,
+  validation_failed: 400,
+  unsupported_media_type: 415,
+  payload_too_large: 413,
+  unauthenticated: 401,
+  login_failed: 401,
+  invalid_service_token: 401,
+  origin_mismatch: 403,
+  permission_denied: 403,
+  resource_not_found: 404,
+  route_not_found: 404,
+  method_not_allowed: 405,
+  conflict: 409,
+  invalid_state: 409,
+  legacy_creation_disabled: 403,
+  confirmation_required: 400,
+  internal_error: 500,
+  unavailable: 503,
+} as const;
+
+export type ErrorCode = keyof typeof CATALOGUE;
+
+export function statusOf(code: ErrorCode): number {
+  return CATALOGUE[code];
+}
+
+export const TITLES: Record<ErrorCode, string> = {
+  malformed: "Malformed token",
+  not_found: "Unknown token",
+  revoked: "Token revoked",
+  expired: "Token expired",
+  deleted: "Token deleted",
+  rotated: "Token replaced by rotation",
+  insufficient_scope: "Insufficient scope",
+  location_forbidden: "Location forbidden",
+  plan_required: "Plan upgrade required",
+  disabled_by_security: "Disabled by Enhanced Account Security",
+  invalid_json: "Invalid JSON",
+  validation_failed: "Invalid request",
+  unsupported_media_type: "Unsupported media type",
+  payload_too_large: "Payload too large",
+  unauthenticated: "Sign-in required",
+  login_failed: "Sign-in failed",
+  invalid_service_token: "Invalid service token",
+  origin_mismatch: "Cross-site request refused",
+  permission_denied: "Permission denied",
+  resource_not_found: "Not found",
+  route_not_found: "No such endpoint",
+  method_not_allowed: "Method not allowed",
+  conflict: "Conflict",
+  invalid_state: "Not possible in this state",
+  legacy_creation_disabled: "Legacy keys cannot be created",
+  confirmation_required: "Confirmation required",
+  internal_error: "Internal error",
+  unavailable: "Service unavailable",
+};
+
+export interface FieldIssue {
+  field: string;
+  message: string;
+}
+
+export class ApiError extends Error {
+  readonly status: number;
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly extra: { issues?: FieldIssue[]; [k: string]: unknown } = {},
+  ) {
+    super(message);
+    this.status = statusOf(code);
+  }
+}
+
+export const notFound = (what: string) => new ApiError("resource_not_found", `${what} not found.`);
+export const denied = (message: string) => new ApiError("permission_denied", message);

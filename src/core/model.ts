@@ -1,0 +1,108 @@
+/** The domain as services and handlers see it: camelCase, times in epoch milliseconds. */
+import type { Plan, Role, UserType } from "./permissions.js";
+import type { KeyKind } from "./token.js";
+
+export type KeyStatus = "active" | "expired" | "revoked" | "deleted";
+export type LegacyCreation = "existing_users" | "disabled";
+
+export interface Agency {
+  id: string;
+  name: string;
+  plan: Plan;
+  enhancedSecurity: boolean;
+  legacyCreation: LegacyCreation | null;
+  /** The agency's own lifecycle policy fields, over the deployment default. */
+  policyOverride: Record<string, unknown> | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface Location {
+  id: string;
+  agencyId: string;
+  name: string;
+  email: string | null;
+  phone: string | null;
+  timezone: string | null;
+  createdAt: number;
+  updatedAt: number;
+  deletedAt: number | null;
+}
+
+export interface User {
+  id: string;
+  agencyId: string;
+  email: string;
+  name: string;
+  passwordHash: string | null;
+  type: UserType;
+  role: Role;
+  isOwner: boolean;
+  canManageKeys: boolean;
+  digestOptOut: boolean;
+  locationIds: string[];
+  createdAt: number;
+  updatedAt: number;
+  disabledAt: number | null;
+}
+
+export interface ApiKey {
+  id: string;
+  agencyId: string;
+  locationId: string | null;
+  kind: KeyKind;
+  name: string;
+  description: string;
+  scopes: string[];
+  status: KeyStatus;
+  imported: boolean;
+  createdAt: number;
+  createdBy: string | null;
+  updatedAt: number;
+  activityAt: number;
+  lastUsedAt: number | null;
+  lastUsedIp: string | null;
+  lastUsedUa: string | null;
+  revokedAt: number | null;
+  expiredAt: number | null;
+  deletedAt: number | null;
+  inactiveDays: number | null;
+  /** First inactivity warning of the current cycle; a use of a warned key is written through. */
+  warnedAt: number | null;
+  secretEnc: string | null;
+}
+
+export interface KeyToken {
+  hash: string;
+  keyId: string;
+  /** What may be shown: the prefix and the last four characters, e.g. `kw_pit_…abcd`. */
+  display: string;
+  createdAt: number;
+  validUntil: number | null;
+  retiredReason: "rotated" | "cancelled" | null;
+  lastUsedAt: number | null;
+}
+
+export interface Session {
+  id: string;
+  userId: string;
+  createdAt: number;
+  expiresAt: number;
+  revokedAt: number | null;
+}
+
+export interface AuditEntry {
+  seq: number;
+  id: string;
+  at: number;
+  agencyId: string | null;
+  actorType: "user" | "key" | "system" | "service";
+  actorId: string | null;
+  ip: string | null;
+  userAgent: string | null;
+  action: string;
+  targetType: string;
+  targetId: string | null;
+  before: Record<string, unknown> | null;
+  after: Record<string, unknown> | null;
+}

@@ -1,0 +1,155 @@
+/** Authentication of the three kinds of caller: people (session cookie), services, API keys. */
+import { timingSafeEqual } from "node:crypto";
+import type { Context, MiddlewareHandler } from "hono";
+import { getCookie } from "hono/cookie";
+import { ApiError } from "../core/errors.js";
+import { hashToken } from "../core/token.js";
+import { toActor } from "../service/accounts.js";
+import { userCtx } from "../service/context.js";
+import type { VerifiedKey } from "../service/verify.js";
+import type { AppEnv, Deps } from "./env.js";
+
+export const SESSION_COOKIE = "keyward_session";
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+
+/** Client address and agent, honouring X-Forwarded-For only when told to trust a proxy. */
+export function clientInfo(deps: Deps): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    let ip = c.env?.incoming?.socket?.remoteAddress ?? null;
+    if (deps.config.trustProxy) {
+      const fwd = c.req.header("x-forwarded-for");
+      if (fwd) ip = fwd.split(",")[0]!.trim() || ip;
+    }
+    c.set("ip", ip);
+    c.set("userAgent", c.req.header("user-agent")?.slice(0, 500) ?? null);
+    c.set("user", null);
+    c.set("ctx", { actor: null, actorType: "system", actorId: null, ip, userAgent: c.get("userAgent") });
+    await next();
+  };
+}
+
+export function isHttps(c: Context<AppEnv>, deps: Deps): boolean {
+  if (c.env?.incoming?.socket?.encrypted) return true;
+  if (deps.config.trustProxy && c.req.header("x-forwarded-proto") === "https") return true;
+  return deps.config.publicUrl?.startsWith("https://") ?? false;
+}
+
+/** The origins this service answers as: its public URL, and the scheme and Host of the request. */
+function ownOrigins(c: Context<AppEnv>, deps: Deps): string[] {
+  const out: string[] = [];
+  if (deps.config.publicUrl) out.push(new URL(deps.config.publicUrl).origin);
+  const host = c.req.header("host");
+  if (host) out.push(`${isHttps(c, deps) ? "https" : "http"}://${host}`);
+  return out;
+}
+
+/**
+ * Cross-site request refusal: a state-changing request must carry an `Origin` that is this
+ * service's own. A script holding the cookie and sending a matching Origin works; a form on
+ * another site cannot (browsers always send Origin on cross-site POSTs).
+ */
+export function checkOrigin(c: Context<AppEnv>, deps: Deps): void {
+  if (SAFE_METHODS.has(c.req.method)) return;
+  const origin = c.req.header("origin");
+  if (!origin)
+    throw new ApiError(
+      "origin_mismatch",
+      "State-changing requests must send an Origin header naming this service.",
+    );
+  if (!ownOrigins(c, deps).includes(origin))
+    throw new ApiError(
+      "origin_mismatch",
+      `Requests from ${origin} are refused: only this service's own pages may change things.`,
+    );
+}
+
+export function requireSession(deps: Deps): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const token = getCookie(c, SESSION_COOKIE);
+    const user = token ? await deps.accounts.authenticate(token) : null;
+    if (!user)
+      throw new ApiError(
+        "unauthenticated",
+        "Sign in first: POST /api/auth/login with your e-mail and password.",
+      );
+    checkOrigin(c, deps);
+    c.set("user", user);
+    c.set("ctx", userCtx(toActor(user), c.get("ip"), c.get("userAgent")));
+    await next();
+  };
+}
+
+function digestEqual(a: string, b: string): boolean {
+  return timingSafeEqual(Buffer.from(hashToken(a), "hex"), Buffer.from(hashToken(b), "hex"));
+}
+
+export function requireService(deps: Deps): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const expected = deps.config.serviceToken;
+    if (!expected)
+      throw new ApiError(
+        "invalid_service_token",
+        "This deployment has no KEYWARD_SERVICE_TOKEN set: the service API is off.",
+      );
+    const header = c.req.header("authorization") ?? "";
+    const given = header.startsWith("Bearer ") ? header.slice(7) : "";
+    if (!given || !digestEqual(given, expected))
+      throw new ApiError(
+        "invalid_service_token",
+        "Send the service token as Authorization: Bearer <KEYWARD_SERVICE_TOKEN>.",
+      );
+    c.set("ctx", {
+      actor: null,
+      actorType: "service",
+      actorId: null,
+      ip: c.get("ip"),
+      userAgent: c.get("userAgent"),
+    });
+    await next();
+  };
+}
+
+/** The token of an `Authorization: Bearer` header; null when the header is missing or not Bearer. */
+export function bearer(c: Context): string | null {
+  const h = c.req.header("authorization");
+  if (h === undefined) return null;
+  // Keep what follows "Bearer " untouched, so stray whitespace or quotes are reported as such.
+  return /^bearer /i.test(h) ? h.slice(7) : null;
+}
+
+/**
+ * Verifies the request's API key for the given scopes and location, or throws the verification
+ * code as a problem. Sets the key as the audit actor.
+ */
+export async function requireKey(
+  c: Context<AppEnv>,
+  deps: Deps,
+  opts: { scopes?: string[]; locationId?: string; endpoint: string },
+): Promise<VerifiedKey> {
+  const started = performance.now();
+  const token = bearer(c);
+  if (token === null)
+    throw new ApiError(
+      "malformed",
+      c.req.header("authorization") === undefined
+        ? "No token: send it as Authorization: Bearer <token>."
+        : "The Authorization header must be of the form: Bearer <token>.",
+    );
+  const r = await deps.verifier.verify(token, {
+    ...(opts.scopes ? { requiredScopes: opts.scopes } : {}),
+    ...(opts.locationId !== undefined ? { locationId: opts.locationId } : {}),
+    use: { ip: c.get("ip"), userAgent: c.get("userAgent"), endpoint: opts.endpoint },
+  });
+  deps.metrics.verifyLatency.observe((performance.now() - started) / 1000);
+  deps.metrics.countVerification(r.code);
+  if (!r.valid)
+    throw new ApiError(r.code, r.message, r.missingScopes ? { missingScopes: r.missingScopes } : {});
+  c.set("ctx", {
+    actor: null,
+    actorType: "key",
+    actorId: r.key.keyId,
+    ip: c.get("ip"),
+    userAgent: c.get("userAgent"),
+  });
+  return r.key;
+}

@@ -1,0 +1,145 @@
+/**
+ * Routes are declared once: the same zod schemas validate the request and describe it in the
+ * OpenAPI document (`/openapi.json`) and the readable docs (`/docs`).
+ */
+import type { OpenAPIRegistry, RouteConfig } from "@asteasolutions/zod-to-openapi";
+import type { Context, Hono } from "hono";
+import { z } from "zod";
+import { ApiError } from "../core/errors.js";
+import type { AppEnv } from "./env.js";
+
+export type Auth = "none" | "session" | "service" | "key";
+type Method = "get" | "post" | "put" | "patch" | "delete";
+
+export interface RouteSpec<
+  B extends z.ZodType | undefined,
+  Q extends z.ZodType | undefined,
+  P extends z.ZodType | undefined,
+> {
+  method: Method;
+  /** OpenAPI style: `/api/keys/{keyId}`. */
+  path: string;
+  summary: string;
+  description?: string;
+  tags: string[];
+  auth: Auth;
+  /** For key-authenticated routes: the scopes a private integration token needs. */
+  scopes?: string[];
+  body?: B;
+  query?: Q;
+  params?: P;
+  responses: Record<number, { description: string; schema?: z.ZodType }>;
+}
+
+type Infer<T> = T extends z.ZodType ? z.infer<T> : undefined;
+
+export interface Input<B, Q, P> {
+  body: Infer<B>;
+  query: Infer<Q>;
+  params: Infer<P>;
+}
+
+/** zod issues as field messages that say what to fix. */
+export function issuesOf(err: z.ZodError): { field: string; message: string }[] {
+  return err.issues.map((i) => {
+    const field = i.path.map(String).join(".") || "(body)";
+    let message = i.message;
+    if (i.code === "unrecognized_keys")
+      message = `unknown field${i.keys.length > 1 ? "s" : ""}: ${i.keys.join(", ")}`;
+    return { field, message };
+  });
+}
+
+export function validation(issues: { field: string; message: string }[]): ApiError {
+  const summary = issues.map((i) => `${i.field}: ${i.message}`).join("; ");
+  return new ApiError("validation_failed", `The request is not valid: ${summary}.`, { issues });
+}
+
+function parseWith<S extends z.ZodType>(schema: S, value: unknown, where: string): z.infer<S> {
+  const r = schema.safeParse(value);
+  if (r.success) return r.data;
+  throw validation(
+    issuesOf(r.error).map((i) => ({ ...i, field: where === "body" ? i.field : `${where}.${i.field}` })),
+  );
+}
+
+async function readJson(c: Context): Promise<unknown> {
+  const text = await c.req.text();
+  if (text.trim() === "") return {};
+  const type = c.req.header("content-type") ?? "";
+  if (!/^application\/([a-z.+-]*\+)?json\b/i.test(type))
+    throw new ApiError(
+      "unsupported_media_type",
+      "Send the body as JSON with Content-Type: application/json.",
+    );
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new ApiError("invalid_json", `The body is not valid JSON: ${(e as Error).message}.`);
+  }
+}
+
+export function toHonoPath(path: string): string {
+  return path.replace(/\{(\w+)\}/g, ":$1");
+}
+
+export class Router {
+  constructor(
+    readonly app: Hono<AppEnv>,
+    readonly registry: OpenAPIRegistry,
+  ) {}
+
+  add<
+    B extends z.ZodType | undefined = undefined,
+    Q extends z.ZodType | undefined = undefined,
+    P extends z.ZodType | undefined = undefined,
+  >(
+    spec: RouteSpec<B, Q, P>,
+    handler: (c: Context<AppEnv>, input: Input<B, Q, P>) => Promise<Response> | Response,
+  ): void {
+    this.document(spec);
+    this.app.on(spec.method.toUpperCase(), toHonoPath(spec.path), async (c) => {
+      const params = spec.params ? parseWith(spec.params, c.req.param(), "path") : undefined;
+      const query = spec.query ? parseWith(spec.query, c.req.query(), "query") : undefined;
+      const body = spec.body ? parseWith(spec.body, await readJson(c), "body") : undefined;
+      return handler(c, { body, query, params } as Input<B, Q, P>);
+    });
+  }
+
+  private document(
+    spec: RouteSpec<z.ZodType | undefined, z.ZodType | undefined, z.ZodType | undefined>,
+  ): void {
+    const security =
+      spec.auth === "session"
+        ? [{ session: [] }]
+        : spec.auth === "service"
+          ? [{ serviceToken: [] }]
+          : spec.auth === "key"
+            ? [{ apiKey: spec.scopes ?? [] }]
+            : [];
+    const responses: RouteConfig["responses"] = {};
+    for (const [status, r] of Object.entries(spec.responses))
+      responses[status] = r.schema
+        ? { description: r.description, content: { "application/json": { schema: r.schema } } }
+        : { description: r.description };
+    responses.default = { description: "An error, as application/problem+json (see the error catalogue)" };
+    const request: RouteConfig["request"] = {};
+    if (spec.params) request.params = spec.params as never;
+    if (spec.query) request.query = spec.query as never;
+    if (spec.body) request.body = { content: { "application/json": { schema: spec.body } }, required: true };
+    this.registry.registerPath({
+      method: spec.method,
+      path: spec.path,
+      summary: spec.summary,
+      ...(spec.description ? { description: spec.description } : {}),
+      tags: spec.tags,
+      security,
+      request,
+      responses,
+    });
+  }
+}
+
+export function IdParam<K extends string>(name: K) {
+  return z.object({ [name]: z.string().min(1).max(64) } as Record<K, z.ZodString>);
+}

@@ -1,0 +1,384 @@
+import { z } from "zod";
+import { ApiError } from "../../core/errors.js";
+import { canChangeAgencySettings } from "../../core/permissions.js";
+import { publicAgency, publicLocation, publicUser } from "../../service/accounts.js";
+import { requireActor } from "../../service/keys.js";
+import { requireService, requireSession } from "../auth.js";
+import type { Deps } from "../env.js";
+import { IdParam, type Router } from "../route.js";
+import {
+  AgencyPatch,
+  AgencyView,
+  KeyView,
+  LocationBody,
+  LocationPatch,
+  LocationView,
+  NewAgencyBody,
+  UserBody,
+  UserPatch,
+  UserView,
+} from "../schemas.js";
+
+const AgencyParam = IdParam("agencyId");
+const LocationParam = IdParam("locationId");
+const UserParam = IdParam("userId");
+
+export const SettingsView = z
+  .object({
+    enhancedSecurity: z.boolean(),
+    legacyCreation: z.enum(["existing_users", "disabled"]),
+    legacyEndOfSupport: z.string(),
+  })
+  .loose()
+  .meta({ id: "Settings" });
+
+export const SettingsPatch = z
+  .strictObject({
+    enhancedSecurity: z.boolean().optional(),
+    confirm: z.boolean().optional(),
+    legacyCreation: z.enum(["existing_users", "disabled"]).optional(),
+  })
+  .meta({ id: "SettingsPatch" });
+
+export function accountRoutes(r: Router, deps: Deps): void {
+  r.app.use("/api/agencies/:agencyId/*", requireSession(deps));
+  r.app.use("/api/agencies/:agencyId", requireSession(deps));
+  r.app.use("/api/locations/*", requireSession(deps));
+  r.app.use("/api/users/*", requireSession(deps));
+
+  // POST /api/agencies is the platform's (service token); everything below an agency is people's.
+  r.app.use("/api/agencies", async (c, next) =>
+    c.req.method === "POST" ? requireService(deps)(c, next) : next(),
+  );
+  r.add(
+    {
+      method: "post",
+      path: "/api/agencies",
+      summary: "Create an agency and its owner (platform service token)",
+      tags: ["Agencies"],
+      auth: "service",
+      body: NewAgencyBody,
+      responses: {
+        201: { description: "Created", schema: z.object({ agency: AgencyView, owner: UserView }) },
+      },
+    },
+    async (c, { body }) => {
+      const { agency, owner } = await deps.accounts.createAgency(c.get("ctx"), body);
+      return c.json({ agency: publicAgency(agency), owner: publicUser(owner!) }, 201);
+    },
+  );
+
+  r.add(
+    {
+      method: "get",
+      path: "/api/agencies/{agencyId}",
+      summary: "Get the agency",
+      tags: ["Agencies"],
+      auth: "session",
+      params: AgencyParam,
+      responses: { 200: { description: "The agency", schema: AgencyView } },
+    },
+    async (c, { params }) =>
+      c.json(publicAgency(await deps.accounts.getAgency(c.get("ctx"), params.agencyId))),
+  );
+
+  r.add(
+    {
+      method: "patch",
+      path: "/api/agencies/{agencyId}",
+      summary: "Rename the agency or change its plan",
+      description:
+        "A downgrade below agency_pro suspends agency keys (they verify as plan_required); an upgrade restores them.",
+      tags: ["Agencies"],
+      auth: "session",
+      params: AgencyParam,
+      body: AgencyPatch,
+      responses: { 200: { description: "The agency", schema: AgencyView } },
+    },
+    async (c, { params, body }) =>
+      c.json(publicAgency(await deps.accounts.updateAgency(c.get("ctx"), params.agencyId, body))),
+  );
+
+  r.add(
+    {
+      method: "get",
+      path: "/api/agencies/{agencyId}/settings",
+      summary: "Agency settings",
+      tags: ["Settings"],
+      auth: "session",
+      params: AgencyParam,
+      responses: { 200: { description: "Settings", schema: SettingsView } },
+    },
+    async (c, { params }) => c.json(await deps.settings.get(c.get("ctx"), params.agencyId)),
+  );
+
+  r.add(
+    {
+      method: "patch",
+      path: "/api/agencies/{agencyId}/settings",
+      summary: "Change agency settings",
+      description:
+        "Turning Enhanced Account Security off is strongly discouraged and needs `confirm: true`; it is audit-logged and the other agency admins are told.",
+      tags: ["Settings"],
+      auth: "session",
+      params: AgencyParam,
+      body: SettingsPatch,
+      responses: { 200: { description: "Settings", schema: SettingsView } },
+    },
+    async (c, { params, body }) => c.json(await deps.settings.update(c.get("ctx"), params.agencyId, body)),
+  );
+
+  // ── locations ──
+  r.add(
+    {
+      method: "get",
+      path: "/api/agencies/{agencyId}/locations",
+      summary: "List locations",
+      tags: ["Locations"],
+      auth: "session",
+      params: AgencyParam,
+      responses: {
+        200: { description: "Locations", schema: z.object({ locations: z.array(LocationView) }) },
+      },
+    },
+    async (c, { params }) =>
+      c.json({
+        locations: (await deps.accounts.listLocations(c.get("ctx"), params.agencyId)).map(publicLocation),
+      }),
+  );
+  r.add(
+    {
+      method: "post",
+      path: "/api/agencies/{agencyId}/locations",
+      summary: "Create a location",
+      tags: ["Locations"],
+      auth: "session",
+      params: AgencyParam,
+      body: LocationBody,
+      responses: { 201: { description: "Created", schema: LocationView } },
+    },
+    async (c, { params, body }) => {
+      const { location } = await deps.accounts.createLocation(c.get("ctx"), params.agencyId, body);
+      return c.json(publicLocation(location), 201);
+    },
+  );
+  r.add(
+    {
+      method: "get",
+      path: "/api/locations/{locationId}",
+      summary: "Get a location",
+      tags: ["Locations"],
+      auth: "session",
+      params: LocationParam,
+      responses: { 200: { description: "The location", schema: LocationView } },
+    },
+    async (c, { params }) =>
+      c.json(publicLocation(await deps.accounts.getLocation(c.get("ctx"), params.locationId))),
+  );
+  r.add(
+    {
+      method: "patch",
+      path: "/api/locations/{locationId}",
+      summary: "Update a location",
+      tags: ["Locations"],
+      auth: "session",
+      params: LocationParam,
+      body: LocationPatch,
+      responses: { 200: { description: "The location", schema: LocationView } },
+    },
+    async (c, { params, body }) =>
+      c.json(publicLocation(await deps.accounts.updateLocation(c.get("ctx"), params.locationId, body))),
+  );
+  r.add(
+    {
+      method: "delete",
+      path: "/api/locations/{locationId}",
+      summary: "Delete a location (its keys are revoked)",
+      tags: ["Locations"],
+      auth: "session",
+      params: LocationParam,
+      responses: { 204: { description: "Deleted" } },
+    },
+    async (c, { params }) => {
+      await deps.accounts.deleteLocation(c.get("ctx"), params.locationId);
+      return c.body(null, 204);
+    },
+  );
+
+  // ── users ──
+  r.add(
+    {
+      method: "get",
+      path: "/api/agencies/{agencyId}/users",
+      summary: "List users",
+      tags: ["Users"],
+      auth: "session",
+      params: AgencyParam,
+      responses: { 200: { description: "Users", schema: z.object({ users: z.array(UserView) }) } },
+    },
+    async (c, { params }) =>
+      c.json({ users: (await deps.accounts.listUsers(c.get("ctx"), params.agencyId)).map(publicUser) }),
+  );
+  r.add(
+    {
+      method: "post",
+      path: "/api/agencies/{agencyId}/users",
+      summary: "Add a user",
+      tags: ["Users"],
+      auth: "session",
+      params: AgencyParam,
+      body: UserBody,
+      responses: { 201: { description: "Created", schema: UserView } },
+    },
+    async (c, { params, body }) =>
+      c.json(publicUser(await deps.accounts.createUser(c.get("ctx"), params.agencyId, body)), 201),
+  );
+  r.add(
+    {
+      method: "get",
+      path: "/api/users/{userId}",
+      summary: "Get a user",
+      tags: ["Users"],
+      auth: "session",
+      params: UserParam,
+      responses: { 200: { description: "The user", schema: UserView } },
+    },
+    async (c, { params }) => c.json(publicUser(await deps.accounts.getUser(c.get("ctx"), params.userId))),
+  );
+  r.add(
+    {
+      method: "patch",
+      path: "/api/users/{userId}",
+      summary: "Change a user",
+      description:
+        "Roles, locations and the “manage API keys” permission: agency admins only. Anyone may change their own name, password and digest subscription.",
+      tags: ["Users"],
+      auth: "session",
+      params: UserParam,
+      body: UserPatch,
+      responses: { 200: { description: "The user", schema: UserView } },
+    },
+    async (c, { params, body }) =>
+      c.json(publicUser(await deps.accounts.updateUser(c.get("ctx"), params.userId, body))),
+  );
+  r.add(
+    {
+      method: "delete",
+      path: "/api/users/{userId}",
+      summary: "Remove a user (offboarding): they can no longer sign in",
+      tags: ["Users"],
+      auth: "session",
+      params: UserParam,
+      responses: { 200: { description: "The user, disabled", schema: UserView } },
+    },
+    async (c, { params }) => c.json(publicUser(await deps.accounts.disableUser(c.get("ctx"), params.userId))),
+  );
+  r.add(
+    {
+      method: "get",
+      path: "/api/users/{userId}/keys",
+      summary: "Keys a user created (offboarding)",
+      tags: ["Users"],
+      auth: "session",
+      params: UserParam,
+      responses: {
+        200: {
+          description: "Active and expired keys the user created",
+          schema: z.object({ keys: z.array(KeyView) }),
+        },
+      },
+    },
+    async (c, { params }) => {
+      const ctx = c.get("ctx");
+      const user = await deps.accounts.getUser(ctx, params.userId);
+      const keys = await deps.keys.list(ctx, user.agencyId, { includeLocations: true, createdBy: user.id });
+      return c.json({ keys });
+    },
+  );
+  r.add(
+    {
+      method: "post",
+      path: "/api/users/{userId}/keys/revoke",
+      summary: "Revoke every key a user created (offboarding)",
+      description:
+        "Revokes the active and expired keys the user created that you may manage; reports the rest.",
+      tags: ["Users"],
+      auth: "session",
+      params: UserParam,
+      responses: {
+        200: {
+          description: "What was revoked",
+          schema: z.object({ revoked: z.array(z.string()), skipped: z.array(z.string()) }),
+        },
+      },
+    },
+    async (c, { params }) => {
+      const ctx = c.get("ctx");
+      const user = await deps.accounts.getUser(ctx, params.userId);
+      const keys = await deps.keys.list(ctx, user.agencyId, { includeLocations: true, createdBy: user.id });
+      const revoked: string[] = [];
+      const skipped: string[] = [];
+      for (const k of keys) {
+        try {
+          await deps.keys.revoke(ctx, k.id);
+          revoked.push(k.id);
+        } catch (e) {
+          if (!(e instanceof ApiError)) throw e;
+          skipped.push(k.id);
+        }
+      }
+      return c.json({ revoked, skipped });
+    },
+  );
+
+  // ── audit ──
+  r.add(
+    {
+      method: "get",
+      path: "/api/agencies/{agencyId}/audit",
+      summary: "The audit log, newest first",
+      description:
+        "Filters: action (prefix, e.g. `key.`), actorId, targetId, targetType, since/until (ISO 8601); page with `before` (a seq).",
+      tags: ["Audit"],
+      auth: "session",
+      params: AgencyParam,
+      query: z.object({
+        action: z.string().max(100).optional(),
+        actorId: z.string().max(64).optional(),
+        targetId: z.string().max(64).optional(),
+        targetType: z.string().max(32).optional(),
+        since: z.iso.datetime({ offset: true }).optional(),
+        until: z.iso.datetime({ offset: true }).optional(),
+        before: z.coerce.number().int().min(1).optional(),
+        limit: z.coerce.number().int().min(1).max(500).default(100),
+      }),
+      responses: {
+        200: {
+          description: "Entries",
+          schema: z.object({ entries: z.array(z.object({}).loose()), next: z.number().nullable() }),
+        },
+      },
+    },
+    async (c, { params, query }) => {
+      const actor = requireActor(c.get("ctx"));
+      if (actor.agencyId !== params.agencyId) throw new ApiError("resource_not_found", "Agency not found.");
+      if (!canChangeAgencySettings(actor, params.agencyId))
+        throw new ApiError("permission_denied", "Only agency admins can read the audit log.");
+      const entries = await deps.store.listAudit({
+        agencyId: params.agencyId,
+        ...(query.action ? { action: query.action } : {}),
+        ...(query.actorId ? { actorId: query.actorId } : {}),
+        ...(query.targetId ? { targetId: query.targetId } : {}),
+        ...(query.targetType ? { targetType: query.targetType } : {}),
+        ...(query.since ? { since: Date.parse(query.since) } : {}),
+        ...(query.until ? { until: Date.parse(query.until) } : {}),
+        ...(query.before ? { beforeSeq: query.before } : {}),
+        limit: query.limit,
+      });
+      return c.json({
+        entries: entries.map((e) => ({ ...e, at: new Date(e.at).toISOString() })),
+        next: entries.length === query.limit ? (entries[entries.length - 1]?.seq ?? null) : null,
+      });
+    },
+  );
+}

@@ -1,0 +1,101 @@
+import { deleteCookie, getCookie, setCookie } from "hono/cookie";
+import { z } from "zod";
+import { canChangeAgencySettings, canManageKeys, canSeeKeys } from "../../core/permissions.js";
+import { publicAgency, publicLocation, publicUser, toActor } from "../../service/accounts.js";
+import { checkOrigin, isHttps, requireSession, SESSION_COOKIE } from "../auth.js";
+import type { Deps } from "../env.js";
+import type { Router } from "../route.js";
+import { AgencyView, LocationView, LoginBody, UserView } from "../schemas.js";
+
+const Me = z
+  .object({
+    user: UserView,
+    agency: AgencyView,
+    locations: z.array(LocationView),
+    permissions: z.object({
+      seeAgencyKeys: z.boolean(),
+      manageAgencyKeys: z.boolean(),
+      manageLocationKeys: z.array(z.string()),
+      changeAgencySettings: z.boolean(),
+    }),
+  })
+  .meta({ id: "Me" });
+
+export function authRoutes(r: Router, deps: Deps): void {
+  r.add(
+    {
+      method: "post",
+      path: "/api/auth/login",
+      summary: "Sign in",
+      description: "Sets an HTTP-only session cookie. Send an Origin header naming this service.",
+      tags: ["Sign-in"],
+      auth: "none",
+      body: LoginBody,
+      responses: { 200: { description: "Signed in", schema: z.object({ user: UserView }) } },
+    },
+    async (c, { body }) => {
+      checkOrigin(c, deps);
+      const s = await deps.accounts.login(body.email, body.password, c.get("ip"), c.get("userAgent"));
+      setCookie(c, SESSION_COOKIE, s.token, {
+        httpOnly: true,
+        sameSite: "Lax",
+        secure: isHttps(c, deps),
+        path: "/",
+        maxAge: Math.floor(deps.config.sessionTtlMs / 1000),
+      });
+      return c.json({ user: publicUser(s.user) });
+    },
+  );
+
+  r.app.use("/api/auth/logout", requireSession(deps));
+  r.add(
+    {
+      method: "post",
+      path: "/api/auth/logout",
+      summary: "Sign out",
+      tags: ["Sign-in"],
+      auth: "session",
+      responses: { 204: { description: "Signed out" } },
+    },
+    async (c) => {
+      const token = getCookie(c, SESSION_COOKIE);
+      if (token) await deps.accounts.logout(token);
+      deleteCookie(c, SESSION_COOKIE, { path: "/" });
+      return c.body(null, 204);
+    },
+  );
+
+  r.app.use("/api/me", requireSession(deps));
+  r.add(
+    {
+      method: "get",
+      path: "/api/me",
+      summary: "Who am I, and what may I do",
+      tags: ["Sign-in"],
+      auth: "session",
+      responses: { 200: { description: "The signed-in user", schema: Me } },
+    },
+    async (c) => {
+      const user = c.get("user")!;
+      const actor = toActor(user);
+      const agency = await deps.store.getAgency(user.agencyId);
+      const locations = await deps.store.listLocations(
+        user.agencyId,
+        user.type === "agency" ? undefined : user.locationIds,
+      );
+      return c.json({
+        user: publicUser(user),
+        agency: publicAgency(agency!),
+        locations: locations.map(publicLocation),
+        permissions: {
+          seeAgencyKeys: canSeeKeys(actor, { agencyId: user.agencyId, locationId: null }),
+          manageAgencyKeys: canManageKeys(actor, { agencyId: user.agencyId, locationId: null }),
+          manageLocationKeys: locations
+            .filter((l) => canManageKeys(actor, { agencyId: l.agencyId, locationId: l.id }))
+            .map((l) => l.id),
+          changeAgencySettings: canChangeAgencySettings(actor, user.agencyId),
+        },
+      });
+    },
+  );
+}

@@ -1,0 +1,217 @@
+import { z } from "zod";
+import type { KeyStatus } from "../../core/model.js";
+import type { Ctx } from "../../service/context.js";
+import { requireSession } from "../auth.js";
+import type { Deps } from "../env.js";
+import { IdParam, type Router } from "../route.js";
+import {
+  CreateKeyBody,
+  EditKeyBody,
+  ImportKeyBody,
+  KeyView,
+  KeyWithToken,
+  RotateBody,
+  StatusQuery,
+} from "../schemas.js";
+
+export function parseStatuses(s: string | undefined): KeyStatus[] | undefined {
+  if (s === undefined) return undefined;
+  if (s === "all") return ["active", "expired", "revoked", "deleted"];
+  return s.split(",") as KeyStatus[];
+}
+
+const AccountParam = IdParam("accountId");
+const KeyParam = IdParam("keyId");
+const Tags = ["Keys"];
+
+export function keyRoutes(r: Router, deps: Deps): void {
+  r.app.use("/api/accounts/*", requireSession(deps));
+  r.app.use("/api/keys/*", requireSession(deps));
+
+  r.add(
+    {
+      method: "get",
+      path: "/api/accounts/{accountId}/keys",
+      summary: "List an account's keys",
+      description:
+        "accountId is an agency id or a location id. By default active and expired keys; `status=all` adds revoked keys and tombstones. On an agency, `includeLocations=true` lists every location's keys too.",
+      tags: Tags,
+      auth: "session",
+      params: AccountParam,
+      query: StatusQuery,
+      responses: { 200: { description: "Keys, masked", schema: z.object({ keys: z.array(KeyView) }) } },
+    },
+    async (c, { params, query }) => {
+      const statuses = parseStatuses(query.status);
+      const keys = await deps.keys.list(c.get("ctx"), params.accountId, {
+        ...(statuses ? { statuses } : {}),
+        includeLocations: query.includeLocations === "true",
+      });
+      return c.json({ keys });
+    },
+  );
+
+  r.add(
+    {
+      method: "post",
+      path: "/api/accounts/{accountId}/keys",
+      summary: "Create a key",
+      description: "The token is in this response only: store it now, it cannot be shown again.",
+      tags: Tags,
+      auth: "session",
+      params: AccountParam,
+      body: CreateKeyBody,
+      responses: { 201: { description: "Created", schema: KeyWithToken } },
+    },
+    async (c, { params, body }) => c.json(await deps.keys.create(c.get("ctx"), params.accountId, body), 201),
+  );
+
+  r.add(
+    {
+      method: "post",
+      path: "/api/accounts/{accountId}/keys/import",
+      summary: "Import an existing key",
+      description:
+        "By plaintext (`token`) or by its SHA-256 (`sha256`, hex); the key keeps working unchanged.",
+      tags: Tags,
+      auth: "session",
+      params: AccountParam,
+      body: ImportKeyBody,
+      responses: { 201: { description: "Imported", schema: z.object({ key: KeyView }) } },
+    },
+    async (c, { params, body }) => c.json(await deps.keys.import(c.get("ctx"), params.accountId, body), 201),
+  );
+
+  r.add(
+    {
+      method: "get",
+      path: "/api/keys/{keyId}",
+      summary: "Get a key",
+      tags: Tags,
+      auth: "session",
+      params: KeyParam,
+      responses: { 200: { description: "The key", schema: KeyView } },
+    },
+    async (c, { params }) => c.json(await deps.keys.get(c.get("ctx"), params.keyId)),
+  );
+
+  r.add(
+    {
+      method: "patch",
+      path: "/api/keys/{keyId}",
+      summary: "Edit name, description or scopes",
+      description: "The token does not change.",
+      tags: Tags,
+      auth: "session",
+      params: KeyParam,
+      body: EditKeyBody,
+      responses: { 200: { description: "The key", schema: KeyView } },
+    },
+    async (c, { params, body }) => c.json(await deps.keys.edit(c.get("ctx"), params.keyId, body)),
+  );
+
+  const action = (
+    path: string,
+    summary: string,
+    description: string,
+    fn: (ctx: Ctx, id: string) => Promise<unknown>,
+  ) =>
+    r.add(
+      {
+        method: "post",
+        path,
+        summary,
+        description,
+        tags: Tags,
+        auth: "session",
+        params: KeyParam,
+        responses: { 200: { description: "The key", schema: KeyView } },
+      },
+      async (c, { params }) => c.json(await fn(c.get("ctx"), params.keyId)),
+    );
+
+  action("/api/keys/{keyId}/revoke", "Revoke a key", "Final and immediate, on every node.", (ctx, id) =>
+    deps.keys.revoke(ctx, id),
+  );
+  action(
+    "/api/keys/{keyId}/rotation/cancel",
+    "Cancel a pending rotation",
+    "The old token stays; the new one is revoked.",
+    (ctx, id) => deps.keys.cancelRotation(ctx, id),
+  );
+  action(
+    "/api/keys/{keyId}/rotation/expire-now",
+    "Expire the old token of a pending rotation now",
+    "The old token stops at once.",
+    (ctx, id) => deps.keys.expireRotationNow(ctx, id),
+  );
+  action(
+    "/api/keys/{keyId}/refresh",
+    "Refresh an expired key",
+    "The same token works again; counts as activity.",
+    (ctx, id) => deps.keys.refresh(ctx, id),
+  );
+
+  r.add(
+    {
+      method: "post",
+      path: "/api/keys/{keyId}/rotate",
+      summary: "Rotate a key",
+      description:
+        "Returns a new token. The old one keeps working for `expireOldAfterSeconds` (default and maximum 7 days; 0 = rotate now).",
+      tags: Tags,
+      auth: "session",
+      params: KeyParam,
+      body: RotateBody,
+      responses: { 200: { description: "Rotated", schema: KeyWithToken } },
+    },
+    async (c, { params, body }) =>
+      c.json(await deps.keys.rotate(c.get("ctx"), params.keyId, body.expireOldAfterSeconds)),
+  );
+
+  r.add(
+    {
+      method: "get",
+      path: "/api/keys/{keyId}/usage",
+      summary: "Uses per day",
+      tags: Tags,
+      auth: "session",
+      params: KeyParam,
+      query: z.object({ days: z.coerce.number().int().min(1).max(400).default(30) }),
+      responses: {
+        200: {
+          description: "Daily counts",
+          schema: z.object({ days: z.array(z.object({ day: z.string(), count: z.number() })) }),
+        },
+      },
+    },
+    async (c, { params, query }) => {
+      const key = await deps.keys.get(c.get("ctx"), params.keyId);
+      const since = new Date(deps.clock.now() - query.days * 86_400_000).toISOString().slice(0, 10);
+      return c.json({ days: await deps.store.usageByDay(key.id, since) });
+    },
+  );
+
+  r.app.use("/api/scopes", requireSession(deps));
+  r.add(
+    {
+      method: "get",
+      path: "/api/scopes",
+      summary: "The scope catalogue",
+      tags: Tags,
+      auth: "session",
+      query: z.object({ level: z.enum(["agency", "location"]).optional() }),
+      responses: {
+        200: {
+          description: "Scopes with their levels",
+          schema: z.object({
+            scopes: z.array(
+              z.object({ name: z.string(), levels: z.array(z.string()), description: z.string() }),
+            ),
+          }),
+        },
+      },
+    },
+    (c, { query }) => c.json({ scopes: query.level ? deps.scopes.forLevel(query.level) : deps.scopes.all() }),
+  );
+}

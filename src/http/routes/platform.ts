@@ -1,0 +1,363 @@
+/**
+ * The platform API that keys protect (v2, private integration tokens), and `POST /api/verify` for
+ * the platform's other services. A location key sees only its own location; an agency key sees
+ * its agency's locations.
+ */
+import { z } from "zod";
+import { ApiError, notFound } from "../../core/errors.js";
+import type { User } from "../../core/model.js";
+import { publicLocation, publicUser } from "../../service/accounts.js";
+import { Email, Name, Password } from "../../service/validate.js";
+import type { VerifiedKey } from "../../service/verify.js";
+import { requireKey, requireService } from "../auth.js";
+import type { Deps } from "../env.js";
+import { IdParam, type Router } from "../route.js";
+import { LocationBody, LocationPatch, LocationView, UserView, VerifyAnswer, VerifyBody } from "../schemas.js";
+
+const LocationParam = IdParam("locationId");
+const UserParam = IdParam("userId");
+
+const V2UserBody = z
+  .strictObject({
+    email: Email,
+    name: Name,
+    password: Password.optional(),
+    type: z.enum(["agency", "account"]).default("account"),
+    role: z.enum(["admin", "user"]).default("user"),
+    locationIds: z.array(z.string().min(1).max(64)).max(1000).optional(),
+  })
+  .meta({ id: "V2UserInput" });
+
+const V2UserPatch = z
+  .strictObject({
+    email: Email.optional(),
+    name: Name.optional(),
+    password: Password.optional(),
+    type: z.enum(["agency", "account"]).optional(),
+    role: z.enum(["admin", "user"]).optional(),
+    locationIds: z.array(z.string().min(1).max(64)).max(1000).optional(),
+    canManageKeys: z.boolean().optional(),
+  })
+  .meta({ id: "V2UserPatch" });
+
+/** Whether a key may see a user: agency keys see the agency's users, location keys their location's. */
+function keySeesUser(key: VerifiedKey, u: User): boolean {
+  if (u.agencyId !== key.agencyId) return false;
+  return key.locationId === null || u.locationIds.includes(key.locationId);
+}
+
+export function platformRoutes(r: Router, deps: Deps): void {
+  r.add(
+    {
+      method: "get",
+      path: "/v2/token",
+      summary: "Describe the presented token",
+      description: "Verifies the token and says whose it is and what it may do. Counts as a use.",
+      tags: ["Platform API"],
+      auth: "key",
+      responses: {
+        200: {
+          description: "The token's key",
+          schema: z.object({
+            keyId: z.string(),
+            name: z.string(),
+            kind: z.string(),
+            agencyId: z.string(),
+            locationId: z.string().nullable(),
+            scopes: z.array(z.string()),
+          }),
+        },
+      },
+    },
+    async (c) => {
+      const k = await requireKey(c, deps, { endpoint: "GET /v2/token" });
+      return c.json({
+        keyId: k.keyId,
+        name: k.name,
+        kind: k.kind,
+        agencyId: k.agencyId,
+        locationId: k.locationId,
+        scopes: k.scopes,
+      });
+    },
+  );
+
+  // ── locations ──
+  r.add(
+    {
+      method: "get",
+      path: "/v2/locations",
+      summary: "List locations",
+      tags: ["Platform API"],
+      auth: "key",
+      scopes: ["locations.readonly"],
+      responses: {
+        200: { description: "Locations", schema: z.object({ locations: z.array(LocationView) }) },
+      },
+    },
+    async (c) => {
+      const k = await requireKey(c, deps, { scopes: ["locations.readonly"], endpoint: "GET /v2/locations" });
+      const locations = await deps.store.listLocations(
+        k.agencyId,
+        k.locationId === null ? undefined : [k.locationId],
+      );
+      return c.json({ locations: locations.map(publicLocation) });
+    },
+  );
+  r.add(
+    {
+      method: "get",
+      path: "/v2/locations/{locationId}",
+      summary: "Get a location",
+      tags: ["Platform API"],
+      auth: "key",
+      scopes: ["locations.readonly"],
+      params: LocationParam,
+      responses: { 200: { description: "The location", schema: LocationView } },
+    },
+    async (c, { params }) => {
+      await requireKey(c, deps, {
+        scopes: ["locations.readonly"],
+        locationId: params.locationId,
+        endpoint: "GET /v2/locations/:id",
+      });
+      const loc = await deps.store.getLocation(params.locationId);
+      if (!loc) throw notFound("Location");
+      return c.json(publicLocation(loc));
+    },
+  );
+  r.add(
+    {
+      method: "post",
+      path: "/v2/locations",
+      summary: "Create a location (agency keys)",
+      tags: ["Platform API"],
+      auth: "key",
+      scopes: ["locations.write"],
+      body: LocationBody,
+      responses: { 201: { description: "Created", schema: LocationView } },
+    },
+    async (c, { body }) => {
+      const k = await requireKey(c, deps, { scopes: ["locations.write"], endpoint: "POST /v2/locations" });
+      if (k.locationId !== null)
+        throw new ApiError(
+          "location_forbidden",
+          "A location key cannot create locations: use an agency key.",
+        );
+      const { location } = await deps.accounts.createLocation(c.get("ctx"), k.agencyId, body);
+      return c.json(publicLocation(location), 201);
+    },
+  );
+  r.add(
+    {
+      method: "put",
+      path: "/v2/locations/{locationId}",
+      summary: "Update a location",
+      tags: ["Platform API"],
+      auth: "key",
+      scopes: ["locations.write"],
+      params: LocationParam,
+      body: LocationPatch,
+      responses: { 200: { description: "The location", schema: LocationView } },
+    },
+    async (c, { params, body }) => {
+      await requireKey(c, deps, {
+        scopes: ["locations.write"],
+        locationId: params.locationId,
+        endpoint: "PUT /v2/locations/:id",
+      });
+      return c.json(
+        publicLocation(await deps.accounts.updateLocation(c.get("ctx"), params.locationId, body)),
+      );
+    },
+  );
+  r.add(
+    {
+      method: "delete",
+      path: "/v2/locations/{locationId}",
+      summary: "Delete a location (its keys are revoked)",
+      tags: ["Platform API"],
+      auth: "key",
+      scopes: ["locations.write"],
+      params: LocationParam,
+      responses: { 204: { description: "Deleted" } },
+    },
+    async (c, { params }) => {
+      await requireKey(c, deps, {
+        scopes: ["locations.write"],
+        locationId: params.locationId,
+        endpoint: "DELETE /v2/locations/:id",
+      });
+      await deps.accounts.deleteLocation(c.get("ctx"), params.locationId);
+      return c.body(null, 204);
+    },
+  );
+
+  // ── users ──
+  r.add(
+    {
+      method: "get",
+      path: "/v2/users",
+      summary: "List users",
+      tags: ["Platform API"],
+      auth: "key",
+      scopes: ["users.readonly"],
+      responses: { 200: { description: "Users", schema: z.object({ users: z.array(UserView) }) } },
+    },
+    async (c) => {
+      const k = await requireKey(c, deps, { scopes: ["users.readonly"], endpoint: "GET /v2/users" });
+      const users = (await deps.store.listUsers(k.agencyId)).filter((u) => keySeesUser(k, u));
+      return c.json({ users: users.map(publicUser) });
+    },
+  );
+  r.add(
+    {
+      method: "get",
+      path: "/v2/users/{userId}",
+      summary: "Get a user",
+      tags: ["Platform API"],
+      auth: "key",
+      scopes: ["users.readonly"],
+      params: UserParam,
+      responses: { 200: { description: "The user", schema: UserView } },
+    },
+    async (c, { params }) => {
+      const k = await requireKey(c, deps, { scopes: ["users.readonly"], endpoint: "GET /v2/users/:id" });
+      const u = await deps.store.getUser(params.userId);
+      if (!u || !keySeesUser(k, u)) throw notFound("User");
+      return c.json(publicUser(u));
+    },
+  );
+  r.add(
+    {
+      method: "post",
+      path: "/v2/users",
+      summary: "Create a user",
+      tags: ["Platform API"],
+      auth: "key",
+      scopes: ["users.write"],
+      body: V2UserBody,
+      responses: { 201: { description: "Created", schema: UserView } },
+    },
+    async (c, { body }) => {
+      const k = await requireKey(c, deps, { scopes: ["users.write"], endpoint: "POST /v2/users" });
+      const input = { ...body, locationIds: body.locationIds ?? (k.locationId ? [k.locationId] : []) };
+      if (
+        k.locationId !== null &&
+        (input.type !== "account" || input.locationIds.some((l) => l !== k.locationId))
+      )
+        throw new ApiError(
+          "location_forbidden",
+          "A location key can only create account users of its own location.",
+        );
+      if (input.type === "account" && input.locationIds.length === 0)
+        throw new ApiError("validation_failed", "An account user needs locationIds.", {
+          issues: [{ field: "locationIds", message: "required for account users" }],
+        });
+      return c.json(publicUser(await deps.accounts.createUser(c.get("ctx"), k.agencyId, input)), 201);
+    },
+  );
+  r.add(
+    {
+      method: "put",
+      path: "/v2/users/{userId}",
+      summary: "Update a user",
+      tags: ["Platform API"],
+      auth: "key",
+      scopes: ["users.write"],
+      params: UserParam,
+      body: V2UserPatch,
+      responses: { 200: { description: "The user", schema: UserView } },
+    },
+    async (c, { params, body }) => {
+      const k = await requireKey(c, deps, { scopes: ["users.write"], endpoint: "PUT /v2/users/:id" });
+      const u = await deps.store.getUser(params.userId);
+      if (!u || !keySeesUser(k, u)) throw notFound("User");
+      if (
+        k.enhancedSecurity &&
+        (body.role !== undefined ||
+          body.type !== undefined ||
+          body.canManageKeys !== undefined ||
+          body.locationIds !== undefined)
+      )
+        throw new ApiError(
+          "disabled_by_security",
+          "Enhanced Account Security is on: roles and permissions cannot be changed through the API. An agency admin can change them in the console.",
+        );
+      if (
+        k.locationId !== null &&
+        (body.type === "agency" || (body.locationIds ?? []).some((l) => l !== k.locationId))
+      )
+        throw new ApiError("location_forbidden", "A location key can only assign its own location.");
+      return c.json(publicUser(await deps.accounts.updateUserAsSystem(c.get("ctx"), u, body)));
+    },
+  );
+  r.add(
+    {
+      method: "delete",
+      path: "/v2/users/{userId}",
+      summary: "Remove a user",
+      tags: ["Platform API"],
+      auth: "key",
+      scopes: ["users.write"],
+      params: UserParam,
+      responses: { 204: { description: "Removed" } },
+    },
+    async (c, { params }) => {
+      const k = await requireKey(c, deps, { scopes: ["users.write"], endpoint: "DELETE /v2/users/:id" });
+      const u = await deps.store.getUser(params.userId);
+      if (!u || !keySeesUser(k, u)) throw notFound("User");
+      await deps.accounts.disableUserAsSystem(c.get("ctx"), u);
+      return c.body(null, 204);
+    },
+  );
+
+  // ── verification for the platform's other services ──
+  r.app.use("/api/verify", requireService(deps));
+  r.add(
+    {
+      method: "post",
+      path: "/api/verify",
+      summary: "Verify a token for another service",
+      description:
+        "Authenticated with the service token (Authorization: Bearer <KEYWARD_SERVICE_TOKEN>). Answers 200 with the verification code, whatever it is; a valid answer counts as a use.",
+      tags: ["Verification"],
+      auth: "service",
+      body: VerifyBody,
+      responses: { 200: { description: "The verification outcome", schema: VerifyAnswer } },
+    },
+    async (c, { body }) => {
+      const started = performance.now();
+      const res = await deps.verifier.verify(body.token, {
+        ...(body.requiredScopes ? { requiredScopes: body.requiredScopes } : {}),
+        ...(body.locationId ? { locationId: body.locationId } : {}),
+        use: {
+          ip: c.req.header("x-client-ip")?.slice(0, 64) ?? null,
+          userAgent: c.req.header("x-client-user-agent")?.slice(0, 500) ?? null,
+          endpoint: "POST /api/verify",
+        },
+      });
+      deps.metrics.verifyLatency.observe((performance.now() - started) / 1000);
+      deps.metrics.countVerification(res.code);
+      const key = res.key
+        ? {
+            id: res.key.keyId,
+            name: res.key.name,
+            kind: res.key.kind,
+            owner:
+              res.key.locationId === null
+                ? { type: "agency" as const, id: res.key.agencyId }
+                : { type: "location" as const, id: res.key.locationId },
+            agencyId: res.key.agencyId,
+            scopes: [...res.key.scopes],
+          }
+        : undefined;
+      return c.json({
+        valid: res.valid,
+        code: res.code,
+        ...(res.valid ? {} : { message: res.message }),
+        ...(key ? { key } : {}),
+      });
+    },
+  );
+}

@@ -1,0 +1,265 @@
+/** Request and response schemas shared by the routes and the OpenAPI document. */
+import { z } from "zod";
+import { PLANS } from "../core/permissions.js";
+import { KEY_KINDS } from "../core/token.js";
+import { Description, Email, Name, Password } from "../service/validate.js";
+
+const ScopeList = z.array(z.string().max(100)).max(100, "at most 100 scopes");
+const Kind = z.enum(KEY_KINDS);
+
+export const CreateKeyBody = z
+  .strictObject({
+    name: Name,
+    kind: Kind.optional(),
+    description: Description.optional(),
+    scopes: ScopeList.optional(),
+  })
+  .meta({ id: "CreateKey" });
+
+export const EditKeyBody = z
+  .strictObject({ name: Name.optional(), description: Description.optional(), scopes: ScopeList.optional() })
+  .meta({ id: "EditKey" });
+
+export const RotateBody = z
+  .strictObject({
+    expireOldAfterSeconds: z
+      .number()
+      .int("must be a whole number of seconds")
+      .min(0, "must be 0 (rotate now) or more")
+      .max(604_800, "must be at most 604800 (7 days)")
+      .default(604_800),
+  })
+  .meta({ id: "Rotate" });
+
+export const ImportKeyBody = z
+  .strictObject({
+    name: Name,
+    kind: Kind,
+    description: Description.optional(),
+    scopes: ScopeList.optional(),
+    token: z.string().min(1, "must not be empty").max(512, "must be at most 512 characters").optional(),
+    sha256: z
+      .string()
+      .regex(/^[0-9a-fA-F]{64}$/, "must be the SHA-256 of the token as 64 hexadecimal characters")
+      .optional(),
+  })
+  .refine((b) => (b.token === undefined) !== (b.sha256 === undefined), {
+    message: "send exactly one of token or sha256",
+    path: ["token"],
+  })
+  .meta({ id: "ImportKey" });
+
+export const KeyView = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    description: z.string(),
+    kind: Kind,
+    owner: z.object({ type: z.enum(["agency", "location"]), id: z.string() }),
+    agencyId: z.string(),
+    locationId: z.string().nullable(),
+    scopes: z.array(z.string()),
+    token: z.string().meta({ description: "Masked: prefix and last four characters" }),
+    status: z.enum(["active", "expired", "revoked", "deleted"]),
+    imported: z.boolean(),
+    createdAt: z.string(),
+    createdBy: z.object({ id: z.string(), name: z.string(), email: z.string() }).nullable(),
+    lastUsed: z
+      .object({ at: z.string(), ip: z.string().nullable(), userAgent: z.string().nullable() })
+      .nullable(),
+    daysInactive: z.number(),
+    nextAction: z.object({ action: z.enum(["delete", "expire"]), at: z.string() }).nullable(),
+    nextActionAt: z.string().nullable(),
+    rotation: z
+      .object({
+        pending: z.literal(true),
+        oldToken: z.string(),
+        oldTokenExpiresAt: z.string(),
+        oldTokenLastUsedAt: z.string().nullable(),
+      })
+      .nullable(),
+    revokedAt: z.string().nullable(),
+    expiredAt: z.string().nullable(),
+    deletedAt: z.string().nullable(),
+  })
+  .meta({ id: "Key" });
+
+export const KeyWithToken = z
+  .object({ key: KeyView, token: z.string().meta({ description: "The plaintext token, shown this once" }) })
+  .meta({ id: "KeyWithToken" });
+
+export const LoginBody = z
+  .strictObject({ email: Email, password: z.string().min(1, "must not be empty").max(200) })
+  .meta({ id: "Login" });
+
+export const UserView = z
+  .object({
+    id: z.string(),
+    agencyId: z.string(),
+    email: z.string(),
+    name: z.string(),
+    type: z.enum(["agency", "account"]),
+    role: z.enum(["admin", "user"]),
+    isOwner: z.boolean(),
+    canManageKeys: z.boolean(),
+    digestOptOut: z.boolean(),
+    locationIds: z.array(z.string()),
+    createdAt: z.string(),
+    disabled: z.boolean(),
+  })
+  .meta({ id: "User" });
+
+export const LocationView = z
+  .object({
+    id: z.string(),
+    agencyId: z.string(),
+    name: z.string(),
+    email: z.string().nullable(),
+    phone: z.string().nullable(),
+    timezone: z.string().nullable(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .meta({ id: "Location" });
+
+export const AgencyView = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    plan: z.enum(PLANS),
+    enhancedSecurity: z.boolean(),
+    createdAt: z.string(),
+  })
+  .meta({ id: "Agency" });
+
+const Phone = z
+  .string()
+  .trim()
+  .max(40, "must be at most 40 characters")
+  .regex(/^[+0-9 ().-]*$/, "digits, spaces and + ( ) . - only");
+const Timezone = z
+  .string()
+  .max(64)
+  .refine((tz) => {
+    try {
+      new Intl.DateTimeFormat("en", { timeZone: tz });
+      return true;
+    } catch {
+      return false;
+    }
+  }, "must be an IANA time zone such as Europe/Paris");
+
+export const LocationBody = z
+  .strictObject({
+    name: Name,
+    email: Email.nullable().optional(),
+    phone: Phone.nullable().optional(),
+    timezone: Timezone.nullable().optional(),
+  })
+  .meta({ id: "LocationInput" });
+
+export const LocationPatch = z
+  .strictObject({
+    name: Name.optional(),
+    email: Email.nullable().optional(),
+    phone: Phone.nullable().optional(),
+    timezone: Timezone.nullable().optional(),
+  })
+  .meta({ id: "LocationPatch" });
+
+const Role = z.enum(["admin", "user"]);
+const UserType = z.enum(["agency", "account"]);
+const LocationIds = z.array(z.string().min(1).max(64)).max(1000);
+
+export const UserBody = z
+  .strictObject({
+    email: Email,
+    name: Name,
+    password: Password.optional(),
+    type: UserType,
+    role: Role,
+    locationIds: LocationIds.optional(),
+    canManageKeys: z.boolean().optional(),
+  })
+  .refine((u) => u.type === "agency" || (u.locationIds?.length ?? 0) > 0, {
+    message: "an account user must be assigned to at least one location",
+    path: ["locationIds"],
+  })
+  .meta({ id: "UserInput" });
+
+export const UserPatch = z
+  .strictObject({
+    email: Email.optional(),
+    name: Name.optional(),
+    password: Password.optional(),
+    type: UserType.optional(),
+    role: Role.optional(),
+    locationIds: LocationIds.optional(),
+    canManageKeys: z.boolean().optional(),
+    digestOptOut: z.boolean().optional(),
+  })
+  .meta({ id: "UserPatch" });
+
+export const AgencyPatch = z
+  .strictObject({ name: Name.optional(), plan: z.enum(PLANS).optional() })
+  .meta({ id: "AgencyPatch" });
+
+export const NewAgencyBody = z
+  .strictObject({
+    id: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,64}$/, "1–64 letters, digits, _ or -")
+      .optional(),
+    name: Name,
+    plan: z.enum(PLANS).default("starter"),
+    owner: z.strictObject({ email: Email, name: Name, password: Password.optional() }),
+  })
+  .meta({ id: "NewAgency" });
+
+export const VerifyBody = z
+  .strictObject({
+    token: z.string().max(1024, "must be at most 1024 characters"),
+    requiredScopes: z.array(z.string().max(100)).max(100).optional(),
+    locationId: z.string().min(1).max(64).optional(),
+  })
+  .meta({ id: "VerifyRequest" });
+
+export const VerifyAnswer = z
+  .object({
+    valid: z.boolean(),
+    code: z.string(),
+    message: z.string().optional(),
+    key: z
+      .object({
+        id: z.string(),
+        name: z.string(),
+        kind: Kind,
+        owner: z.object({ type: z.enum(["agency", "location"]), id: z.string() }),
+        agencyId: z.string(),
+        scopes: z.array(z.string()),
+      })
+      .optional(),
+  })
+  .meta({ id: "VerifyAnswer" });
+
+export const Problem = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number(),
+    code: z.string(),
+    detail: z.string(),
+    issues: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+  })
+  .meta({ id: "Problem" });
+
+export const StatusQuery = z.object({
+  status: z
+    .string()
+    .regex(
+      /^(all|((active|expired|revoked|deleted)(,(active|expired|revoked|deleted))*))$/,
+      "all, or a comma list of active, expired, revoked, deleted",
+    )
+    .optional(),
+  includeLocations: z.enum(["true", "false"]).optional(),
+});

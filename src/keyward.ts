@@ -1,0 +1,127 @@
+/**
+ * The composition root: wires config, clock, store, cache, services and background work together.
+ * `createKeyward` is used by `keyward serve`, the tests, the benchmarks and `keyward simulate`;
+ * two instances in one process share nothing.
+ */
+import type { Config } from "./config.js";
+import { type Clock, systemClock } from "./core/clock.js";
+import { ScopeCatalogue } from "./core/scopes.js";
+import { createLogger, type Logger } from "./logger.js";
+import { Metrics } from "./metrics.js";
+import { AccountService } from "./service/accounts.js";
+import { Audit } from "./service/audit.js";
+import { type CacheBus, LocalBus, VerificationCache } from "./service/cache.js";
+import { KeyService } from "./service/keys.js";
+import { SettingsService } from "./service/settings.js";
+import { UsageRecorder } from "./service/usage.js";
+import { Verifier } from "./service/verify.js";
+import { type OpenedDatabase, openDatabase } from "./store/dialect.js";
+import { migrateToLatest } from "./store/migrate.js";
+import { Store } from "./store/store.js";
+
+export interface KeywardOptions {
+  config: Readonly<Config>;
+  clock?: Clock;
+  logger?: Logger;
+  /** An already opened database (tests share one between several instances). */
+  database?: OpenedDatabase;
+  bus?: CacheBus;
+}
+
+export interface Keyward {
+  config: Readonly<Config>;
+  clock: Clock;
+  logger: Logger;
+  database: OpenedDatabase;
+  store: Store;
+  cache: VerificationCache;
+  bus: CacheBus;
+  usage: UsageRecorder;
+  verifier: Verifier;
+  keys: KeyService;
+  accounts: AccountService;
+  settings: SettingsService;
+  audit: Audit;
+  scopes: ScopeCatalogue;
+  metrics: Metrics;
+  /** Background work to start with the server and stop before closing (scheduler, outbox …). */
+  background: { start(): void; stop(): Promise<void> }[];
+  /** Readiness checks beyond the database (e.g. the invalidation channel). */
+  readiness: (() => Promise<{ name: string; ok: boolean; detail?: string }>)[];
+  start(): void;
+  close(): Promise<void>;
+}
+
+export async function createKeyward(opts: KeywardOptions): Promise<Keyward> {
+  const { config } = opts;
+  const clock = opts.clock ?? systemClock;
+  const logger = opts.logger ?? createLogger(config.logLevel);
+  const database =
+    opts.database ?? openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  await migrateToLatest(database.db, database.dialect);
+  const store = new Store(database.db, database.dialect);
+  const cache = new VerificationCache();
+  const bus = opts.bus ?? new LocalBus();
+  bus.subscribe((msg) => cache.apply(msg));
+  const metrics = new Metrics();
+  const audit = new Audit(clock);
+  const scopes = new ScopeCatalogue(config.scopes);
+  const usage = new UsageRecorder(store, clock, (err) =>
+    logger.error({ err }, "recording uses failed; will retry"),
+  );
+  const verifier = new Verifier({
+    store,
+    cache,
+    bus,
+    usage,
+    clock,
+    prefix: config.tokenPrefix,
+    cacheTtlMs: config.cacheTtlMs,
+  });
+  const keys = new KeyService({
+    store,
+    clock,
+    audit,
+    cache,
+    bus,
+    scopes,
+    prefix: config.tokenPrefix,
+    legacyCreationDefault: config.legacy.creation,
+  });
+  const accounts = new AccountService({ store, clock, audit, cache, bus, sessionTtlMs: config.sessionTtlMs });
+  const settings = new SettingsService({ store, accounts, legacy: config.legacy });
+  const background: Keyward["background"] = [];
+  let started = false;
+  const kw: Keyward = {
+    config,
+    clock,
+    logger,
+    database,
+    store,
+    cache,
+    bus,
+    usage,
+    verifier,
+    keys,
+    accounts,
+    settings,
+    audit,
+    scopes,
+    metrics,
+    background,
+    readiness: [],
+    start() {
+      if (started) return;
+      started = true;
+      usage.start(config.usageFlushMs);
+      for (const b of background) b.start();
+    },
+    async close() {
+      for (const b of [...background].reverse()) await b.stop();
+      await usage.stop();
+      await bus.close();
+      if (!opts.database) await database.close();
+    },
+  };
+  return kw;
+}

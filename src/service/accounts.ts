@@ -1,0 +1,607 @@
+/**
+ * Agencies, locations, users and sign-in. Sessions are random tokens handed out as an HTTP-only
+ * cookie; only their SHA-256 is stored, like API keys.
+ */
+import { randomBytes } from "node:crypto";
+import type { Clock } from "../core/clock.js";
+import { ApiError, denied, notFound } from "../core/errors.js";
+import { newId } from "../core/ids.js";
+import type { Agency, Location, User } from "../core/model.js";
+import {
+  type Actor,
+  canChangeAgencySettings,
+  canManageLocations,
+  canManageUsers,
+  canSeeLocation,
+  type Plan,
+  type Role,
+  type UserType,
+} from "../core/permissions.js";
+import { hashToken } from "../core/token.js";
+import type { Store } from "../store/store.js";
+import type { Audit } from "./audit.js";
+import { changed } from "./audit.js";
+import type { CacheBus, VerificationCache } from "./cache.js";
+import type { Ctx } from "./context.js";
+import { requireActor } from "./keys.js";
+import { hashPassword, verifyPassword } from "./passwords.js";
+
+export interface AccountDeps {
+  store: Store;
+  clock: Clock;
+  audit: Audit;
+  cache: VerificationCache;
+  bus: CacheBus;
+  sessionTtlMs: number;
+}
+
+export interface NewUserInput {
+  email: string;
+  name: string;
+  password?: string | undefined;
+  type: UserType;
+  role: Role;
+  locationIds?: string[] | undefined;
+  canManageKeys?: boolean | undefined;
+  isOwner?: boolean | undefined;
+}
+
+export interface UserPatch {
+  name?: string | undefined;
+  email?: string | undefined;
+  password?: string | undefined;
+  type?: UserType | undefined;
+  role?: Role | undefined;
+  locationIds?: string[] | undefined;
+  canManageKeys?: boolean | undefined;
+  digestOptOut?: boolean | undefined;
+}
+
+export interface LocationInput {
+  name: string;
+  email?: string | null | undefined;
+  phone?: string | null | undefined;
+  timezone?: string | null | undefined;
+}
+
+/** Hooks other capabilities attach to (legacy keys on location creation, lifecycle on plan change …). */
+export interface AccountHooks {
+  locationCreated?(
+    ctx: Ctx,
+    store: Store,
+    agency: Agency,
+    location: Location,
+  ): Promise<Record<string, unknown>>;
+  locationDeleted?(ctx: Ctx, store: Store, location: Location): Promise<string[]>;
+}
+
+export function toActor(u: User): Actor {
+  return {
+    userId: u.id,
+    agencyId: u.agencyId,
+    type: u.type,
+    role: u.role,
+    isOwner: u.isOwner,
+    canManageKeys: u.canManageKeys,
+    locationIds: u.locationIds,
+  };
+}
+
+export function publicUser(u: User) {
+  return {
+    id: u.id,
+    agencyId: u.agencyId,
+    email: u.email,
+    name: u.name,
+    type: u.type,
+    role: u.role,
+    isOwner: u.isOwner,
+    canManageKeys: u.canManageKeys,
+    digestOptOut: u.digestOptOut,
+    locationIds: u.locationIds,
+    createdAt: new Date(u.createdAt).toISOString(),
+    disabled: u.disabledAt !== null,
+  };
+}
+
+export function publicLocation(l: Location) {
+  return {
+    id: l.id,
+    agencyId: l.agencyId,
+    name: l.name,
+    email: l.email,
+    phone: l.phone,
+    timezone: l.timezone,
+    createdAt: new Date(l.createdAt).toISOString(),
+    updatedAt: new Date(l.updatedAt).toISOString(),
+  };
+}
+
+export function publicAgency(a: Agency) {
+  return {
+    id: a.id,
+    name: a.name,
+    plan: a.plan,
+    enhancedSecurity: a.enhancedSecurity,
+    createdAt: new Date(a.createdAt).toISOString(),
+  };
+}
+
+export class AccountService {
+  readonly hooks: AccountHooks = {};
+  constructor(readonly deps: AccountDeps) {}
+
+  // ── sign-in ─────────────────────────────────────────────────────────────
+
+  async login(email: string, password: string, ip: string | null, userAgent: string | null) {
+    const { store, clock } = this.deps;
+    const user = await store.getUserByEmail(email);
+    const ok = await verifyPassword(user?.passwordHash ?? null, password);
+    if (!user || !ok || user.disabledAt !== null)
+      throw new ApiError("login_failed", "The e-mail or password is wrong.");
+    const token = randomBytes(32).toString("base64url");
+    const now = clock.now();
+    await store.transaction(async (s) => {
+      await s.insertSession({
+        id: hashToken(token),
+        userId: user.id,
+        createdAt: now,
+        expiresAt: now + this.deps.sessionTtlMs,
+        revokedAt: null,
+        ip,
+        userAgent,
+      });
+      const ctx: Ctx = { actor: toActor(user), actorType: "user", actorId: user.id, ip, userAgent };
+      await this.deps.audit.record(s, ctx, {
+        agencyId: user.agencyId,
+        action: "session.created",
+        targetType: "user",
+        targetId: user.id,
+      });
+    });
+    return { token, user, expiresAt: now + this.deps.sessionTtlMs };
+  }
+
+  /** The signed-in user behind a session cookie, or null when the session is unknown, expired or revoked. */
+  async authenticate(sessionToken: string): Promise<User | null> {
+    const { store, clock } = this.deps;
+    const session = await store.getSession(hashToken(sessionToken));
+    if (!session || session.revokedAt !== null || session.expiresAt <= clock.now()) return null;
+    const user = await store.getUser(session.userId);
+    return user && user.disabledAt === null ? user : null;
+  }
+
+  async logout(sessionToken: string): Promise<void> {
+    await this.deps.store.revokeSession(hashToken(sessionToken), this.deps.clock.now());
+  }
+
+  // ── agencies ────────────────────────────────────────────────────────────
+
+  /** Creates an agency and its owner (bootstrap, the platform's service API, the CLI, simulations). */
+  async createAgency(
+    ctx: Ctx,
+    input: {
+      id?: string;
+      name: string;
+      plan: Plan;
+      owner?: { email: string; name: string; password?: string };
+    },
+  ): Promise<{ agency: Agency; owner: User | null }> {
+    const { store, clock } = this.deps;
+    const now = clock.now();
+    const agency: Agency = {
+      id: input.id ?? newId("agency"),
+      name: input.name,
+      plan: input.plan,
+      enhancedSecurity: true,
+      legacyCreation: null,
+      policyOverride: null,
+      createdAt: now,
+      updatedAt: now,
+    };
+    return store.transaction(async (s) => {
+      if (await s.getAgency(agency.id))
+        throw new ApiError("conflict", `An agency with id ${agency.id} already exists.`);
+      await s.insertAgency(agency);
+      await this.deps.audit.record(s, ctx, {
+        agencyId: agency.id,
+        action: "agency.created",
+        targetType: "agency",
+        targetId: agency.id,
+        after: { name: agency.name, plan: agency.plan, enhancedSecurity: true },
+      });
+      let owner: User | null = null;
+      if (input.owner) {
+        owner = await this.insertUser(ctx, s, agency.id, {
+          ...input.owner,
+          type: "agency",
+          role: "admin",
+          isOwner: true,
+        });
+      }
+      return { agency, owner };
+    });
+  }
+
+  async getAgency(ctx: Ctx, agencyId: string): Promise<Agency> {
+    const actor = requireActor(ctx);
+    const agency = actor.agencyId === agencyId ? await this.deps.store.getAgency(agencyId) : null;
+    if (!agency) throw notFound("Agency");
+    return agency;
+  }
+
+  async updateAgency(
+    ctx: Ctx,
+    agencyId: string,
+    patch: { name?: string | undefined; plan?: Plan | undefined },
+  ): Promise<Agency> {
+    const actor = requireActor(ctx);
+    await this.getAgency(ctx, agencyId);
+    if (!canChangeAgencySettings(actor, agencyId)) throw denied("Only agency admins can change the agency.");
+    return this.changeAgency(ctx, agencyId, (a) => ({
+      ...a,
+      name: patch.name ?? a.name,
+      plan: patch.plan ?? a.plan,
+    }));
+  }
+
+  /**
+   * Applies a change to an agency with its audit entry, then drops the agency's cached facts here
+   * and on every node (a plan or security change alters how its keys verify).
+   */
+  async changeAgency(
+    ctx: Ctx,
+    agencyId: string,
+    fn: (a: Agency) => Agency,
+    store = this.deps.store,
+  ): Promise<Agency> {
+    const after = await store.transaction(async (s) => {
+      const before = await s.getAgency(agencyId);
+      if (!before) throw notFound("Agency");
+      const after = { ...fn(before), updatedAt: this.deps.clock.now() };
+      const diff = changed(
+        {
+          name: before.name,
+          plan: before.plan,
+          enhancedSecurity: before.enhancedSecurity,
+          legacyCreation: before.legacyCreation,
+          policy: before.policyOverride,
+        },
+        {
+          name: after.name,
+          plan: after.plan,
+          enhancedSecurity: after.enhancedSecurity,
+          legacyCreation: after.legacyCreation,
+          policy: after.policyOverride,
+        },
+      );
+      if (Object.keys(diff.after).length === 0) return before;
+      await s.updateAgency(after);
+      const action =
+        "plan" in diff.after
+          ? "agency.plan_changed"
+          : "enhancedSecurity" in diff.after
+            ? "agency.security_changed"
+            : "agency.updated";
+      await this.deps.audit.record(s, ctx, {
+        agencyId,
+        action,
+        targetType: "agency",
+        targetId: agencyId,
+        ...diff,
+      });
+      return after;
+    });
+    this.deps.cache.apply({ type: "agency", id: agencyId });
+    await this.deps.bus.publish({ type: "agency", id: agencyId });
+    return after;
+  }
+
+  // ── locations ───────────────────────────────────────────────────────────
+
+  async listLocations(ctx: Ctx, agencyId: string): Promise<Location[]> {
+    const actor = requireActor(ctx);
+    if (actor.agencyId !== agencyId) throw notFound("Agency");
+    return this.deps.store.listLocations(
+      agencyId,
+      actor.type === "agency" ? undefined : [...actor.locationIds],
+    );
+  }
+
+  async getLocation(ctx: Ctx, locationId: string): Promise<Location> {
+    const actor = requireActor(ctx);
+    const loc = await this.deps.store.getLocation(locationId);
+    if (!loc || !canSeeLocation(actor, loc.agencyId, loc.id)) throw notFound("Location");
+    return loc;
+  }
+
+  async createLocation(ctx: Ctx, agencyId: string, input: LocationInput & { id?: string }) {
+    const { store, clock } = this.deps;
+    if (ctx.actor) {
+      if (ctx.actor.agencyId !== agencyId) throw notFound("Agency");
+      if (!canManageLocations(ctx.actor, agencyId)) throw denied("Only agency admins can create locations.");
+    }
+    return store.transaction(async (s) => {
+      const agency = await s.getAgency(agencyId);
+      if (!agency) throw notFound("Agency");
+      const now = clock.now();
+      const loc: Location = {
+        id: input.id ?? newId("location"),
+        agencyId,
+        name: input.name,
+        email: input.email ?? null,
+        phone: input.phone ?? null,
+        timezone: input.timezone ?? null,
+        createdAt: now,
+        updatedAt: now,
+        deletedAt: null,
+      };
+      await s.insertLocation(loc);
+      await this.deps.audit.record(s, ctx, {
+        agencyId,
+        action: "location.created",
+        targetType: "location",
+        targetId: loc.id,
+        after: { name: loc.name, email: loc.email, phone: loc.phone, timezone: loc.timezone },
+      });
+      const extra = this.hooks.locationCreated ? await this.hooks.locationCreated(ctx, s, agency, loc) : {};
+      return { location: loc, extra };
+    });
+  }
+
+  async updateLocation(ctx: Ctx, locationId: string, patch: Partial<LocationInput>): Promise<Location> {
+    const { store, clock } = this.deps;
+    const loc = ctx.actor ? await this.getLocation(ctx, locationId) : await store.getLocation(locationId);
+    if (!loc) throw notFound("Location");
+    if (ctx.actor && !canManageLocations(ctx.actor, loc.agencyId))
+      throw denied("Only agency admins can change locations.");
+    const after: Location = {
+      ...loc,
+      name: patch.name ?? loc.name,
+      email: patch.email === undefined ? loc.email : patch.email,
+      phone: patch.phone === undefined ? loc.phone : patch.phone,
+      timezone: patch.timezone === undefined ? loc.timezone : patch.timezone,
+      updatedAt: clock.now(),
+    };
+    await store.transaction(async (s) => {
+      await s.updateLocation(after);
+      const pick = (l: Location) => ({ name: l.name, email: l.email, phone: l.phone, timezone: l.timezone });
+      await this.deps.audit.record(s, ctx, {
+        agencyId: loc.agencyId,
+        action: "location.updated",
+        targetType: "location",
+        targetId: loc.id,
+        ...changed(pick(loc), pick(after)),
+      });
+    });
+    return after;
+  }
+
+  /** Deletes a location; its keys are revoked with it (they cannot outlive their account). */
+  async deleteLocation(ctx: Ctx, locationId: string): Promise<void> {
+    const { store, clock } = this.deps;
+    const loc = ctx.actor ? await this.getLocation(ctx, locationId) : await store.getLocation(locationId);
+    if (!loc) throw notFound("Location");
+    if (ctx.actor && !canManageLocations(ctx.actor, loc.agencyId))
+      throw denied("Only agency admins can delete locations.");
+    const revoked = await store.transaction(async (s) => {
+      const now = clock.now();
+      await s.updateLocation({ ...loc, deletedAt: now, updatedAt: now });
+      await this.deps.audit.record(s, ctx, {
+        agencyId: loc.agencyId,
+        action: "location.deleted",
+        targetType: "location",
+        targetId: loc.id,
+        before: { name: loc.name },
+      });
+      return this.hooks.locationDeleted ? this.hooks.locationDeleted(ctx, s, loc) : [];
+    });
+    for (const id of revoked) {
+      this.deps.cache.apply({ type: "key", id });
+      await this.deps.bus.publish({ type: "key", id });
+    }
+  }
+
+  // ── users ───────────────────────────────────────────────────────────────
+
+  async listUsers(ctx: Ctx, agencyId: string): Promise<User[]> {
+    const actor = requireActor(ctx);
+    if (actor.agencyId !== agencyId) throw notFound("Agency");
+    const users = await this.deps.store.listUsers(agencyId);
+    if (actor.type === "agency") return users;
+    // Account users see the people of their own locations.
+    return users.filter(
+      (u) => u.id === actor.userId || u.locationIds.some((l) => actor.locationIds.includes(l)),
+    );
+  }
+
+  async getUser(ctx: Ctx, userId: string): Promise<User> {
+    const actor = requireActor(ctx);
+    const u = await this.deps.store.getUser(userId);
+    if (!u || u.agencyId !== actor.agencyId) throw notFound("User");
+    if (
+      actor.type !== "agency" &&
+      u.id !== actor.userId &&
+      !u.locationIds.some((l) => actor.locationIds.includes(l))
+    )
+      throw notFound("User");
+    return u;
+  }
+
+  async createUser(ctx: Ctx, agencyId: string, input: NewUserInput): Promise<User> {
+    if (ctx.actor) {
+      if (ctx.actor.agencyId !== agencyId) throw notFound("Agency");
+      if (!canManageUsers(ctx.actor, agencyId)) throw denied("Only agency admins can add users.");
+    }
+    return this.deps.store.transaction((s) => this.insertUser(ctx, s, agencyId, input));
+  }
+
+  async insertUser(ctx: Ctx, s: Store, agencyId: string, input: NewUserInput): Promise<User> {
+    const now = this.deps.clock.now();
+    if (await s.getUserByEmail(input.email))
+      throw new ApiError("conflict", `A user with e-mail ${input.email} already exists.`);
+    const locationIds = input.type === "account" ? [...new Set(input.locationIds ?? [])].sort() : [];
+    await this.checkLocations(s, agencyId, locationIds);
+    const user: User = {
+      id: newId("user"),
+      agencyId,
+      email: input.email.toLowerCase(),
+      name: input.name,
+      passwordHash: input.password ? await hashPassword(input.password) : null,
+      type: input.type,
+      role: input.role,
+      isOwner: input.isOwner ?? false,
+      canManageKeys: input.canManageKeys ?? true,
+      digestOptOut: false,
+      locationIds,
+      createdAt: now,
+      updatedAt: now,
+      disabledAt: null,
+    };
+    await s.insertUser(user);
+    await this.deps.audit.record(s, ctx, {
+      agencyId,
+      action: "user.created",
+      targetType: "user",
+      targetId: user.id,
+      after: auditUser(user),
+    });
+    return user;
+  }
+
+  private async checkLocations(s: Store, agencyId: string, locationIds: string[]): Promise<void> {
+    if (locationIds.length === 0) return;
+    const found = await s.listLocations(agencyId, locationIds);
+    const missing = locationIds.filter((id) => !found.some((l) => l.id === id));
+    if (missing.length > 0)
+      throw new ApiError("validation_failed", `Unknown location: ${missing.join(", ")}.`, {
+        issues: [{ field: "locationIds", message: `unknown location ${missing.join(", ")}` }],
+      });
+  }
+
+  async updateUser(ctx: Ctx, userId: string, patch: UserPatch): Promise<User> {
+    const actor = requireActor(ctx);
+    const before = await this.getUser(ctx, userId);
+    const self = actor.userId === userId;
+    const onlySelfFields = Object.entries(patch).every(
+      ([k, v]) => v === undefined || ["name", "password", "digestOptOut"].includes(k),
+    );
+    if (!(canManageUsers(actor, before.agencyId) || (self && onlySelfFields)))
+      throw denied("Only agency admins can change other users, roles and permissions.");
+    if (
+      before.isOwner &&
+      !self &&
+      (patch.role === "user" || patch.type === "account" || patch.canManageKeys === false)
+    )
+      throw denied("The owner's role and permissions cannot be reduced.");
+    return this.applyUserPatch(ctx, before, patch, self);
+  }
+
+  /** A change made with an API key (the platform's /v2/users); the route has checked reach and EAS. */
+  async updateUserAsSystem(ctx: Ctx, before: User, patch: UserPatch): Promise<User> {
+    if (
+      before.isOwner &&
+      (patch.role === "user" || patch.type === "account" || patch.canManageKeys === false)
+    )
+      throw denied("The owner's role and permissions cannot be reduced.");
+    return this.applyUserPatch(ctx, before, patch, false);
+  }
+
+  private async applyUserPatch(ctx: Ctx, before: User, patch: UserPatch, self: boolean): Promise<User> {
+    const userId = before.id;
+    const type = patch.type ?? before.type;
+    const after: User = {
+      ...before,
+      name: patch.name ?? before.name,
+      email: patch.email ?? before.email,
+      passwordHash: patch.password ? await hashPassword(patch.password) : before.passwordHash,
+      type,
+      role: patch.role ?? before.role,
+      canManageKeys: patch.canManageKeys ?? before.canManageKeys,
+      digestOptOut: patch.digestOptOut ?? before.digestOptOut,
+      locationIds: type === "agency" ? [] : [...new Set(patch.locationIds ?? before.locationIds)].sort(),
+      updatedAt: this.deps.clock.now(),
+    };
+    await this.deps.store.transaction(async (s) => {
+      if (after.email !== before.email && (await s.getUserByEmail(after.email)))
+        throw new ApiError("conflict", `A user with e-mail ${after.email} already exists.`);
+      await this.checkLocations(s, after.agencyId, after.locationIds);
+      await s.updateUser(after);
+      if (patch.password && !self) await s.revokeUserSessions(userId, this.deps.clock.now());
+      await this.deps.audit.record(s, ctx, {
+        agencyId: after.agencyId,
+        action: "user.updated",
+        targetType: "user",
+        targetId: after.id,
+        ...changed(auditUser(before), auditUser(after)),
+      });
+    });
+    return after;
+  }
+
+  async disableUserAsSystem(ctx: Ctx, before: User): Promise<User> {
+    if (before.isOwner) throw denied("The agency owner cannot be removed.");
+    return this.applyDisable(ctx, before);
+  }
+
+  /** Offboarding: the user can no longer sign in; their sessions end. Their keys are listed separately. */
+  async disableUser(ctx: Ctx, userId: string): Promise<User> {
+    const actor = requireActor(ctx);
+    const before = await this.getUser(ctx, userId);
+    if (!canManageUsers(actor, before.agencyId)) throw denied("Only agency admins can remove users.");
+    if (before.isOwner) throw denied("The agency owner cannot be removed.");
+    if (before.id === actor.userId) throw new ApiError("invalid_state", "You cannot remove yourself.");
+    return this.applyDisable(ctx, before);
+  }
+
+  private async applyDisable(ctx: Ctx, before: User): Promise<User> {
+    const userId = before.id;
+    const now = this.deps.clock.now();
+    const after = { ...before, disabledAt: now, updatedAt: now };
+    await this.deps.store.transaction(async (s) => {
+      await s.updateUser(after);
+      await s.revokeUserSessions(userId, now);
+      await this.deps.audit.record(s, ctx, {
+        agencyId: after.agencyId,
+        action: "user.disabled",
+        targetType: "user",
+        targetId: after.id,
+        before: { disabled: false },
+        after: { disabled: true },
+      });
+    });
+    return after;
+  }
+
+  /** On an empty database: the first agency and its owner. Returns the generated password, if any. */
+  async bootstrap(opts: {
+    email: string;
+    password: string | undefined;
+    plan: Plan;
+    agencyName: string;
+  }): Promise<{
+    created: boolean;
+    generatedPassword?: string;
+  }> {
+    if ((await this.deps.store.countAgencies()) > 0) return { created: false };
+    const generated = opts.password ? undefined : randomBytes(15).toString("base64url");
+    const password = opts.password ?? generated!;
+    await this.createAgency(
+      { actor: null, actorType: "system", actorId: null, ip: null, userAgent: null },
+      { name: opts.agencyName, plan: opts.plan, owner: { email: opts.email, name: "Owner", password } },
+    );
+    return generated ? { created: true, generatedPassword: generated } : { created: true };
+  }
+}
+
+function auditUser(u: User): Record<string, unknown> {
+  return {
+    email: u.email,
+    name: u.name,
+    type: u.type,
+    role: u.role,
+    canManageKeys: u.canManageKeys,
+    locationIds: u.locationIds,
+    digestOptOut: u.digestOptOut,
+  };
+}

@@ -1,0 +1,647 @@
+/**
+ * Key use-cases (SPEC §2): create, list, edit, revoke, rotate (now or later), expire-now and cancel
+ * of a pending rotation, refresh, import. Every change happens in one transaction with its audit
+ * entry, then invalidates the verification cache before returning, so a revocation or rotation has
+ * taken effect by the time the request that made it returns.
+ */
+import type { Clock } from "../core/clock.js";
+import { DAY } from "../core/clock.js";
+import { ApiError, denied, notFound } from "../core/errors.js";
+import { newId } from "../core/ids.js";
+import type { Agency, ApiKey, KeyStatus, KeyToken, User } from "../core/model.js";
+import {
+  type Actor,
+  canManageKeys,
+  canSeeKeys,
+  type Owner,
+  planAllowsAgencyKeys,
+} from "../core/permissions.js";
+import type { ScopeCatalogue } from "../core/scopes.js";
+import {
+  displayPrefix,
+  generateToken,
+  hashToken,
+  inspectToken,
+  type KeyKind,
+  last4,
+  maskToken,
+} from "../core/token.js";
+import type { Store } from "../store/store.js";
+import type { Audit } from "./audit.js";
+import { changed } from "./audit.js";
+import type { CacheBus, VerificationCache } from "./cache.js";
+import type { Ctx } from "./context.js";
+
+export const MAX_GRACE_SECONDS = 7 * 24 * 3600;
+
+/** What the lifecycle says will happen to a key next (filled in by the lifecycle service). */
+export interface NextAction {
+  action: "delete" | "expire";
+  at: number;
+}
+
+export interface LifecycleView {
+  nextActions(keys: ApiKey[], agency: Agency): Promise<Map<string, NextAction | null>>;
+}
+
+export interface KeyView {
+  id: string;
+  name: string;
+  description: string;
+  kind: KeyKind;
+  owner: { type: "agency" | "location"; id: string };
+  agencyId: string;
+  locationId: string | null;
+  scopes: string[];
+  token: string;
+  status: KeyStatus;
+  imported: boolean;
+  createdAt: string;
+  createdBy: { id: string; name: string; email: string } | null;
+  lastUsed: { at: string; ip: string | null; userAgent: string | null } | null;
+  daysInactive: number;
+  nextAction: { action: "delete" | "expire"; at: string } | null;
+  nextActionAt: string | null;
+  rotation: {
+    pending: true;
+    oldToken: string;
+    oldTokenExpiresAt: string;
+    oldTokenLastUsedAt: string | null;
+  } | null;
+  revokedAt: string | null;
+  expiredAt: string | null;
+  deletedAt: string | null;
+}
+
+export interface CreateKeyInput {
+  name: string;
+  kind?: KeyKind | undefined;
+  description?: string | undefined;
+  scopes?: string[] | undefined;
+}
+
+export interface EditKeyInput {
+  name?: string | undefined;
+  description?: string | undefined;
+  scopes?: string[] | undefined;
+}
+
+export type ImportKeyInput = CreateKeyInput & { token?: string | undefined; sha256?: string | undefined };
+
+const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
+
+export interface KeyServiceDeps {
+  store: Store;
+  clock: Clock;
+  audit: Audit;
+  cache: VerificationCache;
+  bus: CacheBus;
+  scopes: ScopeCatalogue;
+  prefix: string;
+  legacyCreationDefault: "existing_users" | "disabled";
+  lifecycle?: LifecycleView;
+  /** Legacy location keys while Enhanced Account Security is off are kept encrypted (SPEC §5). */
+  encryptSecret?: (plaintext: string) => string;
+}
+
+export class KeyService {
+  constructor(readonly deps: KeyServiceDeps) {}
+
+  /** Resolves an account id (agency or location) the actor may see; 404 otherwise, never a hint. */
+  async resolveAccount(actor: Actor, accountId: string): Promise<{ agency: Agency; owner: Owner }> {
+    const { store } = this.deps;
+    if (accountId === actor.agencyId) {
+      const agency = await store.getAgency(accountId);
+      if (agency && actor.type === "agency")
+        return { agency, owner: { agencyId: agency.id, locationId: null } };
+    } else {
+      const loc = await store.getLocation(accountId);
+      if (loc && canSeeKeys(actor, { agencyId: loc.agencyId, locationId: loc.id })) {
+        const agency = await store.getAgency(loc.agencyId);
+        if (agency) return { agency, owner: { agencyId: agency.id, locationId: loc.id } };
+      }
+    }
+    throw notFound("Account");
+  }
+
+  /** Loads a key the actor may see; 404 for anything else, including another tenant's keys. */
+  private async visibleKey(actor: Actor, keyId: string, store = this.deps.store): Promise<ApiKey> {
+    const key = await store.getKey(keyId);
+    if (!key || !canSeeKeys(actor, key)) throw notFound("Key");
+    return key;
+  }
+
+  private async manageableKey(actor: Actor, keyId: string, store: Store): Promise<ApiKey> {
+    const key = await this.visibleKey(actor, keyId, store);
+    if (!canManageKeys(actor, key))
+      throw denied(
+        "You may see this key but not change it: ask an admin with the “manage API keys” permission.",
+      );
+    return key;
+  }
+
+  private checkScopes(kind: KeyKind, scopes: string[], owner: Owner): void {
+    if (kind === "legacy_v1" && scopes.length > 0)
+      throw new ApiError(
+        "validation_failed",
+        "Legacy v1 keys have full access to their account and take no scopes.",
+        {
+          issues: [{ field: "scopes", message: "must be empty for a legacy_v1 key" }],
+        },
+      );
+    const problems = this.deps.scopes.problems(scopes, owner.locationId === null ? "agency" : "location");
+    if (problems.length > 0)
+      throw new ApiError("validation_failed", problems.join(" "), {
+        issues: problems.map((message) => ({ field: "scopes", message })),
+      });
+  }
+
+  private async checkCreation(store: Store, agency: Agency, owner: Owner, kind: KeyKind): Promise<void> {
+    if (owner.locationId === null && !planAllowsAgencyKeys(agency.plan))
+      throw new ApiError(
+        "plan_required",
+        `Agency keys need the agency_pro plan; this agency is on ${agency.plan}. Create a location key, or upgrade.`,
+      );
+    if (kind !== "legacy_v1") return;
+    const rule = agency.legacyCreation ?? this.deps.legacyCreationDefault;
+    if (rule === "disabled")
+      throw new ApiError(
+        "legacy_creation_disabled",
+        "New legacy v1 keys cannot be created: create a private integration token instead.",
+      );
+    const existing = await store.listKeys({
+      agencyId: owner.agencyId,
+      locationIds: owner.locationId === null ? null : [owner.locationId],
+      statuses: ["active"],
+      kind: "legacy_v1",
+    });
+    if (existing.length === 0)
+      throw new ApiError(
+        "legacy_creation_disabled",
+        "Only an account that already has an active legacy v1 key may create another: create a private integration token instead.",
+      );
+  }
+
+  async create(ctx: Ctx, accountId: string, input: CreateKeyInput): Promise<{ key: KeyView; token: string }> {
+    const actor = requireActor(ctx);
+    const { agency, owner } = await this.resolveAccount(actor, accountId);
+    if (!canManageKeys(actor, owner))
+      throw denied("Creating keys here needs an admin with the “manage API keys” permission.");
+    const kind = input.kind ?? "private_integration";
+    const scopes = [...new Set(input.scopes ?? [])].sort();
+    this.checkScopes(kind, scopes, owner);
+    const token = generateToken(this.deps.prefix, kind);
+    const key = await this.deps.store.transaction(async (store) => {
+      await this.checkCreation(store, agency, owner, kind);
+      const key = this.newKey(ctx, owner, kind, input.name, input.description ?? "", scopes);
+      if (
+        kind === "legacy_v1" &&
+        owner.locationId !== null &&
+        !agency.enhancedSecurity &&
+        this.deps.encryptSecret
+      )
+        key.secretEnc = this.deps.encryptSecret(token);
+      await store.insertKey(key);
+      await store.insertToken(this.newToken(key.id, token, displayPrefix(this.deps.prefix, kind)));
+      await this.deps.audit.record(store, ctx, {
+        agencyId: key.agencyId,
+        action: "key.created",
+        targetType: "key",
+        targetId: key.id,
+        after: auditFields(key),
+      });
+      return key;
+    });
+    return { key: await this.view(key), token };
+  }
+
+  /** Creates a key outside any person's request (a location's auto-generated legacy key, the CLI). */
+  async createSystemKey(
+    ctx: Ctx,
+    store: Store,
+    owner: Owner,
+    kind: KeyKind,
+    name: string,
+    scopes: string[],
+  ): Promise<{ key: ApiKey; token: string }> {
+    const token = generateToken(this.deps.prefix, kind);
+    const key = this.newKey(ctx, owner, kind, name, "", scopes);
+    await store.insertKey(key);
+    await store.insertToken(this.newToken(key.id, token, displayPrefix(this.deps.prefix, kind)));
+    await this.deps.audit.record(store, ctx, {
+      agencyId: key.agencyId,
+      action: "key.created",
+      targetType: "key",
+      targetId: key.id,
+      after: auditFields(key),
+    });
+    return { key, token };
+  }
+
+  private newKey(
+    ctx: Ctx,
+    owner: Owner,
+    kind: KeyKind,
+    name: string,
+    description: string,
+    scopes: string[],
+  ): ApiKey {
+    const now = this.deps.clock.now();
+    return {
+      id: newId("key"),
+      agencyId: owner.agencyId,
+      locationId: owner.locationId,
+      kind,
+      name,
+      description,
+      scopes,
+      status: "active",
+      imported: false,
+      createdAt: now,
+      createdBy: ctx.actorType === "user" ? ctx.actorId : null,
+      updatedAt: now,
+      activityAt: now,
+      lastUsedAt: null,
+      lastUsedIp: null,
+      lastUsedUa: null,
+      revokedAt: null,
+      expiredAt: null,
+      deletedAt: null,
+      inactiveDays: null,
+      warnedAt: null,
+      secretEnc: null,
+    };
+  }
+
+  private newToken(keyId: string, token: string, prefixPart: string): KeyToken {
+    return {
+      hash: hashToken(token),
+      keyId,
+      display: maskToken(prefixPart, last4(token)),
+      createdAt: this.deps.clock.now(),
+      validUntil: null,
+      retiredReason: null,
+      lastUsedAt: null,
+    };
+  }
+
+  async import(ctx: Ctx, accountId: string, input: ImportKeyInput): Promise<{ key: KeyView }> {
+    const actor = requireActor(ctx);
+    const { agency, owner } = await this.resolveAccount(actor, accountId);
+    if (!canManageKeys(actor, owner))
+      throw denied("Importing keys here needs an admin with the “manage API keys” permission.");
+    const kind = input.kind ?? "private_integration";
+    const scopes = [...new Set(input.scopes ?? [])].sort();
+    this.checkScopes(kind, scopes, owner);
+    let hash: string;
+    let display: string;
+    if (input.token !== undefined) {
+      const shape = inspectToken(input.token, this.deps.prefix);
+      if (!shape.ok)
+        throw new ApiError("validation_failed", `The token cannot be imported: ${shape.reason}`, {
+          issues: [{ field: "token", message: shape.reason }],
+        });
+      if (shape.ours && shape.kind !== kind)
+        throw new ApiError("validation_failed", `This token is a ${shape.kind} token, not ${kind}.`, {
+          issues: [{ field: "kind", message: `must be ${shape.kind} for this token` }],
+        });
+      hash = hashToken(input.token);
+      display = shape.ours
+        ? maskToken(displayPrefix(this.deps.prefix, kind), last4(input.token))
+        : maskToken("", last4(input.token));
+    } else if (input.sha256 !== undefined) {
+      hash = input.sha256.toLowerCase();
+      display = "(imported by hash)";
+    } else {
+      throw new ApiError(
+        "validation_failed",
+        "Send either token (the plaintext) or sha256 (its SHA-256, hex).",
+        {
+          issues: [{ field: "token", message: "token or sha256 is required" }],
+        },
+      );
+    }
+    const key = await this.deps.store.transaction(async (store) => {
+      await this.checkCreation(store, agency, owner, kind);
+      if (await store.hashExists(hash))
+        throw new ApiError(
+          "conflict",
+          "This token is already known to Keyward: it cannot be imported twice.",
+        );
+      const key = {
+        ...this.newKey(ctx, owner, kind, input.name, input.description ?? "", scopes),
+        imported: true,
+      };
+      await store.insertKey(key);
+      await store.insertToken({ ...this.newToken(key.id, "", ""), hash, display });
+      await this.deps.audit.record(store, ctx, {
+        agencyId: key.agencyId,
+        action: "key.imported",
+        targetType: "key",
+        targetId: key.id,
+        after: auditFields(key),
+      });
+      return key;
+    });
+    return { key: await this.view(key) };
+  }
+
+  async list(
+    ctx: Ctx,
+    accountId: string,
+    opts: { statuses?: KeyStatus[]; includeLocations?: boolean; createdBy?: string } = {},
+  ): Promise<KeyView[]> {
+    const actor = requireActor(ctx);
+    const { owner } = await this.resolveAccount(actor, accountId);
+    const statuses = opts.statuses ?? ["active", "expired"];
+    let locationIds: string[] | null | undefined = owner.locationId === null ? null : [owner.locationId];
+    if (owner.locationId === null && opts.includeLocations) locationIds = undefined;
+    const keys = await this.deps.store.listKeys({
+      agencyId: owner.agencyId,
+      locationIds,
+      statuses,
+      ...(opts.createdBy ? { createdBy: opts.createdBy } : {}),
+    });
+    return this.views(keys.filter((k) => canSeeKeys(actor, k)));
+  }
+
+  async get(ctx: Ctx, keyId: string): Promise<KeyView> {
+    return this.view(await this.visibleKey(requireActor(ctx), keyId));
+  }
+
+  async edit(ctx: Ctx, keyId: string, input: EditKeyInput): Promise<KeyView> {
+    const actor = requireActor(ctx);
+    const key = await this.deps.store.transaction(async (store) => {
+      const before = await this.manageableKey(actor, keyId, store);
+      if (before.status === "revoked" || before.status === "deleted")
+        throw new ApiError("invalid_state", `This key is ${before.status}: it can no longer be edited.`);
+      const scopes = input.scopes === undefined ? before.scopes : [...new Set(input.scopes)].sort();
+      if (input.scopes !== undefined) this.checkScopes(before.kind, scopes, before);
+      const after: ApiKey = {
+        ...before,
+        name: input.name ?? before.name,
+        description: input.description ?? before.description,
+        scopes,
+        updatedAt: this.deps.clock.now(),
+      };
+      await store.updateKey(after);
+      const diff = changed(auditFields(before), auditFields(after));
+      await this.deps.audit.record(store, ctx, {
+        agencyId: after.agencyId,
+        action: "key.updated",
+        targetType: "key",
+        targetId: after.id,
+        ...diff,
+      });
+      return after;
+    });
+    await this.invalidate(key.id);
+    return this.view(key);
+  }
+
+  async revoke(ctx: Ctx, keyId: string): Promise<KeyView> {
+    const actor = requireActor(ctx);
+    const key = await this.deps.store.transaction(async (store) => {
+      const before = await this.manageableKey(actor, keyId, store);
+      return this.revokeInTx(ctx, store, before, "key.revoked");
+    });
+    await this.invalidate(key.id);
+    return this.view(key);
+  }
+
+  /** Revokes inside the caller's transaction; the caller invalidates the cache after commit. */
+  async revokeInTx(ctx: Ctx, store: Store, before: ApiKey, action: string): Promise<ApiKey> {
+    if (before.status === "revoked" || before.status === "deleted")
+      throw new ApiError("invalid_state", `This key is already ${before.status}.`);
+    const now = this.deps.clock.now();
+    const after: ApiKey = { ...before, status: "revoked", revokedAt: now, updatedAt: now, secretEnc: null };
+    await store.updateKey(after);
+    await this.deps.audit.record(store, ctx, {
+      agencyId: after.agencyId,
+      action,
+      targetType: "key",
+      targetId: after.id,
+      before: { status: before.status },
+      after: { status: "revoked" },
+    });
+    return after;
+  }
+
+  private pendingOld(tokens: KeyToken[], now: number): KeyToken | undefined {
+    return tokens.find((t) => t.retiredReason === "rotated" && t.validUntil !== null && t.validUntil > now);
+  }
+
+  async rotate(
+    ctx: Ctx,
+    keyId: string,
+    expireOldAfterSeconds: number,
+  ): Promise<{ key: KeyView; token: string }> {
+    const actor = requireActor(ctx);
+    if (
+      !Number.isInteger(expireOldAfterSeconds) ||
+      expireOldAfterSeconds < 0 ||
+      expireOldAfterSeconds > MAX_GRACE_SECONDS
+    )
+      throw new ApiError(
+        "validation_failed",
+        `expireOldAfterSeconds must be a whole number from 0 to ${MAX_GRACE_SECONDS} (7 days).`,
+        {
+          issues: [{ field: "expireOldAfterSeconds", message: `must be 0–${MAX_GRACE_SECONDS}` }],
+        },
+      );
+    let token = "";
+    const key = await this.deps.store.transaction(async (store) => {
+      const before = await this.manageableKey(actor, keyId, store);
+      if (before.status === "revoked" || before.status === "deleted")
+        throw new ApiError("invalid_state", `This key is ${before.status}: create a new key instead.`);
+      const now = this.deps.clock.now();
+      const tokens = await store.tokensOfKey(before.id);
+      if (this.pendingOld(tokens, now))
+        throw new ApiError(
+          "invalid_state",
+          "A rotation is already pending: expire the old token now or cancel the rotation first.",
+        );
+      // An expired key's token stops at once: a grace period is for tokens that were working.
+      const grace = before.status === "expired" ? 0 : expireOldAfterSeconds * 1000;
+      for (const t of tokens.filter((t) => t.validUntil === null))
+        await store.updateToken({ ...t, validUntil: now + grace, retiredReason: "rotated" });
+      token = generateToken(this.deps.prefix, before.kind);
+      await store.insertToken(this.newToken(before.id, token, displayPrefix(this.deps.prefix, before.kind)));
+      const after: ApiKey = {
+        ...before,
+        status: "active",
+        expiredAt: null,
+        inactiveDays: null,
+        activityAt: now,
+        updatedAt: now,
+        secretEnc: before.secretEnc && this.deps.encryptSecret ? this.deps.encryptSecret(token) : null,
+      };
+      await store.updateKey(after);
+      await this.deps.audit.record(store, ctx, {
+        agencyId: after.agencyId,
+        action: "key.rotated",
+        targetType: "key",
+        targetId: after.id,
+        before: { status: before.status },
+        after: { status: "active", oldTokenValidUntil: iso(now + grace) },
+      });
+      return after;
+    });
+    await this.invalidate(key.id);
+    return { key: await this.view(key), token };
+  }
+
+  async expireRotationNow(ctx: Ctx, keyId: string): Promise<KeyView> {
+    return this.endRotation(ctx, keyId, "expire");
+  }
+
+  async cancelRotation(ctx: Ctx, keyId: string): Promise<KeyView> {
+    return this.endRotation(ctx, keyId, "cancel");
+  }
+
+  private async endRotation(ctx: Ctx, keyId: string, how: "expire" | "cancel"): Promise<KeyView> {
+    const actor = requireActor(ctx);
+    const key = await this.deps.store.transaction(async (store) => {
+      const key = await this.manageableKey(actor, keyId, store);
+      const now = this.deps.clock.now();
+      const tokens = await store.tokensOfKey(key.id);
+      const old = this.pendingOld(tokens, now);
+      if (!old || key.status !== "active")
+        throw new ApiError("invalid_state", "This key has no pending rotation.");
+      if (how === "expire") {
+        await store.updateToken({ ...old, validUntil: now });
+      } else {
+        await store.updateToken({ ...old, validUntil: null, retiredReason: null });
+        for (const t of tokens.filter((t) => t.validUntil === null))
+          await store.updateToken({ ...t, validUntil: now, retiredReason: "cancelled" });
+      }
+      await this.deps.audit.record(store, ctx, {
+        agencyId: key.agencyId,
+        action: how === "expire" ? "key.rotation_expired_now" : "key.rotation_cancelled",
+        targetType: "key",
+        targetId: key.id,
+      });
+      return key;
+    });
+    await this.invalidate(key.id);
+    return this.view(key);
+  }
+
+  async refresh(ctx: Ctx, keyId: string): Promise<KeyView> {
+    const actor = requireActor(ctx);
+    const key = await this.deps.store.transaction(async (store) => {
+      const before = await this.manageableKey(actor, keyId, store);
+      if (before.status !== "expired")
+        throw new ApiError(
+          "invalid_state",
+          `Only expired keys can be refreshed; this key is ${before.status}.`,
+        );
+      const now = this.deps.clock.now();
+      const after: ApiKey = {
+        ...before,
+        status: "active",
+        expiredAt: null,
+        inactiveDays: null,
+        activityAt: now,
+        updatedAt: now,
+      };
+      await store.updateKey(after);
+      await this.deps.audit.record(store, ctx, {
+        agencyId: after.agencyId,
+        action: "key.refreshed",
+        targetType: "key",
+        targetId: after.id,
+        before: { status: "expired" },
+        after: { status: "active" },
+      });
+      return after;
+    });
+    await this.invalidate(key.id);
+    return this.view(key);
+  }
+
+  /** Drops the key's cache entries here and, through the bus, on every other node. */
+  async invalidate(keyId: string): Promise<void> {
+    this.deps.cache.apply({ type: "key", id: keyId });
+    await this.deps.bus.publish({ type: "key", id: keyId });
+  }
+
+  async view(key: ApiKey): Promise<KeyView> {
+    const [v] = await this.views([key]);
+    return v!;
+  }
+
+  async views(keys: ApiKey[]): Promise<KeyView[]> {
+    if (keys.length === 0) return [];
+    const { store, clock } = this.deps;
+    const now = clock.now();
+    const tokens = await store.tokensOfKeys(keys.map((k) => k.id));
+    const creators = new Map<string, User | null>();
+    for (const k of keys)
+      if (k.createdBy && !creators.has(k.createdBy))
+        creators.set(k.createdBy, await store.getUser(k.createdBy));
+    let next = new Map<string, NextAction | null>();
+    if (this.deps.lifecycle) {
+      const agency = await store.getAgency(keys[0]!.agencyId);
+      if (agency) next = await this.deps.lifecycle.nextActions(keys, agency);
+    }
+    return keys.map((k) => {
+      const mine = tokens.filter((t) => t.keyId === k.id);
+      const current = mine.find((t) => t.validUntil === null) ?? mine[mine.length - 1];
+      const old = this.pendingOld(mine, now);
+      const creator = k.createdBy ? creators.get(k.createdBy) : null;
+      const na = next.get(k.id) ?? null;
+      return {
+        id: k.id,
+        name: k.name,
+        description: k.description,
+        kind: k.kind,
+        owner:
+          k.locationId === null ? { type: "agency", id: k.agencyId } : { type: "location", id: k.locationId },
+        agencyId: k.agencyId,
+        locationId: k.locationId,
+        scopes: k.scopes,
+        token: current?.display ?? "",
+        status: k.status,
+        imported: k.imported,
+        createdAt: iso(k.createdAt)!,
+        createdBy: creator ? { id: creator.id, name: creator.name, email: creator.email } : null,
+        lastUsed:
+          k.lastUsedAt === null
+            ? null
+            : { at: iso(k.lastUsedAt)!, ip: k.lastUsedIp, userAgent: k.lastUsedUa },
+        daysInactive: k.status === "active" ? Math.max(0, Math.floor((now - k.activityAt) / DAY)) : 0,
+        nextAction: na ? { action: na.action, at: iso(na.at)! } : null,
+        nextActionAt: na ? iso(na.at) : null,
+        rotation: old
+          ? {
+              pending: true,
+              oldToken: old.display,
+              oldTokenExpiresAt: iso(old.validUntil)!,
+              oldTokenLastUsedAt: iso(old.lastUsedAt),
+            }
+          : null,
+        revokedAt: iso(k.revokedAt),
+        expiredAt: iso(k.expiredAt),
+        deletedAt: iso(k.deletedAt),
+      } satisfies KeyView;
+    });
+  }
+}
+
+export function requireActor(ctx: Ctx): Actor {
+  if (!ctx.actor) throw new ApiError("unauthenticated", "Sign in first: POST /api/auth/login.");
+  return ctx.actor;
+}
+
+/** The fields of a key the audit log shows (never a token or its hash). */
+export function auditFields(k: ApiKey): Record<string, unknown> {
+  return {
+    name: k.name,
+    description: k.description,
+    kind: k.kind,
+    scopes: k.scopes,
+    status: k.status,
+    owner: k.locationId ?? k.agencyId,
+  };
+}

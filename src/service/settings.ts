@@ -1,0 +1,78 @@
+/**
+ * Agency settings: Enhanced Account Security, the legacy-key creation rule, and whatever other
+ * capabilities register (the lifecycle policy, the digest). Switching EAS either way never
+ * creates, restores or deletes a key.
+ */
+import { ApiError, denied } from "../core/errors.js";
+import type { Agency } from "../core/model.js";
+import { canChangeAgencySettings } from "../core/permissions.js";
+import type { Store } from "../store/store.js";
+import type { AccountService } from "./accounts.js";
+import type { Ctx } from "./context.js";
+import { requireActor } from "./keys.js";
+
+export interface SettingsPatchInput {
+  enhancedSecurity?: boolean | undefined;
+  confirm?: boolean | undefined;
+  legacyCreation?: "existing_users" | "disabled" | undefined;
+  [k: string]: unknown;
+}
+
+/** A capability that adds fields to the settings document. */
+export interface SettingsExtension {
+  read(agency: Agency, store: Store): Promise<Record<string, unknown>>;
+  /** Validates and applies its fields of a patch to the agency (pure: the service saves it). */
+  apply?(agency: Agency, patch: SettingsPatchInput): Agency;
+  /** After a committed change (e-mails, cache invalidation …). */
+  after?(ctx: Ctx, before: Agency, after: Agency): Promise<void>;
+}
+
+export const EAS_OFF_WARNING =
+  "Turning Enhanced Account Security off is strongly discouraged: new locations will get legacy API keys automatically, location API responses will include those keys, and the v1 user APIs will allow creating and changing users with an API key. Send confirm: true to do it anyway.";
+
+export class SettingsService {
+  readonly extensions: SettingsExtension[] = [];
+
+  constructor(
+    private readonly deps: {
+      store: Store;
+      accounts: AccountService;
+      legacy: { endOfSupport: string; creation: "existing_users" | "disabled" };
+    },
+  ) {}
+
+  async get(ctx: Ctx, agencyId: string): Promise<Record<string, unknown>> {
+    const agency = await this.deps.accounts.getAgency(ctx, agencyId);
+    return this.document(agency);
+  }
+
+  private async document(agency: Agency): Promise<Record<string, unknown>> {
+    const doc: Record<string, unknown> = {
+      enhancedSecurity: agency.enhancedSecurity,
+      legacyCreation: agency.legacyCreation ?? this.deps.legacy.creation,
+      legacyEndOfSupport: this.deps.legacy.endOfSupport,
+    };
+    for (const ext of this.extensions) Object.assign(doc, await ext.read(agency, this.deps.store));
+    return doc;
+  }
+
+  async update(ctx: Ctx, agencyId: string, patch: SettingsPatchInput): Promise<Record<string, unknown>> {
+    const actor = requireActor(ctx);
+    const before = await this.deps.accounts.getAgency(ctx, agencyId);
+    if (!canChangeAgencySettings(actor, agencyId))
+      throw denied("Only agency admins can change agency settings.");
+    if (patch.enhancedSecurity === false && before.enhancedSecurity && patch.confirm !== true)
+      throw new ApiError("confirmation_required", EAS_OFF_WARNING, { warning: EAS_OFF_WARNING });
+    const after = await this.deps.accounts.changeAgency(ctx, agencyId, (a) => {
+      let next: Agency = {
+        ...a,
+        enhancedSecurity: patch.enhancedSecurity ?? a.enhancedSecurity,
+        legacyCreation: patch.legacyCreation ?? a.legacyCreation,
+      };
+      for (const ext of this.extensions) if (ext.apply) next = ext.apply(next, patch);
+      return next;
+    });
+    for (const ext of this.extensions) if (ext.after) await ext.after(ctx, before, after);
+    return this.document(after);
+  }
+}

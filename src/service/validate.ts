@@ -1,0 +1,31 @@
+/** Shared shape rules for names and free text, so every endpoint refuses the same things the same way. */
+import { z } from "zod";
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this refuses
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: tabs and line breaks are fine in descriptions
+const CONTROL_BUT_LINES = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/;
+
+export const Name = z
+  .string()
+  .trim()
+  .min(1, "must not be empty")
+  .max(200, "must be at most 200 characters")
+  .refine((s) => !CONTROL.test(s), "must not contain control characters (tabs, line breaks, NUL …)");
+
+export const Description = z
+  .string()
+  .max(1000, "must be at most 1000 characters")
+  .refine((s) => !CONTROL_BUT_LINES.test(s), "must not contain control characters other than line breaks");
+
+export const Email = z
+  .string()
+  .trim()
+  .max(254, "must be at most 254 characters")
+  .pipe(z.email("must be an e-mail address like name@example.com"))
+  .transform((s) => s.toLowerCase());
+
+export const Password = z
+  .string()
+  .min(12, "must be at least 12 characters")
+  .max(200, "must be at most 200 characters");

@@ -1,0 +1,200 @@
+/**
+ * Verification (SPEC §3): a presented token in, one stable code out. Expected outcomes are values,
+ * not exceptions. The hot path for a cached key is: shape check (no I/O), one SHA-256, two map
+ * lookups, a few comparisons, and an in-memory use record.
+ */
+import type { Clock } from "../core/clock.js";
+import { isoSecond } from "../core/clock.js";
+import type { VerifyErrorCode } from "../core/errors.js";
+import { planAllowsAgencyKeys } from "../core/permissions.js";
+import { hashToken, inspectToken, type KeyKind } from "../core/token.js";
+import type { Store, TokenLookup } from "../store/store.js";
+import type { AgencyFacts, CacheBus, CachedToken, VerificationCache } from "./cache.js";
+import type { UsageRecorder, UseInfo } from "./usage.js";
+
+export interface VerifiedKey {
+  keyId: string;
+  name: string;
+  kind: KeyKind;
+  agencyId: string;
+  locationId: string | null;
+  scopes: readonly string[];
+  enhancedSecurity: boolean;
+}
+
+export type VerifyResult =
+  | { valid: true; code: "valid"; key: VerifiedKey }
+  | { valid: false; code: VerifyErrorCode; message: string; key?: VerifiedKey; missingScopes?: string[] };
+
+export interface VerifyOptions {
+  requiredScopes?: readonly string[];
+  /** The location the request concerns; checked against the key's owner. */
+  locationId?: string;
+  use?: UseInfo;
+}
+
+const NO_USE: UseInfo = { ip: null, userAgent: null, endpoint: null };
+
+export class Verifier {
+  /** Locations' agencies, for agency keys asking about a location. A location never changes agency. */
+  private readonly locationAgency = new Map<string, string | null>();
+
+  constructor(
+    private readonly deps: {
+      store: Store;
+      cache: VerificationCache;
+      bus: CacheBus;
+      usage: UsageRecorder;
+      clock: Clock;
+      prefix: string;
+      cacheTtlMs: number;
+    },
+  ) {}
+
+  async verify(token: string, opts: VerifyOptions = {}): Promise<VerifyResult> {
+    const { cache, clock, prefix } = this.deps;
+    const shape = inspectToken(token, prefix);
+    if (!shape.ok) return { valid: false, code: "malformed", message: shape.reason };
+    const hash = hashToken(token);
+    const now = clock.now();
+    let entry = cache.get(hash);
+    let agency = entry ? cache.agency(entry.agencyId) : undefined;
+    if (!entry || !agency || now - entry.loadedAt > this.deps.bus.maxEntryAgeMs(this.deps.cacheTtlMs)) {
+      const found = await this.deps.store.findToken(hash);
+      if (!found) {
+        return shape.ours
+          ? {
+              valid: false,
+              code: "not_found",
+              message: "Unknown token: it was never issued by this deployment, or it was mistyped.",
+            }
+          : { valid: false, code: "malformed", message: shape.reason };
+      }
+      entry = toEntry(found, now);
+      agency = found.agency;
+      cache.put(entry, agency);
+    }
+    return this.judge(entry, agency, now, opts);
+  }
+
+  private async judge(
+    e: CachedToken,
+    agency: AgencyFacts,
+    now: number,
+    opts: VerifyOptions,
+  ): Promise<VerifyResult> {
+    if (e.validUntil !== null && now >= e.validUntil) {
+      if (e.retiredReason === "cancelled")
+        return fail(
+          "revoked",
+          `This token was revoked on ${isoSecond(e.validUntil)} when its rotation was cancelled.`,
+        );
+      return fail(
+        "rotated",
+        `This token was replaced by rotation on ${isoSecond(e.validUntil)}: use the new token.`,
+      );
+    }
+    switch (e.status) {
+      case "revoked":
+        return fail("revoked", `This token was revoked on ${isoSecond(e.statusAt ?? now)}.`);
+      case "deleted":
+        return fail(
+          "deleted",
+          `This token was deleted on ${isoSecond(e.statusAt ?? now)} after ${e.inactiveDays ?? "?"} days without use.`,
+        );
+      case "expired":
+        return fail(
+          "expired",
+          `This token expired on ${isoSecond(e.statusAt ?? now)} after ${e.inactiveDays ?? "?"} days without use; an admin can refresh or rotate it.`,
+        );
+      case "active":
+        break;
+    }
+    const key = toVerified(e, agency);
+    if (e.locationId === null && !planAllowsAgencyKeys(agency.plan))
+      return {
+        ...fail("plan_required", `Agency keys need the agency_pro plan; this agency is on ${agency.plan}.`),
+        key,
+      };
+    if (opts.locationId !== undefined && !(await this.reachesLocation(e, opts.locationId)))
+      return { ...fail("location_forbidden", "The token does not have access to this location."), key };
+    if (opts.requiredScopes && e.kind === "private_integration") {
+      const missing = opts.requiredScopes.filter((s) => !e.scopes.includes(s));
+      if (missing.length > 0)
+        return {
+          valid: false,
+          code: "insufficient_scope",
+          message: `The token is not authorized for this scope: ${missing.join(", ")}.`,
+          missingScopes: missing,
+          key,
+        };
+    }
+    const pending = this.deps.usage.record(e, opts.use ?? NO_USE);
+    if (pending) await pending;
+    return { valid: true, code: "valid", key };
+  }
+
+  private async reachesLocation(e: CachedToken, locationId: string): Promise<boolean> {
+    if (e.locationId !== null) return e.locationId === locationId;
+    let agencyId = this.locationAgency.get(locationId);
+    if (agencyId === undefined) {
+      const loc = await this.deps.store.getLocation(locationId);
+      agencyId = loc ? loc.agencyId : null;
+      if (loc) this.locationAgency.set(locationId, agencyId);
+    }
+    return agencyId === e.agencyId;
+  }
+
+  /** A location was deleted: agency keys must stop reaching it. */
+  forgetLocation(locationId: string): void {
+    this.locationAgency.delete(locationId);
+  }
+}
+
+function fail(
+  code: VerifyErrorCode,
+  message: string,
+): { valid: false; code: VerifyErrorCode; message: string } {
+  return { valid: false, code, message };
+}
+
+function toVerified(e: CachedToken, agency: AgencyFacts): VerifiedKey {
+  return {
+    keyId: e.keyId,
+    name: e.name,
+    kind: e.kind,
+    agencyId: e.agencyId,
+    locationId: e.locationId,
+    scopes: e.scopes,
+    enhancedSecurity: agency.enhancedSecurity,
+  };
+}
+
+function toEntry(f: TokenLookup, now: number): CachedToken {
+  const k = f.key;
+  const statusAt =
+    k.status === "revoked"
+      ? k.revokedAt
+      : k.status === "expired"
+        ? k.expiredAt
+        : k.status === "deleted"
+          ? k.deletedAt
+          : null;
+  return {
+    hash: f.token.hash,
+    keyId: k.id,
+    agencyId: k.agencyId,
+    locationId: k.locationId,
+    kind: k.kind,
+    name: k.name,
+    scopes: k.scopes,
+    status: k.status,
+    statusAt,
+    inactiveDays: k.inactiveDays,
+    validUntil: f.token.validUntil,
+    retiredReason: f.token.retiredReason,
+    inGrace: f.token.validUntil !== null && f.token.retiredReason === "rotated",
+    warned: k.warnedAt !== null && k.warnedAt >= k.activityAt,
+    loadedAt: now,
+  };
+}

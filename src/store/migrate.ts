@@ -1,0 +1,32 @@
+/** Migrations in code, forward-only, run by Kysely's Migrator in name order. */
+import { type Kysely, type Migration, type MigrationProvider, Migrator } from "kysely";
+import type { DialectInfo } from "./dialect.js";
+import * as m001 from "./migrations/001_core.js";
+import type { Database } from "./schema.js";
+
+// biome-ignore lint/suspicious/noExplicitAny: each migration sees the schema of its own day
+type Step = { up(db: Kysely<any>, d: DialectInfo): Promise<void> };
+
+/** Add new migrations here, named `NNN_what`, never edit one that has shipped. */
+const MIGRATIONS: Record<string, Step> = {
+  "001_core": m001,
+};
+
+export async function migrateToLatest(db: Kysely<Database>, dialect: DialectInfo): Promise<string[]> {
+  const provider: MigrationProvider = {
+    async getMigrations() {
+      const out: Record<string, Migration> = {};
+      for (const [name, step] of Object.entries(MIGRATIONS)) out[name] = { up: (tx) => step.up(tx, dialect) };
+      return out;
+    },
+  };
+  const migrator = new Migrator({
+    db,
+    provider,
+    migrationTableName: "keyward_migrations",
+    migrationLockTableName: "keyward_migrations_lock",
+  });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) throw error;
+  return (results ?? []).filter((r) => r.status === "Success").map((r) => r.migrationName);
+}

@@ -1,0 +1,195 @@
+/**
+ * Table shapes as Kysely sees them. Rows are snake_case and never leave `store/`.
+ * Times are integer milliseconds since the epoch (UTC) on both databases; booleans are 0/1;
+ * lists are JSON text. That keeps one implementation correct on SQLite and PostgreSQL.
+ */
+import type { Generated } from "kysely";
+
+export interface AgencyTable {
+  id: string;
+  name: string;
+  plan: string;
+  enhanced_security: number;
+  legacy_creation: string | null;
+  policy_json: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface LocationTable {
+  id: string;
+  agency_id: string;
+  name: string;
+  email: string | null;
+  phone: string | null;
+  timezone: string | null;
+  created_at: number;
+  updated_at: number;
+  deleted_at: number | null;
+}
+
+export interface UserTable {
+  id: string;
+  agency_id: string;
+  email: string;
+  name: string;
+  password_hash: string | null;
+  type: string;
+  role: string;
+  is_owner: number;
+  can_manage_keys: number;
+  digest_opt_out: number;
+  created_at: number;
+  updated_at: number;
+  disabled_at: number | null;
+}
+
+export interface UserLocationTable {
+  user_id: string;
+  location_id: string;
+}
+
+export interface SessionTable {
+  id: string;
+  user_id: string;
+  created_at: number;
+  expires_at: number;
+  revoked_at: number | null;
+  ip: string | null;
+  user_agent: string | null;
+}
+
+export interface ApiKeyTable {
+  id: string;
+  agency_id: string;
+  location_id: string | null;
+  kind: string;
+  name: string;
+  description: string;
+  scopes_json: string;
+  status: string;
+  imported: number;
+  created_at: number;
+  created_by: string | null;
+  updated_at: number;
+  /** SPEC §4 lastActivity: the latest of creation, last use, last refresh or rotation. */
+  activity_at: number;
+  last_used_at: number | null;
+  last_used_ip: string | null;
+  last_used_ua: string | null;
+  revoked_at: number | null;
+  expired_at: number | null;
+  deleted_at: number | null;
+  /** Days without use that led to expiry or deletion, for the verification message. */
+  inactive_days: number | null;
+  /** When the first inactivity warning of the current cycle was issued (null: not warned). */
+  warned_at: number | null;
+  /** Legacy location key while Enhanced Account Security is off: AES-256-GCM ciphertext. */
+  secret_enc: string | null;
+}
+
+/** Every token a key has had. Lookup by hash finds the key; retired tokens explain themselves. */
+export interface KeyTokenTable {
+  hash: string;
+  key_id: string;
+  display: string;
+  created_at: number;
+  /** Null: valid while the key is. Otherwise the instant this token stops (rotation, cancel). */
+  valid_until: number | null;
+  retired_reason: string | null;
+  last_used_at: number | null;
+}
+
+export interface UsageDailyTable {
+  key_id: string;
+  day: string;
+  count: number;
+}
+
+export interface UsageDetailTable {
+  key_id: string;
+  day: string;
+  endpoint: string;
+  user_agent: string;
+  ip: string;
+  count: number;
+}
+
+export interface AuditTable {
+  seq: Generated<number>;
+  id: string;
+  at: number;
+  agency_id: string | null;
+  actor_type: string;
+  actor_id: string | null;
+  ip: string | null;
+  user_agent: string | null;
+  action: string;
+  target_type: string;
+  target_id: string | null;
+  before_json: string | null;
+  after_json: string | null;
+}
+
+export interface LifecycleEventTable {
+  key_id: string;
+  cycle_at: number;
+  kind: string;
+  lead_days: number;
+  issued_at: number;
+  action_at: number;
+  skipped: number;
+  ref_id: string | null;
+}
+
+export interface NotificationTable {
+  id: string;
+  agency_id: string;
+  account_id: string;
+  type: string;
+  lead_days: number | null;
+  action_at: number | null;
+  key_ids_json: string;
+  title: string;
+  body: string;
+  created_at: number;
+}
+
+export interface NotificationRecipientTable {
+  notification_id: string;
+  user_id: string;
+  read_at: number | null;
+}
+
+export interface OutboxTable {
+  id: string;
+  agency_id: string | null;
+  kind: string;
+  to_json: string;
+  subject: string;
+  text_body: string;
+  html_body: string;
+  status: string;
+  attempts: number;
+  next_attempt_at: number;
+  last_error: string | null;
+  created_at: number;
+  sent_at: number | null;
+}
+
+export interface Database {
+  agencies: AgencyTable;
+  locations: LocationTable;
+  users: UserTable;
+  user_locations: UserLocationTable;
+  sessions: SessionTable;
+  api_keys: ApiKeyTable;
+  key_tokens: KeyTokenTable;
+  usage_daily: UsageDailyTable;
+  usage_details: UsageDetailTable;
+  audit_log: AuditTable;
+  lifecycle_events: LifecycleEventTable;
+  notifications: NotificationTable;
+  notification_recipients: NotificationRecipientTable;
+  outbox: OutboxTable;
+}

@@ -1,0 +1,710 @@
+/**
+ * The Store: storage named for what the services mean (`revokeKey`, `findToken`, `recordUses` …),
+ * one implementation over SQLite and PostgreSQL. Services own transactions through `transaction()`;
+ * inside it they get a Store bound to that transaction.
+ */
+import { type Kysely, type Selectable, sql, type Transaction } from "kysely";
+import type {
+  Agency,
+  ApiKey,
+  AuditEntry,
+  KeyStatus,
+  KeyToken,
+  Location,
+  Session,
+  User,
+} from "../core/model.js";
+import type { Plan, Role, UserType } from "../core/permissions.js";
+import type { KeyKind } from "../core/token.js";
+import type { DialectInfo } from "./dialect.js";
+import type {
+  AgencyTable,
+  ApiKeyTable,
+  AuditTable,
+  Database,
+  KeyTokenTable,
+  LocationTable,
+  UserTable,
+} from "./schema.js";
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+const bool = (n: number) => n === 1;
+const int = (b: boolean) => (b ? 1 : 0);
+const parseJson = <T>(s: string | null): T | null => (s === null ? null : (JSON.parse(s) as T));
+
+function agencyFromRow(r: Selectable<AgencyTable>): Agency {
+  return {
+    id: r.id,
+    name: r.name,
+    plan: r.plan as Plan,
+    enhancedSecurity: bool(r.enhanced_security),
+    legacyCreation: r.legacy_creation as Agency["legacyCreation"],
+    policyOverride: parseJson(r.policy_json),
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
+}
+
+function locationFromRow(r: Selectable<LocationTable>): Location {
+  return {
+    id: r.id,
+    agencyId: r.agency_id,
+    name: r.name,
+    email: r.email,
+    phone: r.phone,
+    timezone: r.timezone,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+    deletedAt: r.deleted_at,
+  };
+}
+
+function userFromRow(r: Selectable<UserTable>, locationIds: string[]): User {
+  return {
+    id: r.id,
+    agencyId: r.agency_id,
+    email: r.email,
+    name: r.name,
+    passwordHash: r.password_hash,
+    type: r.type as UserType,
+    role: r.role as Role,
+    isOwner: bool(r.is_owner),
+    canManageKeys: bool(r.can_manage_keys),
+    digestOptOut: bool(r.digest_opt_out),
+    locationIds,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+    disabledAt: r.disabled_at,
+  };
+}
+
+export function keyFromRow(r: Selectable<ApiKeyTable>): ApiKey {
+  return {
+    id: r.id,
+    agencyId: r.agency_id,
+    locationId: r.location_id,
+    kind: r.kind as KeyKind,
+    name: r.name,
+    description: r.description,
+    scopes: JSON.parse(r.scopes_json) as string[],
+    status: r.status as KeyStatus,
+    imported: bool(r.imported),
+    createdAt: r.created_at,
+    createdBy: r.created_by,
+    updatedAt: r.updated_at,
+    activityAt: r.activity_at,
+    lastUsedAt: r.last_used_at,
+    lastUsedIp: r.last_used_ip,
+    lastUsedUa: r.last_used_ua,
+    revokedAt: r.revoked_at,
+    expiredAt: r.expired_at,
+    deletedAt: r.deleted_at,
+    inactiveDays: r.inactive_days,
+    warnedAt: r.warned_at,
+    secretEnc: r.secret_enc,
+  };
+}
+
+function tokenFromRow(r: Selectable<KeyTokenTable>): KeyToken {
+  return {
+    hash: r.hash,
+    keyId: r.key_id,
+    display: r.display,
+    createdAt: r.created_at,
+    validUntil: r.valid_until,
+    retiredReason: r.retired_reason as KeyToken["retiredReason"],
+    lastUsedAt: r.last_used_at,
+  };
+}
+
+function auditFromRow(r: Selectable<AuditTable>): AuditEntry {
+  return {
+    seq: r.seq,
+    id: r.id,
+    at: r.at,
+    agencyId: r.agency_id,
+    actorType: r.actor_type as AuditEntry["actorType"],
+    actorId: r.actor_id,
+    ip: r.ip,
+    userAgent: r.user_agent,
+    action: r.action,
+    targetType: r.target_type,
+    targetId: r.target_id,
+    before: parseJson(r.before_json),
+    after: parseJson(r.after_json),
+  };
+}
+
+function keyToRow(k: ApiKey): ApiKeyTable {
+  return {
+    id: k.id,
+    agency_id: k.agencyId,
+    location_id: k.locationId,
+    kind: k.kind,
+    name: k.name,
+    description: k.description,
+    scopes_json: JSON.stringify(k.scopes),
+    status: k.status,
+    imported: int(k.imported),
+    created_at: k.createdAt,
+    created_by: k.createdBy,
+    updated_at: k.updatedAt,
+    activity_at: k.activityAt,
+    last_used_at: k.lastUsedAt,
+    last_used_ip: k.lastUsedIp,
+    last_used_ua: k.lastUsedUa,
+    revoked_at: k.revokedAt,
+    expired_at: k.expiredAt,
+    deleted_at: k.deletedAt,
+    inactive_days: k.inactiveDays,
+    warned_at: k.warnedAt,
+    secret_enc: k.secretEnc,
+  };
+}
+
+/** What a token lookup returns: everything verification needs, in one read. */
+export interface TokenLookup {
+  token: KeyToken;
+  key: ApiKey;
+  agency: { plan: Plan; enhancedSecurity: boolean };
+}
+
+export interface KeyFilter {
+  agencyId: string;
+  /** undefined: every key of the agency; null: agency-level keys only; a list: those locations. */
+  locationIds?: string[] | null;
+  statuses?: KeyStatus[];
+  createdBy?: string;
+  kind?: KeyKind;
+}
+
+export interface UseRecord {
+  keyId: string;
+  /** Tokens in a rotation grace period also remember their own last use. */
+  tokenHash: string | null;
+  lastUsedAt: number;
+  ip: string | null;
+  userAgent: string | null;
+  /** Uses per UTC day. */
+  days: Map<string, number>;
+  /** Legacy keys: uses per (day, endpoint, user agent, ip), for the migration report. */
+  details: Map<string, number> | null;
+}
+
+export interface AuditFilter {
+  agencyId: string;
+  action?: string;
+  actorId?: string;
+  targetId?: string;
+  targetType?: string;
+  since?: number;
+  until?: number;
+  beforeSeq?: number;
+  limit: number;
+}
+
+export type NewAudit = Omit<AuditEntry, "seq">;
+
+export class Store {
+  constructor(
+    readonly db: Db,
+    readonly dialect: DialectInfo,
+  ) {}
+
+  /** Runs `fn` in one transaction; nested calls join the outer one. */
+  async transaction<T>(fn: (s: Store) => Promise<T>): Promise<T> {
+    if (this.db.isTransaction) return fn(this);
+    return (this.db as Kysely<Database>).transaction().execute((tx) => fn(new Store(tx, this.dialect)));
+  }
+
+  // ── agencies ────────────────────────────────────────────────────────────
+
+  async countAgencies(): Promise<number> {
+    const r = await this.db
+      .selectFrom("agencies")
+      .select(sql<number>`count(*)`.as("n"))
+      .executeTakeFirstOrThrow();
+    return Number(r.n);
+  }
+
+  async insertAgency(a: Agency): Promise<void> {
+    await this.db
+      .insertInto("agencies")
+      .values({
+        id: a.id,
+        name: a.name,
+        plan: a.plan,
+        enhanced_security: int(a.enhancedSecurity),
+        legacy_creation: a.legacyCreation,
+        policy_json: a.policyOverride ? JSON.stringify(a.policyOverride) : null,
+        created_at: a.createdAt,
+        updated_at: a.updatedAt,
+      })
+      .execute();
+  }
+
+  async getAgency(id: string): Promise<Agency | null> {
+    const r = await this.db.selectFrom("agencies").selectAll().where("id", "=", id).executeTakeFirst();
+    return r ? agencyFromRow(r) : null;
+  }
+
+  async listAgencies(): Promise<Agency[]> {
+    const rows = await this.db.selectFrom("agencies").selectAll().orderBy("created_at").execute();
+    return rows.map(agencyFromRow);
+  }
+
+  async updateAgency(a: Agency): Promise<void> {
+    await this.db
+      .updateTable("agencies")
+      .set({
+        name: a.name,
+        plan: a.plan,
+        enhanced_security: int(a.enhancedSecurity),
+        legacy_creation: a.legacyCreation,
+        policy_json: a.policyOverride ? JSON.stringify(a.policyOverride) : null,
+        updated_at: a.updatedAt,
+      })
+      .where("id", "=", a.id)
+      .execute();
+  }
+
+  // ── locations ───────────────────────────────────────────────────────────
+
+  async insertLocation(l: Location): Promise<void> {
+    await this.db
+      .insertInto("locations")
+      .values({
+        id: l.id,
+        agency_id: l.agencyId,
+        name: l.name,
+        email: l.email,
+        phone: l.phone,
+        timezone: l.timezone,
+        created_at: l.createdAt,
+        updated_at: l.updatedAt,
+        deleted_at: l.deletedAt,
+      })
+      .execute();
+  }
+
+  /** A live (not deleted) location. */
+  async getLocation(id: string): Promise<Location | null> {
+    const r = await this.db
+      .selectFrom("locations")
+      .selectAll()
+      .where("id", "=", id)
+      .where("deleted_at", "is", null)
+      .executeTakeFirst();
+    return r ? locationFromRow(r) : null;
+  }
+
+  async listLocations(agencyId: string, onlyIds?: string[]): Promise<Location[]> {
+    if (onlyIds && onlyIds.length === 0) return [];
+    let q = this.db
+      .selectFrom("locations")
+      .selectAll()
+      .where("agency_id", "=", agencyId)
+      .where("deleted_at", "is", null);
+    if (onlyIds) q = q.where("id", "in", onlyIds);
+    const rows = await q.orderBy("created_at").orderBy("id").execute();
+    return rows.map(locationFromRow);
+  }
+
+  async updateLocation(l: Location): Promise<void> {
+    await this.db
+      .updateTable("locations")
+      .set({
+        name: l.name,
+        email: l.email,
+        phone: l.phone,
+        timezone: l.timezone,
+        updated_at: l.updatedAt,
+        deleted_at: l.deletedAt,
+      })
+      .where("id", "=", l.id)
+      .execute();
+  }
+
+  // ── users and sessions ──────────────────────────────────────────────────
+
+  async insertUser(u: User): Promise<void> {
+    await this.db
+      .insertInto("users")
+      .values({
+        id: u.id,
+        agency_id: u.agencyId,
+        email: u.email,
+        name: u.name,
+        password_hash: u.passwordHash,
+        type: u.type,
+        role: u.role,
+        is_owner: int(u.isOwner),
+        can_manage_keys: int(u.canManageKeys),
+        digest_opt_out: int(u.digestOptOut),
+        created_at: u.createdAt,
+        updated_at: u.updatedAt,
+        disabled_at: u.disabledAt,
+      })
+      .execute();
+    await this.setUserLocations(u.id, u.locationIds);
+  }
+
+  async updateUser(u: User): Promise<void> {
+    await this.db
+      .updateTable("users")
+      .set({
+        email: u.email,
+        name: u.name,
+        password_hash: u.passwordHash,
+        type: u.type,
+        role: u.role,
+        is_owner: int(u.isOwner),
+        can_manage_keys: int(u.canManageKeys),
+        digest_opt_out: int(u.digestOptOut),
+        updated_at: u.updatedAt,
+        disabled_at: u.disabledAt,
+      })
+      .where("id", "=", u.id)
+      .execute();
+    await this.setUserLocations(u.id, u.locationIds);
+  }
+
+  private async setUserLocations(userId: string, locationIds: string[]): Promise<void> {
+    await this.db.deleteFrom("user_locations").where("user_id", "=", userId).execute();
+    if (locationIds.length > 0)
+      await this.db
+        .insertInto("user_locations")
+        .values(locationIds.map((location_id) => ({ user_id: userId, location_id })))
+        .execute();
+  }
+
+  private async withLocations(rows: Selectable<UserTable>[]): Promise<User[]> {
+    if (rows.length === 0) return [];
+    const links = await this.db
+      .selectFrom("user_locations")
+      .selectAll()
+      .where(
+        "user_id",
+        "in",
+        rows.map((r) => r.id),
+      )
+      .execute();
+    const by = new Map<string, string[]>();
+    for (const l of links) by.set(l.user_id, [...(by.get(l.user_id) ?? []), l.location_id]);
+    return rows.map((r) => userFromRow(r, (by.get(r.id) ?? []).sort()));
+  }
+
+  async getUser(id: string): Promise<User | null> {
+    const r = await this.db.selectFrom("users").selectAll().where("id", "=", id).executeTakeFirst();
+    return r ? ((await this.withLocations([r]))[0] ?? null) : null;
+  }
+
+  async getUserByEmail(email: string): Promise<User | null> {
+    const r = await this.db
+      .selectFrom("users")
+      .selectAll()
+      .where("email", "=", email.toLowerCase())
+      .executeTakeFirst();
+    return r ? ((await this.withLocations([r]))[0] ?? null) : null;
+  }
+
+  async listUsers(agencyId: string): Promise<User[]> {
+    const rows = await this.db
+      .selectFrom("users")
+      .selectAll()
+      .where("agency_id", "=", agencyId)
+      .orderBy("created_at")
+      .orderBy("id")
+      .execute();
+    return this.withLocations(rows);
+  }
+
+  async insertSession(s: Session & { ip: string | null; userAgent: string | null }): Promise<void> {
+    await this.db
+      .insertInto("sessions")
+      .values({
+        id: s.id,
+        user_id: s.userId,
+        created_at: s.createdAt,
+        expires_at: s.expiresAt,
+        revoked_at: s.revokedAt,
+        ip: s.ip,
+        user_agent: s.userAgent,
+      })
+      .execute();
+  }
+
+  async getSession(id: string): Promise<Session | null> {
+    const r = await this.db.selectFrom("sessions").selectAll().where("id", "=", id).executeTakeFirst();
+    return r
+      ? {
+          id: r.id,
+          userId: r.user_id,
+          createdAt: r.created_at,
+          expiresAt: r.expires_at,
+          revokedAt: r.revoked_at,
+        }
+      : null;
+  }
+
+  async revokeSession(id: string, at: number): Promise<void> {
+    await this.db.updateTable("sessions").set({ revoked_at: at }).where("id", "=", id).execute();
+  }
+
+  async revokeUserSessions(userId: string, at: number): Promise<void> {
+    await this.db
+      .updateTable("sessions")
+      .set({ revoked_at: at })
+      .where("user_id", "=", userId)
+      .where("revoked_at", "is", null)
+      .execute();
+  }
+
+  // ── keys and tokens ─────────────────────────────────────────────────────
+
+  async insertKey(k: ApiKey): Promise<void> {
+    await this.db.insertInto("api_keys").values(keyToRow(k)).execute();
+  }
+
+  async updateKey(k: ApiKey): Promise<void> {
+    const { id: _id, ...row } = keyToRow(k);
+    await this.db.updateTable("api_keys").set(row).where("id", "=", k.id).execute();
+  }
+
+  async getKey(id: string): Promise<ApiKey | null> {
+    const r = await this.db.selectFrom("api_keys").selectAll().where("id", "=", id).executeTakeFirst();
+    return r ? keyFromRow(r) : null;
+  }
+
+  async listKeys(f: KeyFilter): Promise<ApiKey[]> {
+    let q = this.db.selectFrom("api_keys").selectAll().where("agency_id", "=", f.agencyId);
+    if (f.locationIds === null) q = q.where("location_id", "is", null);
+    else if (f.locationIds !== undefined) {
+      if (f.locationIds.length === 0) return [];
+      q = q.where("location_id", "in", f.locationIds);
+    }
+    if (f.statuses) q = q.where("status", "in", f.statuses);
+    if (f.createdBy) q = q.where("created_by", "=", f.createdBy);
+    if (f.kind) q = q.where("kind", "=", f.kind);
+    const rows = await q.orderBy("created_at").orderBy("id").execute();
+    return rows.map(keyFromRow);
+  }
+
+  async insertToken(t: KeyToken): Promise<void> {
+    await this.db
+      .insertInto("key_tokens")
+      .values({
+        hash: t.hash,
+        key_id: t.keyId,
+        display: t.display,
+        created_at: t.createdAt,
+        valid_until: t.validUntil,
+        retired_reason: t.retiredReason,
+        last_used_at: t.lastUsedAt,
+      })
+      .execute();
+  }
+
+  async updateToken(t: KeyToken): Promise<void> {
+    await this.db
+      .updateTable("key_tokens")
+      .set({ valid_until: t.validUntil, retired_reason: t.retiredReason, last_used_at: t.lastUsedAt })
+      .where("hash", "=", t.hash)
+      .execute();
+  }
+
+  async tokensOfKey(keyId: string): Promise<KeyToken[]> {
+    const rows = await this.db
+      .selectFrom("key_tokens")
+      .selectAll()
+      .where("key_id", "=", keyId)
+      .orderBy("created_at")
+      .execute();
+    return rows.map(tokenFromRow);
+  }
+
+  async tokensOfKeys(keyIds: string[]): Promise<KeyToken[]> {
+    if (keyIds.length === 0) return [];
+    const out: KeyToken[] = [];
+    for (let i = 0; i < keyIds.length; i += 500) {
+      const rows = await this.db
+        .selectFrom("key_tokens")
+        .selectAll()
+        .where("key_id", "in", keyIds.slice(i, i + 500))
+        .orderBy("created_at")
+        .execute();
+      out.push(...rows.map(tokenFromRow));
+    }
+    return out;
+  }
+
+  async hashExists(hash: string): Promise<boolean> {
+    const r = await this.db
+      .selectFrom("key_tokens")
+      .select("hash")
+      .where("hash", "=", hash)
+      .executeTakeFirst();
+    return r !== undefined;
+  }
+
+  /** The verification read: token, key and the owner's plan and security setting, in one query. */
+  async findToken(hash: string): Promise<TokenLookup | null> {
+    const r = await this.db
+      .selectFrom("key_tokens as t")
+      .innerJoin("api_keys as k", "k.id", "t.key_id")
+      .innerJoin("agencies as a", "a.id", "k.agency_id")
+      .selectAll("k")
+      .select([
+        "t.hash as t_hash",
+        "t.display as t_display",
+        "t.created_at as t_created_at",
+        "t.valid_until as t_valid_until",
+        "t.retired_reason as t_retired_reason",
+        "t.last_used_at as t_last_used_at",
+        "a.plan as a_plan",
+        "a.enhanced_security as a_eas",
+      ])
+      .where("t.hash", "=", hash)
+      .executeTakeFirst();
+    if (!r) return null;
+    return {
+      token: {
+        hash: r.t_hash,
+        keyId: r.id,
+        display: r.t_display,
+        createdAt: r.t_created_at,
+        validUntil: r.t_valid_until,
+        retiredReason: r.t_retired_reason as KeyToken["retiredReason"],
+        lastUsedAt: r.t_last_used_at,
+      },
+      key: keyFromRow(r),
+      agency: { plan: r.a_plan as Plan, enhancedSecurity: bool(r.a_eas) },
+    };
+  }
+
+  /**
+   * Records a batch of uses in a bounded number of statements, however many requests they count.
+   * `last_used_at` and `activity_at` never move backwards (several nodes flush out of order).
+   */
+  async recordUses(batch: UseRecord[]): Promise<void> {
+    if (batch.length === 0) return;
+    const g = this.dialect.greatest;
+    await this.transaction(async (s) => {
+      for (const u of batch) {
+        await s.db
+          .updateTable("api_keys")
+          .set({
+            last_used_at: sql`case when last_used_at is null or last_used_at < ${u.lastUsedAt} then ${u.lastUsedAt} else last_used_at end`,
+            last_used_ip: sql`case when last_used_at is null or last_used_at < ${u.lastUsedAt} then ${u.ip} else last_used_ip end`,
+            last_used_ua: sql`case when last_used_at is null or last_used_at < ${u.lastUsedAt} then ${u.userAgent} else last_used_ua end`,
+            activity_at: g("activity_at", sql.val(u.lastUsedAt)),
+          })
+          .where("id", "=", u.keyId)
+          // A use counts only while the key is active; a key acted on meanwhile stays as it is.
+          .where("status", "=", "active")
+          .execute();
+        if (u.tokenHash)
+          await s.db
+            .updateTable("key_tokens")
+            .set({
+              last_used_at: sql`coalesce(${g("last_used_at", sql.val(u.lastUsedAt))}, ${u.lastUsedAt})`,
+            })
+            .where("hash", "=", u.tokenHash)
+            .execute();
+      }
+      const daily = batch.flatMap((u) =>
+        [...u.days].map(([day, count]) => ({ key_id: u.keyId, day, count })),
+      );
+      for (let i = 0; i < daily.length; i += 300)
+        await s.db
+          .insertInto("usage_daily")
+          .values(daily.slice(i, i + 300))
+          .onConflict((oc) =>
+            oc.columns(["key_id", "day"]).doUpdateSet({ count: sql`usage_daily.count + excluded.count` }),
+          )
+          .execute();
+      const details = batch.flatMap((u) =>
+        [...(u.details ?? [])].map(([k, count]) => {
+          const [day, endpoint, user_agent, ip] = JSON.parse(k) as [string, string, string, string];
+          return { key_id: u.keyId, day, endpoint, user_agent, ip, count };
+        }),
+      );
+      for (let i = 0; i < details.length; i += 100)
+        await s.db
+          .insertInto("usage_details")
+          .values(details.slice(i, i + 100))
+          .onConflict((oc) =>
+            oc
+              .columns(["key_id", "day", "endpoint", "user_agent", "ip"])
+              .doUpdateSet({ count: sql`usage_details.count + excluded.count` }),
+          )
+          .execute();
+    });
+  }
+
+  async usageByDay(keyId: string, sinceDay: string): Promise<{ day: string; count: number }[]> {
+    return this.db
+      .selectFrom("usage_daily")
+      .select(["day", "count"])
+      .where("key_id", "=", keyId)
+      .where("day", ">=", sinceDay)
+      .orderBy("day")
+      .execute();
+  }
+
+  async usageDetails(
+    keyId: string,
+    sinceDay: string,
+  ): Promise<{ day: string; endpoint: string; userAgent: string; ip: string; count: number }[]> {
+    const rows = await this.db
+      .selectFrom("usage_details")
+      .selectAll()
+      .where("key_id", "=", keyId)
+      .where("day", ">=", sinceDay)
+      .orderBy("day")
+      .execute();
+    return rows.map((r) => ({
+      day: r.day,
+      endpoint: r.endpoint,
+      userAgent: r.user_agent,
+      ip: r.ip,
+      count: r.count,
+    }));
+  }
+
+  // ── audit ───────────────────────────────────────────────────────────────
+
+  async appendAudit(e: NewAudit): Promise<void> {
+    await this.db
+      .insertInto("audit_log")
+      .values({
+        id: e.id,
+        at: e.at,
+        agency_id: e.agencyId,
+        actor_type: e.actorType,
+        actor_id: e.actorId,
+        ip: e.ip,
+        user_agent: e.userAgent,
+        action: e.action,
+        target_type: e.targetType,
+        target_id: e.targetId,
+        before_json: e.before ? JSON.stringify(e.before) : null,
+        after_json: e.after ? JSON.stringify(e.after) : null,
+      })
+      .execute();
+  }
+
+  async listAudit(f: AuditFilter): Promise<AuditEntry[]> {
+    let q = this.db.selectFrom("audit_log").selectAll().where("agency_id", "=", f.agencyId);
+    if (f.action) q = q.where("action", "like", `${f.action.replace(/[%_]/g, "")}%`);
+    if (f.actorId) q = q.where("actor_id", "=", f.actorId);
+    if (f.targetId) q = q.where("target_id", "=", f.targetId);
+    if (f.targetType) q = q.where("target_type", "=", f.targetType);
+    if (f.since !== undefined) q = q.where("at", ">=", f.since);
+    if (f.until !== undefined) q = q.where("at", "<", f.until);
+    if (f.beforeSeq !== undefined) q = q.where("seq", "<", f.beforeSeq);
+    const rows = await q.orderBy("seq", "desc").limit(f.limit).execute();
+    return rows.map(auditFromRow);
+  }
+}
