@@ -54,7 +54,10 @@ export class UsageRecorder {
       rec.ip = info.ip;
       rec.userAgent = info.userAgent;
     }
-    if (entry.inGrace) rec.tokenHash = entry.hash;
+    if (entry.inGrace) {
+      rec.tokenHash = entry.hash;
+      rec.tokenUsedAt = Math.max(rec.tokenUsedAt ?? now, now);
+    }
     const day = utcDay(now);
     rec.days.set(day, (rec.days.get(day) ?? 0) + 1);
     if (rec.details) addDetail(rec.details, day, info);
@@ -68,6 +71,7 @@ export class UsageRecorder {
     return {
       keyId: entry.keyId,
       tokenHash: entry.inGrace ? entry.hash : null,
+      ...(entry.inGrace ? { tokenUsedAt: now } : {}),
       lastUsedAt: now,
       ip: info.ip,
       userAgent: info.userAgent,
@@ -111,6 +115,8 @@ export class UsageRecorder {
     if (rec.details && cur.details)
       for (const [d, n] of rec.details) cur.details.set(d, (cur.details.get(d) ?? 0) + n);
     cur.tokenHash ??= rec.tokenHash;
+    if (rec.tokenUsedAt !== undefined)
+      cur.tokenUsedAt = Math.max(cur.tokenUsedAt ?? rec.tokenUsedAt, rec.tokenUsedAt);
   }
 
   async stop(): Promise<void> {

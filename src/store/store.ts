@@ -183,6 +183,8 @@ export interface UseRecord {
   keyId: string;
   /** Tokens in a rotation grace period also remember their own last use. */
   tokenHash: string | null;
+  /** When that token was last used (the key's `lastUsedAt` may come from its new token). */
+  tokenUsedAt?: number;
   lastUsedAt: number;
   ip: string | null;
   userAgent: string | null;
@@ -604,11 +606,12 @@ export class Store {
           // A use counts only while the key is active; a key acted on meanwhile stays as it is.
           .where("status", "=", "active")
           .execute();
+        const tokenAt = u.tokenUsedAt ?? u.lastUsedAt;
         if (u.tokenHash)
           await s.db
             .updateTable("key_tokens")
             .set({
-              last_used_at: sql`coalesce(${g("last_used_at", sql.val(u.lastUsedAt))}, ${u.lastUsedAt})`,
+              last_used_at: sql`coalesce(${g("last_used_at", sql.val(tokenAt))}, ${tokenAt})`,
             })
             .where("hash", "=", u.tokenHash)
             .execute();
@@ -697,7 +700,8 @@ export class Store {
 
   async listAudit(f: AuditFilter): Promise<AuditEntry[]> {
     let q = this.db.selectFrom("audit_log").selectAll().where("agency_id", "=", f.agencyId);
-    if (f.action) q = q.where("action", "like", `${f.action.replace(/[%_]/g, "")}%`);
+    // A literal prefix (action names contain `_`, a LIKE wildcard): compare the leading characters.
+    if (f.action) q = q.where(sql<string>`substr(action, 1, ${f.action.length})`, "=", f.action);
     if (f.actorId) q = q.where("actor_id", "=", f.actorId);
     if (f.targetId) q = q.where("target_id", "=", f.targetId);
     if (f.targetType) q = q.where("target_type", "=", f.targetType);

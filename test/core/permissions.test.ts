@@ -1,0 +1,124 @@
+/** SPEC §1: every row of the permission table and the plan table, as pure rules. */
+import { describe, expect, it } from "vitest";
+import {
+  type Actor,
+  canChangeAgencySettings,
+  canManageKeys,
+  canSeeKeys,
+  canSeeLocation,
+  PLANS,
+  planAllowsAgencyKeys,
+} from "../../src/core/permissions.js";
+import { BUILTIN_SCOPES, ScopeCatalogue } from "../../src/core/scopes.js";
+
+const AG = "agy_1";
+const L1 = "loc_1";
+const L2 = "loc_2";
+
+const base = { agencyId: AG, isOwner: false, canManageKeys: true, locationIds: [] as string[] };
+const ROLES: Record<string, Actor> = {
+  owner: { ...base, userId: "u_owner", type: "agency", role: "admin", isOwner: true },
+  agencyAdmin: { ...base, userId: "u_aa", type: "agency", role: "admin" },
+  agencyUser: { ...base, userId: "u_au", type: "agency", role: "user" },
+  accountAdmin: { ...base, userId: "u_xa", type: "account", role: "admin", locationIds: [L1] },
+  accountUser: { ...base, userId: "u_xu", type: "account", role: "user", locationIds: [L1] },
+};
+
+const agencyOwner = { agencyId: AG, locationId: null };
+const ownLoc = { agencyId: AG, locationId: L1 };
+const otherLoc = { agencyId: AG, locationId: L2 };
+
+// role → [see agency keys, manage agency keys, see own-location keys, manage own-location keys,
+//         see other-location keys, manage other-location keys, change agency settings]
+const TABLE: Record<string, boolean[]> = {
+  owner: [true, true, true, true, true, true, true],
+  agencyAdmin: [true, true, true, true, true, true, true],
+  agencyUser: [true, false, true, false, true, false, false],
+  accountAdmin: [false, false, true, true, false, false, false],
+  accountUser: [false, false, true, false, false, false, false],
+};
+
+function row(a: Actor): boolean[] {
+  return [
+    canSeeKeys(a, agencyOwner),
+    canManageKeys(a, agencyOwner),
+    canSeeKeys(a, ownLoc),
+    canManageKeys(a, ownLoc),
+    canSeeKeys(a, otherLoc),
+    canManageKeys(a, otherLoc),
+    canChangeAgencySettings(a, AG),
+  ];
+}
+
+describe("the permission table", () => {
+  it.each(Object.keys(TABLE))("%s", (role) => {
+    expect(row(ROLES[role]!)).toEqual(TABLE[role]);
+  });
+
+  it.each(Object.keys(TABLE))("%s with “manage API keys” off may see but never manage keys", (role) => {
+    const a = { ...ROLES[role]!, canManageKeys: false };
+    const r = row(a);
+    const expected = TABLE[role]!.map((v, i) => (i === 1 || i === 3 || i === 5 ? false : v));
+    expect(r).toEqual(expected);
+  });
+
+  it("nobody sees or manages anything of another agency", () => {
+    for (const a of Object.values(ROLES)) {
+      const foreign = { agencyId: "agy_other", locationId: null };
+      const foreignLoc = { agencyId: "agy_other", locationId: L1 };
+      expect(canSeeKeys(a, foreign)).toBe(false);
+      expect(canSeeKeys(a, foreignLoc)).toBe(false);
+      expect(canManageKeys(a, foreign)).toBe(false);
+      expect(canManageKeys(a, foreignLoc)).toBe(false);
+      expect(canChangeAgencySettings(a, "agy_other")).toBe(false);
+      expect(canSeeLocation(a, "agy_other", L1)).toBe(false);
+    }
+  });
+
+  it("account users see only their assigned locations", () => {
+    expect(canSeeLocation(ROLES.accountUser!, AG, L1)).toBe(true);
+    expect(canSeeLocation(ROLES.accountUser!, AG, L2)).toBe(false);
+    expect(canSeeLocation(ROLES.agencyUser!, AG, L2)).toBe(true);
+  });
+});
+
+describe("the plan table", () => {
+  it("location keys on every plan, agency keys only on agency_pro", () => {
+    expect(PLANS).toEqual(["starter", "unlimited", "agency_pro"]);
+    expect(PLANS.map(planAllowsAgencyKeys)).toEqual([false, false, true]);
+  });
+});
+
+describe("the scope catalogue", () => {
+  const cat = new ScopeCatalogue(BUILTIN_SCOPES);
+  it("has the built-in scopes at their levels", () => {
+    expect(cat.forLevel("agency").map((s) => s.name)).toEqual([
+      "locations.readonly",
+      "locations.write",
+      "users.readonly",
+      "users.write",
+    ]);
+    expect(cat.forLevel("location").map((s) => s.name)).toEqual([
+      "locations.readonly",
+      "users.readonly",
+      "users.write",
+    ]);
+  });
+  it("names unknown scopes and scopes of the wrong level", () => {
+    expect(cat.problems(["locations.readonly"], "location")).toEqual([]);
+    expect(cat.problems(["contacts.readonly"], "agency")).toEqual([
+      'Unknown scope "contacts.readonly": see GET /api/scopes for the catalogue.',
+    ]);
+    expect(cat.problems(["locations.write"], "location")).toEqual([
+      'Scope "locations.write" is agency-level only and cannot be given to a location key.',
+    ]);
+  });
+  it("takes a platform's own scopes", () => {
+    const custom = new ScopeCatalogue([
+      ...BUILTIN_SCOPES,
+      { name: "contacts.readonly", levels: ["location"], description: "" },
+    ]);
+    expect(custom.problems(["contacts.readonly"], "location")).toEqual([]);
+    expect(custom.problems(["contacts.readonly"], "agency")).toHaveLength(1);
+  });
+});
