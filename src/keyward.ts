@@ -17,6 +17,7 @@ import { UsageRecorder } from "./service/usage.js";
 import { Verifier } from "./service/verify.js";
 import { type OpenedDatabase, openDatabase } from "./store/dialect.js";
 import { migrateToLatest } from "./store/migrate.js";
+import { PgBus } from "./store/pg-bus.js";
 import { Store } from "./store/store.js";
 
 export interface KeywardOptions {
@@ -61,9 +62,21 @@ export async function createKeyward(opts: KeywardOptions): Promise<Keyward> {
   await migrateToLatest(database.db, database.dialect);
   const store = new Store(database.db, database.dialect);
   const cache = new VerificationCache();
-  const bus = opts.bus ?? new LocalBus();
-  bus.subscribe((msg) => cache.apply(msg));
   const metrics = new Metrics();
+  metrics.invalidationConnected.set(1);
+  // On PostgreSQL several nodes may share the database: invalidations travel over LISTEN/NOTIFY,
+  // and the bus is listening before anything is served.
+  const bus =
+    opts.bus ??
+    (database.pool
+      ? await PgBus.open({
+          connectionString: config.databaseUrl ?? database.pool.options.connectionString ?? "",
+          pool: database.pool,
+          logger,
+          metrics,
+        })
+      : new LocalBus());
+  bus.subscribe((msg) => cache.apply(msg));
   const audit = new Audit(clock);
   const scopes = new ScopeCatalogue(config.scopes);
   const usage = new UsageRecorder(store, clock, (err) =>
@@ -109,7 +122,7 @@ export async function createKeyward(opts: KeywardOptions): Promise<Keyward> {
     scopes,
     metrics,
     background,
-    readiness: [],
+    readiness: bus instanceof PgBus ? [async () => bus.health()] : [],
     start() {
       if (started) return;
       started = true;

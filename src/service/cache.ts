@@ -64,6 +64,11 @@ export class VerificationCache {
   private readonly byHash = new Map<string, CachedToken>();
   private readonly hashesByKey = new Map<string, string[]>();
   private readonly agencies = new Map<string, AgencyFacts>();
+  /**
+   * Counts invalidations. A read from the database that started before an invalidation may carry
+   * the old state: the Verifier caches what it read only if no invalidation happened meanwhile.
+   */
+  private gen = 0;
 
   constructor(private readonly maxEntries = 1_000_000) {}
 
@@ -88,7 +93,12 @@ export class VerificationCache {
     this.byHash.delete(hash);
   }
 
+  get generation(): number {
+    return this.gen;
+  }
+
   apply(msg: Invalidation): void {
+    this.gen++;
     if (msg.type === "all") {
       this.clear();
       return;

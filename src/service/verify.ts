@@ -60,6 +60,7 @@ export class Verifier {
     let entry = cache.get(hash);
     let agency = entry ? cache.agency(entry.agencyId) : undefined;
     if (!entry || !agency || now - entry.loadedAt > this.deps.bus.maxEntryAgeMs(this.deps.cacheTtlMs)) {
+      const gen = cache.generation;
       const found = await this.deps.store.findToken(hash);
       if (!found) {
         return shape.ours
@@ -72,7 +73,8 @@ export class Verifier {
       }
       entry = toEntry(found, now);
       agency = found.agency;
-      cache.put(entry, agency);
+      // An invalidation during the read may have been meant for what it returned: use it once, keep nothing.
+      if (cache.generation === gen) cache.put(entry, agency);
     }
     return this.judge(entry, agency, now, opts);
   }

@@ -1,0 +1,207 @@
+/**
+ * Keyward nodes as separate processes (`node bin/keyward.js serve`) on one PostgreSQL, for the
+ * multi-node tests and `bench/multinode.ts`. Each node gets a port picked here (KEYWARD_PORT=0 would
+ * not tell us which it took), its own data dir, and the same bootstrap owner; its log is kept in
+ * memory and shown when something fails.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+
+export const OWNER_EMAIL = "owner@multinode.test";
+export const OWNER_PASSWORD = "multinode owner password";
+export const SERVICE_TOKEN = "multinode-service-token-0123456789abcdef";
+
+const ROOT = resolve(import.meta.dirname, "../..");
+
+export function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const s = createServer();
+    s.on("error", rej);
+    s.listen(0, "127.0.0.1", () => {
+      const a = s.address();
+      const port = typeof a === "object" && a ? a.port : 0;
+      s.close(() => res(port));
+    });
+  });
+}
+
+export interface NodeProcess {
+  name: string;
+  url: string;
+  pid: number;
+  proc: ChildProcess;
+  /** The node's recent log lines (stdout and stderr). */
+  log: string[];
+  /** SIGTERM and wait for exit (uses are flushed). */
+  stop(): Promise<void>;
+  /** SIGKILL: no shutdown work at all. */
+  kill9(): Promise<void>;
+  exited: Promise<number | null>;
+}
+
+export interface NodeOptions {
+  name: string;
+  databaseUrl: string;
+  env?: Record<string, string>;
+  /** CPU list for `taskset -c` (benchmarks); ignored where taskset is missing. */
+  cpus?: string;
+  readyTimeoutMs?: number;
+}
+
+export async function startNode(o: NodeOptions): Promise<NodeProcess> {
+  const port = await freePort();
+  const dataDir = mkdtempSync(join(tmpdir(), `keyward-${o.name}-`));
+  const env = {
+    ...process.env,
+    KEYWARD_DATABASE_URL: o.databaseUrl,
+    KEYWARD_PORT: String(port),
+    KEYWARD_HOST: "127.0.0.1",
+    KEYWARD_DATA_DIR: dataDir,
+    KEYWARD_BOOTSTRAP_EMAIL: OWNER_EMAIL,
+    KEYWARD_BOOTSTRAP_PASSWORD: OWNER_PASSWORD,
+    KEYWARD_SERVICE_TOKEN: SERVICE_TOKEN,
+    KEYWARD_LOG_LEVEL: "warn",
+    ...o.env,
+  };
+  const args = ["bin/keyward.js", "serve"];
+  const proc = o.cpus
+    ? spawn("taskset", ["-c", o.cpus, process.execPath, ...args], { cwd: ROOT, env })
+    : spawn(process.execPath, args, { cwd: ROOT, env });
+  const log: string[] = [];
+  const keep = (b: Buffer) => {
+    for (const line of b.toString().split("\n")) if (line) log.push(line);
+    if (log.length > 300) log.splice(0, log.length - 300);
+  };
+  proc.stdout?.on("data", keep);
+  proc.stderr?.on("data", keep);
+  const exited = new Promise<number | null>((r) =>
+    proc.on("exit", (code) => {
+      rmSync(dataDir, { recursive: true, force: true });
+      r(code);
+    }),
+  );
+  const url = `http://127.0.0.1:${port}`;
+  const node: NodeProcess = {
+    name: o.name,
+    url,
+    pid: proc.pid ?? 0,
+    proc,
+    log,
+    exited,
+    async stop() {
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill("SIGTERM");
+      await exited;
+    },
+    async kill9() {
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill("SIGKILL");
+      await exited;
+    },
+  };
+  const deadline = Date.now() + (o.readyTimeoutMs ?? 60_000);
+  for (;;) {
+    if (proc.exitCode !== null) throw new Error(`${o.name} exited during start:\n${log.join("\n")}`);
+    try {
+      const r = await fetch(`${url}/readyz`);
+      if (r.status === 200) break;
+    } catch {}
+    if (Date.now() > deadline) {
+      await node.kill9();
+      throw new Error(`${o.name} not ready in time:\n${log.join("\n")}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return node;
+}
+
+/**
+ * Starts `names.length` nodes: the first alone (it migrates and creates the bootstrap owner), the
+ * others together.
+ */
+export async function startNodes(
+  databaseUrl: string,
+  names: string[],
+  extra: (name: string) => Partial<NodeOptions> = () => ({}),
+): Promise<NodeProcess[]> {
+  const [first, ...rest] = names;
+  const a = await startNode({ name: first!, databaseUrl, ...extra(first!) });
+  const others = await Promise.all(rest.map((name) => startNode({ name, databaseUrl, ...extra(name) })));
+  return [a, ...others];
+}
+
+/** A signed-in session on one node (sessions live in the database, so any node accepts them). */
+export class Session {
+  cookie = "";
+  constructor(readonly baseUrl: string) {}
+
+  async request(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
+    const headers: Record<string, string> = { origin: this.baseUrl };
+    if (this.cookie) headers.cookie = this.cookie;
+    if (body !== undefined) headers["content-type"] = "application/json";
+    const res = await fetch(this.baseUrl + path, {
+      method,
+      headers,
+      body: body === undefined ? null : JSON.stringify(body),
+    });
+    const set = res.headers.get("set-cookie");
+    if (set) this.cookie = set.split(";")[0]!;
+    const text = await res.text();
+    return { status: res.status, body: text ? JSON.parse(text) : null };
+  }
+
+  static async login(baseUrl: string, email = OWNER_EMAIL, password = OWNER_PASSWORD): Promise<Session> {
+    const s = new Session(baseUrl);
+    const r = await s.request("POST", "/api/auth/login", { email, password });
+    if (r.status !== 200) throw new Error(`login failed: ${r.status} ${JSON.stringify(r.body)}`);
+    return s;
+  }
+
+  /** The same session, talking to another node. */
+  on(baseUrl: string): Session {
+    const s = new Session(baseUrl);
+    s.cookie = this.cookie;
+    return s;
+  }
+}
+
+/** Verifies a token on a node through the platform API; returns the HTTP status and error code. */
+export async function verifyOn(url: string, token: string): Promise<{ status: number; code: string }> {
+  const res = await fetch(`${url}/v2/token`, { headers: { authorization: `Bearer ${token}` } });
+  const body = (await res.json()) as { code?: string };
+  return { status: res.status, code: res.status === 200 ? "valid" : (body.code ?? "?") };
+}
+
+/**
+ * Polls every node until each answers as `done` says or `windowMs` passes. Returns how long it took
+ * (ms, measured from `since`), or null if some node had not come round by the end of the window.
+ */
+export async function untilAll(
+  urls: string[],
+  token: string,
+  done: (code: string) => boolean,
+  since: number,
+  windowMs: number,
+): Promise<{ ms: number | null; codes: string[] }> {
+  const pending = new Set(urls);
+  const codes = new Map<string, string>();
+  for (;;) {
+    await Promise.all(
+      [...pending].map(async (u) => {
+        const r = await verifyOn(u, token);
+        codes.set(u, r.code);
+        if (done(r.code)) pending.delete(u);
+      }),
+    );
+    const elapsed = performance.now() - since;
+    if (pending.size === 0) return { ms: elapsed, codes: urls.map((u) => codes.get(u)!) };
+    if (elapsed > windowMs) return { ms: null, codes: urls.map((u) => codes.get(u)!) };
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+/** Polls until every node refuses the token (see `untilAll`). */
+export function untilAllRefuse(urls: string[], token: string, since: number, windowMs: number) {
+  return untilAll(urls, token, (c) => c !== "valid", since, windowMs);
+}
