@@ -394,7 +394,25 @@ export class AccountService {
         targetId: loc.id,
         before: { name: loc.name },
       });
-      return this.hooks.locationDeleted ? this.hooks.locationDeleted(ctx, s, loc) : [];
+      // Its keys cannot outlive it: revoked in the same transaction, whatever capabilities are attached.
+      const keys = await s.listKeys({
+        agencyId: loc.agencyId,
+        locationIds: [loc.id],
+        statuses: ["active", "expired"],
+      });
+      for (const k of keys) {
+        await s.updateKey({ ...k, status: "revoked", revokedAt: now, updatedAt: now, secretEnc: null });
+        await this.deps.audit.record(s, ctx, {
+          agencyId: k.agencyId,
+          action: "key.revoked",
+          targetType: "key",
+          targetId: k.id,
+          before: { status: k.status },
+          after: { status: "revoked", reason: "location deleted" },
+        });
+      }
+      const more = this.hooks.locationDeleted ? await this.hooks.locationDeleted(ctx, s, loc) : [];
+      return [...new Set([...keys.map((k) => k.id), ...more])];
     });
     for (const id of revoked) {
       this.deps.cache.apply({ type: "key", id });
