@@ -589,9 +589,12 @@ export class Store {
    * Records a batch of uses in a bounded number of statements, however many requests they count.
    * `last_used_at` and `activity_at` never move backwards (several nodes flush out of order).
    */
-  async recordUses(batch: UseRecord[]): Promise<void> {
-    if (batch.length === 0) return;
+  async recordUses(uses: UseRecord[]): Promise<void> {
+    if (uses.length === 0) return;
     const g = this.dialect.greatest;
+    // Rows are locked in one global order (key id, then day): two nodes flushing batches over the
+    // same keys at once wait for each other instead of deadlocking (PostgreSQL).
+    const batch = [...uses].sort((x, y) => (x.keyId < y.keyId ? -1 : x.keyId > y.keyId ? 1 : 0));
     await this.transaction(async (s) => {
       for (const u of batch) {
         await s.db
@@ -617,7 +620,7 @@ export class Store {
             .execute();
       }
       const daily = batch.flatMap((u) =>
-        [...u.days].map(([day, count]) => ({ key_id: u.keyId, day, count })),
+        [...u.days].sort().map(([day, count]) => ({ key_id: u.keyId, day, count })),
       );
       for (let i = 0; i < daily.length; i += 300)
         await s.db
@@ -628,7 +631,7 @@ export class Store {
           )
           .execute();
       const details = batch.flatMap((u) =>
-        [...(u.details ?? [])].map(([k, count]) => {
+        [...(u.details ?? [])].sort().map(([k, count]) => {
           const [day, endpoint, user_agent, ip] = JSON.parse(k) as [string, string, string, string];
           return { key_id: u.keyId, day, endpoint, user_agent, ip, count };
         }),
