@@ -3,6 +3,7 @@ import { loadConfig } from "../config.js";
 import { createApp } from "../http/app.js";
 import { createKeyward } from "../keyward.js";
 import { createLogger } from "../logger.js";
+import { LOCKS, withClusterLock } from "../store/pg-locks.js";
 import type { Command } from "./command.js";
 import { appOptions, extendKeyward } from "./extensions.js";
 
@@ -15,7 +16,10 @@ export const serveCommand: Command = {
     const logger = createLogger(config.logLevel);
     const kw = await createKeyward({ config, logger });
     await extendKeyward(kw);
-    const boot = await kw.accounts.bootstrap(config.bootstrap);
+    // Nodes started together on an empty PostgreSQL create the first agency once.
+    const boot = await withClusterLock(kw.database, LOCKS.bootstrap, () =>
+      kw.accounts.bootstrap(config.bootstrap),
+    );
     if (boot.generatedPassword) {
       // Printed once, on the console only (not in the JSON log), so it never lands in log storage.
       process.stderr.write(

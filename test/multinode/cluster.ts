@@ -118,13 +118,15 @@ export async function startNode(o: NodeOptions): Promise<NodeProcess> {
 
 /**
  * Starts `names.length` nodes: the first alone (it migrates and creates the bootstrap owner), the
- * others together.
+ * others together; or all at once with `together` (they race to migrate and bootstrap).
  */
 export async function startNodes(
   databaseUrl: string,
   names: string[],
   extra: (name: string) => Partial<NodeOptions> = () => ({}),
+  together = false,
 ): Promise<NodeProcess[]> {
+  if (together) return Promise.all(names.map((name) => startNode({ name, databaseUrl, ...extra(name) })));
   const [first, ...rest] = names;
   const a = await startNode({ name: first!, databaseUrl, ...extra(first!) });
   const others = await Promise.all(rest.map((name) => startNode({ name, databaseUrl, ...extra(name) })));

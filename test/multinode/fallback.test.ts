@@ -48,7 +48,12 @@ async function until<T>(what: string, fn: () => Promise<T>, ok: (v: T) => boolea
 
 beforeAll(async () => {
   db = await startPostgres();
-  nodes = await startNodes(db.url, ["a", "b", "c"], () => ({ env: { KEYWARD_SCHEDULER: "false" } }));
+  // All three at once on the empty database: one migrates and creates the owner, the others wait.
+  nodes = await startNodes(db.url, ["a", "b", "c"], () => ({ env: { KEYWARD_SCHEDULER: "false" } }), true);
+  const agencies = new pg.Client({ connectionString: db.url });
+  await agencies.connect();
+  expect((await agencies.query("select count(*)::int as n from agencies")).rows[0].n).toBe(1);
+  await agencies.end();
   owner = await Session.login(nodes[0]!.url);
   agencyId = (await owner.request("GET", "/api/me")).body.agency.id;
   admin = new pg.Client({ connectionString: db.url });
