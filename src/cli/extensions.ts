@@ -3,10 +3,14 @@
  * `serve`, the tests and the simulations wire them the same way.
  */
 import type { AppOptions } from "../http/app.js";
+import { legacyRoutes } from "../http/routes/migration.js";
 import type { Keyward } from "../keyward.js";
+import { attachLegacy } from "../service/legacy.js";
 
-export async function extendKeyward(_kw: Keyward): Promise<void> {}
+export async function extendKeyward(kw: Keyward): Promise<void> {
+  await attachLegacy(kw);
+}
 
 export async function appOptions(_kw: Keyward): Promise<AppOptions> {
-  return {};
+  return { extraRoutes: [...legacyRoutes] };
 }

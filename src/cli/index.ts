@@ -5,9 +5,16 @@ import { agenciesCommand } from "./agencies.js";
 import { type Command, UsageError } from "./command.js";
 import { keysCommand } from "./keys.js";
 import { migrateCommand } from "./migrate.js";
+import { migrationReportCommand } from "./migration-report.js";
 import { serveCommand } from "./serve.js";
 
-export const COMMANDS: Command[] = [serveCommand, migrateCommand, keysCommand, agenciesCommand];
+export const COMMANDS: Command[] = [
+  serveCommand,
+  migrateCommand,
+  keysCommand,
+  agenciesCommand,
+  migrationReportCommand,
+];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

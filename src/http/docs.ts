@@ -49,6 +49,8 @@ function typeText(v: Json, components: Json, depth: number): string {
   return `${esc(t)}${limits.length ? ` <small>(${esc(limits.join(", "))})</small>` : ""}`;
 }
 
+const slug = (t: string) => t.toLowerCase().replace(/[^a-z0-9]+/g, "-");
+
 export function renderDocs(doc: Json): string {
   const components = ((doc.components as Json)?.schemas as Json) ?? {};
   const paths = doc.paths as Record<string, Record<string, Json>>;
@@ -88,7 +90,8 @@ ${body ? `<h4>Body (application/json)</h4>${schemaText(body.schema as Json, comp
   }
   const toc = [...byTag.keys()].map((t) => `<li><a href="#tag-${esc(t)}">${esc(t)}</a></li>`).join("");
   const sections = [...byTag.entries()]
-    .map(([t, ops]) => `<h2 id="tag-${esc(t)}">${esc(t)}</h2>${ops.join("")}`)
+    // A short anchor too (`/docs#v1`: the legacy API's Deprecation link points there).
+    .map(([t, ops]) => `<h2 id="tag-${esc(t)}"><a id="${esc(slug(t))}"></a>${esc(t)}</h2>${ops.join("")}`)
     .join("");
   const errors = (Object.keys(TITLES) as ErrorCode[])
     .map(

@@ -79,6 +79,18 @@ async function readJson(c: Context): Promise<unknown> {
   }
 }
 
+const NoBody = z.strictObject({});
+
+/**
+ * A management endpoint that takes no body accepts none, or `{}`: anything else (broken JSON,
+ * fields it does not know) is refused before anything happens, rather than silently ignored.
+ */
+async function refuseStrayBody(c: Context, path: string): Promise<undefined> {
+  if (!path.startsWith("/api/") || c.req.method === "GET" || c.req.method === "HEAD") return undefined;
+  parseWith(NoBody, await readJson(c), "body");
+  return undefined;
+}
+
 export function toHonoPath(path: string): string {
   return path.replace(/\{(\w+)\}/g, ":$1");
 }
@@ -101,7 +113,9 @@ export class Router {
     this.app.on(spec.method.toUpperCase(), toHonoPath(spec.path), async (c) => {
       const params = spec.params ? parseWith(spec.params, c.req.param(), "path") : undefined;
       const query = spec.query ? parseWith(spec.query, c.req.query(), "query") : undefined;
-      const body = spec.body ? parseWith(spec.body, await readJson(c), "body") : undefined;
+      const body = spec.body
+        ? parseWith(spec.body, await readJson(c), "body")
+        : await refuseStrayBody(c, spec.path);
       return handler(c, { body, query, params } as Input<B, Q, P>);
     });
   }

@@ -254,6 +254,8 @@ export class AccountService {
     agencyId: string,
     fn: (a: Agency) => Agency,
     store = this.deps.store,
+    /** Runs in the change's transaction, after its audit entry (outbox e-mails, derived data). */
+    within?: (s: Store, before: Agency, after: Agency) => Promise<void>,
   ): Promise<Agency> {
     const after = await store.transaction(async (s) => {
       const before = await s.getAgency(agencyId);
@@ -290,6 +292,7 @@ export class AccountService {
         targetId: agencyId,
         ...diff,
       });
+      if (within) await within(s, before, after);
       return after;
     });
     this.deps.cache.apply({ type: "agency", id: agencyId });

@@ -156,13 +156,24 @@ export class KeyService {
       });
   }
 
-  private async checkCreation(store: Store, agency: Agency, owner: Owner, kind: KeyKind): Promise<void> {
+  /**
+   * The plan table (SPEC §1) and, for new legacy keys, the legacy-creation rule (SPEC §5). An
+   * imported key is not a new credential (it exists elsewhere and "keeps working unchanged"), so
+   * only the plan applies to it.
+   */
+  private async checkCreation(
+    store: Store,
+    agency: Agency,
+    owner: Owner,
+    kind: KeyKind,
+    imported = false,
+  ): Promise<void> {
     if (owner.locationId === null && !planAllowsAgencyKeys(agency.plan))
       throw new ApiError(
         "plan_required",
         `Agency keys need the agency_pro plan; this agency is on ${agency.plan}. Create a location key, or upgrade.`,
       );
-    if (kind !== "legacy_v1") return;
+    if (kind !== "legacy_v1" || imported) return;
     const rule = agency.legacyCreation ?? this.deps.legacyCreationDefault;
     if (rule === "disabled")
       throw new ApiError(
@@ -322,7 +333,7 @@ export class KeyService {
       );
     }
     const key = await this.deps.store.transaction(async (store) => {
-      await this.checkCreation(store, agency, owner, kind);
+      await this.checkCreation(store, agency, owner, kind, true);
       if (await store.hashExists(hash))
         throw new ApiError(
           "conflict",

@@ -23,6 +23,8 @@ export interface SettingsExtension {
   read(agency: Agency, store: Store): Promise<Record<string, unknown>>;
   /** Validates and applies its fields of a patch to the agency (pure: the service saves it). */
   apply?(agency: Agency, patch: SettingsPatchInput): Agency;
+  /** In the change's transaction, after its audit entry (outbox e-mails, derived data). */
+  inTransaction?(ctx: Ctx, store: Store, before: Agency, after: Agency): Promise<void>;
   /** After a committed change (e-mails, cache invalidation …). */
   after?(ctx: Ctx, before: Agency, after: Agency): Promise<void>;
 }
@@ -63,15 +65,23 @@ export class SettingsService {
       throw denied("Only agency admins can change agency settings.");
     if (patch.enhancedSecurity === false && before.enhancedSecurity && patch.confirm !== true)
       throw new ApiError("confirmation_required", EAS_OFF_WARNING, { warning: EAS_OFF_WARNING });
-    const after = await this.deps.accounts.changeAgency(ctx, agencyId, (a) => {
-      let next: Agency = {
-        ...a,
-        enhancedSecurity: patch.enhancedSecurity ?? a.enhancedSecurity,
-        legacyCreation: patch.legacyCreation ?? a.legacyCreation,
-      };
-      for (const ext of this.extensions) if (ext.apply) next = ext.apply(next, patch);
-      return next;
-    });
+    const after = await this.deps.accounts.changeAgency(
+      ctx,
+      agencyId,
+      (a) => {
+        let next: Agency = {
+          ...a,
+          enhancedSecurity: patch.enhancedSecurity ?? a.enhancedSecurity,
+          legacyCreation: patch.legacyCreation ?? a.legacyCreation,
+        };
+        for (const ext of this.extensions) if (ext.apply) next = ext.apply(next, patch);
+        return next;
+      },
+      undefined,
+      async (s, b, a) => {
+        for (const ext of this.extensions) if (ext.inTransaction) await ext.inTransaction(ctx, s, b, a);
+      },
+    );
     for (const ext of this.extensions) if (ext.after) await ext.after(ctx, before, after);
     return this.document(after);
   }

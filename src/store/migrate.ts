@@ -2,6 +2,7 @@
 import { type Kysely, type Migration, type MigrationProvider, Migrator } from "kysely";
 import type { DialectInfo } from "./dialect.js";
 import * as m001 from "./migrations/001_core.js";
+import * as m005 from "./migrations/005_legacy_migrations.js";
 import type { Database } from "./schema.js";
 
 // biome-ignore lint/suspicious/noExplicitAny: each migration sees the schema of its own day
@@ -10,6 +11,7 @@ type Step = { up(db: Kysely<any>, d: DialectInfo): Promise<void> };
 /** Add new migrations here, named `NNN_what`, never edit one that has shipped. */
 const MIGRATIONS: Record<string, Step> = {
   "001_core": m001,
+  "005_legacy_migrations": m005,
 };
 
 export async function migrateToLatest(db: Kysely<Database>, dialect: DialectInfo): Promise<string[]> {

@@ -177,6 +177,16 @@ export interface OutboxTable {
   sent_at: number | null;
 }
 
+/** A legacy v1 key and the private integration token created to replace it (guided migration). */
+export interface LegacyMigrationTable {
+  legacy_key_id: string;
+  replacement_key_id: string;
+  agency_id: string;
+  started_at: number;
+  started_by: string | null;
+  completed_at: number | null;
+}
+
 export interface Database {
   agencies: AgencyTable;
   locations: LocationTable;
@@ -192,4 +202,5 @@ export interface Database {
   notifications: NotificationTable;
   notification_recipients: NotificationRecipientTable;
   outbox: OutboxTable;
+  legacy_migrations: LegacyMigrationTable;
 }

@@ -158,8 +158,9 @@ export function accountRoutes(r: Router, deps: Deps): void {
       responses: { 201: { description: "Created", schema: LocationView } },
     },
     async (c, { params, body }) => {
-      const { location } = await deps.accounts.createLocation(c.get("ctx"), params.agencyId, body);
-      return c.json(publicLocation(location), 201);
+      const { location, extra } = await deps.accounts.createLocation(c.get("ctx"), params.agencyId, body);
+      // `extra`: what capabilities add, e.g. the legacy key (`apiKey`) while Enhanced Account Security is off.
+      return c.json({ ...publicLocation(location), ...extra }, 201);
     },
   );
   r.add(

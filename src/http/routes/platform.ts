@@ -144,8 +144,9 @@ export function platformRoutes(r: Router, deps: Deps): void {
           "location_forbidden",
           "A location key cannot create locations: use an agency key.",
         );
-      const { location } = await deps.accounts.createLocation(c.get("ctx"), k.agencyId, body);
-      return c.json(publicLocation(location), 201);
+      const { location, extra } = await deps.accounts.createLocation(c.get("ctx"), k.agencyId, body);
+      // `extra`: what capabilities add, e.g. the legacy key (`apiKey`) while Enhanced Account Security is off.
+      return c.json({ ...publicLocation(location), ...extra }, 201);
     },
   );
   r.add(
@@ -241,6 +242,11 @@ export function platformRoutes(r: Router, deps: Deps): void {
     },
     async (c, { body }) => {
       const k = await requireKey(c, deps, { scopes: ["users.write"], endpoint: "POST /v2/users" });
+      if (k.enhancedSecurity && body.role === "admin")
+        throw new ApiError(
+          "disabled_by_security",
+          "Enhanced Account Security is on: users created through the API get the user role. An agency admin can make them admins in the console.",
+        );
       const input = { ...body, locationIds: body.locationIds ?? (k.locationId ? [k.locationId] : []) };
       if (
         k.locationId !== null &&
@@ -283,6 +289,16 @@ export function platformRoutes(r: Router, deps: Deps): void {
         throw new ApiError(
           "disabled_by_security",
           "Enhanced Account Security is on: roles and permissions cannot be changed through the API. An agency admin can change them in the console.",
+        );
+      // An admin's e-mail or password set with a leaked key would hand over the admin's account.
+      if (
+        k.enhancedSecurity &&
+        u.role === "admin" &&
+        (body.email !== undefined || body.password !== undefined)
+      )
+        throw new ApiError(
+          "disabled_by_security",
+          "Enhanced Account Security is on: an admin's e-mail and password cannot be changed through the API. They can change them themselves in the console.",
         );
       if (
         k.locationId !== null &&

@@ -1,0 +1,320 @@
+/**
+ * The legacy v1 API (SPEC §5): locations and users with a legacy v1 key (`kw_v1_…`) of an agency or
+ * of one location. Deprecated: every response, errors included, carries `Deprecation` (RFC 9745),
+ * `Sunset` (RFC 8594) and a `Link` to the docs. While the agency's Enhanced Account Security is on,
+ * location responses never carry key material and the user APIs answer `disabled_by_security`.
+ *
+ * Authentication comes before the body is read, so a refused caller learns why it is refused
+ * rather than what is wrong with its body.
+ */
+import type { Context } from "hono";
+import { z } from "zod";
+import { ApiError, notFound } from "../../core/errors.js";
+import { deprecationHeader, sunsetHeader } from "../../core/legacy.js";
+import type { Location, User } from "../../core/model.js";
+import { inspectToken } from "../../core/token.js";
+import { publicLocation, publicUser } from "../../service/accounts.js";
+import type { LegacyService } from "../../service/legacy.js";
+import { Email, Name, Password } from "../../service/validate.js";
+import type { VerifiedKey } from "../../service/verify.js";
+import { bearer, isHttps, requireKey } from "../auth.js";
+import type { AppEnv, Deps } from "../env.js";
+import { IdParam, issuesOf, type Router, validation } from "../route.js";
+import { LocationBody, LocationPatch, LocationView, UserView } from "../schemas.js";
+
+const Tags = ["v1"];
+const LocationParam = IdParam("locationId");
+const UserParam = IdParam("userId");
+
+export const V1Location = LocationView.extend({
+  apiKey: z.string().optional().meta({
+    description:
+      "The location's legacy v1 key, only while the agency's Enhanced Account Security is off and the location has one",
+  }),
+}).meta({ id: "V1Location" });
+
+const LocationIds = z.array(z.string().min(1).max(64)).max(1000);
+
+const V1UserBody = z.strictObject({
+  email: Email,
+  name: Name,
+  password: Password.optional(),
+  type: z.enum(["agency", "account"]).default("account"),
+  role: z.enum(["admin", "user"]).default("user"),
+  locationIds: LocationIds.optional(),
+  canManageKeys: z.boolean().optional(),
+});
+
+const V1UserPatch = z.strictObject({
+  email: Email.optional(),
+  name: Name.optional(),
+  password: Password.optional(),
+  type: z.enum(["agency", "account"]).optional(),
+  role: z.enum(["admin", "user"]).optional(),
+  locationIds: LocationIds.optional(),
+  canManageKeys: z.boolean().optional(),
+});
+
+const EAS_USERS =
+  "Enhanced Account Security is on for this agency: the v1 user APIs are disabled, because a leaked key could create or promote users. Use /v2/users with a private integration token (roles and permissions are changed by an agency admin in the console).";
+
+/** The v1 API's headers, on every response under /v1 (errors and unknown paths included). */
+function deprecationHeaders(deps: Deps) {
+  const deprecation = deprecationHeader(deps.config.legacy.endOfSupport);
+  const sunset = sunsetHeader(deps.config.legacy.endOfSupport);
+  return async (c: Context<AppEnv>, next: () => Promise<void>) => {
+    await next();
+    const base =
+      deps.config.publicUrl?.replace(/\/$/, "") ??
+      (c.req.header("host") ? `${isHttps(c, deps) ? "https" : "http"}://${c.req.header("host")}` : "");
+    const h = c.res.headers;
+    h.set("deprecation", deprecation);
+    h.set("sunset", sunset);
+    h.append("link", `<${base}/docs#v1>; rel="deprecation"; type="text/html"`);
+    h.append("link", `<${base}/docs#v1>; rel="sunset"; type="text/html"`);
+  };
+}
+
+async function readBody<S extends z.ZodType>(c: Context<AppEnv>, schema: S): Promise<z.infer<S>> {
+  const text = await c.req.text();
+  let raw: unknown = {};
+  if (text.trim() !== "") {
+    if (!/^application\/([a-z.+-]*\+)?json\b/i.test(c.req.header("content-type") ?? ""))
+      throw new ApiError(
+        "unsupported_media_type",
+        "Send the body as JSON with Content-Type: application/json.",
+      );
+    try {
+      raw = JSON.parse(text);
+    } catch (e) {
+      throw new ApiError("invalid_json", `The body is not valid JSON: ${(e as Error).message}.`);
+    }
+  }
+  const r = schema.safeParse(raw);
+  if (!r.success) throw validation(issuesOf(r.error));
+  return r.data;
+}
+
+/** Verifies a legacy v1 key; a private integration token is told to use v2 (without counting a use). */
+async function legacyKey(
+  c: Context<AppEnv>,
+  deps: Deps,
+  opts: { locationId?: string; endpoint: string },
+): Promise<VerifiedKey> {
+  const v2 =
+    "This is a private integration token: it works on the v2 API only (e.g. /v2/locations, /v2/users). The v1 API accepts legacy v1 keys (kw_v1_…) only, and is deprecated: move to v2.";
+  const token = bearer(c);
+  if (token !== null) {
+    const shape = inspectToken(token, deps.config.tokenPrefix);
+    if (shape.ok && shape.ours && shape.kind !== "legacy_v1") throw new ApiError("legacy_key_required", v2);
+  }
+  const key = await requireKey(c, deps, opts);
+  if (key.kind !== "legacy_v1") throw new ApiError("legacy_key_required", v2);
+  return key;
+}
+
+function agencyOnly(key: VerifiedKey, what: string): void {
+  if (key.locationId !== null)
+    throw new ApiError("location_forbidden", `A location key cannot ${what}: use the agency's legacy key.`);
+}
+
+function keySeesUser(key: VerifiedKey, u: User): boolean {
+  if (u.agencyId !== key.agencyId) return false;
+  return key.locationId === null || u.locationIds.includes(key.locationId);
+}
+
+export function v1Routes(r: Router, deps: Deps): void {
+  const legacy: LegacyService | undefined = deps.legacy;
+  if (!legacy) throw new Error("v1Routes needs attachLegacy(kw) first");
+  const mw = deprecationHeaders(deps);
+  r.app.use("/v1", mw);
+  r.app.use("/v1/*", mw);
+
+  const withKey = async (l: Location, apiKey: string | undefined) =>
+    apiKey === undefined ? publicLocation(l) : { ...publicLocation(l), apiKey };
+  const v1Location = async (l: Location) => withKey(l, (await legacy.apiKeys(l.agencyId, [l.id])).get(l.id));
+
+  r.add(
+    {
+      method: "get",
+      path: "/v1/locations",
+      summary: "List locations (legacy v1, deprecated)",
+      description:
+        "An agency legacy key lists its agency's locations; a location legacy key, its own. `apiKey` only while Enhanced Account Security is off.",
+      tags: Tags,
+      auth: "key",
+      responses: { 200: { description: "Locations", schema: z.object({ locations: z.array(V1Location) }) } },
+    },
+    async (c) => {
+      const k = await legacyKey(c, deps, { endpoint: "GET /v1/locations" });
+      const locations = await deps.store.listLocations(
+        k.agencyId,
+        k.locationId === null ? undefined : [k.locationId],
+      );
+      const keys = await legacy.apiKeys(
+        k.agencyId,
+        locations.map((l) => l.id),
+      );
+      return c.json({ locations: await Promise.all(locations.map((l) => withKey(l, keys.get(l.id)))) });
+    },
+  );
+
+  r.add(
+    {
+      method: "get",
+      path: "/v1/locations/{locationId}",
+      summary: "Get a location (legacy v1, deprecated)",
+      tags: Tags,
+      auth: "key",
+      params: LocationParam,
+      responses: { 200: { description: "The location", schema: V1Location } },
+    },
+    async (c, { params }) => {
+      await legacyKey(c, deps, { locationId: params.locationId, endpoint: "GET /v1/locations/:id" });
+      const loc = await deps.store.getLocation(params.locationId);
+      if (!loc) throw notFound("Location");
+      return c.json(await v1Location(loc));
+    },
+  );
+
+  r.add(
+    {
+      method: "post",
+      path: "/v1/locations",
+      summary: "Create a location (legacy v1, agency key, deprecated)",
+      description:
+        "Body: name, and optionally email, phone, timezone. While Enhanced Account Security is off the new location gets a legacy key, returned as `apiKey`.",
+      tags: Tags,
+      auth: "key",
+      responses: { 201: { description: "Created", schema: V1Location } },
+    },
+    async (c) => {
+      const k = await legacyKey(c, deps, { endpoint: "POST /v1/locations" });
+      agencyOnly(k, "create locations");
+      const body = await readBody(c, LocationBody);
+      const { location, extra } = await deps.accounts.createLocation(c.get("ctx"), k.agencyId, body);
+      const apiKey = typeof extra.apiKey === "string" ? extra.apiKey : undefined;
+      return c.json(await withKey(location, apiKey), 201);
+    },
+  );
+
+  r.add(
+    {
+      method: "put",
+      path: "/v1/locations/{locationId}",
+      summary: "Update a location (legacy v1, deprecated)",
+      description: "Body: any of name, email, phone, timezone. The agency's key, or the location's own.",
+      tags: Tags,
+      auth: "key",
+      params: LocationParam,
+      responses: { 200: { description: "The location", schema: V1Location } },
+    },
+    async (c, { params }) => {
+      await legacyKey(c, deps, { locationId: params.locationId, endpoint: "PUT /v1/locations/:id" });
+      const body = await readBody(c, LocationPatch);
+      const loc = await deps.accounts.updateLocation(c.get("ctx"), params.locationId, body);
+      return c.json(await v1Location(loc));
+    },
+  );
+
+  r.add(
+    {
+      method: "delete",
+      path: "/v1/locations/{locationId}",
+      summary: "Delete a location (legacy v1, agency key, deprecated)",
+      description: "Its keys are revoked with it.",
+      tags: Tags,
+      auth: "key",
+      params: LocationParam,
+      responses: { 200: { description: "Deleted", schema: z.object({ succeeded: z.boolean() }) } },
+    },
+    async (c, { params }) => {
+      const k = await legacyKey(c, deps, {
+        locationId: params.locationId,
+        endpoint: "DELETE /v1/locations/:id",
+      });
+      agencyOnly(k, "delete locations");
+      await deps.accounts.deleteLocation(c.get("ctx"), params.locationId);
+      return c.json({ succeeded: true });
+    },
+  );
+
+  // ── users: disabled while Enhanced Account Security is on ──
+  r.add(
+    {
+      method: "post",
+      path: "/v1/users",
+      summary: "Create a user (legacy v1, deprecated; disabled by Enhanced Account Security)",
+      description:
+        "Body: email, name, and optionally password, type (account), role (user), locationIds, canManageKeys. A location key creates account users of its own location only.",
+      tags: Tags,
+      auth: "key",
+      responses: { 201: { description: "Created", schema: UserView } },
+    },
+    async (c) => {
+      const k = await legacyKey(c, deps, { endpoint: "POST /v1/users" });
+      if (k.enhancedSecurity) throw new ApiError("disabled_by_security", EAS_USERS);
+      const body = await readBody(c, V1UserBody);
+      const input = { ...body, locationIds: body.locationIds ?? (k.locationId ? [k.locationId] : []) };
+      if (
+        k.locationId !== null &&
+        (input.type !== "account" || input.locationIds.some((l) => l !== k.locationId))
+      )
+        throw new ApiError(
+          "location_forbidden",
+          "A location key can only create account users of its own location.",
+        );
+      if (input.type === "account" && input.locationIds.length === 0)
+        throw new ApiError("validation_failed", "An account user needs locationIds.", {
+          issues: [{ field: "locationIds", message: "required for account users" }],
+        });
+      return c.json(publicUser(await deps.accounts.createUser(c.get("ctx"), k.agencyId, input)), 201);
+    },
+  );
+
+  r.add(
+    {
+      method: "put",
+      path: "/v1/users/{userId}",
+      summary: "Update a user (legacy v1, deprecated; disabled by Enhanced Account Security)",
+      description: "Body: any of email, name, password, type, role, locationIds, canManageKeys.",
+      tags: Tags,
+      auth: "key",
+      params: UserParam,
+      responses: { 200: { description: "The user", schema: UserView } },
+    },
+    async (c, { params }) => {
+      const k = await legacyKey(c, deps, { endpoint: "PUT /v1/users/:id" });
+      if (k.enhancedSecurity) throw new ApiError("disabled_by_security", EAS_USERS);
+      const body = await readBody(c, V1UserPatch);
+      const u = await deps.store.getUser(params.userId);
+      if (!u || !keySeesUser(k, u)) throw notFound("User");
+      if (
+        k.locationId !== null &&
+        (body.type === "agency" || (body.locationIds ?? []).some((l) => l !== k.locationId))
+      )
+        throw new ApiError("location_forbidden", "A location key can only assign its own location.");
+      return c.json(publicUser(await deps.accounts.updateUserAsSystem(c.get("ctx"), u, body)));
+    },
+  );
+
+  r.add(
+    {
+      method: "delete",
+      path: "/v1/users/{userId}",
+      summary: "Remove a user (legacy v1, deprecated; disabled by Enhanced Account Security)",
+      tags: Tags,
+      auth: "key",
+      params: UserParam,
+      responses: { 200: { description: "Removed", schema: z.object({ succeeded: z.boolean() }) } },
+    },
+    async (c, { params }) => {
+      const k = await legacyKey(c, deps, { endpoint: "DELETE /v1/users/:id" });
+      if (k.enhancedSecurity) throw new ApiError("disabled_by_security", EAS_USERS);
+      const u = await deps.store.getUser(params.userId);
+      if (!u || !keySeesUser(k, u)) throw notFound("User");
+      await deps.accounts.disableUserAsSystem(c.get("ctx"), u);
+      return c.json({ succeeded: true });
+    },
+  );
+}
