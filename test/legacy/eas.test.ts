@@ -28,7 +28,10 @@ beforeAll(async () => {
 afterAll(() => h.close());
 
 async function setEas(on: boolean) {
-  const r = await owner.patch(settings(), on ? { enhancedSecurity: true } : { enhancedSecurity: false, confirm: true });
+  const r = await owner.patch(
+    settings(),
+    on ? { enhancedSecurity: true } : { enhancedSecurity: false, confirm: true },
+  );
   expect(r.status).toBe(200);
   expect(r.body.enhancedSecurity).toBe(on);
 }
@@ -211,7 +214,12 @@ describe("Enhanced Account Security", () => {
       expect(r.status, `${method} ${path}`).toBe(403);
       expect(r.body.code).toBe("disabled_by_security");
     }
-    for (const patch of [{ role: "admin" }, { type: "agency" }, { canManageKeys: false }, { locationIds: [w.loc2] }]) {
+    for (const patch of [
+      { role: "admin" },
+      { type: "agency" },
+      { canManageKeys: false },
+      { locationIds: [w.loc2] },
+    ]) {
       const r = await call(h, pit, "PUT", `/v2/users/${clerk.id}`, patch);
       expect(r.status).toBe(403);
       expect(r.body.code).toBe("disabled_by_security");
