@@ -4,6 +4,7 @@
  */
 import type { AppOptions } from "../http/app.js";
 import { legacyRoutes } from "../http/routes/migration.js";
+import { staticSite } from "../http/static.js";
 import type { Keyward } from "../keyward.js";
 import { attachLegacy } from "../service/legacy.js";
 
@@ -12,5 +13,5 @@ export async function extendKeyward(kw: Keyward): Promise<void> {
 }
 
 export async function appOptions(_kw: Keyward): Promise<AppOptions> {
-  return { extraRoutes: [...legacyRoutes] };
+  return { extraRoutes: [...legacyRoutes], staticSite: staticSite() };
 }

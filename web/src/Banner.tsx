@@ -1,0 +1,37 @@
+/** The deletion banner: across the top of an account whose keys are acted on within the banner window. */
+import { api, type Banner as BannerData, type Me } from "./api";
+import { actionVerb, dateTime, plural } from "./format";
+import { keysLink, type View } from "./links";
+import { Link, useRoute } from "./router";
+import { useLoad } from "./ui";
+
+export function Banner({ me, view }: { me: Me; view: View }) {
+  const route = useRoute();
+  // Reloaded on every navigation: it is derived state and may have changed.
+  const { data } = useLoad(async () => {
+    try {
+      return (
+        (await api.get<BannerData | undefined>(
+          `/api/accounts/${encodeURIComponent(view.accountId)}/banner`,
+        )) ?? null
+      );
+    } catch {
+      return null; // no banner endpoint on this server, or no right to see it: nothing to show
+    }
+  }, [view.accountId, route.path, route.query.toString()]);
+  if (!data) return null;
+  const words =
+    data.message ||
+    `${plural(data.count, "API key")} will ${actionVerb(data.action)} on ${dateTime(data.actionAt)} unless used before then.`;
+  return (
+    <section className="deletion-banner" aria-label="Keys about to be removed">
+      <span className="deletion-banner-icon" aria-hidden="true">
+        ⚠
+      </span>
+      <span>{words}</span>
+      <Link className="deletion-banner-link" to={keysLink(me, data.accountId, data.keyIds)}>
+        Review {data.count === 1 ? "the key" : `the ${data.count} keys`}
+      </Link>
+    </section>
+  );
+}

@@ -1,0 +1,353 @@
+/**
+ * Settings → Company: Enhanced Account Security (turning it off takes a strongly-worded
+ * confirmation), the inactivity policy, the e-mail digest subscription and the legacy-key rule.
+ */
+import { type FormEvent, useEffect, useId, useState } from "react";
+import { api, type Policy, type Settings, type User } from "../api";
+import type { View } from "../links";
+import { useSession } from "../session";
+import {
+  Alert,
+  ConfirmDialog,
+  ErrorText,
+  SelectField,
+  Switch,
+  TextField,
+  useAction,
+  useLoad,
+  useToast,
+} from "../ui";
+
+export function CompanyPage({ view }: { view: View }) {
+  const { me, reloadMe } = useSession();
+  const toast = useToast();
+  const admin = me.permissions.changeAgencySettings;
+  const settings = useLoad(
+    () => api.get<Settings>(`/api/agencies/${encodeURIComponent(view.accountId)}/settings`),
+    [view.accountId],
+  );
+  const [confirmOff, setConfirmOff] = useState(false);
+  const easHint = useId();
+
+  const patch = (body: Record<string, unknown>) =>
+    api.patch<Settings>(`/api/agencies/${encodeURIComponent(view.accountId)}/settings`, body);
+
+  const turnOn = useAction(async () => {
+    settings.setData(await patch({ enhancedSecurity: true }));
+    toast("Enhanced Account Security is on.");
+    await reloadMe();
+  });
+  const legacy = useAction(async (value: string) => {
+    settings.setData(await patch({ legacyCreation: value }));
+    toast("Saved.");
+  });
+
+  const s = settings.data;
+  return (
+    <div className="page">
+      <div className="page-head">
+        <div>
+          <h1 tabIndex={-1}>Company settings</h1>
+          <p className="muted">{me.agency.name}</p>
+        </div>
+      </div>
+      {admin ? null : <p className="muted">Only agency admins can change these settings.</p>}
+      <ErrorText error={settings.error} />
+      {s ? (
+        <>
+          <section className="card" aria-labelledby="eas-title">
+            <div className="setting-row">
+              <div>
+                <h2 id="eas-title">Enhanced Account Security</h2>
+                <p id={easHint} className="muted">
+                  Recommended. Keeps API keys from being created or shown automatically: new locations get no
+                  legacy key, location API responses never contain a key, and the v1 user APIs are off.
+                </p>
+              </div>
+              <Switch
+                label="Enhanced Account Security"
+                describedBy={easHint}
+                checked={s.enhancedSecurity}
+                disabled={!admin || turnOn.busy}
+                onChange={(next) => (next ? void turnOn.run() : setConfirmOff(true))}
+              />
+            </div>
+            {s.enhancedSecurity ? null : (
+              <Alert tone="warning" title="Enhanced Account Security is off">
+                Your locations are less protected. Turn it back on unless an old integration truly needs it.
+              </Alert>
+            )}
+            <ErrorText error={turnOn.error} />
+          </section>
+
+          <PolicySection
+            agencyId={view.accountId}
+            policy={s.policy}
+            admin={admin}
+            onSaved={(d) => settings.setData(d)}
+          />
+
+          <DigestSection settings={s} admin={admin} onChanged={() => void settings.reload()} />
+
+          <section className="card" aria-labelledby="legacy-title">
+            <h2 id="legacy-title">Legacy v1 keys</h2>
+            <p className="muted">
+              Legacy keys are deprecated (end of support: {s.legacyEndOfSupport}). Existing ones keep working.
+            </p>
+            <SelectField
+              label="Who may create new legacy keys"
+              value={s.legacyCreation}
+              disabled={!admin || legacy.busy}
+              onChange={(e) => void legacy.run(e.target.value)}
+              error={legacy.error?.detail}
+            >
+              <option value="existing_users">Only accounts that already have an active legacy key</option>
+              <option value="disabled">Nobody</option>
+            </SelectField>
+          </section>
+        </>
+      ) : null}
+
+      {confirmOff ? (
+        <EasOffDialog
+          onClose={() => setConfirmOff(false)}
+          onConfirm={async () => {
+            settings.setData(await patch({ enhancedSecurity: false, confirm: true }));
+            toast("Enhanced Account Security is off. The other agency admins have been told.");
+            await reloadMe();
+          }}
+        />
+      ) : null}
+    </div>
+  );
+}
+
+function EasOffDialog({ onClose, onConfirm }: { onClose: () => void; onConfirm: () => Promise<void> }) {
+  const [understood, setUnderstood] = useState(false);
+  return (
+    <ConfirmDialog
+      title="Turn off Enhanced Account Security?"
+      confirmLabel="Turn off Enhanced Account Security"
+      danger
+      confirmDisabled={!understood}
+      onClose={onClose}
+      onConfirm={onConfirm}
+    >
+      <Alert tone="error" title="This is strongly discouraged.">
+        <ul>
+          <li>Every new location will automatically get a legacy API key with full access to it.</li>
+          <li>
+            Location API responses will include those keys, so anything that can read a location can read its
+            key.
+          </li>
+          <li>The v1 user APIs will let an API key create, change and delete users.</li>
+        </ul>
+      </Alert>
+      <p>The change is recorded in the audit log and the other agency admins are told.</p>
+      <label className="checkbox">
+        <input type="checkbox" checked={understood} onChange={(e) => setUnderstood(e.target.checked)} />I
+        understand the risks and want to turn it off
+      </label>
+    </ConfirmDialog>
+  );
+}
+
+function PolicySection({
+  agencyId,
+  policy,
+  admin,
+  onSaved,
+}: {
+  agencyId: string;
+  policy: Policy | undefined;
+  admin: boolean;
+  onSaved: (s: Settings) => void;
+}) {
+  const toast = useToast();
+  const [form, setForm] = useState(() => toForm(policy));
+  useEffect(() => setForm(toForm(policy)), [policy]);
+  const { run, busy, error } = useAction(async () => {
+    const leads = form.inAppLeadsDays
+      .split(/[,\s]+/)
+      .filter(Boolean)
+      .map((x) => Number(x));
+    const body = {
+      policy: {
+        inactivityDays: Number(form.inactivityDays),
+        action: form.action,
+        sweep: form.sweep.trim(),
+        inAppLeadsDays: leads,
+        emailLeadDays: Number(form.emailLeadDays),
+        bannerHours: Number(form.bannerHours),
+      },
+    };
+    onSaved(await api.patch<Settings>(`/api/agencies/${encodeURIComponent(agencyId)}/settings`, body));
+    toast("Inactivity policy saved. Every key's next action has been recomputed.");
+  });
+  if (!policy)
+    return (
+      <section className="card" aria-labelledby="policy-title">
+        <h2 id="policy-title">Inactivity policy</h2>
+        <p className="muted">This server does not offer an agency inactivity policy.</p>
+      </section>
+    );
+  const f = (name: string) => error?.field(`policy.${name}`);
+  const set = (k: keyof ReturnType<typeof toForm>) => (e: { target: { value: string } }) =>
+    setForm((x) => ({ ...x, [k]: e.target.value }));
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    void run();
+  };
+  const fieldNamed = error?.issues.some((i) =>
+    /^policy\.(inactivityDays|action|sweep|inAppLeadsDays|emailLeadDays|bannerHours)/.test(i.field),
+  );
+  return (
+    <section className="card" aria-labelledby="policy-title">
+      <h2 id="policy-title">Inactivity policy</h2>
+      <p className="muted">
+        Keys nobody uses are removed at the next sweep after this many days, with in-app warnings and an
+        e-mail digest first.
+      </p>
+      <form onSubmit={submit} noValidate className="grid-form">
+        <TextField
+          label="Days without use"
+          type="number"
+          min={1}
+          value={form.inactivityDays}
+          onChange={set("inactivityDays")}
+          error={f("inactivityDays")}
+          disabled={!admin}
+        />
+        <SelectField
+          label="Then the key is"
+          value={form.action}
+          onChange={set("action")}
+          error={f("action")}
+          disabled={!admin}
+        >
+          <option value="delete">Deleted (cannot be undone)</option>
+          <option value="expire">Expired (an admin can refresh it)</option>
+        </SelectField>
+        <TextField
+          label="Sweep schedule (cron, UTC)"
+          value={form.sweep}
+          onChange={set("sweep")}
+          error={f("sweep")}
+          hint="Default 0 0 1 1,4,7,10 * — the first day of each quarter."
+          disabled={!admin}
+        />
+        <TextField
+          label="In-app warnings (days before)"
+          value={form.inAppLeadsDays}
+          onChange={set("inAppLeadsDays")}
+          error={f("inAppLeadsDays")}
+          hint="Comma-separated, e.g. 15, 7, 1"
+          disabled={!admin}
+        />
+        <TextField
+          label="E-mail digest (days before)"
+          type="number"
+          min={0}
+          value={form.emailLeadDays}
+          onChange={set("emailLeadDays")}
+          error={f("emailLeadDays")}
+          disabled={!admin}
+        />
+        <TextField
+          label="Banner (hours before)"
+          type="number"
+          min={0}
+          value={form.bannerHours}
+          onChange={set("bannerHours")}
+          error={f("bannerHours")}
+          disabled={!admin}
+        />
+        {error && !fieldNamed ? <ErrorText error={error} /> : null}
+        {admin ? (
+          <div className="form-actions">
+            <button type="submit" className="button button-primary" disabled={busy}>
+              {busy ? "Saving…" : "Save policy"}
+            </button>
+          </div>
+        ) : null}
+      </form>
+    </section>
+  );
+}
+
+function toForm(p: Policy | undefined) {
+  return {
+    inactivityDays: String(p?.inactivityDays ?? 90),
+    action: p?.action ?? "delete",
+    sweep: p?.sweep ?? "0 0 1 1,4,7,10 *",
+    inAppLeadsDays: (p?.inAppLeadsDays ?? [15, 7, 1]).join(", "),
+    emailLeadDays: String(p?.emailLeadDays ?? 15),
+    bannerHours: String(p?.bannerHours ?? 24),
+  };
+}
+
+function adminLabel(a: unknown): string {
+  if (typeof a === "string") return a;
+  if (a && typeof a === "object") {
+    const o = a as Record<string, unknown>;
+    const name = typeof o.name === "string" ? o.name : "";
+    const email = typeof o.email === "string" ? o.email : "";
+    return name && email ? `${name} (${email})` : name || email || String(o.id ?? "");
+  }
+  return String(a);
+}
+
+function DigestSection({
+  settings,
+  admin,
+  onChanged,
+}: {
+  settings: Settings;
+  admin: boolean;
+  onChanged: () => void;
+}) {
+  const { me, reloadMe } = useSession();
+  const toast = useToast();
+  const digest = settings.digest;
+  const subscribed = !me.user.digestOptOut;
+  const toggle = useAction(async (on: boolean) => {
+    await api.patch<User>(`/api/users/${encodeURIComponent(me.user.id)}`, { digestOptOut: !on });
+    await reloadMe();
+    onChanged();
+    toast(
+      on ? "You will get the inactivity digest by e-mail." : "You will no longer get the inactivity digest.",
+    );
+  });
+  if (!digest) return null;
+  const hint = "digest-hint";
+  return (
+    <section className="card" aria-labelledby="digest-title">
+      <h2 id="digest-title">Inactivity e-mail digest</h2>
+      <p className="muted" id={hint}>
+        Before keys are removed, agency admins who subscribe get one e-mail listing every key concerned,
+        across the agency and its locations.
+      </p>
+      {digest.noSubscriber ? (
+        <Alert tone="warning" title="Nobody is subscribed to the digest">
+          No agency admin will be e-mailed before keys are removed. In-app warnings still appear, but
+          subscribe at least one admin.
+        </Alert>
+      ) : (
+        <p>Subscribed: {digest.subscribedAdmins.map(adminLabel).join(", ")}</p>
+      )}
+      {admin ? (
+        <div className="setting-row">
+          <span>E-mail me the digest</span>
+          <Switch
+            label="E-mail me the digest"
+            describedBy={hint}
+            checked={subscribed}
+            disabled={toggle.busy}
+            onChange={(v) => void toggle.run(v)}
+          />
+        </div>
+      ) : null}
+      <ErrorText error={toggle.error} />
+    </section>
+  );
+}
