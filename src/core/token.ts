@@ -27,10 +27,10 @@ const CRC_TABLE = (() => {
   return table;
 })();
 
-/** CRC32 of an ASCII string (a table loop beats zlib.crc32 on input this short). */
-export function crc32(s: string): number {
+/** CRC32 of an ASCII string, or of its first `end` characters (a table loop beats zlib.crc32 on input this short). */
+export function crc32(s: string, end = s.length): number {
   let crc = -1;
-  for (let i = 0; i < s.length; i++) crc = CRC_TABLE[(crc ^ s.charCodeAt(i)) & 0xff]! ^ (crc >>> 8);
+  for (let i = 0; i < end; i++) crc = CRC_TABLE[(crc ^ s.charCodeAt(i)) & 0xff]! ^ (crc >>> 8);
   return (crc ^ -1) >>> 0;
 }
 
@@ -41,6 +41,16 @@ function base62Fixed(n: number, width: number): string {
     n = Math.floor(n / 62);
   }
   return s;
+}
+
+/** Whether the token ends with `base62Fixed(crc, CHECK_LENGTH)`, compared without building strings. */
+function checkDigitsMatch(token: string, crc: number): boolean {
+  let n = crc;
+  for (let i = token.length - 1; i >= token.length - CHECK_LENGTH; i--) {
+    if (token.charCodeAt(i) !== BASE62.charCodeAt(n % 62)) return false;
+    n = Math.floor(n / 62);
+  }
+  return true;
 }
 
 function randomBase62(length: number): string {
@@ -134,8 +144,7 @@ export function inspectToken(token: string, prefix: string): TokenShape {
       reason:
         "The token contains characters that never appear in a token (only letters and digits follow the prefix).",
     };
-  const head = token.slice(0, token.length - CHECK_LENGTH);
-  if (base62Fixed(crc32(head), CHECK_LENGTH) !== token.slice(-CHECK_LENGTH))
+  if (!checkDigitsMatch(token, crc32(token, token.length - CHECK_LENGTH)))
     return { ok: false, reason: "Failed checksum: the token was mistyped or truncated; copy it again." };
   return { ok: true, ours: true, kind };
 }

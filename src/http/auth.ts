@@ -6,7 +6,7 @@ import { ApiError } from "../core/errors.js";
 import { hashToken } from "../core/token.js";
 import { toActor } from "../service/accounts.js";
 import { userCtx } from "../service/context.js";
-import type { VerifiedKey } from "../service/verify.js";
+import type { VerifiedKey, VerifyOptions } from "../service/verify.js";
 import type { AppEnv, Deps } from "./env.js";
 
 export const SESSION_COOKIE = "keyward_session";
@@ -135,11 +135,12 @@ export async function requireKey(
         ? "No token: send it as Authorization: Bearer <token>."
         : "The Authorization header must be of the form: Bearer <token>.",
     );
-  const r = await deps.verifier.verify(token, {
-    ...(opts.scopes ? { requiredScopes: opts.scopes } : {}),
-    ...(opts.locationId !== undefined ? { locationId: opts.locationId } : {}),
+  const vo: VerifyOptions = {
     use: { ip: c.get("ip"), userAgent: c.get("userAgent"), endpoint: opts.endpoint },
-  });
+  };
+  if (opts.scopes) vo.requiredScopes = opts.scopes;
+  if (opts.locationId !== undefined) vo.locationId = opts.locationId;
+  const r = await deps.verifier.verify(token, vo);
   deps.metrics.verifyLatency.observe((performance.now() - started) / 1000);
   deps.metrics.countVerification(r.code);
   if (!r.valid)

@@ -5,7 +5,7 @@
  * its response returns, so that the use spares it for certain (SPEC §3).
  */
 import type { Clock } from "../core/clock.js";
-import { utcDay } from "../core/clock.js";
+import { DAY, utcDay } from "../core/clock.js";
 import type { Store, UseRecord } from "../store/store.js";
 import type { CachedToken } from "./cache.js";
 
@@ -22,6 +22,8 @@ export class UsageRecorder {
   private flushing: Promise<void> = Promise.resolve();
   /** Statements issued by flushes, for the benchmark's writes-per-key figure. */
   flushes = 0;
+  /** The UTC day of the latest use, kept so that a use does not format a date (hot path). */
+  private today = { from: 0, to: 0, day: "" };
 
   constructor(
     private readonly store: Store,
@@ -64,9 +66,18 @@ export class UsageRecorder {
     return undefined;
   }
 
+  private dayOf(now: number): string {
+    let t = this.today;
+    if (now < t.from || now >= t.to) {
+      const from = Math.floor(now / DAY) * DAY;
+      t = this.today = { from, to: from + DAY, day: utcDay(now) };
+    }
+    return t.day;
+  }
+
   private toRecord(entry: CachedToken, now: number, info: UseInfo): UseRecord {
     const details = entry.kind === "legacy_v1" ? new Map<string, number>() : null;
-    const day = utcDay(now);
+    const day = this.dayOf(now);
     if (details) addDetail(details, day, info);
     return {
       keyId: entry.keyId,

@@ -1,0 +1,94 @@
+/**
+ * The server side of the HTTP benchmark, run as its own process (pinned to one core by
+ * verify-http.ts). One process serves, on two loopback ports:
+ *  - the Keyward app exactly as `keyward serve` builds it (extensions included), on SQLite, with
+ *    one agency, one location key and the service token set;
+ *  - the framework's hello-world: a bare Hono app with `GET /hello`, served by @hono/node-server
+ *    the same way. It is the baseline the verification routes are compared with.
+ * The Keyward app also answers `GET /hello` (through its global middleware), for reference.
+ *
+ * Prints one JSON line on stdout once listening; stops cleanly on SIGTERM or when stdin closes
+ * (so that `node --cpu-prof` can write its profile).
+ */
+import { randomBytes } from "node:crypto";
+import type { AddressInfo } from "node:net";
+import { type ServerType, serve } from "@hono/node-server";
+import { Hono } from "hono";
+import { appOptions, extendKeyward } from "../src/cli/extensions.js";
+import { loadConfig } from "../src/config.js";
+import { createApp } from "../src/http/app.js";
+import { createKeyward } from "../src/keyward.js";
+import { createLogger } from "../src/logger.js";
+import { systemCtx } from "../src/service/context.js";
+import { tempDir } from "./lib.js";
+
+const HELLO = "Hello, World!";
+
+function listen(fetch: (req: Request) => Response | Promise<Response>): Promise<ServerType> {
+  return new Promise((resolve) => {
+    const s = serve({ fetch, port: 0, hostname: "127.0.0.1" }, () => resolve(s));
+  });
+}
+
+const url = (s: ServerType) => `http://127.0.0.1:${(s.address() as AddressInfo).port}`;
+
+async function main(): Promise<void> {
+  const tmp = tempDir("http");
+  const serviceToken = randomBytes(24).toString("hex");
+  const config = loadConfig({
+    KEYWARD_DATA_DIR: tmp.dir,
+    KEYWARD_SERVICE_TOKEN: serviceToken,
+    KEYWARD_LOG_LEVEL: "silent",
+  });
+  const kw = await createKeyward({ config, logger: createLogger("silent") });
+  await extendKeyward(kw);
+  const { agency } = await kw.accounts.createAgency(systemCtx, { name: "Bench Agency", plan: "agency_pro" });
+  const { location } = await kw.accounts.createLocation(systemCtx, agency.id, { name: "Bench Location" });
+  const { token } = await kw.store.transaction((store) =>
+    kw.keys.createSystemKey(
+      systemCtx,
+      store,
+      { agencyId: agency.id, locationId: location.id },
+      "private_integration",
+      "bench",
+      [],
+    ),
+  );
+
+  const app = createApp(kw, await appOptions(kw));
+  app.get("/hello", (c) => c.text(HELLO));
+  const hello = new Hono();
+  hello.get("/hello", (c) => c.text(HELLO));
+
+  const kwServer = await listen(app.fetch);
+  const helloServer = await listen(hello.fetch);
+  kw.start();
+
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    await Promise.all(
+      [kwServer, helloServer].map(
+        (s) =>
+          new Promise<void>((resolve) => {
+            s.close(() => resolve());
+            if ("closeAllConnections" in s) s.closeAllConnections();
+          }),
+      ),
+    );
+    await kw.close();
+    tmp.remove();
+    process.exit(0);
+  };
+  process.on("SIGTERM", () => void stop());
+  process.on("SIGINT", () => void stop());
+  process.stdin.on("end", () => void stop());
+  process.stdin.resume();
+
+  process.stdout.write(
+    `${JSON.stringify({ keyward: url(kwServer), hello: url(helloServer), token, serviceToken, pid: process.pid })}\n`,
+  );
+}
+
+await main();
