@@ -3,10 +3,13 @@ import { ConfigError } from "../config.js";
 import { ApiError } from "../core/errors.js";
 import { agenciesCommand } from "./agencies.js";
 import { type Command, UsageError } from "./command.js";
+import { forecastCommand } from "./forecast.js";
 import { keysCommand } from "./keys.js";
 import { migrateCommand } from "./migrate.js";
 import { migrationReportCommand } from "./migration-report.js";
 import { serveCommand } from "./serve.js";
+import { simulateCommand } from "./simulate.js";
+import { sweepCommand } from "./sweep.js";
 
 export const COMMANDS: Command[] = [
   serveCommand,
@@ -14,6 +17,9 @@ export const COMMANDS: Command[] = [
   keysCommand,
   agenciesCommand,
   migrationReportCommand,
+  forecastCommand,
+  sweepCommand,
+  simulateCommand,
 ];
 
 function help(): string {

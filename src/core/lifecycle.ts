@@ -282,6 +282,17 @@ export interface Decision {
   skippedLeads: number[];
   /** The next instant (> now) at which `decide` will have something new for this key if it is not used. */
   nextAt: number | null;
+  /**
+   * Present when the cycle's first warning is due now: the instant to record as its issue time. That is
+   * `now`, or the planned instant when `now` is within `onTimeWithinMs` of it (a live scheduler ticks up
+   * to a minute after an instant; a few seconds' delay must not move the action by a whole sweep).
+   */
+  firstWarningAt?: number;
+}
+
+export interface DecideOptions {
+  /** A first warning issued at most this long after its planned instant counts as on time. Default 0. */
+  onTimeWithinMs?: number;
 }
 
 /**
@@ -289,7 +300,13 @@ export interface Decision {
  * The caller records `due` and `skippedLeads` in one transaction, then calls again at `nextAt`. Uses,
  * refreshes and rotations are not its business: they change `lastActivity`, which starts a new cycle.
  */
-export function decide(state: KeyCycleState, now: number, p: LifecyclePolicy, cron: Cron): Decision {
+export function decide(
+  state: KeyCycleState,
+  now: number,
+  p: LifecyclePolicy,
+  cron: Cron,
+  opts: DecideOptions = {},
+): Decision {
   const longest = longestInAppLead(p);
   if (state.firstWarningAt === null) {
     const planned = sweepAtOrAfter(cron, dueAt(state.lastActivity, p)) - maxLead(p);
@@ -302,12 +319,26 @@ export function decide(state: KeyCycleState, now: number, p: LifecyclePolicy, cr
       };
     }
     // The first warning is never skipped; issued now (late or not), it fixes actionAt.
+    const issuedAt = now - planned <= (opts.onTimeWithinMs ?? 0) ? planned : now;
     const emailNow = p.emailLeadDays === longest && !state.emailIssued;
-    const actionAt = actionAtFor(state.lastActivity, now, p, cron);
-    const rest = afterFirstWarning(state.issuedLeads, state.emailIssued || emailNow, now, now, actionAt, p);
+    const actionAt = actionAtFor(state.lastActivity, issuedAt, p, cron);
+    const rest = afterFirstWarning(
+      state.issuedLeads,
+      state.emailIssued || emailNow,
+      issuedAt,
+      now,
+      actionAt,
+      p,
+    );
     const due: Due[] = [{ type: "warning", leadDays: longest, first: true }];
     if (emailNow) due.push({ type: "email" });
-    return { actionAt, due: [...due, ...rest.due], skippedLeads: rest.skippedLeads, nextAt: rest.nextAt };
+    return {
+      actionAt,
+      due: [...due, ...rest.due],
+      skippedLeads: rest.skippedLeads,
+      nextAt: rest.nextAt,
+      firstWarningAt: issuedAt,
+    };
   }
   const actionAt = actionAtFor(state.lastActivity, state.firstWarningAt, p, cron);
   return {
@@ -367,7 +398,10 @@ export interface Banner<K extends BannerKey> {
   actionAt: number;
   /** When this banner came on: max(actionAt − bannerHours, the earliest first warning). */
   from: number;
-  /** When it goes off at the latest (the action). */
+  /**
+   * When it is expected to go off: the action. It stays on past that instant while a counted key is
+   * still active (the scheduler was not running at the sweep and acts when it runs again).
+   */
   to: number;
   /** The keys it counts: those with this actionAt whose first warning has been issued. */
   keys: K[];
@@ -375,8 +409,10 @@ export interface Banner<K extends BannerKey> {
 
 /**
  * The banners on at `now` for one account's active keys, by actionAt ascending. A banner shows for an
- * actionAt while a key with that actionAt has had its first warning, from actionAt − bannerHours
- * until actionAt.
+ * actionAt while an active key with that actionAt has had its first warning, from actionAt − bannerHours
+ * until no such key is left (SPEC §4 rule 3: acted on, spared or revoked). Normally the sweep acts at
+ * actionAt and the banner goes then; if the scheduler was down over the sweep, the banner stays until
+ * it acts, since the keys are still there and still about to go.
  */
 export function bannerActive<K extends BannerKey>(
   keys: readonly K[],
@@ -387,7 +423,7 @@ export function bannerActive<K extends BannerKey>(
   for (const k of keys) {
     if (k.firstWarningAt === null || k.firstWarningAt > now) continue;
     const w = bannerWindow(k.actionAt, p);
-    if (now < w.from || now >= w.to) continue;
+    if (now < w.from) continue;
     const g = groups.get(k.actionAt);
     const from = Math.max(w.from, k.firstWarningAt);
     if (g === undefined) groups.set(k.actionAt, { actionAt: k.actionAt, from, to: w.to, keys: [k] });
@@ -399,15 +435,33 @@ export function bannerActive<K extends BannerKey>(
   return [...groups.values()].sort((a, b) => a.actionAt - b.actionAt);
 }
 
-/** The next instant (> now) at which `bannerActive` changes for these keys by time alone, or null. */
+/**
+ * The next instant (> now) at which `bannerActive` changes for these keys by time alone, or null. A
+ * banner comes on by time alone; it goes off when its keys change (acted on, spared, revoked).
+ */
 export function nextBannerChange(keys: readonly BannerKey[], now: number, p: LifecyclePolicy): number | null {
   let next: number | null = null;
   for (const k of keys) {
     if (k.firstWarningAt === null) continue;
-    const w = bannerWindow(k.actionAt, p);
-    for (const t of [Math.max(w.from, k.firstWarningAt), w.to]) {
-      if (t > now && (next === null || t < next)) next = t;
-    }
+    const t = Math.max(bannerWindow(k.actionAt, p).from, k.firstWarningAt);
+    if (t > now && (next === null || t < next)) next = t;
   }
+  return next;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The calendar: when anything can happen by time alone
+
+/**
+ * The first instant > `after` at which the lifecycle of some key under this policy can change by time
+ * alone, whatever the keys: a sweep, a sweep minus a lead (in-app or e-mail), a sweep minus the banner.
+ * Late first warnings happen when the scheduler starts again, which the caller knows. A scheduler that
+ * wakes at these instants (and at start) never misses one; `keyward simulate` jumps between them.
+ */
+export function nextCalendarInstant(p: LifecyclePolicy, cron: Cron, after: number): number {
+  const offsets = new Set<number>([0, p.bannerHours * HOUR, p.emailLeadDays * DAY]);
+  for (const l of p.inAppLeadsDays) offsets.add(l * DAY);
+  let next = Number.POSITIVE_INFINITY;
+  for (const o of offsets) next = Math.min(next, sweepAtOrAfter(cron, after + 1 + o) - o);
   return next;
 }

@@ -2,6 +2,7 @@
 import { type Kysely, type Migration, type MigrationProvider, Migrator } from "kysely";
 import type { DialectInfo } from "./dialect.js";
 import * as m001 from "./migrations/001_core.js";
+import * as m002 from "./migrations/002_lifecycle.js";
 import * as m005 from "./migrations/005_legacy_migrations.js";
 import type { Database } from "./schema.js";
 
@@ -11,6 +12,7 @@ type Step = { up(db: Kysely<any>, d: DialectInfo): Promise<void> };
 /** Add new migrations here, named `NNN_what`, never edit one that has shipped. */
 const MIGRATIONS: Record<string, Step> = {
   "001_core": m001,
+  "002_lifecycle": m002,
   "005_legacy_migrations": m005,
 };
 

@@ -187,6 +187,17 @@ export interface LegacyMigrationTable {
   completed_at: number | null;
 }
 
+/** Keys whose first warning of the current cycle has been issued (migration 002). */
+export interface LifecycleWatchTable {
+  key_id: string;
+  agency_id: string;
+  account_id: string;
+  cycle_at: number;
+  first_warning_at: number;
+  action_at: number;
+  next_at: number;
+}
+
 export interface Database {
   agencies: AgencyTable;
   locations: LocationTable;
@@ -202,5 +213,6 @@ export interface Database {
   notifications: NotificationTable;
   notification_recipients: NotificationRecipientTable;
   outbox: OutboxTable;
+  lifecycle_watch: LifecycleWatchTable;
   legacy_migrations: LegacyMigrationTable;
 }

@@ -15,6 +15,7 @@ import {
   maxLead,
   mergePolicy,
   nextBannerChange,
+  nextCalendarInstant,
   type PolicyError,
   plannedFirstWarningAt,
   validatePolicy,
@@ -547,7 +548,7 @@ describe("banner", () => {
     { id: "d", actionAt: october, firstWarningAt: at("2026-06-20T10:00:00Z") },
   ];
 
-  it("is on from actionAt − bannerHours until actionAt, counting the warned keys of that actionAt", () => {
+  it("is on from actionAt − bannerHours while warned keys of that actionAt remain, counting them", () => {
     expect(bannerActive(keys, at("2026-06-29T23:59:59.999Z"), p)).toEqual([]);
     expect(bannerActive(keys, at("2026-06-30T00:00:00Z"), p)).toEqual([
       { actionAt: july, from: at("2026-06-30T00:00:00Z"), to: july, keys: [keys[0], keys[1]] },
@@ -555,8 +556,11 @@ describe("banner", () => {
     expect(bannerActive(keys, at("2026-06-30T23:59:59.999Z"), p).map((b) => b.keys.map((k) => k.id))).toEqual(
       [["a", "b"]],
     );
-    expect(bannerActive(keys, july, p)).toEqual([]);
-    expect(bannerActive(keys, at("2026-09-30T06:00:00Z"), p)).toEqual([
+    // SPEC §4 rule 3: the banner stays until no counted key is left. Past actionAt with the keys still
+    // active (the scheduler was down over the sweep), it is still on; once they are acted on, it is off.
+    expect(bannerActive(keys, july, p).map((b) => b.keys.map((k) => k.id))).toEqual([["a", "b"]]);
+    expect(bannerActive([keys[3]!], july, p)).toEqual([]);
+    expect(bannerActive([keys[3]!], at("2026-09-30T06:00:00Z"), p)).toEqual([
       { actionAt: october, from: at("2026-09-30T00:00:00Z"), to: october, keys: [keys[3]] },
     ]);
   });
@@ -571,9 +575,9 @@ describe("banner", () => {
     ]);
   });
 
-  it("nextBannerChange: the next instant a banner goes on or off", () => {
+  it("nextBannerChange: the next instant a banner comes on by time alone (it goes off when keys go)", () => {
     expect(iso(nextBannerChange(keys, at("2026-06-20T00:00:00Z"), p))).toBe("2026-06-30T00:00:00Z");
-    expect(iso(nextBannerChange(keys, at("2026-06-30T00:00:00Z"), p))).toBe("2026-07-01T00:00:00Z");
+    expect(iso(nextBannerChange(keys, at("2026-06-30T00:00:00Z"), p))).toBe("2026-09-30T00:00:00Z");
     expect(iso(nextBannerChange(keys, july, p))).toBe("2026-09-30T00:00:00Z");
     expect(nextBannerChange(keys, october, p)).toBeNull();
     expect(nextBannerChange([], 0, p)).toBeNull();
@@ -772,5 +776,37 @@ describe("mergePolicy", () => {
     const v = validatePolicy(merged);
     expect(v.ok).toBe(false);
     expect(!v.ok && v.errors.map((e) => e.field)).toEqual(["color", "inAppLeadsDays[0]"]);
+  });
+});
+
+describe("on-time first warnings and the calendar", () => {
+  const { p, cron } = policy();
+
+  it("a first warning issued within the tolerance counts as on time and keeps the planned action", () => {
+    const k = fresh("2026-01-01T00:00:00Z"); // due 1 April, first warning planned 17 March
+    const late = at("2026-03-17T00:00:40Z");
+    const d = decide(k, late, p, cron, { onTimeWithinMs: 5 * 60_000 });
+    expect(iso(d.firstWarningAt ?? null)).toBe("2026-03-17T00:00:00Z");
+    expect(iso(d.actionAt)).toBe("2026-04-01T00:00:00Z");
+    // Without tolerance, 40 s late is late: the action moves to the next sweep.
+    const strict = decide(k, late, p, cron);
+    expect(iso(strict.firstWarningAt ?? null)).toBe("2026-03-17T00:00:40Z");
+    expect(iso(strict.actionAt)).toBe("2026-07-01T00:00:00Z");
+  });
+
+  it("nextCalendarInstant visits every sweep minus each lead, the banner and the sweep", () => {
+    const seen: string[] = [];
+    let t = at("2026-03-01T00:00:00Z");
+    while (t < at("2026-04-02T00:00:00Z")) {
+      t = nextCalendarInstant(p, cron, t);
+      seen.push(iso(t)!);
+    }
+    expect(seen).toEqual([
+      "2026-03-17T00:00:00Z",
+      "2026-03-25T00:00:00Z",
+      "2026-03-31T00:00:00Z",
+      "2026-04-01T00:00:00Z",
+      "2026-06-16T00:00:00Z",
+    ]);
   });
 });

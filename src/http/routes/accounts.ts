@@ -37,6 +37,10 @@ export const SettingsPatch = z
     enhancedSecurity: z.boolean().optional(),
     confirm: z.boolean().optional(),
     legacyCreation: z.enum(["existing_users", "disabled"]).optional(),
+    policy: z.record(z.string(), z.unknown()).nullable().optional().meta({
+      description:
+        "The agency's lifecycle policy override: fields merge into it (null for a field resets it to the deployment default); null resets the whole policy.",
+    }),
   })
   .meta({ id: "SettingsPatch" });
 

@@ -1,0 +1,181 @@
+/**
+ * The lifecycle's HTTP face (SPEC §4): in-app notifications, the account banner, the agency's
+ * forecast and e-mail outbox. Thin: parse, call the LifecycleService, serialise.
+ */
+import { z } from "zod";
+import { ApiError } from "../../core/errors.js";
+import type { Keyward } from "../../keyward.js";
+import { LifecycleService } from "../../service/lifecycle.js";
+import { requireSession } from "../auth.js";
+import type { Deps } from "../env.js";
+import { IdParam, type Router } from "../route.js";
+
+const Notification = z
+  .object({
+    id: z.string(),
+    type: z.string(),
+    agencyId: z.string(),
+    accountId: z.string(),
+    title: z.string(),
+    body: z.string(),
+    leadDays: z.number().int().nullable(),
+    actionAt: z.string().nullable(),
+    keyIds: z.array(z.string()),
+    createdAt: z.string(),
+    readAt: z.string().nullable(),
+    link: z.string().meta({ description: "Console path to the keys concerned" }),
+  })
+  .meta({ id: "Notification" });
+
+const Notifications = z
+  .object({ unread: z.number().int(), notifications: z.array(Notification) })
+  .meta({ id: "Notifications" });
+
+const Banner = z
+  .object({
+    accountId: z.string(),
+    actionAt: z.string(),
+    action: z.enum(["delete", "expire"]),
+    keyIds: z.array(z.string()),
+    count: z.number().int(),
+    message: z.string(),
+    link: z.string(),
+  })
+  .meta({ id: "Banner" });
+
+const ForecastKey = z.object({
+  id: z.string(),
+  name: z.string(),
+  kind: z.string(),
+  accountId: z.string(),
+  lastActivityAt: z.string(),
+  daysInactive: z.number().int(),
+  warned: z.boolean(),
+});
+
+const Forecast = z
+  .object({
+    generatedAt: z.string(),
+    policy: z.object({
+      inactivityDays: z.number().int(),
+      action: z.enum(["delete", "expire"]),
+      sweep: z.string(),
+      inAppLeadsDays: z.array(z.number().int()),
+      emailLeadDays: z.number().int(),
+      bannerHours: z.number().int(),
+    }),
+    sweeps: z.array(
+      z.object({ at: z.string(), action: z.enum(["delete", "expire"]), keys: z.array(ForecastKey) }),
+    ),
+  })
+  .meta({ id: "Forecast" });
+
+const OutboxEmail = z
+  .object({
+    id: z.string(),
+    kind: z.string(),
+    to: z.array(z.string()),
+    subject: z.string(),
+    status: z.enum(["pending", "sending", "sent", "failed"]),
+    attempts: z.number().int(),
+    lastError: z.string().nullable(),
+    createdAt: z.string(),
+    sentAt: z.string().nullable(),
+  })
+  .meta({ id: "OutboxEmail" });
+
+function service(deps: Keyward): LifecycleService {
+  const svc = deps.keys.deps.lifecycle;
+  if (!(svc instanceof LifecycleService))
+    throw new ApiError("unavailable", "The inactivity lifecycle is not attached to this instance.");
+  return svc;
+}
+
+export function lifecycleRoutes(r: Router, deps: Deps): void {
+  r.app.use("/api/me/notifications", requireSession(deps));
+  r.app.use("/api/me/notifications/*", requireSession(deps));
+
+  r.add(
+    {
+      method: "get",
+      path: "/api/me/notifications",
+      summary: "My in-app notifications, newest first",
+      description:
+        "Inactivity warnings sent to the signed-in user (as an admin of the account whose keys they concern), with the unread count and a console link to the keys.",
+      tags: ["Lifecycle"],
+      auth: "session",
+      query: z.strictObject({ limit: z.coerce.number().int().min(1).max(500).optional() }),
+      responses: { 200: { description: "Notifications", schema: Notifications } },
+    },
+    async (c, { query }) => c.json(await service(deps).notifications(c.get("user")!, query.limit ?? 100)),
+  );
+
+  r.add(
+    {
+      method: "post",
+      path: "/api/me/notifications/{id}/read",
+      summary: "Mark one of my notifications read",
+      tags: ["Lifecycle"],
+      auth: "session",
+      params: IdParam("id"),
+      responses: { 204: { description: "Marked read" } },
+    },
+    async (c, { params }) => {
+      await service(deps).markRead(c.get("user")!, params.id);
+      return c.body(null, 204);
+    },
+  );
+
+  r.add(
+    {
+      method: "get",
+      path: "/api/accounts/{accountId}/banner",
+      summary: "The account's inactivity banner, if one shows now",
+      description:
+        "Derived from stored state: shows from actionAt − bannerHours while a warned key with that actionAt is still active. 204 when there is none.",
+      tags: ["Lifecycle"],
+      auth: "session",
+      params: IdParam("accountId"),
+      responses: { 200: { description: "The banner", schema: Banner }, 204: { description: "No banner" } },
+    },
+    async (c, { params }) => {
+      const b = await service(deps).banner(c.get("ctx"), params.accountId);
+      return b ? c.json(b) : c.body(null, 204);
+    },
+  );
+
+  r.add(
+    {
+      method: "get",
+      path: "/api/agencies/{agencyId}/forecast",
+      summary: "What the next sweeps will do to the current keys, without doing it",
+      description:
+        "Every active key whose action falls at one of the next `sweeps` sweep instants (default 4) if it is not used meanwhile, grouped by sweep. `warned` keys have had their first warning: their date is fixed.",
+      tags: ["Lifecycle"],
+      auth: "session",
+      params: IdParam("agencyId"),
+      query: z.strictObject({ sweeps: z.coerce.number().int().min(1).max(100).optional() }),
+      responses: { 200: { description: "The forecast", schema: Forecast } },
+    },
+    async (c, { params, query }) =>
+      c.json(await service(deps).forecast(c.get("ctx"), params.agencyId, query.sweeps ?? 4)),
+  );
+
+  r.add(
+    {
+      method: "get",
+      path: "/api/agencies/{agencyId}/outbox",
+      summary: "The agency's e-mails (digests) and their delivery state",
+      description: "For agency admins: failed deliveries show their last error.",
+      tags: ["Lifecycle"],
+      auth: "session",
+      params: IdParam("agencyId"),
+      query: z.strictObject({ status: z.enum(["pending", "sending", "sent", "failed"]).optional() }),
+      responses: {
+        200: { description: "E-mails, newest first", schema: z.object({ emails: z.array(OutboxEmail) }) },
+      },
+    },
+    async (c, { params, query }) =>
+      c.json(await service(deps).outbox(c.get("ctx"), params.agencyId, query.status)),
+  );
+}

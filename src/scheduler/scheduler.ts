@@ -1,0 +1,586 @@
+/**
+ * The lifecycle scheduler (SPEC §4): a tick issues what is due — warnings, digest e-mails, sweep
+ * actions — computed from stored state by `decide()`, so any instant can be recomputed after a crash.
+ *
+ * Why it is safe to run on several nodes, and after a crash:
+ * - The unit of work is one agency's due keys in one transaction, which records every warning, digest
+ *   entry and action under the unique key (key, cycle, kind, lead) together with the notification or
+ *   e-mail it joins. Either all of it commits or none of it does; a second attempt finds the events and
+ *   decides nothing.
+ * - On PostgreSQL the agency row is claimed with FOR UPDATE SKIP LOCKED (another scheduler holding it
+ *   is doing that work) and the keys are locked, so a use arriving meanwhile waits and starts a new
+ *   cycle after the decision. On SQLite the transaction takes the write lock before reading.
+ * - Uses count before the scheduler: a use recorded at the instant of a tick has moved `activity_at`,
+ *   which is the cycle: the keys are re-read inside the transaction, so the use wins.
+ *
+ * Cost follows the due keys: candidates come from the `(status, activity_at, …)` index up to a cutoff
+ * (keys whose first warning can be due) and from `lifecycle_watch` (keys already warned, by next_at).
+ */
+import type { Clock } from "../core/clock.js";
+import { MINUTE } from "../core/clock.js";
+import { newId } from "../core/ids.js";
+import {
+  type Decision,
+  decide,
+  type KeyCycleState,
+  maxLead,
+  nextCalendarInstant,
+} from "../core/lifecycle.js";
+import type { ApiKey, Location, User } from "../core/model.js";
+import type { Logger } from "../logger.js";
+import { digestEmail, warningText } from "../notify/messages.js";
+import { enqueueEmail } from "../notify/outbox.js";
+import type { CacheBus, VerificationCache } from "../service/cache.js";
+import {
+  accountAdmins,
+  digestRecipients,
+  type EffectivePolicy,
+  type LifecycleService,
+} from "../service/lifecycle.js";
+import { type CycleEvent, isRetryable, LifecycleStore, type WatchRow } from "../store/lifecycle-store.js";
+import type { NewAudit, Store } from "../store/store.js";
+
+export interface TickWarning {
+  agencyId: string;
+  accountId: string;
+  leadDays: number;
+  actionAt: number;
+  keyIds: string[];
+  /** Recipients' e-mail addresses, sorted. */
+  to: string[];
+  notificationId: string;
+}
+
+export interface TickEmail {
+  agencyId: string;
+  actionAt: number;
+  keyIds: string[];
+  to: string[];
+  /** Null when no admin receives the digest: no recipient, no e-mail. */
+  emailId: string | null;
+}
+
+export interface TickAction {
+  keyId: string;
+  agencyId: string;
+  accountId: string;
+  action: "delete" | "expire";
+}
+
+export interface TickReport {
+  at: number;
+  dryRun: boolean;
+  candidates: number;
+  warnings: TickWarning[];
+  emails: TickEmail[];
+  actions: TickAction[];
+  /** Agencies another scheduler was working on (it does their work). */
+  skippedAgencies: number;
+}
+
+export interface SchedulerDeps {
+  store: Store;
+  clock: Clock;
+  lifecycle: LifecycleService;
+  cache: VerificationCache;
+  bus: CacheBus;
+  logger: Logger;
+  publicUrl: string | undefined;
+  /** A first warning this late still counts as on time (live ticks run up to a minute apart). */
+  onTimeWithinMs?: number;
+  /** Tests: called inside each agency's transaction just before it commits (throw to simulate a crash). */
+  beforeCommit?: (agencyId: string) => void | Promise<void>;
+}
+
+/** Live: a tick at least every minute, sooner when something is due sooner. */
+export const MAX_TICK_INTERVAL_MS = MINUTE;
+const ATTEMPTS = 8;
+/** Beyond this many keys changed in one tick, every node drops its whole cache once instead. */
+const INVALIDATE_ALL_ABOVE = 500;
+
+class DryRun extends Error {
+  constructor(readonly part: AgencyOutcome) {
+    super("dry run");
+  }
+}
+
+interface AgencyOutcome {
+  warnings: TickWarning[];
+  emails: TickEmail[];
+  actions: TickAction[];
+  /** Keys whose cache entries must go after commit (warned: writes through; acted on). */
+  invalidate: string[];
+}
+
+const EMPTY = (): AgencyOutcome => ({ warnings: [], emails: [], actions: [], invalidate: [] });
+
+export class Scheduler {
+  private timer: NodeJS.Timeout | null = null;
+  private running = false;
+  private current: Promise<unknown> = Promise.resolve();
+  /** Ticks never overlap within one instance. */
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(readonly deps: SchedulerDeps) {}
+
+  // ── one tick ────────────────────────────────────────────────────────────
+
+  tick(now = this.deps.clock.now(), opts: { dryRun?: boolean } = {}): Promise<TickReport> {
+    const run = this.queue.catch(() => {}).then(() => this.runTick(now, opts.dryRun ?? false));
+    this.queue = run;
+    return run;
+  }
+
+  private async runTick(now: number, dryRun: boolean): Promise<TickReport> {
+    const { lifecycle } = this.deps;
+    const ls = new LifecycleStore(this.deps.store);
+    const policies = await lifecycle.policiesInUse();
+    let cutoff = Number.NEGATIVE_INFINITY;
+    for (const ep of distinct(policies)) {
+      // A key's first warning is due once the sweep after its due instant is within maxLead of now.
+      const s = ep.cron.prevAtOrBefore(now + maxLead(ep.policy));
+      if (s !== null) cutoff = Math.max(cutoff, s - ep.policy.inactivityDays * 86_400_000);
+    }
+    const byAgency = new Map<string, Set<string>>();
+    const add = (agencyId: string, id: string) => {
+      const set = byAgency.get(agencyId) ?? new Set<string>();
+      set.add(id);
+      byAgency.set(agencyId, set);
+    };
+    if (cutoff > Number.NEGATIVE_INFINITY)
+      for (const k of await ls.unwarnedDue(cutoff)) add(k.agencyId, k.id);
+    for (const w of await ls.watchDue(now)) add(w.agencyId, w.keyId);
+
+    const report: TickReport = {
+      at: now,
+      dryRun,
+      candidates: [...byAgency.values()].reduce((n, s) => n + s.size, 0),
+      warnings: [],
+      emails: [],
+      actions: [],
+      skippedAgencies: 0,
+    };
+    const invalidate: string[] = [];
+    for (const agencyId of [...byAgency.keys()].sort()) {
+      const part = await this.agencyWithRetry(agencyId, [...byAgency.get(agencyId)!], now, dryRun);
+      if (part === null) {
+        report.skippedAgencies++;
+        continue;
+      }
+      report.warnings.push(...part.warnings);
+      report.emails.push(...part.emails);
+      report.actions.push(...part.actions);
+      invalidate.push(...part.invalidate);
+    }
+    if (!dryRun) await this.invalidate(invalidate);
+    return report;
+  }
+
+  private async agencyWithRetry(
+    agencyId: string,
+    ids: string[],
+    now: number,
+    dryRun: boolean,
+  ): Promise<AgencyOutcome | null> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.deps.store.transaction((s) => this.agency(s, agencyId, ids, now, dryRun));
+      } catch (err) {
+        if (err instanceof DryRun) return err.part;
+        if (attempt >= ATTEMPTS || !isRetryable(err)) throw err;
+        // Another scheduler committed the same decisions first: run again, find them, decide nothing.
+        this.deps.logger.debug({ err, agencyId, attempt }, "lifecycle: agency unit retried");
+        // Real time, not the domain clock: only to let the other writer finish.
+        await new Promise((r) => setTimeout(r, 10 * attempt));
+      }
+    }
+  }
+
+  private async invalidate(keyIds: string[]): Promise<void> {
+    const { cache, bus } = this.deps;
+    if (keyIds.length === 0) return;
+    if (keyIds.length > INVALIDATE_ALL_ABOVE) {
+      cache.apply({ type: "all" });
+      await bus.publish({ type: "all" });
+      return;
+    }
+    for (const id of keyIds) {
+      cache.apply({ type: "key", id });
+      await bus.publish({ type: "key", id });
+    }
+  }
+
+  /** One agency's due keys, decided and recorded in the caller's transaction. */
+  private async agency(
+    s: Store,
+    agencyId: string,
+    ids: string[],
+    now: number,
+    dryRun: boolean,
+  ): Promise<AgencyOutcome | null> {
+    const ls = new LifecycleStore(s);
+    if (!(await ls.claimAgency(agencyId))) return null;
+    const agency = await s.getAgency(agencyId);
+    if (!agency) return EMPTY();
+    const ep = this.deps.lifecycle.policyOf(agency);
+    const { policy } = ep;
+    const keys = await ls.activeKeysForUpdate(ids);
+    const byId = new Map(keys.map((k) => [k.id, k]));
+    const watch = await ls.watchOf(ids);
+    const events = await ls.cycleEvents(keys);
+
+    const out = EMPTY();
+    const newEvents: CycleEvent[] = [];
+    const watchUpserts: WatchRow[] = [];
+    const watchDeletes = new Set<string>();
+    const toAct: ApiKey[] = [];
+    const firstWarned = new Map<number, string[]>();
+    const warnGroups = new Map<
+      string,
+      { accountId: string; leadDays: number; actionAt: number; keys: ApiKey[]; at: number[] }
+    >();
+    const emailGroups = new Map<number, ApiKey[]>();
+
+    for (const id of ids) if (!byId.has(id) && watch.has(id)) watchDeletes.add(id); // acted on or revoked
+    for (const k of keys) {
+      const ev = events.get(k.id) ?? [];
+      if (ev.some((e) => e.kind === "action")) continue;
+      const state = cycleState(k, ev);
+      const d: Decision = decide(state, now, policy, ep.cron, {
+        onTimeWithinMs: this.deps.onTimeWithinMs ?? 0,
+      });
+      const accountId = k.locationId ?? k.agencyId;
+      const firstAt = state.firstWarningAt ?? d.firstWarningAt ?? null;
+      if (firstAt === null) {
+        // Not warned in this cycle (spared since its watch row was written, or not due yet).
+        if (watch.has(k.id)) watchDeletes.add(k.id);
+        continue;
+      }
+      for (const due of d.due) {
+        if (due.type === "action") toAct.push(k);
+        else if (due.type === "email") {
+          const list = emailGroups.get(d.actionAt) ?? [];
+          list.push(k);
+          emailGroups.set(d.actionAt, list);
+        } else {
+          const at = due.first ? firstAt : now;
+          if (due.first) {
+            const l = firstWarned.get(firstAt) ?? [];
+            l.push(k.id);
+            firstWarned.set(firstAt, l);
+          }
+          const gk = `${accountId}\u0000${due.leadDays}\u0000${d.actionAt}`;
+          const g = warnGroups.get(gk) ?? {
+            accountId,
+            leadDays: due.leadDays,
+            actionAt: d.actionAt,
+            keys: [],
+            at: [],
+          };
+          warnGroups.set(gk, g);
+          g.keys.push(k);
+          g.at.push(at);
+        }
+      }
+      for (const lead of d.skippedLeads)
+        newEvents.push(event(k, "warning", lead, now, d.actionAt, true, null));
+      if (d.due.some((x) => x.type === "action")) continue;
+      const w = watch.get(k.id);
+      const row: WatchRow = {
+        keyId: k.id,
+        agencyId: k.agencyId,
+        accountId,
+        cycleAt: k.activityAt,
+        firstWarningAt: firstAt,
+        actionAt: d.actionAt,
+        nextAt: d.nextAt ?? d.actionAt,
+      };
+      if (!w || JSON.stringify(w) !== JSON.stringify(row)) watchUpserts.push(row);
+    }
+
+    const needPeople = warnGroups.size > 0 || emailGroups.size > 0;
+    const users: User[] = needPeople ? await s.listUsers(agencyId) : [];
+    const locations: Location[] = needPeople ? await s.listLocations(agencyId) : [];
+    const accountName = (id: string) =>
+      id === agencyId ? agency.name : (locations.find((l) => l.id === id)?.name ?? id);
+    const audits: NewAudit[] = [];
+    const audit = (
+      action: string,
+      targetType: string,
+      targetId: string | null,
+      extra: Partial<NewAudit> = {},
+    ) =>
+      audits.push({
+        id: newId("audit"),
+        at: now,
+        agencyId,
+        actorType: "system",
+        actorId: "lifecycle",
+        ip: null,
+        userAgent: null,
+        action,
+        targetType,
+        targetId,
+        before: null,
+        after: null,
+        ...extra,
+      });
+
+    // Sweep actions: only keys still active (locked above); a tombstone keeps the row.
+    if (toAct.length > 0) {
+      const done = new Set(
+        await ls.actOn(
+          toAct.map((k) => k.id),
+          policy.action,
+          now,
+        ),
+      );
+      for (const k of toAct) {
+        if (!done.has(k.id)) continue;
+        const w = watch.get(k.id);
+        const actionAt = w?.cycleAt === k.activityAt ? w.actionAt : now;
+        newEvents.push(event(k, "action", 0, now, actionAt, false, null));
+        watchDeletes.add(k.id);
+        out.actions.push({
+          keyId: k.id,
+          agencyId,
+          accountId: k.locationId ?? agencyId,
+          action: policy.action,
+        });
+        out.invalidate.push(k.id);
+        const inactiveDays = Math.floor((now - k.activityAt) / 86_400_000);
+        audit(policy.action === "delete" ? "key.deleted" : "key.expired", "key", k.id, {
+          before: { status: "active" },
+          after: {
+            status: policy.action === "delete" ? "deleted" : "expired",
+            reason: "inactivity",
+            inactiveDays,
+            lastActivityAt: new Date(k.activityAt).toISOString(),
+          },
+        });
+      }
+    }
+
+    // First warnings: recorded on the key so that its next use is written through (SPEC §3).
+    for (const [at, keyIds] of firstWarned) {
+      await ls.markWarned(keyIds, at);
+      out.invalidate.push(...keyIds);
+    }
+
+    // In-app warnings: one notification per account, lead and actionAt, to the account's admins.
+    for (const g of [...warnGroups.values()].sort(
+      (a, b) => a.accountId.localeCompare(b.accountId) || b.leadDays - a.leadDays,
+    )) {
+      const id = newId("notification");
+      const admins = accountAdmins(users, agencyId, g.accountId);
+      const keyIds = g.keys.map((k) => k.id).sort();
+      const text = warningText({
+        accountName: accountName(g.accountId),
+        keys: g.keys,
+        leadDays: g.leadDays,
+        actionAt: g.actionAt,
+        action: policy.action,
+        inactivityDays: policy.inactivityDays,
+        now,
+      });
+      await ls.insertNotification({
+        id,
+        agencyId,
+        accountId: g.accountId,
+        type: "inactivity_warning",
+        leadDays: g.leadDays,
+        actionAt: g.actionAt,
+        keyIds,
+        title: text.title,
+        body: text.body,
+        createdAt: now,
+        recipients: admins.map((u) => u.id),
+      });
+      g.keys.forEach((k, i) => {
+        newEvents.push(event(k, "warning", g.leadDays, g.at[i]!, g.actionAt, false, id));
+      });
+      const to = admins.map((u) => u.email).sort();
+      out.warnings.push({
+        agencyId,
+        accountId: g.accountId,
+        leadDays: g.leadDays,
+        actionAt: g.actionAt,
+        keyIds,
+        to,
+        notificationId: id,
+      });
+      audit("lifecycle.warning_issued", "notification", id, {
+        after: {
+          accountId: g.accountId,
+          leadDays: g.leadDays,
+          actionAt: new Date(g.actionAt).toISOString(),
+          keyIds,
+          recipients: to.length,
+        },
+      });
+    }
+
+    // Digest e-mails: one per actionAt for the agency and its locations, to subscribed agency admins.
+    if (emailGroups.size > 0) {
+      const to = digestRecipients(users)
+        .map((u) => u.email)
+        .sort();
+      for (const [actionAt, ks] of [...emailGroups.entries()].sort((a, b) => a[0] - b[0])) {
+        const keyIds = ks.map((k) => k.id).sort();
+        let emailId: string | null = null;
+        if (to.length > 0) {
+          const accounts = new Map<string, ApiKey[]>();
+          for (const k of ks) {
+            const a = k.locationId ?? agencyId;
+            accounts.set(a, [...(accounts.get(a) ?? []), k]);
+          }
+          const mail = digestEmail({
+            agencyName: agency.name,
+            accounts: [...accounts.entries()].map(([accountId, list]) => ({
+              accountId,
+              accountName: accountName(accountId),
+              kind: accountId === agencyId ? "agency" : "location",
+              keys: list.map((k) => ({
+                id: k.id,
+                name: k.name,
+                kind: k.kind,
+                createdAt: k.createdAt,
+                lastUsedAt: k.lastUsedAt,
+              })),
+            })),
+            actionAt,
+            action: policy.action,
+            inactivityDays: policy.inactivityDays,
+            consoleUrl: this.deps.publicUrl,
+          });
+          emailId = await enqueueEmail(
+            s,
+            { now: () => now },
+            {
+              agencyId,
+              kind: "inactivity_digest",
+              to,
+              subject: mail.subject,
+              text: mail.text,
+              html: mail.html,
+            },
+          );
+          audit("lifecycle.digest_queued", "email", emailId, {
+            after: { to, keyIds, actionAt: new Date(actionAt).toISOString() },
+          });
+        } else {
+          audit("lifecycle.digest_skipped", "agency", agencyId, {
+            after: {
+              reason: "no agency admin receives the digest",
+              keyIds,
+              actionAt: new Date(actionAt).toISOString(),
+            },
+          });
+        }
+        for (const k of ks)
+          newEvents.push(event(k, "email", policy.emailLeadDays, now, actionAt, false, emailId));
+        out.emails.push({ agencyId, actionAt, keyIds, to, emailId });
+      }
+    }
+
+    await ls.insertEvents(newEvents);
+    await ls.deleteWatch([...watchDeletes].filter((id) => !watchUpserts.some((w) => w.keyId === id)));
+    await ls.upsertWatch(watchUpserts);
+    await ls.appendAudits(audits);
+    await this.deps.beforeCommit?.(agencyId);
+    if (dryRun) throw new DryRun(out);
+    return out;
+  }
+
+  // ── live ────────────────────────────────────────────────────────────────
+
+  /** The next instant the scheduler should look: a calendar instant of a policy in use, or a watched key. */
+  async nextWakeAt(now: number): Promise<number> {
+    const policies = await this.deps.lifecycle.policiesInUse();
+    let next = Number.POSITIVE_INFINITY;
+    for (const ep of distinct(policies)) next = Math.min(next, nextCalendarInstant(ep.policy, ep.cron, now));
+    const w = await new LifecycleStore(this.deps.store).nextWatchAt(now);
+    if (w !== null) next = Math.min(next, w);
+    return next;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.arm(0);
+  }
+
+  private arm(delay: number): void {
+    this.timer = setTimeout(() => {
+      this.current = this.loop();
+    }, delay);
+    this.timer.unref();
+  }
+
+  private async loop(): Promise<void> {
+    const { clock, logger } = this.deps;
+    try {
+      const r = await this.tick(clock.now());
+      if (r.warnings.length + r.emails.length + r.actions.length > 0)
+        logger.info(
+          { warnings: r.warnings.length, emails: r.emails.length, actions: r.actions.length },
+          "lifecycle tick",
+        );
+    } catch (err) {
+      logger.error({ err }, "lifecycle tick failed; will try again");
+    }
+    if (!this.running) return;
+    let delay = MAX_TICK_INTERVAL_MS;
+    try {
+      const now = clock.now();
+      delay = Math.max(0, Math.min(MAX_TICK_INTERVAL_MS, (await this.nextWakeAt(now)) - now));
+    } catch (err) {
+      logger.error({ err }, "lifecycle: cannot compute the next tick");
+    }
+    if (this.running) this.arm(delay);
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    await this.current.catch(() => {});
+    await this.queue.catch(() => {});
+  }
+}
+
+function distinct(p: {
+  default: EffectivePolicy;
+  byAgency: Map<string, EffectivePolicy>;
+}): EffectivePolicy[] {
+  return [...new Set([p.default, ...p.byAgency.values()])];
+}
+
+/** The key's current cycle as `decide()` sees it, from its recorded events. */
+export function cycleState(k: ApiKey, ev: readonly CycleEvent[]): KeyCycleState {
+  let firstWarningAt: number | null = null;
+  const issuedLeads: number[] = [];
+  for (const e of ev) {
+    if (e.kind !== "warning") continue;
+    issuedLeads.push(e.leadDays);
+    if (!e.skipped && (firstWarningAt === null || e.issuedAt < firstWarningAt)) firstWarningAt = e.issuedAt;
+  }
+  return {
+    lastActivity: k.activityAt,
+    firstWarningAt,
+    issuedLeads,
+    emailIssued: ev.some((e) => e.kind === "email"),
+  };
+}
+
+function event(
+  k: ApiKey,
+  kind: CycleEvent["kind"],
+  leadDays: number,
+  issuedAt: number,
+  actionAt: number,
+  skipped: boolean,
+  refId: string | null,
+): CycleEvent {
+  return { keyId: k.id, cycleAt: k.activityAt, kind, leadDays, issuedAt, actionAt, skipped, refId };
+}
