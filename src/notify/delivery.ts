@@ -34,6 +34,7 @@ export function smtpTransport(url: string): MailTransport {
         text: m.text,
         html: m.html,
         messageId: `<${m.id}@keyward>`,
+        date: new Date(m.createdAt),
       });
     },
     close: () => t.close(),
@@ -52,6 +53,7 @@ export function fileTransport(dir: string, logger: Logger): MailTransport {
         text: m.text,
         html: m.html,
         messageId: `<${m.id}@keyward>`,
+        date: new Date(m.createdAt),
       });
       mkdirSync(dir, { recursive: true });
       const file = join(dir, `${m.id}.eml`);
