@@ -25,6 +25,7 @@ import type { CacheBus, VerificationCache } from "./cache.js";
 import type { Ctx } from "./context.js";
 import { requireActor } from "./keys.js";
 import { hashPassword, verifyPassword } from "./passwords.js";
+import { Email, ensure, Name, Password } from "./validate.js";
 
 export interface AccountDeps {
   store: Store;
@@ -188,10 +189,23 @@ export class AccountService {
     },
   ): Promise<{ agency: Agency; owner: User | null }> {
     const { store, clock } = this.deps;
+    // The same rules as the HTTP schemas, for the CLI and other callers of the service.
+    const name = ensure(Name, input.name, "name");
+    if (input.owner)
+      input = {
+        ...input,
+        owner: {
+          email: ensure(Email, input.owner.email, "owner.email"),
+          name: ensure(Name, input.owner.name, "owner.name"),
+          ...(input.owner.password !== undefined
+            ? { password: ensure(Password, input.owner.password, "owner.password") }
+            : {}),
+        },
+      };
     const now = clock.now();
     const agency: Agency = {
       id: input.id ?? newId("agency"),
-      name: input.name,
+      name,
       plan: input.plan,
       enhancedSecurity: true,
       legacyCreation: null,
@@ -366,15 +380,17 @@ export class AccountService {
       timezone: patch.timezone === undefined ? loc.timezone : patch.timezone,
       updatedAt: clock.now(),
     };
+    const pick = (l: Location) => ({ name: l.name, email: l.email, phone: l.phone, timezone: l.timezone });
+    const diff = changed(pick(loc), pick(after));
+    if (Object.keys(diff.after).length === 0) return loc; // nothing to change, nothing to record
     await store.transaction(async (s) => {
       await s.updateLocation(after);
-      const pick = (l: Location) => ({ name: l.name, email: l.email, phone: l.phone, timezone: l.timezone });
       await this.deps.audit.record(s, ctx, {
         agencyId: loc.agencyId,
         action: "location.updated",
         targetType: "location",
         targetId: loc.id,
-        ...changed(pick(loc), pick(after)),
+        ...diff,
       });
     });
     return after;
@@ -414,6 +430,15 @@ export class AccountService {
           after: { status: "revoked", reason: "location deleted" },
         });
       }
+      // Nobody stays assigned to it: an assignment to a deleted location would make every later
+      // change to that user fail as "unknown location".
+      for (const u of await s.listUsers(loc.agencyId))
+        if (u.locationIds.includes(loc.id))
+          await s.updateUser({
+            ...u,
+            locationIds: u.locationIds.filter((l) => l !== loc.id),
+            updatedAt: now,
+          });
       const more = this.hooks.locationDeleted ? await this.hooks.locationDeleted(ctx, s, loc) : [];
       return [...new Set([...keys.map((k) => k.id), ...more])];
     });

@@ -31,6 +31,7 @@ import type { Audit } from "./audit.js";
 import { changed } from "./audit.js";
 import type { CacheBus, VerificationCache } from "./cache.js";
 import type { Ctx } from "./context.js";
+import { Description, ensure, Name } from "./validate.js";
 
 export const MAX_GRACE_SECONDS = 7 * 24 * 3600;
 
@@ -198,6 +199,7 @@ export class KeyService {
     const { agency, owner } = await this.resolveAccount(actor, accountId);
     if (!canManageKeys(actor, owner))
       throw denied("Creating keys here needs an admin with the “manage API keys” permission.");
+    input = checkText(input);
     const kind = input.kind ?? "private_integration";
     const scopes = [...new Set(input.scopes ?? [])].sort();
     this.checkScopes(kind, scopes, owner);
@@ -301,6 +303,7 @@ export class KeyService {
     const { agency, owner } = await this.resolveAccount(actor, accountId);
     if (!canManageKeys(actor, owner))
       throw denied("Importing keys here needs an admin with the “manage API keys” permission.");
+    input = checkText(input);
     const kind = input.kind ?? "private_integration";
     const scopes = [...new Set(input.scopes ?? [])].sort();
     this.checkScopes(kind, scopes, owner);
@@ -382,6 +385,7 @@ export class KeyService {
 
   async edit(ctx: Ctx, keyId: string, input: EditKeyInput): Promise<KeyView> {
     const actor = requireActor(ctx);
+    input = checkText(input);
     const key = await this.deps.store.transaction(async (store) => {
       const before = await this.manageableKey(actor, keyId, store);
       if (before.status === "revoked" || before.status === "deleted")
@@ -395,8 +399,9 @@ export class KeyService {
         scopes,
         updatedAt: this.deps.clock.now(),
       };
-      await store.updateKey(after);
       const diff = changed(auditFields(before), auditFields(after));
+      if (Object.keys(diff.after).length === 0) return before; // nothing to change, nothing to record
+      await store.updateKey(after);
       await this.deps.audit.record(store, ctx, {
         agencyId: after.agencyId,
         action: "key.updated",
@@ -638,6 +643,17 @@ export class KeyService {
       } satisfies KeyView;
     });
   }
+}
+
+/** Names and descriptions follow the same rules whoever calls (HTTP has checked them already). */
+function checkText<T extends { name?: string | undefined; description?: string | undefined }>(input: T): T {
+  return {
+    ...input,
+    ...(input.name !== undefined ? { name: ensure(Name, input.name, "name") } : {}),
+    ...(input.description !== undefined
+      ? { description: ensure(Description, input.description, "description") }
+      : {}),
+  };
 }
 
 export function requireActor(ctx: Ctx): Actor {

@@ -1,5 +1,6 @@
 /** Shared shape rules for names and free text, so every endpoint refuses the same things the same way. */
 import { z } from "zod";
+import { ApiError } from "../core/errors.js";
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this refuses
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
@@ -29,3 +30,16 @@ export const Password = z
   .string()
   .min(12, "must be at least 12 characters")
   .max(200, "must be at most 200 characters");
+
+/**
+ * Applies a shape rule inside a service, for callers that do not come through HTTP's schemas (the
+ * CLI, simulations, scripts using the services): the same rule, the same answer.
+ */
+export function ensure<T>(schema: z.ZodType<T>, value: unknown, field: string): T {
+  const r = schema.safeParse(value);
+  if (r.success) return r.data;
+  const message = r.error.issues[0]?.message ?? "is not valid";
+  throw new ApiError("validation_failed", `The request is not valid: ${field}: ${message}.`, {
+    issues: [{ field, message }],
+  });
+}

@@ -283,3 +283,40 @@ describe("the plan table", () => {
     expect(res.status).toBe(200);
   });
 });
+
+describe("locations, users and no-op changes", () => {
+  it("a deleted location is taken off its users, who can still be changed afterwards", async () => {
+    const loc = await owner.post(`/api/agencies/${w.agencyId}/locations`, { name: "Short-lived" });
+    const u = await owner.post(`/api/agencies/${w.agencyId}/users`, {
+      email: "temp-staff@acme.test",
+      name: "Temp",
+      password: PASSWORD,
+      type: "account",
+      role: "admin",
+      locationIds: [loc.body.id, w.loc2],
+    });
+    expect(u.status).toBe(201);
+    expect((await owner.delete(`/api/locations/${loc.body.id}`)).status).toBe(204);
+    const after = await owner.get(`/api/users/${u.body.id}`);
+    expect(after.body.locationIds).toEqual([w.loc2]);
+    const renamed = await owner.patch(`/api/users/${u.body.id}`, { name: "Temp 2" });
+    expect(renamed.status, JSON.stringify(renamed.body)).toBe(200);
+    const self = await new Client(h).login("temp-staff@acme.test");
+    expect((await self.patch(`/api/users/${u.body.id}`, { digestOptOut: true })).status).toBe(200);
+    expect((await self.get("/api/me")).body.locations.map((l: any) => l.id)).toEqual([w.loc2]);
+  });
+
+  it("an empty change writes nothing: no audit entry, no new updatedAt", async () => {
+    const k = await owner.post(`/api/accounts/${w.loc1}/keys`, { name: "stable" });
+    const count = async () => (await h.kw.store.listAudit({ agencyId: w.agencyId, limit: 10_000 })).length;
+    const before = await count();
+    const keyBefore = await h.kw.store.getKey(k.body.key.id);
+    h.clock.advance(1000);
+    expect((await owner.patch(`/api/keys/${k.body.key.id}`, {})).status).toBe(200);
+    expect((await owner.patch(`/api/keys/${k.body.key.id}`, { name: "stable" })).status).toBe(200);
+    expect((await owner.patch(`/api/locations/${w.loc1}`, {})).status).toBe(200);
+    expect((await owner.patch(`/api/agencies/${w.agencyId}`, {})).status).toBe(200);
+    expect(await count()).toBe(before);
+    expect(await h.kw.store.getKey(k.body.key.id)).toEqual(keyBefore);
+  });
+});

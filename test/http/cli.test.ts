@@ -96,10 +96,13 @@ describe("keyward", () => {
     expect(all.keys.find((k: any) => k.id === made.key.id).status).toBe("revoked");
 
     // Refused by the service: exit status 1 with the code.
-    const [again, unknownScope, missing] = await Promise.all([
+    const [again, unknownScope, missing, controlName, badEmail, shortPassword] = await Promise.all([
       run(["keys", "revoke", made.key.id]),
       run(["keys", "create", "--account", agencyId, "--name", "x", "--scopes", "nope.nope"]),
       run(["keys", "revoke", "key_doesnotexist"]),
+      run(["keys", "create", "--account", agencyId, "--name", "tab\there"]),
+      run(["agencies", "create", "--name", "X", "--owner-email", "not-an-email"]),
+      run(["agencies", "create", "--name", "X", "--owner-email", "a@b.test", "--owner-password", "short"]),
     ]);
     expect(again!.code).toBe(1);
     expect(again!.stderr).toMatch(/^invalid_state: /);
@@ -107,6 +110,17 @@ describe("keyward", () => {
     expect(unknownScope!.stderr).toMatch(/validation_failed: .*Unknown scope "nope.nope"/);
     expect(missing!.code).toBe(1);
     expect(missing!.stderr).toMatch(/resource_not_found/);
+    // The services apply the same rules as the HTTP schemas.
+    expect(controlName!.code).toBe(1);
+    expect(controlName!.stderr).toMatch(/validation_failed: .*name: must not contain control characters/);
+    expect(badEmail!.code).toBe(1);
+    expect(badEmail!.stderr).toMatch(/owner\.email/);
+    expect(shortPassword!.code).toBe(1);
+    expect(shortPassword!.stderr).toMatch(/owner\.password: must be at least 12 characters/);
+    const names = JSON.parse((await run(["agencies", "list", "--json"])).stdout).agencies.map(
+      (a: any) => a.name,
+    );
+    expect(names).toEqual(["CLI Agency"]);
   });
 
   it("usage and configuration errors exit with 2", async () => {
