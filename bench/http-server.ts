@@ -16,7 +16,7 @@ import { type ServerType, serve } from "@hono/node-server";
 import { Hono } from "hono";
 import { appOptions, extendKeyward } from "../src/cli/extensions.js";
 import { loadConfig } from "../src/config.js";
-import { createApp } from "../src/http/app.js";
+import { createApp, type RouteModule } from "../src/http/app.js";
 import { createKeyward } from "../src/keyward.js";
 import { createLogger } from "../src/logger.js";
 import { systemCtx } from "../src/service/context.js";
@@ -55,8 +55,12 @@ async function main(): Promise<void> {
     ),
   );
 
-  const app = createApp(kw, await appOptions(kw));
-  app.get("/hello", (c) => c.text(HELLO));
+  const opts = await appOptions(kw);
+  // Through extraRoutes, so that it is registered before the console's catch-all, like the API.
+  const inApp: RouteModule = (r) => {
+    r.app.get("/hello", (c) => c.text(HELLO));
+  };
+  const app = createApp(kw, { ...opts, extraRoutes: [...(opts.extraRoutes ?? []), inApp] });
   const hello = new Hono();
   hello.get("/hello", (c) => c.text(HELLO));
 

@@ -79,12 +79,13 @@ export class Verifier {
     return this.judge(entry, agency, now, opts);
   }
 
-  private async judge(
+  /** Synchronous unless a location must be looked up or a use written through (no await on the hot path). */
+  private judge(
     e: CachedToken,
     agency: AgencyFacts,
     now: number,
     opts: VerifyOptions,
-  ): Promise<VerifyResult> {
+  ): VerifyResult | Promise<VerifyResult> {
     if (e.validUntil !== null && now >= e.validUntil) {
       if (e.retiredReason === "cancelled")
         return fail(
@@ -118,8 +119,27 @@ export class Verifier {
         ...fail("plan_required", `Agency keys need the agency_pro plan; this agency is on ${agency.plan}.`),
         key,
       };
-    if (opts.locationId !== undefined && !(await this.reachesLocation(e, opts.locationId)))
+    if (opts.locationId !== undefined) return this.judgeLocation(e, key, opts.locationId, opts);
+    return this.accept(e, key, opts);
+  }
+
+  private async judgeLocation(
+    e: CachedToken,
+    key: VerifiedKey,
+    locationId: string,
+    opts: VerifyOptions,
+  ): Promise<VerifyResult> {
+    if (!(await this.reachesLocation(e, locationId)))
       return { ...fail("location_forbidden", "The token does not have access to this location."), key };
+    return this.accept(e, key, opts);
+  }
+
+  /** Scopes, then the use is recorded and the key accepted. */
+  private accept(
+    e: CachedToken,
+    key: VerifiedKey,
+    opts: VerifyOptions,
+  ): VerifyResult | Promise<VerifyResult> {
     if (opts.requiredScopes && e.kind === "private_integration") {
       const missing = opts.requiredScopes.filter((s) => !e.scopes.includes(s));
       if (missing.length > 0)
@@ -132,8 +152,8 @@ export class Verifier {
         };
     }
     const pending = this.deps.usage.record(e, opts.use ?? NO_USE);
-    if (pending) await pending;
-    return { valid: true, code: "valid", key };
+    const valid: VerifyResult = { valid: true, code: "valid", key };
+    return pending ? pending.then(() => valid) : valid;
   }
 
   private async reachesLocation(e: CachedToken, locationId: string): Promise<boolean> {
