@@ -22,7 +22,9 @@ export class ApiError extends Error {
 
   /** The message for one field (`name`, `policy.inactivityDays` …), if the server named it. */
   field(name: string): string | undefined {
-    const hit = this.issues.find((i) => i.field === name || i.field.startsWith(`${name}.`));
+    const hit = this.issues.find(
+      (i) => i.field === name || i.field.startsWith(`${name}.`) || i.field.startsWith(`${name}[`),
+    );
     return hit?.message;
   }
 
@@ -148,7 +150,7 @@ export interface Settings {
   legacyCreation: "existing_users" | "disabled";
   legacyEndOfSupport: string;
   policy?: Policy;
-  digest?: { subscribedAdmins: unknown[]; noSubscriber: boolean };
+  digest?: { subscribedAdmins: number | unknown[]; noSubscriber: boolean };
   [k: string]: unknown;
 }
 

@@ -3,7 +3,8 @@
  * confirmation), the inactivity policy, the e-mail digest subscription and the legacy-key rule.
  */
 import { type FormEvent, useEffect, useId, useState } from "react";
-import { api, type Policy, type Settings, type User } from "../api";
+import { ApiError, api, type FieldIssue, type Policy, type Settings, type User } from "../api";
+import { dateTime, plural } from "../format";
 import type { View } from "../links";
 import { useSession } from "../session";
 import {
@@ -83,11 +84,17 @@ export function CompanyPage({ view }: { view: View }) {
           <PolicySection
             agencyId={view.accountId}
             policy={s.policy}
+            overridden={Boolean(s.policyOverride)}
             admin={admin}
             onSaved={(d) => settings.setData(d)}
           />
 
-          <DigestSection settings={s} admin={admin} onChanged={() => void settings.reload()} />
+          <DigestSection
+            agencyId={view.accountId}
+            settings={s}
+            admin={admin}
+            onChanged={() => void settings.reload()}
+          />
 
           <section className="card" aria-labelledby="legacy-title">
             <h2 id="legacy-title">Legacy v1 keys</h2>
@@ -155,11 +162,13 @@ function EasOffDialog({ onClose, onConfirm }: { onClose: () => void; onConfirm: 
 function PolicySection({
   agencyId,
   policy,
+  overridden,
   admin,
   onSaved,
 }: {
   agencyId: string;
   policy: Policy | undefined;
+  overridden: boolean;
   admin: boolean;
   onSaved: (s: Settings) => void;
 }) {
@@ -167,22 +176,51 @@ function PolicySection({
   const [form, setForm] = useState(() => toForm(policy));
   useEffect(() => setForm(toForm(policy)), [policy]);
   const { run, busy, error } = useAction(async () => {
-    const leads = form.inAppLeadsDays
-      .split(/[,\s]+/)
-      .filter(Boolean)
-      .map((x) => Number(x));
-    const body = {
-      policy: {
-        inactivityDays: Number(form.inactivityDays),
-        action: form.action,
-        sweep: form.sweep.trim(),
-        inAppLeadsDays: leads,
-        emailLeadDays: Number(form.emailLeadDays),
-        bannerHours: Number(form.bannerHours),
-      },
+    if (!policy) return;
+    // Whole numbers are checked here: an empty field must not be sent (null would reset it).
+    const issues: FieldIssue[] = [];
+    const whole = (field: keyof PolicyForm) => {
+      const raw = String(form[field]).trim();
+      if (!/^\d+$/.test(raw)) issues.push({ field: `policy.${field}`, message: "must be a whole number" });
+      return Number(raw);
     };
-    onSaved(await api.patch<Settings>(`/api/agencies/${encodeURIComponent(agencyId)}/settings`, body));
-    toast("Inactivity policy saved. Every key's next action has been recomputed.");
+    const leadParts = form.inAppLeadsDays.split(/[,\s]+/).filter(Boolean);
+    if (leadParts.length === 0 || leadParts.some((x) => !/^\d+$/.test(x)))
+      issues.push({
+        field: "policy.inAppLeadsDays",
+        message: "must be whole numbers of days, separated by commas",
+      });
+    const next: Policy = {
+      inactivityDays: whole("inactivityDays"),
+      action: form.action as Policy["action"],
+      sweep: form.sweep.trim(),
+      inAppLeadsDays: leadParts.map(Number),
+      emailLeadDays: whole("emailLeadDays"),
+      bannerHours: whole("bannerHours"),
+    };
+    if (issues.length) throw new ApiError(400, "validation_failed", "Some fields need a fix.", issues);
+    // Only what changed is sent, so the other fields keep following the deployment default.
+    const changed = Object.fromEntries(
+      (Object.keys(next) as (keyof Policy)[])
+        .filter((k) => JSON.stringify(next[k]) !== JSON.stringify(policy[k]))
+        .map((k) => [k, next[k]]),
+    );
+    if (Object.keys(changed).length === 0) {
+      toast("Nothing to save: the policy is unchanged.");
+      return;
+    }
+    onSaved(
+      await api.patch<Settings>(`/api/agencies/${encodeURIComponent(agencyId)}/settings`, {
+        policy: changed,
+      }),
+    );
+    toast("Inactivity policy saved. Every key's next action follows it now.");
+  });
+  const reset = useAction(async () => {
+    onSaved(
+      await api.patch<Settings>(`/api/agencies/${encodeURIComponent(agencyId)}/settings`, { policy: null }),
+    );
+    toast("The inactivity policy is back to this deployment's default.");
   });
   if (!policy)
     return (
@@ -192,7 +230,7 @@ function PolicySection({
       </section>
     );
   const f = (name: string) => error?.field(`policy.${name}`);
-  const set = (k: keyof ReturnType<typeof toForm>) => (e: { target: { value: string } }) =>
+  const set = (k: keyof PolicyForm) => (e: { target: { value: string } }) =>
     setForm((x) => ({ ...x, [k]: e.target.value }));
   const submit = (e: FormEvent) => {
     e.preventDefault();
@@ -268,12 +306,20 @@ function PolicySection({
             <button type="submit" className="button button-primary" disabled={busy}>
               {busy ? "Saving…" : "Save policy"}
             </button>
+            {overridden ? (
+              <button type="button" className="button" disabled={reset.busy} onClick={() => void reset.run()}>
+                Use the deployment default
+              </button>
+            ) : null}
           </div>
         ) : null}
+        <ErrorText error={reset.error} />
       </form>
     </section>
   );
 }
+
+type PolicyForm = ReturnType<typeof toForm>;
 
 function toForm(p: Policy | undefined) {
   return {
@@ -286,22 +332,25 @@ function toForm(p: Policy | undefined) {
   };
 }
 
-function adminLabel(a: unknown): string {
-  if (typeof a === "string") return a;
-  if (a && typeof a === "object") {
-    const o = a as Record<string, unknown>;
-    const name = typeof o.name === "string" ? o.name : "";
-    const email = typeof o.email === "string" ? o.email : "";
-    return name && email ? `${name} (${email})` : name || email || String(o.id ?? "");
-  }
-  return String(a);
+interface OutboxEmail {
+  id: string;
+  kind: string;
+  to: string[];
+  subject: string;
+  status: "pending" | "sending" | "sent" | "failed";
+  attempts: number;
+  lastError: string | null;
+  createdAt: string;
+  sentAt: string | null;
 }
 
 function DigestSection({
+  agencyId,
   settings,
   admin,
   onChanged,
 }: {
+  agencyId: string;
   settings: Settings;
   admin: boolean;
   onChanged: () => void;
@@ -309,7 +358,18 @@ function DigestSection({
   const { me, reloadMe } = useSession();
   const toast = useToast();
   const digest = settings.digest;
-  const subscribed = !me.user.digestOptOut;
+  const id = encodeURIComponent(agencyId);
+  const extra = useLoad(async () => {
+    const [users, outbox] = await Promise.all([
+      api.get<{ users: User[] }>(`/api/agencies/${id}/users`).catch(() => ({ users: [] as User[] })),
+      admin
+        ? api
+            .get<{ emails: OutboxEmail[] }>(`/api/agencies/${id}/outbox`)
+            .catch(() => ({ emails: [] as OutboxEmail[] }))
+        : Promise.resolve({ emails: [] as OutboxEmail[] }),
+    ]);
+    return { users: users.users, emails: outbox.emails };
+  }, [id, settings]);
   const toggle = useAction(async (on: boolean) => {
     await api.patch<User>(`/api/users/${encodeURIComponent(me.user.id)}`, { digestOptOut: !on });
     await reloadMe();
@@ -319,12 +379,16 @@ function DigestSection({
     );
   });
   if (!digest) return null;
+  const admins = (extra.data?.users ?? []).filter(
+    (u) => u.type === "agency" && u.role === "admin" && !u.disabled,
+  );
+  const recent = (extra.data?.emails ?? []).slice(0, 5);
   const hint = "digest-hint";
   return (
     <section className="card" aria-labelledby="digest-title">
       <h2 id="digest-title">Inactivity e-mail digest</h2>
       <p className="muted" id={hint}>
-        Before keys are removed, agency admins who subscribe get one e-mail listing every key concerned,
+        Before keys are removed, every subscribed agency admin gets one e-mail listing every key concerned,
         across the agency and its locations.
       </p>
       {digest.noSubscriber ? (
@@ -332,22 +396,58 @@ function DigestSection({
           No agency admin will be e-mailed before keys are removed. In-app warnings still appear, but
           subscribe at least one admin.
         </Alert>
-      ) : (
-        <p>Subscribed: {digest.subscribedAdmins.map(adminLabel).join(", ")}</p>
-      )}
-      {admin ? (
-        <div className="setting-row">
-          <span>E-mail me the digest</span>
-          <Switch
-            label="E-mail me the digest"
-            describedBy={hint}
-            checked={subscribed}
-            disabled={toggle.busy}
-            onChange={(v) => void toggle.run(v)}
-          />
-        </div>
       ) : null}
+      {admins.length ? (
+        <ul className="digest-admins">
+          {admins.map((u) => (
+            <li key={u.id}>
+              <span>
+                {u.name} <span className="muted small">({u.email})</span>
+              </span>
+              {u.id === me.user.id ? (
+                <Switch
+                  label="E-mail me the digest"
+                  describedBy={hint}
+                  checked={!me.user.digestOptOut}
+                  disabled={toggle.busy}
+                  onChange={(v) => void toggle.run(v)}
+                />
+              ) : (
+                <span className={`badge ${u.digestOptOut ? "" : "badge-active"}`}>
+                  {u.digestOptOut ? "Not subscribed" : "Subscribed"}
+                </span>
+              )}
+            </li>
+          ))}
+        </ul>
+      ) : typeof digest.subscribedAdmins === "number" ? (
+        <p>{plural(digest.subscribedAdmins, "agency admin")} subscribed.</p>
+      ) : null}
+      <p className="muted small">Each admin can subscribe or unsubscribe themselves here.</p>
       <ErrorText error={toggle.error} />
+      {recent.length ? (
+        <>
+          <h3>Recent e-mails</h3>
+          <ul className="outbox">
+            {recent.map((m) => (
+              <li key={m.id} className={m.status === "failed" ? "outbox-failed" : undefined}>
+                <span
+                  className={`badge ${m.status === "sent" ? "badge-active" : m.status === "failed" ? "badge-revoked" : "badge-info"}`}
+                >
+                  {m.status === "sent" ? "Sent" : m.status === "failed" ? "Failed" : "Waiting"}
+                </span>{" "}
+                {m.subject}{" "}
+                <span className="muted small">
+                  to {m.to.join(", ")} · {dateTime(m.createdAt)}
+                </span>
+                {m.lastError && m.status !== "sent" ? (
+                  <span className="error-text block small">{m.lastError}</span>
+                ) : null}
+              </li>
+            ))}
+          </ul>
+        </>
+      ) : null}
     </section>
   );
 }
