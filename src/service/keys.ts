@@ -126,14 +126,20 @@ export class KeyService {
   }
 
   /** Loads a key the actor may see; 404 for anything else, including another tenant's keys. */
-  private async visibleKey(actor: Actor, keyId: string, store = this.deps.store): Promise<ApiKey> {
-    const key = await store.getKey(keyId);
+  private async visibleKey(
+    actor: Actor,
+    keyId: string,
+    store = this.deps.store,
+    lock = false,
+  ): Promise<ApiKey> {
+    const key = await (lock ? store.getKeyForUpdate(keyId) : store.getKey(keyId));
     if (!key || !canSeeKeys(actor, key)) throw notFound("Key");
     return key;
   }
 
+  /** Called inside the changing transaction: locks the key's row until commit (see getKeyForUpdate). */
   private async manageableKey(actor: Actor, keyId: string, store: Store): Promise<ApiKey> {
-    const key = await this.visibleKey(actor, keyId, store);
+    const key = await this.visibleKey(actor, keyId, store, true);
     if (!canManageKeys(actor, key))
       throw denied(
         "You may see this key but not change it: ask an admin with the “manage API keys” permission.",

@@ -15,6 +15,12 @@ export interface DialectInfo {
   name: DialectName;
   /** Column type for an auto-incrementing integer primary key. */
   serialType: "integer" | "bigserial";
+  /**
+   * Whether `select … for update` locks rows. PostgreSQL: yes, and read-modify-write transactions
+   * need it. SQLite: no such clause; its writers are serialized (one connection per process, and
+   * SQLite's own write lock between processes).
+   */
+  rowLocks: boolean;
   /** SQL for the larger of two values (`max` on SQLite, `greatest` on PostgreSQL). */
   greatest(a: RawBuilder<unknown> | string, b: RawBuilder<unknown> | string): RawBuilder<number>;
 }
@@ -47,6 +53,7 @@ export function openDatabase(opts: {
       dialect: {
         name: "postgres",
         serialType: "bigserial",
+        rowLocks: true,
         greatest: (a, b) => sql<number>`greatest(${ref(a)}, ${ref(b)})`,
       },
       close: () => db.destroy(),
@@ -69,6 +76,7 @@ export function openSqlite(file: string): OpenedDatabase {
     dialect: {
       name: "sqlite",
       serialType: "integer",
+      rowLocks: false,
       greatest: (a, b) => sql<number>`max(${ref(a)}, ${ref(b)})`,
     },
     close: () => db.destroy(),

@@ -479,6 +479,18 @@ export class Store {
     return r ? keyFromRow(r) : null;
   }
 
+  /**
+   * Reads a key to change it, inside a transaction: the row stays locked until commit on
+   * PostgreSQL, so two changes to one key (revoke and rotate, two rotations) run one after the other
+   * instead of one overwriting the other.
+   */
+  async getKeyForUpdate(id: string): Promise<ApiKey | null> {
+    let q = this.db.selectFrom("api_keys").selectAll().where("id", "=", id);
+    if (this.dialect.rowLocks) q = q.forUpdate();
+    const r = await q.executeTakeFirst();
+    return r ? keyFromRow(r) : null;
+  }
+
   async listKeys(f: KeyFilter): Promise<ApiKey[]> {
     let q = this.db.selectFrom("api_keys").selectAll().where("agency_id", "=", f.agencyId);
     if (f.locationIds === null) q = q.where("location_id", "is", null);

@@ -257,6 +257,14 @@ describe("the plan table", () => {
       expect(ag.body.detail).toBe(
         `Agency keys need the agency_pro plan; this agency is on ${plan}. Create a location key, or upgrade.`,
       );
+      // Importing one is refused the same way.
+      const imp = await c.post(`/api/accounts/${a.agency.id}/keys/import`, {
+        name: "imported",
+        kind: "private_integration",
+        token: `foreign-${plan}-0123456789`,
+      });
+      expect(imp.status).toBe(403);
+      expect(imp.body.code).toBe("plan_required");
       expect(await h.kw.store.listKeys({ agencyId: a.agency.id, locationIds: null })).toEqual([]);
     }
   });

@@ -366,3 +366,45 @@ describe("time", () => {
     expect((await admin.get(`/api/keys/${k.id}`)).body.daysInactive).toBe(10);
   });
 });
+
+describe("concurrent changes to one key, on PostgreSQL", () => {
+  it("run one after the other: one rotation wins, and a revocation is never undone", async () => {
+    const { tmpdir } = await import("node:os");
+    const { startPostgres } = await import("../helpers/postgres.js");
+    const { openDatabase } = await import("../../src/store/dialect.js");
+    const pg = await startPostgres();
+    const db = openDatabase({ databaseUrl: pg.url, dataDir: tmpdir() });
+    const p = await startHarness({ database: db, env: { KEYWARD_DATABASE_URL: pg.url } });
+    try {
+      const world = await seedWorld(p.kw, "agency_pro", "-race");
+      const owner = await new Client(p).login(world.owner);
+      for (let round = 0; round < 3; round++) {
+        const c = await owner.post(`/api/accounts/${world.loc1}/keys`, { name: "r" });
+        const id = c.body.key.id;
+        const rs = await Promise.all(
+          Array.from({ length: 6 }, () =>
+            owner.post(`/api/keys/${id}/rotate`, { expireOldAfterSeconds: 600 }),
+          ),
+        );
+        expect(rs.map((r) => r.status).sort()).toEqual([200, 409, 409, 409, 409, 409]);
+        const tokens = await p.kw.store.tokensOfKey(id);
+        expect(tokens).toHaveLength(2);
+        expect(tokens.filter((t) => t.validUntil === null)).toHaveLength(1);
+
+        const d = await owner.post(`/api/accounts/${world.loc1}/keys`, { name: "r2" });
+        const [rev, ...others] = await Promise.all([
+          owner.post(`/api/keys/${d.body.key.id}/revoke`),
+          owner.patch(`/api/keys/${d.body.key.id}`, { name: "renamed" }),
+          owner.post(`/api/keys/${d.body.key.id}/rotate`, { expireOldAfterSeconds: 0 }),
+        ]);
+        expect(rev!.status).toBe(200);
+        expect((await p.kw.store.getKey(d.body.key.id))!.status).toBe("revoked");
+        for (const r of others) expect([200, 409]).toContain(r.status);
+      }
+    } finally {
+      await p.close();
+      await db.close();
+      await pg.stop();
+    }
+  });
+});

@@ -554,3 +554,53 @@ describe("use recording across nodes and shutdown", () => {
     }
   });
 });
+
+describe("on PostgreSQL", () => {
+  it("the same key life, verification codes and use recording", async () => {
+    const { startPostgres } = await import("../helpers/postgres.js");
+    const { openDatabase } = await import("../../src/store/dialect.js");
+    const pg = await startPostgres();
+    const db = openDatabase({ databaseUrl: pg.url, dataDir: tmpdir() });
+    try {
+      const p = await startHarness({
+        database: db,
+        env: { KEYWARD_DATABASE_URL: pg.url, KEYWARD_SESSION_TTL_HOURS: "2160" },
+      });
+      try {
+        const world = await seedWorld(p.kw, "agency_pro", "-pg");
+        const owner = await new Client(p).login(world.owner);
+        const created = await owner.post(`/api/accounts/${world.loc1}/keys`, {
+          name: "pg",
+          scopes: ["locations.readonly"],
+        });
+        expect(created.status).toBe(201);
+        const { token } = created.body;
+        const id = created.body.key.id;
+        expect((await withKey(p, token, "GET", `/v2/locations/${world.loc1}`)).status).toBe(200);
+        expect((await withKey(p, token, "GET", `/v2/locations/${world.loc2}`)).body.code).toBe(
+          "location_forbidden",
+        );
+        expect((await withKey(p, token, "GET", "/v2/users")).body.code).toBe("insufficient_scope");
+        await p.kw.usage.flush();
+        expect((await owner.get(`/api/keys/${id}`)).body.lastUsed.at).toBe(new Date(T0).toISOString());
+        const rot = await owner.post(`/api/keys/${id}/rotate`, { expireOldAfterSeconds: 60 });
+        expect((await withKey(p, token, "GET", "/v2/token")).status).toBe(200);
+        await owner.post(`/api/keys/${id}/rotation/cancel`);
+        expect((await withKey(p, rot.body.token, "GET", "/v2/token")).body.code).toBe("revoked");
+        await owner.post(`/api/keys/${id}/revoke`);
+        expect((await withKey(p, token, "GET", "/v2/token")).body.detail).toBe(
+          "This token was revoked on 2026-01-01T00:00:00Z.",
+        );
+        const audit = await owner.get(`/api/agencies/${world.agencyId}/audit?action=key.rotation_cancelled`);
+        expect(audit.body.entries).toHaveLength(1);
+        const down = await owner.patch(`/api/agencies/${world.agencyId}`, { plan: "starter" });
+        expect(down.body.plan).toBe("starter");
+      } finally {
+        await p.close();
+      }
+    } finally {
+      await db.close();
+      await pg.stop();
+    }
+  });
+});

@@ -334,6 +334,42 @@ describe.each(backends)("Store on $name", (backend) => {
       expect(await store.getKey(k.id)).toEqual(changed);
     });
 
+    it("getKeyForUpdate reads a key and, where the database has row locks, holds it until commit", async () => {
+      const k = key(ag.id);
+      await store.insertKey(k);
+      expect(await store.getKeyForUpdate("key_nope")).toBeNull();
+      const order: string[] = [];
+      let release!: () => void;
+      const held = new Promise<void>((r) => {
+        release = r;
+      });
+      let locked!: () => void;
+      const isLocked = new Promise<void>((r) => {
+        locked = r;
+      });
+      const a = store.transaction(async (s) => {
+        expect(await s.getKeyForUpdate(k.id)).toEqual(k);
+        locked();
+        await held;
+        await s.updateKey({ ...k, name: "first" });
+        order.push("a commits");
+      });
+      await isLocked;
+      const b = db.dialect.rowLocks
+        ? store.transaction(async (s) => {
+            const seen = await s.getKeyForUpdate(k.id);
+            order.push(`b reads ${seen!.name}`);
+          })
+        : Promise.resolve(order.push("b skipped"));
+      await new Promise((r) => setTimeout(r, 50));
+      release();
+      await Promise.all([a, b]);
+      expect(order).toEqual(
+        db.dialect.rowLocks ? ["a commits", "b reads first"] : ["b skipped", "a commits"],
+      );
+      expect(db.dialect.rowLocks).toBe(backend.name === "postgres");
+    });
+
     it("lists keys by agency, owner level, locations, status, creator and kind", async () => {
       const a = agency();
       await store.insertAgency(a);
