@@ -55,21 +55,26 @@ export function createApp(deps: Deps, opts: AppOptions = {}): Hono<AppEnv> {
   );
 
   app.use("*", clientInfo(deps));
-  const limitBody = bodyLimit({
-    maxSize: deps.config.maxBodyBytes,
-    onError: () => {
-      throw new ApiError(
-        "payload_too_large",
-        `The body is larger than ${deps.config.maxBodyBytes} bytes: send less.`,
-      );
-    },
+  const tooLarge = (): never => {
+    throw new ApiError(
+      "payload_too_large",
+      `The body is larger than ${deps.config.maxBodyBytes} bytes: send less.`,
+    );
+  };
+  const limitBody = bodyLimit({ maxSize: deps.config.maxBodyBytes, onError: tooLarge });
+  // What bodyLimit does, without asking for `.body` when the headers suffice: that builds a full web
+  // Request in @hono/node-server (its lightweight request otherwise reads the body directly), which
+  // tripled the cost of a verification (bench/verify-http.ts). GET and HEAD requests have no body;
+  // a declared Content-Length without Transfer-Encoding is checked as bodyLimit checks it; anything
+  // else (chunked bodies) goes through bodyLimit, which counts the bytes.
+  app.use("*", (c, next) => {
+    const method = c.req.method;
+    if (method === "GET" || method === "HEAD") return next();
+    const length = c.req.header("content-length");
+    if (length !== undefined && c.req.header("transfer-encoding") === undefined)
+      return Number.parseInt(length || "0", 10) > deps.config.maxBodyBytes ? tooLarge() : next();
+    return limitBody(c, next);
   });
-  // GET and HEAD requests have no body (bodyLimit would let them through anyway); skipping them here
-  // keeps @hono/node-server's lightweight request: asking for `.body` builds a full web Request,
-  // which tripled the cost of a verification (bench/verify-http.ts).
-  app.use("*", (c, next) =>
-    c.req.method === "GET" || c.req.method === "HEAD" ? next() : limitBody(c, next),
-  );
   app.use("/api/*", secureHeaders());
 
   systemRoutes(app, deps, registry);
