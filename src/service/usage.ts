@@ -60,7 +60,7 @@ export class UsageRecorder {
       rec.tokenHash = entry.hash;
       rec.tokenUsedAt = Math.max(rec.tokenUsedAt ?? now, now);
     }
-    const day = utcDay(now);
+    const day = this.dayOf(now);
     rec.days.set(day, (rec.days.get(day) ?? 0) + 1);
     if (rec.details) addDetail(rec.details, day, info);
     return undefined;
