@@ -67,7 +67,7 @@ describe("signing in", () => {
       await shot(page, "sign-in-error");
       await page.getByLabel("Password").fill("correct horse battery staple");
       await page.getByRole("button", { name: "Sign in" }).click();
-      await page.getByRole("heading", { name: "API Keys" }).waitFor();
+      await page.getByRole("heading", { name: "API Keys", exact: true }).waitFor();
       await page.getByRole("button", { name: "Sign out" }).click();
       await page.getByRole("heading", { name: "Sign in" }).waitFor();
       await page.goto("/agency/keys");
@@ -128,7 +128,7 @@ describe("the inactivity lifecycle", () => {
       await banner.waitFor();
       expect(await banner.textContent()).toMatch(/1 API key/);
       await owner.page.getByLabel("Switch view").selectOption({ label: "Uptown" });
-      await owner.page.getByRole("heading", { name: "API Keys" }).waitFor();
+      await owner.page.getByRole("heading", { name: "API Keys", exact: true }).waitFor();
       await expect.poll(async () => (await banner.textContent()) ?? "").toMatch(/1 API key/);
       await keyRow(owner.page, "Uptown newsletter sync").waitFor();
     } finally {
@@ -139,7 +139,7 @@ describe("the inactivity lifecycle", () => {
   it("lists every key in the inventory with a chart of days inactive and a CSV export", async () => {
     const { page, context } = await openPage(browser, h, { email: w.owner, path: "/agency/inventory" });
     try {
-      await page.getByRole("heading", { name: "Inventory" }).waitFor();
+      await page.getByRole("heading", { name: "Inventory", exact: true }).waitFor();
       const summary = page.locator(".sweep-summary");
       await summary.waitFor();
       expect(await summary.textContent()).toMatch(/On 1 Apr 2026, 00:00, 4 keys will be deleted/);
@@ -269,7 +269,7 @@ describe("Settings → Company", () => {
       expect(await page.getByRole("button", { name: "Save policy" }).count()).toBe(0);
       expect(await page.getByRole("link", { name: "Audit log" }).count()).toBe(0);
       await page.goto("/agency/users");
-      await page.getByRole("heading", { name: "Users" }).waitFor();
+      await page.getByRole("heading", { name: "Users", exact: true }).waitFor();
       await page.locator("tr", { hasText: "boss1" }).first().waitFor();
       expect(await page.getByRole("button", { name: /^Offboard/ }).count()).toBe(0);
       expect(await page.getByRole("switch").count()).toBe(0);
@@ -322,7 +322,7 @@ describe("users", () => {
         (u) => u.email === email,
       );
     try {
-      await page.getByRole("heading", { name: "Users" }).waitFor();
+      await page.getByRole("heading", { name: "Users", exact: true }).waitFor();
       await page.getByLabel("Role of staff").selectOption({ label: "Agency admin" });
       await page.getByRole("status").getByText("Saved staff.").waitFor();
       expect((await userByEmail(w.agencyUser)).role).toBe("admin");
@@ -363,6 +363,31 @@ describe("users", () => {
           })
         ).status,
       ).toBe(401);
+    } finally {
+      await context.close();
+    }
+  });
+});
+
+describe("at phone width", () => {
+  it("shows every page without sideways scrolling", async () => {
+    const { page, context } = await openPage(browser, h, { email: w.owner, phone: true });
+    try {
+      for (const [path, heading] of [
+        ["/agency/inventory", "Inventory"],
+        ["/agency/company", "Company settings"],
+        ["/agency/audit", "Audit log"],
+        ["/agency/users", "Users"],
+      ] as const) {
+        await page.goto(path);
+        await page.getByRole("heading", { name: heading, exact: true }).waitFor();
+        await page.locator("main table, main .card").first().waitFor();
+        const overflow = await page.evaluate<number>(
+          "document.documentElement.scrollWidth - window.innerWidth",
+        );
+        expect(overflow, path).toBeLessThanOrEqual(0);
+        await shot(page, `phone-${path.split("/").pop()}`);
+      }
     } finally {
       await context.close();
     }
