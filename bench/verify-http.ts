@@ -2,22 +2,26 @@
  * Verification of a cached key over HTTP on loopback, the server on ONE core, side by side with
  * the same framework's hello-world served by the same process (bench/http-server.ts).
  *
- * The server runs pinned to core 0, the load generator (autocannon, its own process) to core 1.
- * After a warm-up, each route is loaded at full speed (50 connections) in alternating order for
- * several rounds, and the medians are compared. Then the verification routes are loaded at half
- * their maximum rate and their latency percentiles are read (autocannon corrects rate-limited
- * latencies for coordinated omission).
+ * The server runs pinned to core 0, the load generator (its own process) to core 1: wrk when it is
+ * installed (Debian's `wrk`: lighter than the server, so it measures the server), otherwise
+ * autocannon (a devDependency; on one core it tops out near the hello-world rate). After a
+ * warm-up, each route is loaded at full speed (50 connections) in alternating order for several
+ * rounds and the medians are compared. Requests per second of server CPU time are reported too:
+ * on a shared machine they are steadier than requests per second. Then the routes are loaded at
+ * half the verification's maximum rate by bench/rate-load.ts (open loop, microsecond latencies)
+ * and the percentiles read.
  *
  * Environment: BENCH_SECONDS (per run, default 10), BENCH_ROUNDS (default 3),
+ * BENCH_LOADGEN=wrk|autocannon (default: wrk if installed),
  * BENCH_CPU_PROF=<dir> to run the server under `node --cpu-prof` and write its profile there.
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import { fmt, log, median, pinTo, type Result } from "./lib.js";
+import { fmt, log, median, pinTo, type Result, tempDir } from "./lib.js";
 
 const SUITE = "verify";
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -40,7 +44,15 @@ type Name = "hello" | "token" | "verify" | "inApp";
 interface Route {
   label: string;
   url: string;
-  args: string[];
+  method: "GET" | "POST";
+  headers: Record<string, string>;
+  body?: string;
+}
+
+/** What a full-speed run gives, whichever generator made it. */
+interface MaxRun {
+  requests: number;
+  seconds: number;
 }
 
 /** The parts of autocannon's JSON result used here (latencies in milliseconds). */
@@ -80,27 +92,9 @@ async function stopServer(child: ChildProcess): Promise<void> {
   await exited;
 }
 
-function cannon(
-  prefix: string[],
-  route: Route,
-  opts: { seconds: number; rate?: number },
-): Promise<CannonResult> {
-  const argv = [
-    ...prefix,
-    process.execPath,
-    AUTOCANNON,
-    "--json",
-    "--no-progress",
-    "--connections",
-    String(CONNECTIONS),
-    "--duration",
-    String(opts.seconds),
-    ...(opts.rate ? ["--overallRate", String(Math.round(opts.rate))] : []),
-    ...route.args,
-    route.url,
-  ];
+function spawnCollect(argv: string[], label: string): Promise<string> {
   return new Promise((ok, fail) => {
-    const child = spawn(argv[0]!, argv.slice(1), { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(argv[0]!, argv.slice(1), { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
     let err = "";
     child.stdout.on("data", (d) => {
@@ -110,20 +104,65 @@ function cannon(
       err += d;
     });
     child.once("error", fail);
-    child.once("exit", (code) => {
-      if (code !== 0) return fail(new Error(`autocannon exited ${code}: ${err.trim()}`));
-      const r = JSON.parse(out) as CannonResult;
-      if (r.requests.total === 0)
-        return fail(new Error(`${route.label}: no response at all (${err.trim()})`));
-      if (r.errors > 0 || r.timeouts > 0 || r.non2xx > 0)
-        return fail(
-          new Error(
-            `${route.label}: ${r.non2xx} non-2xx, ${r.errors} errors, ${r.timeouts} timeouts of ${r.requests.total}`,
-          ),
-        );
-      ok(r);
-    });
+    child.once("exit", (code) =>
+      code === 0 ? ok(out) : fail(new Error(`${label} exited ${code}: ${err.trim() || out.trim()}`)),
+    );
   });
+}
+
+async function autocannon(prefix: string[], route: Route, seconds: number): Promise<MaxRun> {
+  const argv = [
+    ...prefix,
+    process.execPath,
+    AUTOCANNON,
+    "--json",
+    "--no-progress",
+    "--connections",
+    String(CONNECTIONS),
+    "--duration",
+    String(seconds),
+    "--method",
+    route.method,
+    ...Object.entries(route.headers).flatMap(([k, v]) => ["--headers", `${k}=${v}`]),
+    ...(route.body ? ["--body", route.body] : []),
+    route.url,
+  ];
+  const r = JSON.parse(await spawnCollect(argv, "autocannon")) as CannonResult;
+  if (r.requests.total === 0) throw new Error(`${route.label}: no response at all`);
+  if (r.errors > 0 || r.timeouts > 0 || r.non2xx > 0)
+    throw new Error(
+      `${route.label}: ${r.non2xx} non-2xx, ${r.errors} errors, ${r.timeouts} timeouts of ${r.requests.total}`,
+    );
+  return { requests: r.requests.total, seconds: r.duration };
+}
+
+async function wrk(prefix: string[], route: Route, seconds: number, scriptDir: string): Promise<MaxRun> {
+  // Method, headers and body through a Lua script (long brackets: nothing to escape).
+  const lua = [
+    `wrk.method = "${route.method}"`,
+    ...Object.entries(route.headers).map(([k, v]) => `wrk.headers["${k}"] = [==[${v}]==]`),
+    ...(route.body ? [`wrk.body = [==[${route.body}]==]`] : []),
+  ].join("\n");
+  const script = join(scriptDir, `${route.method}-${route.label.replace(/\W+/g, "_")}.lua`);
+  writeFileSync(script, lua);
+  const argv = [...prefix, "wrk", "-t1", `-c${CONNECTIONS}`, `-d${seconds}s`, "-s", script, route.url];
+  const out = await spawnCollect(argv, "wrk");
+  const m = /(\d+) requests in ([\d.]+)(ms|s|m)\b/.exec(out);
+  if (!m) throw new Error(`cannot read wrk's output: ${out}`);
+  const bad = /Non-2xx or 3xx responses: (\d+)/.exec(out);
+  const sock = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
+  const errors = sock ? sock.slice(1).reduce((a, b) => a + Number(b), 0) : 0;
+  if (bad || errors > 0)
+    throw new Error(`${route.label}: ${bad?.[1] ?? 0} non-2xx responses, ${errors} socket errors (${out})`);
+  const unit = m[3] === "ms" ? 0.001 : m[3] === "m" ? 60 : 1;
+  const requests = Number(m[1]);
+  if (requests === 0) throw new Error(`${route.label}: no response at all`);
+  return { requests, seconds: Number(m[2]) * unit };
+}
+
+function hasWrk(): boolean {
+  const r = spawnSync("wrk", ["--version"], { stdio: "ignore" });
+  return !r.error;
 }
 
 interface Latency {
@@ -139,18 +178,15 @@ interface Latency {
 
 /** Open-loop load at a fixed rate through bench/rate-load.ts; latencies in ms. */
 function rateLoad(prefix: string[], route: Route, rate: number): Promise<Latency> {
-  const headers: Record<string, string> = {};
-  let method = "GET";
-  let body: string | undefined;
-  for (let i = 0; i < route.args.length; i += 2) {
-    const [flag, value] = [route.args[i]!, route.args[i + 1]!];
-    if (flag === "--headers") {
-      const eq = value.indexOf("=");
-      headers[value.slice(0, eq)] = value.slice(eq + 1);
-    } else if (flag === "--method") method = value;
-    else if (flag === "--body") body = value;
-  }
-  const spec = { url: route.url, method, headers, body, rate, seconds: SECONDS, connections: CONNECTIONS };
+  const spec = {
+    url: route.url,
+    method: route.method,
+    headers: route.headers,
+    body: route.body,
+    rate,
+    seconds: SECONDS,
+    connections: CONNECTIONS,
+  };
   const argv = [
     ...prefix,
     process.execPath,
@@ -197,25 +233,18 @@ interface Measured {
   serverCpu: number | null;
   /** Requests served per second of server CPU time: the cost per request, whatever else ran. */
   perCpuSecond: number | null;
-  result: CannonResult;
 }
 
-async function measure(
-  prefix: string[],
-  serverPid: number,
-  route: Route,
-  opts: { seconds: number; rate?: number },
-): Promise<Measured> {
+async function measure(serverPid: number, load: () => Promise<MaxRun>): Promise<Measured> {
   const t0 = cpuTicks(serverPid);
-  const result = await cannon(prefix, route, opts);
+  const r = await load();
   const t1 = cpuTicks(serverPid);
-  // autocannon's wall time includes its start-up; the busy part is `duration`.
+  // The generator's start-up is outside `seconds`; the server is idle then.
   const cpuSeconds = t0 === null || t1 === null ? null : (t1 - t0) / CLK_TCK;
   return {
-    rps: result.requests.total / result.duration,
-    serverCpu: cpuSeconds === null ? null : Math.min(1, cpuSeconds / result.duration),
-    perCpuSecond: cpuSeconds ? result.requests.total / cpuSeconds : null,
-    result,
+    rps: r.requests / r.seconds,
+    serverCpu: cpuSeconds === null ? null : Math.min(1, cpuSeconds / r.seconds),
+    perCpuSecond: cpuSeconds ? r.requests / cpuSeconds : null,
   };
 }
 
@@ -226,38 +255,48 @@ export async function run(): Promise<Result[]> {
   const load1 = pinTo(1);
   for (const w of new Set([server0.warning, load1.warning])) if (w) log(SUITE, `WARNING: ${w}`);
   const { child, info } = await startServer(server0.prefix);
+  const scripts = tempDir("wrk");
   try {
-    const bearer = `authorization=Bearer ${info.token}`;
     const routes: Record<Name, Route> = {
-      hello: { label: "hello-world (bare Hono)", url: `${info.hello}/hello`, args: [] },
-      token: { label: "GET /v2/token", url: `${info.keyward}/v2/token`, args: ["--headers", bearer] },
+      hello: { label: "hello-world (bare Hono)", url: `${info.hello}/hello`, method: "GET", headers: {} },
+      token: {
+        label: "GET /v2/token",
+        url: `${info.keyward}/v2/token`,
+        method: "GET",
+        headers: { authorization: `Bearer ${info.token}` },
+      },
       verify: {
         label: "POST /api/verify",
         url: `${info.keyward}/api/verify`,
-        args: [
-          "--method",
-          "POST",
-          "--headers",
-          `authorization=Bearer ${info.serviceToken}`,
-          "--headers",
-          "content-type=application/json",
-          "--body",
-          JSON.stringify({ token: info.token }),
-        ],
+        method: "POST",
+        headers: { authorization: `Bearer ${info.serviceToken}`, "content-type": "application/json" },
+        body: JSON.stringify({ token: info.token }),
       },
-      inApp: { label: "GET /hello in the Keyward app", url: `${info.keyward}/hello`, args: [] },
+      inApp: {
+        label: "GET /hello in the Keyward app",
+        url: `${info.keyward}/hello`,
+        method: "GET",
+        headers: {},
+      },
     };
     const order = ["hello", "token", "verify", "inApp"] as const;
+    const useWrk = process.env.BENCH_LOADGEN ? process.env.BENCH_LOADGEN === "wrk" : hasWrk();
+    const generator = useWrk ? "wrk" : "autocannon";
+    if (!useWrk) log(SUITE, "wrk is not installed (apt-get install wrk): autocannon generates the load");
+    const full = (k: Name, seconds: number) => () =>
+      useWrk
+        ? wrk(load1.prefix, routes[k], seconds, scripts.dir)
+        : autocannon(load1.prefix, routes[k], seconds);
 
-    log(SUITE, `warming up (${WARMUP_SECONDS} s per route)`);
-    for (const k of order) await cannon(load1.prefix, routes[k], { seconds: WARMUP_SECONDS });
+    log(SUITE, `warming up (${WARMUP_SECONDS} s per route, ${generator}, ${CONNECTIONS} connections)`);
+    for (const k of order) await full(k, WARMUP_SECONDS)();
 
     const runs: Record<Name, Measured[]> = { hello: [], token: [], verify: [], inApp: [] };
     for (let round = 0; round < ROUNDS; round++) {
       // Rotate the order so no route always runs right after the same other one.
       const rotated = [...order.slice(round % order.length), ...order.slice(0, round % order.length)];
       for (const k of rotated) {
-        const m = await measure(load1.prefix, info.pid, routes[k], { seconds: SECONDS });
+        const m = await measure(info.pid, full(k, SECONDS));
         runs[k].push(m);
         log(
           SUITE,
@@ -311,7 +350,7 @@ export async function run(): Promise<Result[]> {
         value: token / hello,
         unit: "ratio",
         target: { op: ">=", limit: 0.85 },
-        note: "medians of req/s, side by side",
+        note: `medians of req/s, side by side (${generator})`,
       },
       {
         suite: SUITE,
@@ -360,5 +399,6 @@ export async function run(): Promise<Result[]> {
     ];
   } finally {
     await stopServer(child);
+    scripts.remove();
   }
 }
