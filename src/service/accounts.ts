@@ -272,7 +272,8 @@ export class AccountService {
     within?: (s: Store, before: Agency, after: Agency) => Promise<void>,
   ): Promise<Agency> {
     const after = await store.transaction(async (s) => {
-      const before = await s.getAgency(agencyId);
+      // Locked: a plan change and a security change at the same time must not undo each other.
+      const before = await s.getAgencyForUpdate(agencyId);
       if (!before) throw notFound("Agency");
       const after = { ...fn(before), updatedAt: this.deps.clock.now() };
       const diff = changed(
@@ -553,22 +554,26 @@ export class AccountService {
     return this.applyUserPatch(ctx, before, patch, false);
   }
 
-  private async applyUserPatch(ctx: Ctx, before: User, patch: UserPatch, self: boolean): Promise<User> {
-    const userId = before.id;
-    const type = patch.type ?? before.type;
-    const after: User = {
-      ...before,
-      name: patch.name ?? before.name,
-      email: patch.email ?? before.email,
-      passwordHash: patch.password ? await hashPassword(patch.password) : before.passwordHash,
-      type,
-      role: patch.role ?? before.role,
-      canManageKeys: patch.canManageKeys ?? before.canManageKeys,
-      digestOptOut: patch.digestOptOut ?? before.digestOptOut,
-      locationIds: type === "agency" ? [] : [...new Set(patch.locationIds ?? before.locationIds)].sort(),
-      updatedAt: this.deps.clock.now(),
-    };
-    await this.deps.store.transaction(async (s) => {
+  private async applyUserPatch(ctx: Ctx, checked: User, patch: UserPatch, self: boolean): Promise<User> {
+    const userId = checked.id;
+    const passwordHash = patch.password ? await hashPassword(patch.password) : undefined;
+    // The patch applies to the row as it is now (locked), not as it was read for the permission
+    // check: a rename must not restore a permission or an account removed meanwhile.
+    return this.deps.store.transaction(async (s) => {
+      const before = (await s.getUserForUpdate(userId)) ?? checked;
+      const type = patch.type ?? before.type;
+      const after: User = {
+        ...before,
+        name: patch.name ?? before.name,
+        email: patch.email ?? before.email,
+        passwordHash: passwordHash ?? before.passwordHash,
+        type,
+        role: patch.role ?? before.role,
+        canManageKeys: patch.canManageKeys ?? before.canManageKeys,
+        digestOptOut: patch.digestOptOut ?? before.digestOptOut,
+        locationIds: type === "agency" ? [] : [...new Set(patch.locationIds ?? before.locationIds)].sort(),
+        updatedAt: this.deps.clock.now(),
+      };
       if (after.email !== before.email && (await s.getUserByEmail(after.email)))
         throw new ApiError("conflict", `A user with e-mail ${after.email} already exists.`);
       await this.checkLocations(s, after.agencyId, after.locationIds);
@@ -581,8 +586,8 @@ export class AccountService {
         targetId: after.id,
         ...changed(auditUser(before), auditUser(after)),
       });
+      return after;
     });
-    return after;
   }
 
   async disableUserAsSystem(ctx: Ctx, before: User): Promise<User> {
@@ -600,11 +605,12 @@ export class AccountService {
     return this.applyDisable(ctx, before);
   }
 
-  private async applyDisable(ctx: Ctx, before: User): Promise<User> {
-    const userId = before.id;
+  private async applyDisable(ctx: Ctx, checked: User): Promise<User> {
+    const userId = checked.id;
     const now = this.deps.clock.now();
-    const after = { ...before, disabledAt: now, updatedAt: now };
-    await this.deps.store.transaction(async (s) => {
+    return this.deps.store.transaction(async (s) => {
+      const before = (await s.getUserForUpdate(userId)) ?? checked;
+      const after = { ...before, disabledAt: now, updatedAt: now };
       await s.updateUser(after);
       await s.revokeUserSessions(userId, now);
       await this.deps.audit.record(s, ctx, {
@@ -615,8 +621,8 @@ export class AccountService {
         before: { disabled: false },
         after: { disabled: true },
       });
+      return after;
     });
-    return after;
   }
 
   /** On an empty database: the first agency and its owner. Returns the generated password, if any. */

@@ -251,6 +251,14 @@ export class Store {
     return r ? agencyFromRow(r) : null;
   }
 
+  /** Reads an agency to change it, inside a transaction; locked until commit where rows can be locked. */
+  async getAgencyForUpdate(id: string): Promise<Agency | null> {
+    let q = this.db.selectFrom("agencies").selectAll().where("id", "=", id);
+    if (this.dialect.rowLocks) q = q.forUpdate();
+    const r = await q.executeTakeFirst();
+    return r ? agencyFromRow(r) : null;
+  }
+
   async listAgencies(): Promise<Agency[]> {
     const rows = await this.db.selectFrom("agencies").selectAll().orderBy("created_at").execute();
     return rows.map(agencyFromRow);
@@ -399,6 +407,14 @@ export class Store {
 
   async getUser(id: string): Promise<User | null> {
     const r = await this.db.selectFrom("users").selectAll().where("id", "=", id).executeTakeFirst();
+    return r ? ((await this.withLocations([r]))[0] ?? null) : null;
+  }
+
+  /** Reads a user to change it, inside a transaction; locked until commit where rows can be locked. */
+  async getUserForUpdate(id: string): Promise<User | null> {
+    let q = this.db.selectFrom("users").selectAll().where("id", "=", id);
+    if (this.dialect.rowLocks) q = q.forUpdate();
+    const r = await q.executeTakeFirst();
     return r ? ((await this.withLocations([r]))[0] ?? null) : null;
   }
 

@@ -368,7 +368,7 @@ describe("time", () => {
 });
 
 describe("concurrent changes to one key, on PostgreSQL", () => {
-  it("run one after the other: one rotation wins, and a revocation is never undone", async () => {
+  it("run one after the other: one rotation wins, a revocation is never undone, no change undoes another", async () => {
     const { tmpdir } = await import("node:os");
     const { startPostgres } = await import("../helpers/postgres.js");
     const { openDatabase } = await import("../../src/store/dialect.js");
@@ -400,6 +400,44 @@ describe("concurrent changes to one key, on PostgreSQL", () => {
         expect(rev!.status).toBe(200);
         expect((await p.kw.store.getKey(d.body.key.id))!.status).toBe("revoked");
         for (const r of others) expect([200, 409]).toContain(r.status);
+      }
+
+      // Two agency changes at once (security and plan) both land: neither undoes the other.
+      for (let round = 0; round < 4; round++) {
+        const on = round % 2 === 0;
+        const [s, pl] = await Promise.all([
+          owner.patch(`/api/agencies/${world.agencyId}/settings`, { enhancedSecurity: !on, confirm: true }),
+          owner.patch(`/api/agencies/${world.agencyId}`, { plan: on ? "starter" : "agency_pro" }),
+        ]);
+        expect([s.status, pl.status]).toEqual([200, 200]);
+        const a = (await p.kw.store.getAgency(world.agencyId))!;
+        expect([a.enhancedSecurity, a.plan]).toEqual([!on, on ? "starter" : "agency_pro"]);
+      }
+
+      // A user renaming themselves while an admin takes a permission away, or removes them.
+      for (let round = 0; round < 3; round++) {
+        const email = `racer${round}@acme.test`;
+        const u = await owner.post(`/api/agencies/${world.agencyId}/users`, {
+          email,
+          name: "Racer",
+          password: "correct horse battery staple",
+          type: "account",
+          role: "admin",
+          locationIds: [world.loc1],
+        });
+        const self = await new Client(p).login(email);
+        await Promise.all([
+          owner.patch(`/api/users/${u.body.id}`, { canManageKeys: false }),
+          self.patch(`/api/users/${u.body.id}`, { name: "Racer renamed" }),
+        ]);
+        let row = (await p.kw.store.getUser(u.body.id))!;
+        expect([row.canManageKeys, row.name]).toEqual([false, "Racer renamed"]);
+        await Promise.all([
+          owner.delete(`/api/users/${u.body.id}`),
+          self.patch(`/api/users/${u.body.id}`, { digestOptOut: true }),
+        ]);
+        row = (await p.kw.store.getUser(u.body.id))!;
+        expect(row.disabledAt).not.toBeNull();
       }
     } finally {
       await p.close();

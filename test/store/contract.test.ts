@@ -192,6 +192,8 @@ describe.each(backends)("Store on $name", (backend) => {
       expect(await store.countAgencies()).toBe(before + 1);
       expect(await store.getAgency(a.id)).toEqual(a);
       expect(await store.getAgency("agy_nope")).toBeNull();
+      expect(await store.transaction((s) => s.getAgencyForUpdate(a.id))).toEqual(a);
+      expect(await store.getAgencyForUpdate("agy_nope")).toBeNull();
       expect((await store.listAgencies()).map((x) => x.id)).toContain(a.id);
       const changed: Agency = {
         ...a,
@@ -252,6 +254,8 @@ describe.each(backends)("Store on $name", (backend) => {
       expect(await store.getUser(u.id)).toEqual(u);
       expect(await store.getUserByEmail(u.email.toUpperCase())).toEqual(u);
       expect(await store.getUser("usr_nope")).toBeNull();
+      expect(await store.transaction((s) => s.getUserForUpdate(u.id))).toEqual(u);
+      expect(await store.getUserForUpdate("usr_nope")).toBeNull();
       expect(await store.getUserByEmail("nobody@x.test")).toBeNull();
       const owner = user(a.id, { isOwner: true, createdAt: T - 1 });
       await store.insertUser(owner);
