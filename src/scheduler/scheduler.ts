@@ -30,7 +30,7 @@ import type { ApiKey, Location, User } from "../core/model.js";
 import type { Logger } from "../logger.js";
 import { digestEmail, warningText } from "../notify/messages.js";
 import { enqueueEmail } from "../notify/outbox.js";
-import type { CacheBus, VerificationCache } from "../service/cache.js";
+import type { CacheBus, Invalidation, VerificationCache } from "../service/cache.js";
 import {
   accountAdmins,
   digestRecipients,
@@ -160,7 +160,6 @@ export class Scheduler {
       actions: [],
       skippedAgencies: 0,
     };
-    const invalidate: string[] = [];
     for (const agencyId of [...byAgency.keys()].sort()) {
       const part = await this.agencyWithRetry(agencyId, [...byAgency.get(agencyId)!], now, dryRun);
       if (part === null) {
@@ -170,9 +169,10 @@ export class Scheduler {
       report.warnings.push(...part.warnings);
       report.emails.push(...part.emails);
       report.actions.push(...part.actions);
-      invalidate.push(...part.invalidate);
+      // Right after each agency's commit, not at the end of the tick: a long tick must not leave
+      // deleted keys verifying (or warned keys not written through) until it ends.
+      if (!dryRun) await this.invalidate(part.invalidate);
     }
-    if (!dryRun) await this.invalidate(invalidate);
     return report;
   }
 
@@ -196,17 +196,17 @@ export class Scheduler {
     }
   }
 
+  private invalidations(keyIds: readonly string[]): Invalidation[] {
+    if (keyIds.length > INVALIDATE_ALL_ABOVE) return [{ type: "all" }];
+    return keyIds.map((id) => ({ type: "key", id }));
+  }
+
+  /** After the commit: this node's cache, and the other nodes unless they were told by the commit. */
   private async invalidate(keyIds: string[]): Promise<void> {
     const { cache, bus } = this.deps;
-    if (keyIds.length === 0) return;
-    if (keyIds.length > INVALIDATE_ALL_ABOVE) {
-      cache.apply({ type: "all" });
-      await bus.publish({ type: "all" });
-      return;
-    }
-    for (const id of keyIds) {
-      cache.apply({ type: "key", id });
-      await bus.publish({ type: "key", id });
+    for (const msg of this.invalidations(keyIds)) {
+      cache.apply(msg);
+      if (!bus.publishOnCommit) await bus.publish(msg);
     }
   }
 
@@ -487,6 +487,8 @@ export class Scheduler {
     await ls.deleteWatch([...watchDeletes].filter((id) => !watchUpserts.some((w) => w.keyId === id)));
     await ls.upsertWatch(watchUpserts);
     await ls.appendAudits(audits);
+    // Other nodes hear of it with the commit itself, even if this node dies right after it.
+    if (!dryRun) await this.deps.bus.publishOnCommit?.(s, this.invalidations(out.invalidate));
     await this.deps.beforeCommit?.(agencyId);
     if (dryRun) throw new DryRun(out);
     return out;

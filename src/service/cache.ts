@@ -7,6 +7,7 @@
 import type { KeyStatus } from "../core/model.js";
 import type { Plan } from "../core/permissions.js";
 import type { KeyKind } from "../core/token.js";
+import type { Store } from "../store/store.js";
 
 export interface CachedToken {
   hash: string;
@@ -39,6 +40,12 @@ export type Invalidation = { type: "key"; id: string } | { type: "agency"; id: s
 
 export interface CacheBus {
   publish(msg: Invalidation): Promise<void>;
+  /**
+   * Tells the other nodes when the caller's transaction commits, and never if it rolls back (PostgreSQL
+   * NOTIFY is transactional), so a node dying right after a commit cannot leave them unaware. The
+   * caller still applies the change to its own cache after the commit. Absent on a single node.
+   */
+  publishOnCommit?(store: Store, msgs: readonly Invalidation[]): Promise<void>;
   subscribe(fn: (msg: Invalidation) => void): void;
   /** Entry lifetime the bus can vouch for; shortened while a bus is disconnected. */
   maxEntryAgeMs(defaultMs: number): number;

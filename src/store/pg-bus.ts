@@ -11,11 +11,13 @@
  * since anything cached while deaf may have missed a notification.
  */
 import { randomBytes } from "node:crypto";
+import { sql } from "kysely";
 import pg from "pg";
 import { type Clock, systemClock } from "../core/clock.js";
 import type { Logger } from "../logger.js";
 import type { Metrics } from "../metrics.js";
 import type { CacheBus, Invalidation } from "../service/cache.js";
+import type { Store } from "./store.js";
 
 export const INVALIDATION_CHANNEL = "keyward_invalidation";
 
@@ -120,6 +122,14 @@ export class PgBus implements CacheBus {
         await new Promise((r) => setTimeout(r, 50 * 2 ** i));
       }
     }
+  }
+
+  async publishOnCommit(store: Store, msgs: readonly Invalidation[]): Promise<void> {
+    if (msgs.length === 0) return;
+    const payloads = msgs.map((m) => JSON.stringify({ ...m, from: this.nodeId }));
+    await sql`select pg_notify(${INVALIDATION_CHANNEL}, p) from unnest(${payloads}::text[]) as p`.execute(
+      store.db,
+    );
   }
 
   maxEntryAgeMs(defaultMs: number): number {
