@@ -20,6 +20,10 @@ const SUITES: Record<string, { about: string; load: () => Promise<Suite> }> = {
     about: "database writes of use recording per key per flush",
     load: () => import("./usage-writes.js"),
   },
+  multinode: {
+    about: "several nodes on one PostgreSQL: revocation propagation, throughput two nodes vs one",
+    load: () => import("./multinode.js"),
+  },
 };
 
 function usage(): string {
