@@ -524,7 +524,7 @@ export class KeyService {
   private async endRotation(ctx: Ctx, keyId: string, how: "expire" | "cancel"): Promise<KeyView> {
     const actor = requireActor(ctx);
     const key = await this.deps.store.transaction(async (store) => {
-      const key = await this.manageableKey(actor, keyId, store);
+      let key = await this.manageableKey(actor, keyId, store);
       const now = this.deps.clock.now();
       const tokens = await store.tokensOfKey(key.id);
       const old = this.pendingOld(tokens, now);
@@ -536,6 +536,12 @@ export class KeyService {
         await store.updateToken({ ...old, validUntil: null, retiredReason: null });
         for (const t of tokens.filter((t) => t.validUntil === null))
           await store.updateToken({ ...t, validUntil: now, retiredReason: "cancelled" });
+        // A readable legacy key holds the new token, now revoked; the old plaintext was never
+        // kept, so the legacy Location API shows no key rather than a dead one.
+        if (key.secretEnc !== null) {
+          key = { ...key, secretEnc: null, updatedAt: now };
+          await store.updateKey(key);
+        }
       }
       await this.deps.audit.record(store, ctx, {
         agencyId: key.agencyId,

@@ -7,9 +7,11 @@ import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DAY, HOUR } from "../../src/core/clock.js";
 import { generateToken } from "../../src/core/token.js";
+import { systemCtx } from "../../src/service/context.js";
 import {
   Client,
   type Harness,
+  PASSWORD,
   SERVICE_TOKEN,
   seedWorld,
   startHarness,
@@ -303,6 +305,30 @@ describe("rotation", () => {
     // And it can be rotated again.
     expect((await admin.post(`/api/keys/${b.id}/rotate`, { expireOldAfterSeconds: 0 })).status).toBe(200);
     expect(await verify(b.token)).toBe("rotated");
+  });
+
+  it("cancelling the rotation of a readable legacy key never leaves the revoked token readable", async () => {
+    const a = await h.kw.accounts.createAgency(systemCtx, {
+      name: "No EAS",
+      plan: "agency_pro",
+      owner: { email: "owner-noeas@acme.test", name: "O", password: PASSWORD },
+    });
+    const c = await new Client(h).login("owner-noeas@acme.test");
+    const off = await c.patch(`/api/agencies/${a.agency.id}/settings`, {
+      enhancedSecurity: false,
+      confirm: true,
+    });
+    expect(off.status).toBe(200);
+    const loc = await c.post(`/api/agencies/${a.agency.id}/locations`, { name: "Legacy shop" });
+    const [legacy] = await h.kw.store.listKeys({ agencyId: a.agency.id, locationIds: [loc.body.id] });
+    expect(legacy?.kind).toBe("legacy_v1");
+    expect(legacy!.secretEnc).not.toBeNull();
+    const rot = await c.post(`/api/keys/${legacy!.id}/rotate`, { expireOldAfterSeconds: 3600 });
+    expect(rot.status).toBe(200);
+    expect((await h.kw.store.getKey(legacy!.id))!.secretEnc).not.toBeNull();
+    expect((await c.post(`/api/keys/${legacy!.id}/rotation/cancel`)).status).toBe(200);
+    expect(await verify(rot.body.token)).toBe("revoked");
+    expect((await h.kw.store.getKey(legacy!.id))!.secretEnc).toBeNull();
   });
 
   it("rotating an expired key gives a new active token; the expired one stays refused", async () => {
