@@ -95,11 +95,13 @@ export interface SchedulerDeps {
 /** Live: a tick at least every minute, sooner when something is due sooner. */
 export const MAX_TICK_INTERVAL_MS = MINUTE;
 const ATTEMPTS = 8;
+/** Keys decided per transaction (whole agencies: one large agency is one transaction). */
+const BATCH_KEYS = 2_000;
 /** Beyond this many keys changed in one tick, every node drops its whole cache once instead. */
 const INVALIDATE_ALL_ABOVE = 500;
 
 class DryRun extends Error {
-  constructor(readonly part: AgencyOutcome) {
+  constructor(readonly parts: (AgencyOutcome | null)[]) {
     super("dry run");
   }
 }
@@ -160,36 +162,51 @@ export class Scheduler {
       actions: [],
       skippedAgencies: 0,
     };
-    for (const agencyId of [...byAgency.keys()].sort()) {
-      const part = await this.agencyWithRetry(agencyId, [...byAgency.get(agencyId)!], now, dryRun);
-      if (part === null) {
-        report.skippedAgencies++;
-        continue;
+    // Agencies are decided in batches of about BATCH_KEYS keys per transaction: a commit costs more than
+    // deciding a hundred keys, and each agency still stands alone (claimed, grouped, recorded).
+    const units = [...byAgency.keys()].sort().map((id) => [id, [...byAgency.get(id)!]] as const);
+    for (let i = 0; i < units.length; ) {
+      const batch: (readonly [string, readonly string[]])[] = [];
+      let n = 0;
+      while (i < units.length && (batch.length === 0 || n + units[i]![1].length <= BATCH_KEYS)) {
+        batch.push(units[i]!);
+        n += units[i]![1].length;
+        i++;
       }
-      report.warnings.push(...part.warnings);
-      report.emails.push(...part.emails);
-      report.actions.push(...part.actions);
-      // Right after each agency's commit, not at the end of the tick: a long tick must not leave
-      // deleted keys verifying (or warned keys not written through) until it ends.
-      if (!dryRun) await this.invalidate(part.invalidate);
+      for (const part of await this.batchWithRetry(batch, now, dryRun)) {
+        if (part === null) {
+          report.skippedAgencies++;
+          continue;
+        }
+        report.warnings.push(...part.warnings);
+        report.emails.push(...part.emails);
+        report.actions.push(...part.actions);
+        // Right after each commit, not at the end of the tick: a long tick must not leave deleted keys
+        // verifying (or warned keys not written through) until it ends.
+        if (!dryRun) await this.invalidate(part.invalidate);
+      }
     }
     return report;
   }
 
-  private async agencyWithRetry(
-    agencyId: string,
-    ids: string[],
+  private async batchWithRetry(
+    batch: (readonly [string, readonly string[]])[],
     now: number,
     dryRun: boolean,
-  ): Promise<AgencyOutcome | null> {
+  ): Promise<(AgencyOutcome | null)[]> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.deps.store.transaction((s) => this.agency(s, agencyId, ids, now, dryRun));
+        return await this.deps.store.transaction(async (s) => {
+          const parts: (AgencyOutcome | null)[] = [];
+          for (const [agencyId, ids] of batch) parts.push(await this.agency(s, agencyId, ids, now, dryRun));
+          if (dryRun) throw new DryRun(parts);
+          return parts;
+        });
       } catch (err) {
-        if (err instanceof DryRun) return err.part;
+        if (err instanceof DryRun) return err.parts;
         if (attempt >= ATTEMPTS || !isRetryable(err)) throw err;
         // Another scheduler committed the same decisions first: run again, find them, decide nothing.
-        this.deps.logger.debug({ err, agencyId, attempt }, "lifecycle: agency unit retried");
+        this.deps.logger.debug({ err, attempt }, "lifecycle: batch retried");
         // Real time, not the domain clock: only to let the other writer finish.
         await new Promise((r) => setTimeout(r, 10 * attempt));
       }
@@ -214,7 +231,7 @@ export class Scheduler {
   private async agency(
     s: Store,
     agencyId: string,
-    ids: string[],
+    ids: readonly string[],
     now: number,
     dryRun: boolean,
   ): Promise<AgencyOutcome | null> {
@@ -490,7 +507,6 @@ export class Scheduler {
     // Other nodes hear of it with the commit itself, even if this node dies right after it.
     if (!dryRun) await this.deps.bus.publishOnCommit?.(s, this.invalidations(out.invalidate));
     await this.deps.beforeCommit?.(agencyId);
-    if (dryRun) throw new DryRun(out);
     return out;
   }
 

@@ -82,6 +82,13 @@ export interface OutboxRow {
 
 const CHUNK = 400;
 
+/**
+ * `status` as an expression, so that a lookup by primary key (`id in (…)`) with a status condition uses
+ * the primary key: with a bare `status = 'active'` the planner may pick a status index and scan every
+ * active key once per batch (measured: minutes instead of seconds at 1,000,000 keys).
+ */
+const STATUS = sql<string>`(status || '')`;
+
 function chunks<T>(xs: readonly T[], n = CHUNK): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < xs.length; i += n) out.push(xs.slice(i, i + n));
@@ -215,7 +222,7 @@ export class LifecycleStore {
         .selectFrom("api_keys")
         .selectAll()
         .where("id", "in", part)
-        .where("status", "=", "active")
+        .where(STATUS, "=", "active")
         .orderBy("id");
       if (this.s.dialect.name === "postgres") q = q.forUpdate();
       out.push(...(await q.execute()).map(keyFromRow));
@@ -334,7 +341,7 @@ export class LifecycleStore {
         .updateTable("api_keys")
         .set({ warned_at: at })
         .where("id", "in", part)
-        .where("status", "=", "active")
+        .where(STATUS, "=", "active")
         .execute();
   }
 
@@ -354,7 +361,7 @@ export class LifecycleStore {
             : { status: "expired", expired_at: now, updated_at: now, inactive_days: days },
         )
         .where("id", "in", part)
-        .where("status", "=", "active")
+        .where(STATUS, "=", "active")
         .returning("id");
       for (const r of await q.execute()) done.push(r.id);
     }

@@ -265,7 +265,7 @@ describe("lifecycle over HTTP, with the digest through real SMTP", () => {
       headers: { authorization: `Bearer ${SERVICE_TOKEN}`, "content-type": "application/json" },
       body: JSON.stringify({ token: keys.Zapier!.token }),
     });
-    expect((await v.json()).code).toBe("valid");
+    expect(((await v.json()) as any).code).toBe("valid");
     // No flush: a warned key's use is already in the database.
     const b = await boss.get(`/api/accounts/${w.loc1}/banner`);
     expect(b.body.keyIds).toEqual([keys["Reports script"]!.id]);
@@ -283,7 +283,7 @@ describe("lifecycle over HTTP, with the digest through real SMTP", () => {
       headers: { authorization: `Bearer ${SERVICE_TOKEN}`, "content-type": "application/json" },
       body: JSON.stringify({ token: keys["Reports script"]!.token }),
     });
-    const answer = await v.json();
+    const answer = (await v.json()) as any;
     expect(answer.code).toBe("deleted");
     expect(answer.message).toMatch(/deleted on 2026-04-01T00:00:00Z after 90 days without use/);
     expect((await boss.get(`/api/accounts/${w.loc1}/banner`)).status).toBe(204);
