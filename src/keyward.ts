@@ -91,6 +91,9 @@ export async function createKeyward(opts: KeywardOptions): Promise<Keyward> {
     prefix: config.tokenPrefix,
     cacheTtlMs: config.cacheTtlMs,
   });
+  bus.subscribe((msg) => {
+    if (msg.type === "location") verifier.forgetLocation(msg.id);
+  });
   const keys = new KeyService({
     store,
     clock,

@@ -115,6 +115,8 @@ export const keysCommand: Command = {
       else if (sub === "refresh") process.stdout.write(`${line(await kw.keys.refresh(ctx, keyId))}\n`);
       else {
         const grace = values["grace-seconds"] === undefined ? 0 : Number(values["grace-seconds"]);
+        if (!Number.isInteger(grace))
+          throw new UsageError("--grace-seconds must be a whole number of seconds (0–604800)");
         const r = await kw.keys.rotate(ctx, keyId, grace);
         if (values.json) printJson(r);
         else process.stdout.write(`${line(r.key)}\nNew token (shown once, store it now): ${r.token}\n`);

@@ -81,6 +81,9 @@ export const KeyView = z
     revokedAt: z.string().nullable(),
     expiredAt: z.string().nullable(),
     deletedAt: z.string().nullable(),
+    suspended: z
+      .boolean()
+      .meta({ description: "Agency key suspended by the plan (verifies as plan_required)" }),
   })
   .meta({ id: "Key" });
 

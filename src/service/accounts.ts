@@ -447,6 +447,7 @@ export class AccountService {
       this.deps.cache.apply({ type: "key", id });
       await this.deps.bus.publish({ type: "key", id });
     }
+    await this.deps.bus.publish({ type: "location", id: loc.id });
   }
 
   // ── users ───────────────────────────────────────────────────────────────
@@ -541,6 +542,10 @@ export class AccountService {
       (patch.role === "user" || patch.type === "account" || patch.canManageKeys === false)
     )
       throw denied("The owner's role and permissions cannot be reduced.");
+    if (before.isOwner && !self && (patch.email !== undefined || patch.password !== undefined))
+      throw denied(
+        "Only the owner can change the owner's e-mail or password (it would hand over the agency).",
+      );
     return this.applyUserPatch(ctx, before, patch, self);
   }
 
@@ -551,6 +556,8 @@ export class AccountService {
       (patch.role === "user" || patch.type === "account" || patch.canManageKeys === false)
     )
       throw denied("The owner's role and permissions cannot be reduced.");
+    if (before.isOwner && (patch.email !== undefined || patch.password !== undefined))
+      throw denied("Only the owner can change the owner's e-mail or password.");
     return this.applyUserPatch(ctx, before, patch, false);
   }
 

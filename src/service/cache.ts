@@ -36,7 +36,12 @@ export interface AgencyFacts {
 }
 
 /** Invalidation messages shared between nodes (PostgreSQL LISTEN/NOTIFY when there are several). */
-export type Invalidation = { type: "key"; id: string } | { type: "agency"; id: string } | { type: "all" };
+export type Invalidation =
+  | { type: "key"; id: string }
+  | { type: "agency"; id: string }
+  /** A location was deleted: agency keys must stop reaching it (the Verifier's location map). */
+  | { type: "location"; id: string }
+  | { type: "all" };
 
 export interface CacheBus {
   publish(msg: Invalidation): Promise<void>;
@@ -114,6 +119,7 @@ export class VerificationCache {
       this.agencies.delete(msg.id);
       return;
     }
+    if (msg.type === "location") return;
     for (const h of this.hashesByKey.get(msg.id) ?? []) this.byHash.delete(h);
     this.hashesByKey.delete(msg.id);
   }

@@ -72,6 +72,8 @@ export interface KeyView {
   revokedAt: string | null;
   expiredAt: string | null;
   deletedAt: string | null;
+  /** An agency key while the agency's plan does not allow agency keys: it verifies as plan_required. */
+  suspended: boolean;
 }
 
 export interface CreateKeyInput {
@@ -608,13 +610,13 @@ export class KeyService {
     for (const k of keys)
       if (k.createdBy && !creators.has(k.createdBy))
         creators.set(k.createdBy, await store.getUser(k.createdBy));
+    const tokensByKey = new Map<string, KeyToken[]>();
+    for (const t of tokens) tokensByKey.set(t.keyId, [...(tokensByKey.get(t.keyId) ?? []), t]);
     let next = new Map<string, NextAction | null>();
-    if (this.deps.lifecycle) {
-      const agency = await store.getAgency(keys[0]!.agencyId);
-      if (agency) next = await this.deps.lifecycle.nextActions(keys, agency);
-    }
+    const agency = await store.getAgency(keys[0]!.agencyId);
+    if (agency && this.deps.lifecycle) next = await this.deps.lifecycle.nextActions(keys, agency);
     return keys.map((k) => {
-      const mine = tokens.filter((t) => t.keyId === k.id);
+      const mine = tokensByKey.get(k.id) ?? [];
       const current = mine.find((t) => t.validUntil === null) ?? mine[mine.length - 1];
       const old = this.pendingOld(mine, now);
       const creator = k.createdBy ? creators.get(k.createdBy) : null;
@@ -652,6 +654,7 @@ export class KeyService {
         revokedAt: iso(k.revokedAt),
         expiredAt: iso(k.expiredAt),
         deletedAt: iso(k.deletedAt),
+        suspended: k.locationId === null && agency !== null && !planAllowsAgencyKeys(agency.plan),
       } satisfies KeyView;
     });
   }

@@ -106,18 +106,6 @@ export class LegacyService {
     return { apiKey: token };
   }
 
-  /** A location was deleted (in its transaction): its keys cannot outlive it. Returns the revoked ids. */
-  async locationDeleted(ctx: Ctx, store: Store, location: Location): Promise<string[]> {
-    const keys = await store.listKeys({
-      agencyId: location.agencyId,
-      locationIds: [location.id],
-      statuses: ["active", "expired"],
-    });
-    for (const k of keys) await this.kw.keys.revokeInTx(ctx, store, k, "key.revoked");
-    this.kw.verifier.forgetLocation(location.id);
-    return keys.map((k) => k.id);
-  }
-
   /**
    * The readable legacy key of each location, for v1 location responses: empty while the agency's
    * EAS is on (read fresh, not from a cache). Only active keys; the newest when there are several.
@@ -606,13 +594,6 @@ export async function attachLegacy(kw: Keyward): Promise<LegacyService> {
     ...(prevCreated ? await prevCreated(ctx, store, agency, location) : {}),
     ...(await legacy.locationCreated(ctx, store, agency, location)),
   });
-  const prevDeleted = hooks.locationDeleted;
-  hooks.locationDeleted = async (ctx, store, location) => [
-    ...new Set([
-      ...(prevDeleted ? await prevDeleted(ctx, store, location) : []),
-      ...(await legacy.locationDeleted(ctx, store, location)),
-    ]),
-  ];
 
   kw.settings.extensions.push({
     read: async () => ({}),

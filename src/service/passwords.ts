@@ -7,13 +7,16 @@ export function hashPassword(password: string): Promise<string> {
   return hash(password, OPTIONS);
 }
 
-/** A hash to compare against when the e-mail is unknown, so timing does not reveal who exists. */
-let dummy: Promise<string> | null = null;
+/**
+ * A hash with the same parameters, compared against when the e-mail is unknown, so the time a
+ * sign-in takes does not reveal who exists. Its password is irrelevant: the result is ignored.
+ */
+const DUMMY_HASH =
+  "$argon2id$v=19$m=19456,t=2,p=1$u49sPOYL+m4ii57oA5f1jw$4h4i57r8CcZvNirT16owiO1CoA+ZN93mex3LS8oPhlM";
 
 export async function verifyPassword(stored: string | null, password: string): Promise<boolean> {
   if (stored === null) {
-    dummy ??= hashPassword("not-a-real-password-0000");
-    await verify(await dummy, password).catch(() => false);
+    await verify(DUMMY_HASH, password).catch(() => false);
     return false;
   }
   return verify(stored, password).catch(() => false);

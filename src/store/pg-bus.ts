@@ -52,7 +52,9 @@ const isInvalidation = (m: unknown): m is Invalidation & { from?: string } => {
   if (typeof m !== "object" || m === null) return false;
   const t = (m as { type?: unknown }).type;
   if (t === "all") return true;
-  return (t === "key" || t === "agency") && typeof (m as { id?: unknown }).id === "string";
+  return (
+    (t === "key" || t === "agency" || t === "location") && typeof (m as { id?: unknown }).id === "string"
+  );
 };
 
 export class PgBus implements CacheBus {

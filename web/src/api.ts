@@ -63,6 +63,8 @@ export interface Key {
   revokedAt: string | null;
   expiredAt: string | null;
   deletedAt: string | null;
+  /** An agency key the plan does not allow: it verifies as plan_required until an upgrade. */
+  suspended?: boolean;
 }
 
 export interface User {

@@ -408,6 +408,14 @@ function KeyTable({
                   </td>
                   <td data-label="Status">
                     <span className={`badge badge-${k.status}`}>{STATUS_LABEL[k.status]}</span>
+                    {k.suspended ? (
+                      <span
+                        className="badge badge-expired"
+                        title="The agency's plan does not include agency keys: calls are refused with plan_required until an upgrade to Agency Pro."
+                      >
+                        Suspended by plan
+                      </span>
+                    ) : null}
                     {k.rotation ? <span className="badge badge-info">Rotation pending</span> : null}
                   </td>
                   <td data-label="Next action">
