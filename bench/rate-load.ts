@@ -88,7 +88,7 @@ function pump(): void {
   while (sent < total && free.length > 0) {
     const due = start + BigInt(Math.round(sent * intervalNs));
     if (due > now) break;
-    const c = free.pop()!;
+    const c = free.shift()!; // round robin: no connection sits idle long enough to be closed
     c.busy = true;
     c.dueAt = due;
     sent++;
@@ -118,27 +118,37 @@ function report(): void {
   process.exit(0);
 }
 
+function open(): Promise<Conn> {
+  return new Promise<Conn>((resolve, reject) => {
+    const socket = connect({ host: target.hostname, port: Number(target.port), noDelay: true });
+    const c: Conn = { socket, busy: false, dueAt: 0n, buf: Buffer.alloc(0) };
+    socket.once("connect", () => resolve(c));
+    socket.once("error", reject);
+    socket.on("data", (d: Buffer) => onData(c, d));
+    socket.on("close", () => {
+      if (done >= total) return;
+      if (c.busy) {
+        process.stderr.write("the server closed a connection with a request in flight\n");
+        process.exit(1);
+      }
+      // An idle keep-alive connection the server let go: replace it.
+      const i = free.indexOf(c);
+      if (i >= 0) free.splice(i, 1);
+      open().then((n) => {
+        free.push(n);
+        pump();
+      }, fail);
+    });
+  });
+}
+
+function fail(err: unknown): void {
+  process.stderr.write(`rate-load: ${String(err)}\n`);
+  process.exit(1);
+}
+
 async function main(): Promise<void> {
-  const conns = await Promise.all(
-    Array.from(
-      { length: opts.connections },
-      () =>
-        new Promise<Conn>((resolve, reject) => {
-          const socket = connect({ host: target.hostname, port: Number(target.port), noDelay: true });
-          const c: Conn = { socket, busy: false, dueAt: 0n, buf: Buffer.alloc(0) };
-          socket.once("connect", () => resolve(c));
-          socket.once("error", reject);
-          socket.on("data", (d: Buffer) => onData(c, d));
-          socket.on("close", () => {
-            if (done < total) {
-              process.stderr.write("a connection closed before the run ended\n");
-              process.exit(1);
-            }
-          });
-        }),
-    ),
-  );
-  free.push(...conns);
+  free.push(...(await Promise.all(Array.from({ length: opts.connections }, open))));
   start = process.hrtime.bigint();
   pump();
 }

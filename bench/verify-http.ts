@@ -11,7 +11,7 @@
  * half the verification's maximum rate by bench/rate-load.ts (open loop, microsecond latencies)
  * and the percentiles read.
  *
- * Environment: BENCH_SECONDS (per run, default 10), BENCH_ROUNDS (default 3),
+ * Environment: BENCH_SECONDS (per run, default 8), BENCH_ROUNDS (default 3),
  * BENCH_LOADGEN=wrk|autocannon (default: wrk if installed),
  * BENCH_CPU_PROF=<dir> to run the server under `node --cpu-prof` and write its profile there.
  */
@@ -26,7 +26,7 @@ import { fmt, log, median, pinTo, type Result, tempDir } from "./lib.js";
 const SUITE = "verify";
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const AUTOCANNON = createRequire(import.meta.url).resolve("autocannon");
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const WARMUP_SECONDS = 3;
 const CONNECTIONS = 50;
