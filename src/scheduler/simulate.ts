@@ -277,6 +277,9 @@ export async function simulate(sc: Scenario, opts: SimulateOptions = {}): Promis
   const config = Object.freeze({
     ...base,
     policy: { ...sc.policy, inAppLeadsDays: [...sc.policy.inAppLeadsDays] },
+    // One process, every invalidation is local: the cache's age limit (a safety net between nodes, in
+    // domain time) would only turn the virtual clock's jumps into cache misses.
+    cacheTtlMs: Number.MAX_SAFE_INTEGER,
   });
   const kw = await createKeyward({ config, clock, logger: createLogger("silent") });
   try {
