@@ -6,7 +6,7 @@
  *   that the cost follows the due keys, not all keys. Without it, 100,000 among 100,000 is the baseline.
  *
  * Runs under `npm run bench -- lifecycle` (when registered in bench/index.ts) or alone:
- * `node bin/run-ts.js bench/lifecycle.ts`.
+ * `node bin/run-ts.js bench/lifecycle.ts` (KEYWARD_BENCH_ONLY=simulate or =sweep to run one part).
  */
 import { join } from "node:path";
 import SQLite from "better-sqlite3";
@@ -182,7 +182,10 @@ export async function sweep(total: number, due: number): Promise<Result> {
 
 export async function run(): Promise<Result[]> {
   const out: Result[] = [];
-  out.push(...(await simulateYear()));
+  // KEYWARD_BENCH_ONLY=simulate or =sweep runs one part alone (when profiling it).
+  const only = process.env.KEYWARD_BENCH_ONLY;
+  if (only === undefined || only === "simulate") out.push(...(await simulateYear()));
+  if (only === "simulate") return out;
   out.push(await sweep(100_000, 100_000));
   out.push(await sweep(1_000_000, 100_000));
   if (process.env.KEYWARD_BENCH_10M === "1") out.push(await sweep(10_000_000, 100_000));

@@ -12,11 +12,13 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { sql } from "kysely";
 import { z } from "zod";
 import { operatorCtx } from "../cli/runtime.js";
 import { loadConfig } from "../config.js";
 import { ManualClock } from "../core/clock.js";
 import { ApiError } from "../core/errors.js";
+import { newId } from "../core/ids.js";
 import {
   bannerActive,
   DEFAULT_POLICY,
@@ -283,6 +285,8 @@ export async function simulate(sc: Scenario, opts: SimulateOptions = {}): Promis
   });
   const kw = await createKeyward({ config, clock, logger: createLogger("silent") });
   try {
+    // A throw-away database: no fsync at WAL checkpoints (a crash loses nothing worth keeping).
+    if (kw.store.dialect.name === "sqlite") await sql`pragma synchronous = off`.execute(kw.store.db);
     const lc = await attachLifecycle(kw, {
       background: false,
       scheduler: { onTimeWithinMs: 0 },
@@ -297,6 +301,9 @@ export async function simulate(sc: Scenario, opts: SimulateOptions = {}): Promis
 
 class Run {
   private readonly tokens = new Map<string, string>();
+  /** Keys created in the simulation and not written yet (see `createKey`). */
+  private created: { k: Scenario["keys"][number]; key: ApiKey; token: string }[] = [];
+  private readonly unwritten = new Set<string>();
   private readonly keyAgency = new Map<string, string>();
   private readonly keyAccount = new Map<string, string>();
   private readonly agencyPolicy = new Map<string, EffectivePolicy>();
@@ -352,14 +359,16 @@ class Run {
       const dirty = new Set<string>();
       let full = t === sc.start || t >= nextCalendar;
 
-      while (ci < creations.length && creations[ci]!.createdAt === t) await this.createKey(creations[ci++]!);
+      while (ci < creations.length && creations[ci]!.createdAt === t) this.createKey(creations[ci++]!);
       while (ui < order.length && useTimes[order[ui]!] === t) {
         const id = useKeys[order[ui++]!]!;
+        if (this.unwritten.has(id)) await this.writeCreated();
         await this.use(id);
         if (this.watched.has(id)) dirty.add(this.accountOf(id));
       }
       while (ai < actions.length && actions[ai]!.at === t) {
         const a = actions[ai++]!;
+        await this.writeCreated();
         await this.action(a.type, a.key);
         if (this.watched.has(a.key)) dirty.add(this.accountOf(a.key));
       }
@@ -369,6 +378,7 @@ class Run {
         !inOutage && (t === sc.start || t >= nextCalendar || t >= nextScheduler || outageEnds.includes(t));
       const instantEvents: SimEvent[] = [];
       if (tickNow) {
+        await this.writeCreated();
         await this.kw.usage.flush();
         const r = await this.lc.scheduler.tick(t);
         this.ticks++;
@@ -554,8 +564,12 @@ class Run {
     };
   }
 
-  /** A key that comes into being during the simulation: created as an admin would, with its audit entry. */
-  private async createKey(k: Scenario["keys"][number]): Promise<void> {
+  /**
+   * A key that comes into being during the simulation: created as an admin would, with its audit entry.
+   * Written in batches (`writeCreated`) before anything can observe it — its first use, an action, the
+   * next tick — so one transaction carries many creations instead of one each.
+   */
+  private createKey(k: Scenario["keys"][number]): void {
     const { kw } = this;
     this.keyAgency.set(k.id, k.agencyId);
     const token = generateToken(kw.config.tokenPrefix, k.kind);
@@ -565,30 +579,59 @@ class Run {
       status: "active",
       revokedAt: null,
     });
-    await kw.store.transaction(async (s) => {
-      await s.insertKey(key);
-      await s.insertToken({
-        hash: hashToken(token),
-        keyId: key.id,
-        display: maskToken(displayPrefix(kw.config.tokenPrefix, k.kind), last4(token)),
-        createdAt: k.createdAt,
-        validUntil: null,
-        retiredReason: null,
-        lastUsedAt: null,
-      });
-      await kw.audit.record(
-        s,
-        { ...operatorCtx(k.agencyId), actorId: "simulate" },
-        {
-          agencyId: k.agencyId,
-          action: "key.created",
-          targetType: "key",
-          targetId: key.id,
-          after: { name: key.name, kind: key.kind, owner: k.owner },
-        },
-      );
-    });
+    this.created.push({ k, key, token });
+    this.unwritten.add(k.id);
     this.tokens.set(k.id, token);
+  }
+
+  private async writeCreated(): Promise<void> {
+    if (this.created.length === 0) return;
+    const { kw } = this;
+    const created = this.created;
+    this.created = [];
+    this.unwritten.clear();
+    for (let i = 0; i < created.length; i += 500) {
+      const part = created.slice(i, i + 500);
+      await kw.store.transaction(async (s) => {
+        await s.db
+          .insertInto("api_keys")
+          .values(part.map(({ key }) => keyRow(key)))
+          .execute();
+        await s.db
+          .insertInto("key_tokens")
+          .values(
+            part.map(({ k, key, token }) => ({
+              hash: hashToken(token),
+              key_id: key.id,
+              display: maskToken(displayPrefix(kw.config.tokenPrefix, k.kind), last4(token)),
+              created_at: k.createdAt,
+              valid_until: null,
+              retired_reason: null,
+              last_used_at: null,
+            })),
+          )
+          .execute();
+        await new LifecycleStore(s).appendAudits(
+          part.map(({ k, key }) => {
+            const ctx = { ...operatorCtx(k.agencyId), actorId: "simulate" };
+            return {
+              id: newId("audit"),
+              at: k.createdAt,
+              agencyId: k.agencyId,
+              actorType: ctx.actorType,
+              actorId: ctx.actorId,
+              ip: ctx.ip,
+              userAgent: ctx.userAgent,
+              action: "key.created",
+              targetType: "key",
+              targetId: key.id,
+              before: null,
+              after: { name: key.name, kind: key.kind, owner: k.owner },
+            };
+          }),
+        );
+      });
+    }
   }
 
   /** A use is a successful verification; a key that is not active fails and nothing changes. */

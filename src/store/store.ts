@@ -32,6 +32,8 @@ type Db = Kysely<Database> | Transaction<Database>;
 const bool = (n: number) => n === 1;
 const int = (b: boolean) => (b ? 1 : 0);
 const parseJson = <T>(s: string | null): T | null => (s === null ? null : (JSON.parse(s) as T));
+/** Keys per `recordUses` statement: 4 parameters each, far below SQLite's and PostgreSQL's limits. */
+const USE_ROWS_PER_STATEMENT = 500;
 
 function agencyFromRow(r: Selectable<AgencyTable>): Agency {
   return {
@@ -624,19 +626,54 @@ export class Store {
     // same keys at once wait for each other instead of deadlocking (PostgreSQL).
     const batch = [...uses].sort((x, y) => (x.keyId < y.keyId ? -1 : x.keyId > y.keyId ? 1 : 0));
     await this.transaction(async (s) => {
+      // One statement per chunk of keys (UPDATE … FROM (VALUES …), SQLite ≥ 3.33 and PostgreSQL), not
+      // one per key. A key appears once per batch (the recorder gathers per key), but keep the latest
+      // use of each key should a caller pass one twice.
+      const latest = new Map<string, UseRecord>();
       for (const u of batch) {
+        const cur = latest.get(u.keyId);
+        if (!cur || u.lastUsedAt > cur.lastUsedAt) latest.set(u.keyId, u);
+      }
+      const rows = [...latest.values()];
+      for (let i = 0; i < rows.length; i += USE_ROWS_PER_STATEMENT) {
+        const part = rows.slice(i, i + USE_ROWS_PER_STATEMENT);
+        if (s.dialect.rowLocks)
+          // UPDATE … FROM locks rows in its join's order: lock them in key order first.
+          await s.db
+            .selectFrom("api_keys")
+            .select("id")
+            .where(
+              "id",
+              "in",
+              part.map((u) => u.keyId),
+            )
+            .orderBy("id")
+            .forUpdate()
+            .execute();
+        const values = sql.join(
+          part.map(
+            (u) =>
+              sql`(${u.keyId}, cast(${u.lastUsedAt} as bigint), cast(${u.ip} as text), cast(${u.userAgent} as text))`,
+          ),
+        );
+        // A use counts only while the key is active; a key acted on meanwhile stays as it is. The status
+        // test is an expression so that the planner drives the update from `v` by primary key rather than
+        // scanning every active key through the status index.
+        // `v`'s columns are column1 … column4 (id, at, ip, ua): SQLite takes no column list after the alias.
+        const newer = sql`(api_keys.last_used_at is null or api_keys.last_used_at < v.column2)`;
         await s.db
           .updateTable("api_keys")
+          .from(sql`(values ${values})`.as("v"))
           .set({
-            last_used_at: sql`case when last_used_at is null or last_used_at < ${u.lastUsedAt} then ${u.lastUsedAt} else last_used_at end`,
-            last_used_ip: sql`case when last_used_at is null or last_used_at < ${u.lastUsedAt} then ${u.ip} else last_used_ip end`,
-            last_used_ua: sql`case when last_used_at is null or last_used_at < ${u.lastUsedAt} then ${u.userAgent} else last_used_ua end`,
-            activity_at: g("activity_at", sql.val(u.lastUsedAt)),
+            last_used_at: sql`case when ${newer} then v.column2 else api_keys.last_used_at end`,
+            last_used_ip: sql`case when ${newer} then v.column3 else api_keys.last_used_ip end`,
+            last_used_ua: sql`case when ${newer} then v.column4 else api_keys.last_used_ua end`,
+            activity_at: g("api_keys.activity_at", "v.column2"),
           })
-          .where("id", "=", u.keyId)
-          // A use counts only while the key is active; a key acted on meanwhile stays as it is.
-          .where("status", "=", "active")
+          .where(sql<boolean>`api_keys.id = v.column1 and (api_keys.status || '') = 'active'`)
           .execute();
+      }
+      for (const u of batch) {
         const tokenAt = u.tokenUsedAt ?? u.lastUsedAt;
         if (u.tokenHash)
           await s.db
