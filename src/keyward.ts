@@ -58,7 +58,12 @@ export async function createKeyward(opts: KeywardOptions): Promise<Keyward> {
   const clock = opts.clock ?? systemClock;
   const logger = opts.logger ?? createLogger(config.logLevel);
   const database =
-    opts.database ?? openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+    opts.database ??
+    openDatabase({
+      databaseUrl: config.databaseUrl,
+      dataDir: config.dataDir,
+      onIdleError: (err) => logger.warn({ err }, "an idle database connection failed; it will be replaced"),
+    });
   await migrateToLatest(database.db, database.dialect);
   const store = new Store(database.db, database.dialect);
   const cache = new VerificationCache();

@@ -43,9 +43,13 @@ export function openDatabase(opts: {
   databaseUrl?: string | undefined;
   dataDir: string;
   poolSize?: number;
+  onIdleError?: (err: Error) => void;
 }): OpenedDatabase {
   if (opts.databaseUrl) {
     const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: opts.poolSize ?? 10 });
+    // An idle client's connection can drop (a database restart, a failover): the pool discards it and
+    // the next query opens a new one. Without a listener the error would crash the process.
+    pool.on("error", (err) => opts.onIdleError?.(err));
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return {
       db,
