@@ -26,7 +26,7 @@ import {
   maxLead,
   nextCalendarInstant,
 } from "../core/lifecycle.js";
-import type { ApiKey, Location, User } from "../core/model.js";
+import type { Agency, ApiKey, Location, User } from "../core/model.js";
 import type { Logger } from "../logger.js";
 import { digestEmail, warningText } from "../notify/messages.js";
 import { enqueueEmail } from "../notify/outbox.js";
@@ -37,7 +37,13 @@ import {
   type EffectivePolicy,
   type LifecycleService,
 } from "../service/lifecycle.js";
-import { type CycleEvent, isRetryable, LifecycleStore, type WatchRow } from "../store/lifecycle-store.js";
+import {
+  type CycleEvent,
+  isRetryable,
+  LifecycleStore,
+  type NewNotification,
+  type WatchRow,
+} from "../store/lifecycle-store.js";
 import type { NewAudit, Store } from "../store/store.js";
 
 export interface TickWarning {
@@ -112,6 +118,27 @@ interface AgencyOutcome {
   actions: TickAction[];
   /** Keys whose cache entries must go after commit (warned: writes through; acted on). */
   invalidate: string[];
+}
+
+/** What a batch of agencies reads once. */
+interface BatchData {
+  agencies: Map<string, Agency>;
+  /** Active keys among the due ones, locked (PostgreSQL). */
+  keys: Map<string, ApiKey>;
+  watch: Map<string, WatchRow>;
+  events: Map<string, CycleEvent[]>;
+  people: Map<string, { users: User[]; locations: Location[] }>;
+}
+
+/** What a batch of agencies writes once, in this order, after every agency is decided. */
+interface BatchWrites {
+  events: CycleEvent[];
+  watchUpserts: WatchRow[];
+  watchDeletes: string[];
+  audits: NewAudit[];
+  notifications: NewNotification[];
+  /** First warnings: warned_at → keys. */
+  warned: Map<number, string[]>;
 }
 
 const EMPTY = (): AgencyOutcome => ({ warnings: [], emails: [], actions: [], invalidate: [] });
@@ -197,8 +224,7 @@ export class Scheduler {
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.deps.store.transaction(async (s) => {
-          const parts: (AgencyOutcome | null)[] = [];
-          for (const [agencyId, ids] of batch) parts.push(await this.agency(s, agencyId, ids, now, dryRun));
+          const parts = await this.decideBatch(s, batch, now, dryRun);
           if (dryRun) throw new DryRun(parts);
           return parts;
         });
@@ -227,24 +253,81 @@ export class Scheduler {
     }
   }
 
-  /** One agency's due keys, decided and recorded in the caller's transaction. */
+  /**
+   * A batch of agencies' due keys, decided and recorded in the caller's transaction. What they need is
+   * read once for the whole batch and what they decide written once (a few statements per batch, not
+   * per agency); each agency is still claimed, decided and grouped on its own.
+   */
+  private async decideBatch(
+    s: Store,
+    batch: readonly (readonly [string, readonly string[]])[],
+    now: number,
+    dryRun: boolean,
+  ): Promise<(AgencyOutcome | null)[]> {
+    const ls = new LifecycleStore(s);
+    const claimed = await ls.claimAgencies(batch.map(([id]) => id));
+    const ids = batch.filter(([id]) => claimed.has(id)).flatMap(([, keyIds]) => keyIds);
+    const agencies = await s.getAgencies([...claimed]);
+    const keys = await ls.activeKeysForUpdate(ids);
+    const data: BatchData = {
+      agencies,
+      keys: new Map(keys.map((k) => [k.id, k])),
+      watch: await ls.watchOf(ids),
+      events: await ls.cycleEvents(keys),
+      people: await s.peopleOf([...agencies.keys()]),
+    };
+    const w: BatchWrites = {
+      events: [],
+      watchUpserts: [],
+      watchDeletes: [],
+      audits: [],
+      notifications: [],
+      warned: new Map(),
+    };
+    const parts: (AgencyOutcome | null)[] = [];
+    for (const [agencyId, keyIds] of batch)
+      parts.push(claimed.has(agencyId) ? await this.agency(s, agencyId, keyIds, now, data, w) : null);
+    for (const [at, keyIds] of w.warned) await ls.markWarned(keyIds, at);
+    await ls.insertNotifications(w.notifications);
+    await ls.insertEvents(w.events);
+    await ls.deleteWatch(w.watchDeletes);
+    await ls.upsertWatch(w.watchUpserts);
+    await ls.appendAudits(w.audits);
+    for (const [agencyId] of batch) {
+      const part = parts[batch.findIndex(([id]) => id === agencyId)];
+      if (!part) continue;
+      // Other nodes hear of it with the commit itself, even if this node dies right after it.
+      if (!dryRun) await this.deps.bus.publishOnCommit?.(s, this.invalidations(part.invalidate));
+      await this.deps.beforeCommit?.(agencyId);
+    }
+    return parts;
+  }
+
+  /** One agency's due keys, decided from the batch's data; its writes join the batch's. */
   private async agency(
     s: Store,
     agencyId: string,
     ids: readonly string[],
     now: number,
-    dryRun: boolean,
+    data: BatchData,
+    w: BatchWrites,
   ): Promise<AgencyOutcome | null> {
     const ls = new LifecycleStore(s);
-    if (!(await ls.claimAgency(agencyId))) return null;
-    const agency = await s.getAgency(agencyId);
+    const agency = data.agencies.get(agencyId);
     if (!agency) return EMPTY();
     const ep = this.deps.lifecycle.policyOf(agency);
     const { policy } = ep;
-    const keys = await ls.activeKeysForUpdate(ids);
+    const keys = ids
+      .filter((id) => data.keys.has(id))
+      .sort()
+      .map((id) => data.keys.get(id)!);
     const byId = new Map(keys.map((k) => [k.id, k]));
-    const watch = await ls.watchOf(ids);
-    const events = await ls.cycleEvents(keys);
+    const watch = new Map<string, WatchRow>();
+    for (const id of ids) {
+      const row = data.watch.get(id);
+      if (row) watch.set(id, row);
+    }
+    const events = data.events;
 
     const out = EMPTY();
     const newEvents: CycleEvent[] = [];
@@ -316,8 +399,9 @@ export class Scheduler {
     }
 
     const needPeople = warnGroups.size > 0 || emailGroups.size > 0;
-    const users: User[] = needPeople ? await s.listUsers(agencyId) : [];
-    const locations: Location[] = needPeople ? await s.listLocations(agencyId) : [];
+    const people = data.people.get(agencyId);
+    const users: User[] = needPeople ? (people?.users ?? []) : [];
+    const locations: Location[] = needPeople ? (people?.locations ?? []) : [];
     const accountName = (id: string) =>
       id === agencyId ? agency.name : (locations.find((l) => l.id === id)?.name ?? id);
     const audits: NewAudit[] = [];
@@ -380,7 +464,7 @@ export class Scheduler {
 
     // First warnings: recorded on the key so that its next use is written through (SPEC §3).
     for (const [at, keyIds] of firstWarned) {
-      await ls.markWarned(keyIds, at);
+      w.warned.set(at, [...(w.warned.get(at) ?? []), ...keyIds]);
       out.invalidate.push(...keyIds);
     }
 
@@ -400,7 +484,7 @@ export class Scheduler {
         inactivityDays: policy.inactivityDays,
         now,
       });
-      await ls.insertNotification({
+      w.notifications.push({
         id,
         agencyId,
         accountId: g.accountId,
@@ -500,13 +584,11 @@ export class Scheduler {
       }
     }
 
-    await ls.insertEvents(newEvents);
-    await ls.deleteWatch([...watchDeletes].filter((id) => !watchUpserts.some((w) => w.keyId === id)));
-    await ls.upsertWatch(watchUpserts);
-    await ls.appendAudits(audits);
-    // Other nodes hear of it with the commit itself, even if this node dies right after it.
-    if (!dryRun) await this.deps.bus.publishOnCommit?.(s, this.invalidations(out.invalidate));
-    await this.deps.beforeCommit?.(agencyId);
+    const upserted = new Set(watchUpserts.map((x) => x.keyId));
+    w.events.push(...newEvents);
+    w.watchDeletes.push(...[...watchDeletes].filter((id) => !upserted.has(id)));
+    w.watchUpserts.push(...watchUpserts);
+    w.audits.push(...audits);
     return out;
   }
 

@@ -211,6 +211,32 @@ export class LifecycleStore {
     return true;
   }
 
+  /** `claimAgency` for several agencies: returns those claimed (on PostgreSQL, locked in id order). */
+  async claimAgencies(agencyIds: readonly string[]): Promise<Set<string>> {
+    const out = new Set<string>();
+    for (const part of chunks([...agencyIds].sort())) {
+      if (this.s.dialect.name === "postgres") {
+        const r = await this.db
+          .selectFrom("agencies")
+          .select("id")
+          .where("id", "in", part)
+          .orderBy("id")
+          .forUpdate()
+          .skipLocked()
+          .execute();
+        for (const x of r) out.add(x.id);
+      } else {
+        await this.db
+          .updateTable("agencies")
+          .set({ updated_at: sql`updated_at` })
+          .where("id", "in", part)
+          .execute();
+        for (const id of part) out.add(id);
+      }
+    }
+    return out;
+  }
+
   /**
    * The active keys among `ids`, locked against concurrent use recording on PostgreSQL: a use that
    * arrives meanwhile waits and then starts a new cycle, after what is decided here.
@@ -369,6 +395,33 @@ export class LifecycleStore {
   }
 
   // ── notifications ──────────────────────────────────────────────────────
+
+  /** Several notifications and their recipients, in a few statements. */
+  async insertNotifications(ns: readonly NewNotification[]): Promise<void> {
+    for (const part of chunks(ns, 200))
+      await this.db
+        .insertInto("notifications")
+        .values(
+          part.map((n) => ({
+            id: n.id,
+            agency_id: n.agencyId,
+            account_id: n.accountId,
+            type: n.type,
+            lead_days: n.leadDays,
+            action_at: n.actionAt,
+            key_ids_json: JSON.stringify(n.keyIds),
+            title: n.title,
+            body: n.body,
+            created_at: n.createdAt,
+          })),
+        )
+        .execute();
+    const recipients = ns.flatMap((n) =>
+      n.recipients.map((user_id) => ({ notification_id: n.id, user_id, read_at: null })),
+    );
+    for (const part of chunks(recipients))
+      await this.db.insertInto("notification_recipients").values(part).execute();
+  }
 
   async insertNotification(n: NewNotification): Promise<void> {
     await this.db

@@ -253,6 +253,20 @@ export class Store {
     return r ? agencyFromRow(r) : null;
   }
 
+  /** Several agencies by id, in one statement per 400 (the scheduler's batches). */
+  async getAgencies(ids: readonly string[]): Promise<Map<string, Agency>> {
+    const out = new Map<string, Agency>();
+    for (let i = 0; i < ids.length; i += 400) {
+      const rows = await this.db
+        .selectFrom("agencies")
+        .selectAll()
+        .where("id", "in", ids.slice(i, i + 400))
+        .execute();
+      for (const r of rows) out.set(r.id, agencyFromRow(r));
+    }
+    return out;
+  }
+
   /** Reads an agency to change it, inside a transaction; locked until commit where rows can be locked. */
   async getAgencyForUpdate(id: string): Promise<Agency | null> {
     let q = this.db.selectFrom("agencies").selectAll().where("id", "=", id);
@@ -438,6 +452,36 @@ export class Store {
       .orderBy("id")
       .execute();
     return this.withLocations(rows);
+  }
+
+  /** `listUsers` and `listLocations` of several agencies at once (same order within each agency). */
+  async peopleOf(
+    agencyIds: readonly string[],
+  ): Promise<Map<string, { users: User[]; locations: Location[] }>> {
+    const out = new Map<string, { users: User[]; locations: Location[] }>();
+    for (const id of agencyIds) out.set(id, { users: [], locations: [] });
+    for (let i = 0; i < agencyIds.length; i += 400) {
+      const part = agencyIds.slice(i, i + 400);
+      const users = await this.db
+        .selectFrom("users")
+        .selectAll()
+        .where("agency_id", "in", part)
+        .orderBy("created_at")
+        .orderBy("id")
+        .execute();
+      for (let j = 0; j < users.length; j += 400)
+        for (const u of await this.withLocations(users.slice(j, j + 400))) out.get(u.agencyId)?.users.push(u);
+      const locations = await this.db
+        .selectFrom("locations")
+        .selectAll()
+        .where("agency_id", "in", part)
+        .where("deleted_at", "is", null)
+        .orderBy("created_at")
+        .orderBy("id")
+        .execute();
+      for (const l of locations) out.get(l.agency_id)?.locations.push(locationFromRow(l));
+    }
+    return out;
   }
 
   async insertSession(s: Session & { ip: string | null; userAgent: string | null }): Promise<void> {
