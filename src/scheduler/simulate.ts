@@ -33,6 +33,7 @@ import { createKeyward, type Keyward } from "../keyward.js";
 import { createLogger } from "../logger.js";
 import { systemCtx } from "../service/context.js";
 import type { EffectivePolicy } from "../service/lifecycle.js";
+import { toEntry } from "../service/verify.js";
 import type { OutboxRow } from "../store/lifecycle-store.js";
 import { LifecycleStore } from "../store/lifecycle-store.js";
 import { attachLifecycle, type Lifecycle } from "./attach.js";
@@ -285,8 +286,12 @@ export async function simulate(sc: Scenario, opts: SimulateOptions = {}): Promis
   });
   const kw = await createKeyward({ config, clock, logger: createLogger("silent") });
   try {
-    // A throw-away database: no fsync at WAL checkpoints (a crash loses nothing worth keeping).
-    if (kw.store.dialect.name === "sqlite") await sql`pragma synchronous = off`.execute(kw.store.db);
+    // A throw-away database of one connection: no fsync, the rollback journal in memory (a crash loses
+    // nothing worth keeping).
+    if (kw.store.dialect.name === "sqlite") {
+      await sql`pragma synchronous = off`.execute(kw.store.db);
+      await sql`pragma journal_mode = memory`.execute(kw.store.db);
+    }
     const lc = await attachLifecycle(kw, {
       background: false,
       scheduler: { onTimeWithinMs: 0 },
@@ -631,6 +636,33 @@ class Run {
           }),
         );
       });
+      // Their first use would read them back: put them in the cache as that read would (agencies whose
+      // facts are cached already; the others are read on first use).
+      for (const { key, token } of part) {
+        const agency = kw.cache.agency(key.agencyId);
+        if (!agency) continue;
+        const hash = hashToken(token);
+        const display = maskToken(displayPrefix(kw.config.tokenPrefix, key.kind), last4(token));
+        kw.cache.put(
+          toEntry(
+            {
+              token: {
+                hash,
+                keyId: key.id,
+                display,
+                createdAt: key.createdAt,
+                validUntil: null,
+                retiredReason: null,
+                lastUsedAt: null,
+              },
+              key,
+              agency,
+            },
+            this.clock.now(),
+          ),
+          agency,
+        );
+      }
     }
   }
 

@@ -192,7 +192,8 @@ function toVerified(e: CachedToken, agency: AgencyFacts): VerifiedKey {
   };
 }
 
-function toEntry(f: TokenLookup, now: number): CachedToken {
+/** The cache entry for a token as read from the store (exported for `simulate`, which primes the cache). */
+export function toEntry(f: TokenLookup, now: number): CachedToken {
   const k = f.key;
   const statusAt =
     k.status === "revoked"
