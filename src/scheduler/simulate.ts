@@ -31,6 +31,7 @@ import type { ApiKey } from "../core/model.js";
 import { displayPrefix, generateToken, hashToken, type KeyKind, last4, maskToken } from "../core/token.js";
 import { createKeyward, type Keyward } from "../keyward.js";
 import { createLogger } from "../logger.js";
+import type { AgencyFacts } from "../service/cache.js";
 import { systemCtx } from "../service/context.js";
 import type { EffectivePolicy } from "../service/lifecycle.js";
 import { toEntry } from "../service/verify.js";
@@ -309,6 +310,7 @@ class Run {
   /** Keys created in the simulation and not written yet (see `createKey`). */
   private created: { k: Scenario["keys"][number]; key: ApiKey; token: string }[] = [];
   private readonly unwritten = new Set<string>();
+  private readonly agencyFacts = new Map<string, AgencyFacts>();
   private readonly keyAgency = new Map<string, string>();
   private readonly keyAccount = new Map<string, string>();
   private readonly agencyPolicy = new Map<string, EffectivePolicy>();
@@ -484,6 +486,9 @@ class Run {
         for (const e of l.users) await mk(e, "account", "user", [l.id]);
       }
     }
+    // What a token lookup returns of its agency, for priming the cache.
+    for (const [id, a] of await kw.store.getAgencies(sc.agencies.map((a) => a.id)))
+      this.agencyFacts.set(id, { plan: a.plan, enhancedSecurity: a.enhancedSecurity });
     // Keys that exist at start, with their history (uses and actions before start), in batches.
     const existing = sc.keys.filter((k) => k.createdAt <= sc.start);
     const rows: { key: ApiKey; token: string }[] = [];
@@ -535,7 +540,10 @@ class Run {
           )
           .execute();
       });
-      for (const { key, token } of part) this.tokens.set(key.id, token);
+      for (const { key, token } of part) {
+        this.tokens.set(key.id, token);
+        this.prime(key, token);
+      }
     }
   }
 
@@ -589,6 +597,27 @@ class Run {
     this.tokens.set(k.id, token);
   }
 
+  /** Puts a key just written into the verification cache, as its first verification would read it. */
+  private prime(key: ApiKey, token: string): void {
+    const { kw } = this;
+    const agency = this.agencyFacts.get(key.agencyId);
+    if (!agency) return;
+    const found = {
+      token: {
+        hash: hashToken(token),
+        keyId: key.id,
+        display: maskToken(displayPrefix(kw.config.tokenPrefix, key.kind), last4(token)),
+        createdAt: key.createdAt,
+        validUntil: null,
+        retiredReason: null,
+        lastUsedAt: key.lastUsedAt,
+      },
+      key,
+      agency,
+    };
+    kw.cache.put(toEntry(found, this.clock.now()), agency);
+  }
+
   private async writeCreated(): Promise<void> {
     if (this.created.length === 0) return;
     const { kw } = this;
@@ -636,33 +665,8 @@ class Run {
           }),
         );
       });
-      // Their first use would read them back: put them in the cache as that read would (agencies whose
-      // facts are cached already; the others are read on first use).
-      for (const { key, token } of part) {
-        const agency = kw.cache.agency(key.agencyId);
-        if (!agency) continue;
-        const hash = hashToken(token);
-        const display = maskToken(displayPrefix(kw.config.tokenPrefix, key.kind), last4(token));
-        kw.cache.put(
-          toEntry(
-            {
-              token: {
-                hash,
-                keyId: key.id,
-                display,
-                createdAt: key.createdAt,
-                validUntil: null,
-                retiredReason: null,
-                lastUsedAt: null,
-              },
-              key,
-              agency,
-            },
-            this.clock.now(),
-          ),
-          agency,
-        );
-      }
+      // Their first use would read them back: put them in the cache as that read would.
+      for (const { key, token } of part) this.prime(key, token);
     }
   }
 
