@@ -9,7 +9,7 @@
 import { type Selectable, sql } from "kysely";
 import type { ApiKey } from "../core/model.js";
 import type { LifecycleWatchTable, OutboxTable } from "./schema.js";
-import { keyFromRow, type NewAudit, type Store } from "./store.js";
+import { auditToRow, keyFromRow, type NewAudit, type Store } from "./store.js";
 
 export type EventKind = "warning" | "email" | "action";
 
@@ -516,25 +516,7 @@ export class LifecycleStore {
 
   async appendAudits(entries: readonly NewAudit[]): Promise<void> {
     for (const part of chunks(entries, 200))
-      await this.db
-        .insertInto("audit_log")
-        .values(
-          part.map((e) => ({
-            id: e.id,
-            at: e.at,
-            agency_id: e.agencyId,
-            actor_type: e.actorType,
-            actor_id: e.actorId,
-            ip: e.ip,
-            user_agent: e.userAgent,
-            action: e.action,
-            target_type: e.targetType,
-            target_id: e.targetId,
-            before_json: e.before ? JSON.stringify(e.before) : null,
-            after_json: e.after ? JSON.stringify(e.after) : null,
-          })),
-        )
-        .execute();
+      await this.db.insertInto("audit_log").values(part.map(auditToRow)).execute();
   }
 
   // ── outbox ──────────────────────────────────────────────────────────────

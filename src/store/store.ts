@@ -210,6 +210,23 @@ export interface AuditFilter {
 
 export type NewAudit = Omit<AuditEntry, "seq">;
 
+export function auditToRow(e: NewAudit): Omit<AuditTable, "seq"> {
+  return {
+    id: e.id,
+    at: e.at,
+    agency_id: e.agencyId,
+    actor_type: e.actorType,
+    actor_id: e.actorId,
+    ip: e.ip,
+    user_agent: e.userAgent,
+    action: e.action,
+    target_type: e.targetType,
+    target_id: e.targetId,
+    before_json: e.before ? JSON.stringify(e.before) : null,
+    after_json: e.after ? JSON.stringify(e.after) : null,
+  };
+}
+
 export class Store {
   constructor(
     readonly db: Db,
@@ -791,23 +808,7 @@ export class Store {
   // ── audit ───────────────────────────────────────────────────────────────
 
   async appendAudit(e: NewAudit): Promise<void> {
-    await this.db
-      .insertInto("audit_log")
-      .values({
-        id: e.id,
-        at: e.at,
-        agency_id: e.agencyId,
-        actor_type: e.actorType,
-        actor_id: e.actorId,
-        ip: e.ip,
-        user_agent: e.userAgent,
-        action: e.action,
-        target_type: e.targetType,
-        target_id: e.targetId,
-        before_json: e.before ? JSON.stringify(e.before) : null,
-        after_json: e.after ? JSON.stringify(e.after) : null,
-      })
-      .execute();
+    await this.db.insertInto("audit_log").values(auditToRow(e)).execute();
   }
 
   async listAudit(f: AuditFilter): Promise<AuditEntry[]> {
