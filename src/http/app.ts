@@ -8,7 +8,7 @@ import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import { secureHeaders } from "hono/secure-headers";
 import { ApiError } from "../core/errors.js";
-import { clientInfo } from "./auth.js";
+import { setClientInfo } from "./auth.js";
 import type { AppEnv, Deps } from "./env.js";
 import { errorToProblem, problemResponse } from "./problem.js";
 import { Router } from "./route.js";
@@ -54,7 +54,6 @@ export function createApp(deps: Deps, opts: AppOptions = {}): Hono<AppEnv> {
     ),
   );
 
-  app.use("*", clientInfo(deps));
   const tooLarge = (): never => {
     throw new ApiError(
       "payload_too_large",
@@ -67,7 +66,9 @@ export function createApp(deps: Deps, opts: AppOptions = {}): Hono<AppEnv> {
   // tripled the cost of a verification (bench/verify-http.ts). GET and HEAD requests have no body;
   // a declared Content-Length without Transfer-Encoding is checked as bodyLimit checks it; anything
   // else (chunked bodies) goes through bodyLimit, which counts the bytes.
+  // One global middleware, not async: the client's address and agent, then the body limit.
   app.use("*", (c, next) => {
+    setClientInfo(c, deps);
     const method = c.req.method;
     if (method === "GET" || method === "HEAD") return next();
     const length = c.req.header("content-length");

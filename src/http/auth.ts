@@ -14,18 +14,24 @@ const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
 /** Client address and agent, honouring X-Forwarded-For only when told to trust a proxy. */
 export function clientInfo(deps: Deps): MiddlewareHandler<AppEnv> {
-  return async (c, next) => {
-    let ip = c.env?.incoming?.socket?.remoteAddress ?? null;
-    if (deps.config.trustProxy) {
-      const fwd = c.req.header("x-forwarded-for");
-      if (fwd) ip = fwd.split(",")[0]!.trim() || ip;
-    }
-    c.set("ip", ip);
-    c.set("userAgent", c.req.header("user-agent")?.slice(0, 500) ?? null);
-    c.set("user", null);
-    c.set("ctx", { actor: null, actorType: "system", actorId: null, ip, userAgent: c.get("userAgent") });
-    await next();
+  return (c, next) => {
+    setClientInfo(c, deps);
+    return next();
   };
+}
+
+/** What `clientInfo` sets, for a global middleware that does more (no extra async step per request). */
+export function setClientInfo(c: Context<AppEnv>, deps: Deps): void {
+  let ip = c.env?.incoming?.socket?.remoteAddress ?? null;
+  if (deps.config.trustProxy) {
+    const fwd = c.req.header("x-forwarded-for");
+    if (fwd) ip = fwd.split(",")[0]!.trim() || ip;
+  }
+  const userAgent = c.req.header("user-agent")?.slice(0, 500) ?? null;
+  c.set("ip", ip);
+  c.set("userAgent", userAgent);
+  c.set("user", null);
+  c.set("ctx", { actor: null, actorType: "system", actorId: null, ip, userAgent });
 }
 
 export function isHttps(c: Context<AppEnv>, deps: Deps): boolean {

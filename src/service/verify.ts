@@ -51,32 +51,47 @@ export class Verifier {
     },
   ) {}
 
-  async verify(token: string, opts: VerifyOptions = {}): Promise<VerifyResult> {
+  /**
+   * Not `async`: a cached key is judged without a promise of its own (callers await the result,
+   * which may or may not be a promise). Only a store read or a written-through use returns one.
+   */
+  verify(token: string, opts: VerifyOptions = {}): VerifyResult | Promise<VerifyResult> {
     const { cache, clock, prefix } = this.deps;
     const shape = inspectToken(token, prefix);
     if (!shape.ok) return { valid: false, code: "malformed", message: shape.reason };
     const hash = hashToken(token);
     const now = clock.now();
-    let entry = cache.get(hash);
-    let agency = entry ? cache.agency(entry.agencyId) : undefined;
-    if (!entry || !agency || now - entry.loadedAt > this.deps.bus.maxEntryAgeMs(this.deps.cacheTtlMs)) {
-      const gen = cache.generation;
-      const found = await this.deps.store.findToken(hash);
-      if (!found) {
-        return shape.ours
-          ? {
-              valid: false,
-              code: "not_found",
-              message: "Unknown token: it was never issued by this deployment, or it was mistyped.",
-            }
-          : { valid: false, code: "malformed", message: shape.reason };
-      }
-      entry = toEntry(found, now);
-      agency = found.agency;
-      // An invalidation during the read may have been meant for what it returned: use it once, keep nothing.
-      if (cache.generation === gen) cache.put(entry, agency);
-    }
+    const entry = cache.get(hash);
+    const agency = entry ? cache.agency(entry.agencyId) : undefined;
+    if (!entry || !agency || now - entry.loadedAt > this.deps.bus.maxEntryAgeMs(this.deps.cacheTtlMs))
+      return this.load(hash, shape.ours, shape.ours ? "" : shape.reason, now, opts);
     return this.judge(entry, agency, now, opts);
+  }
+
+  /** A cache miss (or a stale entry): the token is read from the store. */
+  private async load(
+    hash: string,
+    ours: boolean,
+    reason: string,
+    now: number,
+    opts: VerifyOptions,
+  ): Promise<VerifyResult> {
+    const { cache } = this.deps;
+    const gen = cache.generation;
+    const found = await this.deps.store.findToken(hash);
+    if (!found) {
+      return ours
+        ? {
+            valid: false,
+            code: "not_found",
+            message: "Unknown token: it was never issued by this deployment, or it was mistyped.",
+          }
+        : { valid: false, code: "malformed", message: reason };
+    }
+    const entry = toEntry(found, now);
+    // An invalidation during the read may have been meant for what it returned: use it once, keep nothing.
+    if (cache.generation === gen) cache.put(entry, found.agency);
+    return this.judge(entry, found.agency, now, opts);
   }
 
   /** Synchronous unless a location must be looked up or a use written through (no await on the hot path). */

@@ -46,7 +46,35 @@ function keySeesUser(key: VerifiedKey, u: User): boolean {
   return key.locationId === null || u.locationIds.includes(key.locationId);
 }
 
+const JSON_TYPE = { "Content-Type": "application/json" } as const;
+
 export function platformRoutes(r: Router, deps: Deps): void {
+  // GET /v2/token's body, serialised once per cached key: keyed by the cache entry's scopes array
+  // (dropped with the entry), reused only while every field is the same.
+  const tokenBodies = new WeakMap<readonly string[], { key: VerifiedKey; body: string }>();
+  const tokenBody = (k: VerifiedKey): string => {
+    const hit = tokenBodies.get(k.scopes);
+    if (
+      hit &&
+      hit.key.keyId === k.keyId &&
+      hit.key.name === k.name &&
+      hit.key.kind === k.kind &&
+      hit.key.agencyId === k.agencyId &&
+      hit.key.locationId === k.locationId
+    )
+      return hit.body;
+    const body = JSON.stringify({
+      keyId: k.keyId,
+      name: k.name,
+      kind: k.kind,
+      agencyId: k.agencyId,
+      locationId: k.locationId,
+      scopes: k.scopes,
+    });
+    tokenBodies.set(k.scopes, { key: k, body });
+    return body;
+  };
+
   r.add(
     {
       method: "get",
@@ -71,14 +99,7 @@ export function platformRoutes(r: Router, deps: Deps): void {
     },
     async (c) => {
       const k = await requireKey(c, deps, { endpoint: "GET /v2/token" });
-      return c.json({
-        keyId: k.keyId,
-        name: k.name,
-        kind: k.kind,
-        agencyId: k.agencyId,
-        locationId: k.locationId,
-        scopes: k.scopes,
-      });
+      return c.body(tokenBody(k), 200, JSON_TYPE);
     },
   );
 
