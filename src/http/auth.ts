@@ -6,7 +6,7 @@ import { ApiError } from "../core/errors.js";
 import { hashToken } from "../core/token.js";
 import { toActor } from "../service/accounts.js";
 import { userCtx } from "../service/context.js";
-import type { VerifiedKey, VerifyOptions } from "../service/verify.js";
+import type { VerifiedKey, VerifyOptions, VerifyResult } from "../service/verify.js";
 import type { AppEnv, Deps } from "./env.js";
 
 export const SESSION_COOKIE = "keyward_session";
@@ -127,11 +127,11 @@ export function bearer(c: Context): string | null {
  * Verifies the request's API key for the given scopes and location, or throws the verification
  * code as a problem. Sets the key as the audit actor.
  */
-export async function requireKey(
+export function requireKey(
   c: Context<AppEnv>,
   deps: Deps,
   opts: { scopes?: string[]; locationId?: string; endpoint: string },
-): Promise<VerifiedKey> {
+): VerifiedKey | Promise<VerifiedKey> {
   const started = performance.now();
   const token = bearer(c);
   if (token === null)
@@ -146,7 +146,12 @@ export async function requireKey(
   };
   if (opts.scopes) vo.requiredScopes = opts.scopes;
   if (opts.locationId !== undefined) vo.locationId = opts.locationId;
-  const r = await deps.verifier.verify(token, vo);
+  // Not async: a cached key is accepted without a promise (callers await what this returns).
+  const r = deps.verifier.verify(token, vo);
+  return r instanceof Promise ? r.then((v) => keyOf(c, deps, v, started)) : keyOf(c, deps, r, started);
+}
+
+function keyOf(c: Context<AppEnv>, deps: Deps, r: VerifyResult, started: number): VerifiedKey {
   deps.metrics.verifyLatency.observe((performance.now() - started) / 1000);
   deps.metrics.countVerification(r.code);
   if (!r.valid)
