@@ -5,7 +5,6 @@
  */
 import { z } from "zod";
 import { ApiError, notFound } from "../../core/errors.js";
-import type { User } from "../../core/model.js";
 import { publicLocation, publicUser } from "../../service/accounts.js";
 import { Email, Name, Password } from "../../service/validate.js";
 import type { VerifiedKey } from "../../service/verify.js";
@@ -13,6 +12,7 @@ import { requireKey, requireService } from "../auth.js";
 import type { Deps } from "../env.js";
 import { IdParam, type Router } from "../route.js";
 import { LocationBody, LocationPatch, LocationView, UserView, VerifyAnswer, VerifyBody } from "../schemas.js";
+import { createUserForKey, keySeesUser } from "./key-users.js";
 
 const LocationParam = IdParam("locationId");
 const UserParam = IdParam("userId");
@@ -39,12 +39,6 @@ const V2UserPatch = z
     canManageKeys: z.boolean().optional(),
   })
   .meta({ id: "V2UserPatch" });
-
-/** Whether a key may see a user: agency keys see the agency's users, location keys their location's. */
-function keySeesUser(key: VerifiedKey, u: User): boolean {
-  if (u.agencyId !== key.agencyId) return false;
-  return key.locationId === null || u.locationIds.includes(key.locationId);
-}
 
 const JSON_TYPE = { "Content-Type": "application/json" } as const;
 
@@ -268,20 +262,7 @@ export function platformRoutes(r: Router, deps: Deps): void {
           "disabled_by_security",
           "Enhanced Account Security is on: users created through the API get the user role. An agency admin can make them admins in the console.",
         );
-      const input = { ...body, locationIds: body.locationIds ?? (k.locationId ? [k.locationId] : []) };
-      if (
-        k.locationId !== null &&
-        (input.type !== "account" || input.locationIds.some((l) => l !== k.locationId))
-      )
-        throw new ApiError(
-          "location_forbidden",
-          "A location key can only create account users of its own location.",
-        );
-      if (input.type === "account" && input.locationIds.length === 0)
-        throw new ApiError("validation_failed", "An account user needs locationIds.", {
-          issues: [{ field: "locationIds", message: "required for account users" }],
-        });
-      return c.json(publicUser(await deps.accounts.createUser(c.get("ctx"), k.agencyId, input)), 201);
+      return c.json(publicUser(await createUserForKey(deps, c.get("ctx"), k, body)), 201);
     },
   );
   r.add(

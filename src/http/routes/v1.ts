@@ -11,7 +11,7 @@ import type { Context } from "hono";
 import { z } from "zod";
 import { ApiError, notFound } from "../../core/errors.js";
 import { deprecationHeader, sunsetHeader } from "../../core/legacy.js";
-import type { Location, User } from "../../core/model.js";
+import type { Location } from "../../core/model.js";
 import { inspectToken } from "../../core/token.js";
 import { publicLocation, publicUser } from "../../service/accounts.js";
 import type { LegacyService } from "../../service/legacy.js";
@@ -21,6 +21,7 @@ import { bearer, isHttps, requireKey } from "../auth.js";
 import type { AppEnv, Deps } from "../env.js";
 import { IdParam, issuesOf, type Router, validation } from "../route.js";
 import { LocationBody, LocationPatch, LocationView, UserView } from "../schemas.js";
+import { createUserForKey, keySeesUser } from "./key-users.js";
 
 const Tags = ["v1"];
 const LocationParam = IdParam("locationId");
@@ -116,11 +117,6 @@ async function legacyKey(
 function agencyOnly(key: VerifiedKey, what: string): void {
   if (key.locationId !== null)
     throw new ApiError("location_forbidden", `A location key cannot ${what}: use the agency's legacy key.`);
-}
-
-function keySeesUser(key: VerifiedKey, u: User): boolean {
-  if (u.agencyId !== key.agencyId) return false;
-  return key.locationId === null || u.locationIds.includes(key.locationId);
 }
 
 export function v1Routes(r: Router, deps: Deps): void {
@@ -255,20 +251,7 @@ export function v1Routes(r: Router, deps: Deps): void {
       const k = await legacyKey(c, deps, { endpoint: "POST /v1/users" });
       if (k.enhancedSecurity) throw new ApiError("disabled_by_security", EAS_USERS);
       const body = await readBody(c, V1UserBody);
-      const input = { ...body, locationIds: body.locationIds ?? (k.locationId ? [k.locationId] : []) };
-      if (
-        k.locationId !== null &&
-        (input.type !== "account" || input.locationIds.some((l) => l !== k.locationId))
-      )
-        throw new ApiError(
-          "location_forbidden",
-          "A location key can only create account users of its own location.",
-        );
-      if (input.type === "account" && input.locationIds.length === 0)
-        throw new ApiError("validation_failed", "An account user needs locationIds.", {
-          issues: [{ field: "locationIds", message: "required for account users" }],
-        });
-      return c.json(publicUser(await deps.accounts.createUser(c.get("ctx"), k.agencyId, input)), 201);
+      return c.json(publicUser(await createUserForKey(deps, c.get("ctx"), k, body)), 201);
     },
   );
 
