@@ -74,7 +74,8 @@ describe("an agency admin", () => {
       await sidebar.getByText("locations.write").waitFor();
       await sidebar.getByLabel("Account", { exact: true }).selectOption({ label: "Location: Downtown" });
       await sidebar.getByText("users.readonly").waitFor();
-      expect(await sidebar.getByText("locations.write").count()).toBe(0);
+      // The list re-renders after the account changes: wait for it rather than read it at once.
+      await expect.poll(() => sidebar.getByText("locations.write").count()).toBe(0);
       await name.fill("Zapier — production");
       await sidebar.getByLabel("Description (optional)").fill("Sends new bookings to Zapier");
       await sidebar.getByRole("checkbox", { name: /locations\.readonly/ }).check();
