@@ -32,3 +32,27 @@ export function isoSecond(t: number): string {
 export function utcDay(t: number): string {
   return new Date(t).toISOString().slice(0, 10);
 }
+
+export const MONTH_NAMES = [
+  "January",
+  "February",
+  "March",
+  "April",
+  "May",
+  "June",
+  "July",
+  "August",
+  "September",
+  "October",
+  "November",
+  "December",
+];
+
+/** "1 April 2026 at 00:00 UTC": dates in messages people read. */
+export function humanDate(t: number): string {
+  const d = new Date(t);
+  const month = MONTH_NAMES[d.getUTCMonth()];
+  const hh = String(d.getUTCHours()).padStart(2, "0");
+  const mm = String(d.getUTCMinutes()).padStart(2, "0");
+  return `${d.getUTCDate()} ${month} ${d.getUTCFullYear()} at ${hh}:${mm} UTC`;
+}

@@ -11,6 +11,8 @@
  * Pure: no clock, no I/O. Times are epoch milliseconds; fire instants are whole minutes.
  */
 
+import { MONTH_NAMES } from "./clock.js";
+
 export class CronError extends Error {
   override readonly name = "CronError";
   /** The field at fault ("minute", "hour", "day of month", "month", "day of week"), when there is one. */
@@ -81,21 +83,6 @@ const MACROS: Readonly<Record<string, string>> = {
   "@midnight": "0 0 * * *",
   "@hourly": "0 * * * *",
 };
-
-const MONTH_NAMES = [
-  "January",
-  "February",
-  "March",
-  "April",
-  "May",
-  "June",
-  "July",
-  "August",
-  "September",
-  "October",
-  "November",
-  "December",
-];
 
 export function parseCron(expr: string): Cron {
   if (typeof expr !== "string") throw new CronError("a cron expression must be a string");

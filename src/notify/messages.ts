@@ -2,7 +2,8 @@
  * The words of the inactivity lifecycle: the in-app warning and the digest e-mail (HTML and text).
  * Pure functions of what the scheduler decided; no I/O.
  */
-import { actionVerb, humanDate, keysLink, plural } from "../service/lifecycle.js";
+import { humanDate } from "../core/clock.js";
+import { actionVerb, keysLink, plural } from "../service/lifecycle.js";
 
 export interface WarningText {
   title: string;

@@ -7,7 +7,7 @@
  */
 import { ConfigError } from "../config.js";
 import type { Clock } from "../core/clock.js";
-import { DAY } from "../core/clock.js";
+import { DAY, humanDate } from "../core/clock.js";
 import type { Cron } from "../core/cron.js";
 import { ApiError, denied, notFound } from "../core/errors.js";
 import {
@@ -34,30 +34,6 @@ export interface EffectivePolicy {
 }
 
 const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString().replace(".000Z", "Z"));
-
-const MONTHS = [
-  "January",
-  "February",
-  "March",
-  "April",
-  "May",
-  "June",
-  "July",
-  "August",
-  "September",
-  "October",
-  "November",
-  "December",
-];
-
-/** "1 April 2026 at 00:00 UTC": dates in messages people read. */
-export function humanDate(t: number): string {
-  const d = new Date(t);
-  const month = MONTHS[d.getUTCMonth()];
-  const hh = String(d.getUTCHours()).padStart(2, "0");
-  const mm = String(d.getUTCMinutes()).padStart(2, "0");
-  return `${d.getUTCDate()} ${month} ${d.getUTCFullYear()} at ${hh}:${mm} UTC`;
-}
 
 export function keysLink(accountId: string, keyIds: readonly string[]): string {
   return `/accounts/${encodeURIComponent(accountId)}/keys?highlight=${keyIds.map(encodeURIComponent).join(",")}`;
