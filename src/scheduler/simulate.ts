@@ -37,6 +37,7 @@ import type { EffectivePolicy } from "../service/lifecycle.js";
 import { toEntry } from "../service/verify.js";
 import type { OutboxRow } from "../store/lifecycle-store.js";
 import { LifecycleStore } from "../store/lifecycle-store.js";
+import { keyToRow, type Store } from "../store/store.js";
 import { attachLifecycle, type Lifecycle } from "./attach.js";
 
 // ── the scenario ─────────────────────────────────────────────────────────────────────────────────
@@ -521,30 +522,36 @@ class Run {
     for (let i = 0; i < rows.length; i += 500) {
       const part = rows.slice(i, i + 500);
       await kw.store.transaction(async (s) => {
-        await s.db
-          .insertInto("api_keys")
-          .values(part.map(({ key }) => keyRow(key)))
-          .execute();
-        await s.db
-          .insertInto("key_tokens")
-          .values(
-            part.map(({ key, token }) => ({
-              hash: hashToken(token),
-              key_id: key.id,
-              display: maskToken(displayPrefix(kw.config.tokenPrefix, key.kind), last4(token)),
-              created_at: key.createdAt,
-              valid_until: null,
-              retired_reason: null,
-              last_used_at: key.lastUsedAt,
-            })),
-          )
-          .execute();
+        await this.insertKeys(s, part);
       });
       for (const { key, token } of part) {
         this.tokens.set(key.id, token);
         this.prime(key, token);
       }
     }
+  }
+
+  /** Writes keys and their current tokens in one statement each, in the caller's transaction. */
+  private async insertKeys(s: Store, part: readonly { key: ApiKey; token: string }[]): Promise<void> {
+    const prefix = this.kw.config.tokenPrefix;
+    await s.db
+      .insertInto("api_keys")
+      .values(part.map(({ key }) => keyToRow(key)))
+      .execute();
+    await s.db
+      .insertInto("key_tokens")
+      .values(
+        part.map(({ key, token }) => ({
+          hash: hashToken(token),
+          key_id: key.id,
+          display: maskToken(displayPrefix(prefix, key.kind), last4(token)),
+          created_at: key.createdAt,
+          valid_until: null,
+          retired_reason: null,
+          last_used_at: key.lastUsedAt,
+        })),
+      )
+      .execute();
   }
 
   private newKey(
@@ -627,24 +634,7 @@ class Run {
     for (let i = 0; i < created.length; i += 500) {
       const part = created.slice(i, i + 500);
       await kw.store.transaction(async (s) => {
-        await s.db
-          .insertInto("api_keys")
-          .values(part.map(({ key }) => keyRow(key)))
-          .execute();
-        await s.db
-          .insertInto("key_tokens")
-          .values(
-            part.map(({ k, key, token }) => ({
-              hash: hashToken(token),
-              key_id: key.id,
-              display: maskToken(displayPrefix(kw.config.tokenPrefix, k.kind), last4(token)),
-              created_at: k.createdAt,
-              valid_until: null,
-              retired_reason: null,
-              last_used_at: null,
-            })),
-          )
-          .execute();
+        await this.insertKeys(s, part);
         await new LifecycleStore(s).appendAudits(
           part.map(({ k, key }) => {
             const ctx = { ...operatorCtx(k.agencyId), actorId: "simulate" };
@@ -743,33 +733,6 @@ class Run {
 
 function compareEvents(a: SimEvent, b: SimEvent): number {
   return ORDER[a.type] - ORDER[b.type] || JSON.stringify(a).localeCompare(JSON.stringify(b));
-}
-
-function keyRow(k: ApiKey) {
-  return {
-    id: k.id,
-    agency_id: k.agencyId,
-    location_id: k.locationId,
-    kind: k.kind,
-    name: k.name,
-    description: k.description,
-    scopes_json: JSON.stringify(k.scopes),
-    status: k.status,
-    imported: 0,
-    created_at: k.createdAt,
-    created_by: k.createdBy,
-    updated_at: k.updatedAt,
-    activity_at: k.activityAt,
-    last_used_at: k.lastUsedAt,
-    last_used_ip: null,
-    last_used_ua: null,
-    revoked_at: k.revokedAt,
-    expired_at: null,
-    deleted_at: null,
-    inactive_days: null,
-    warned_at: null,
-    secret_enc: null,
-  };
 }
 
 /** One event as the JSON line `--json` prints: fields in the SPEC's order. */

@@ -424,26 +424,7 @@ export class LifecycleStore {
   }
 
   async insertNotification(n: NewNotification): Promise<void> {
-    await this.db
-      .insertInto("notifications")
-      .values({
-        id: n.id,
-        agency_id: n.agencyId,
-        account_id: n.accountId,
-        type: n.type,
-        lead_days: n.leadDays,
-        action_at: n.actionAt,
-        key_ids_json: JSON.stringify(n.keyIds),
-        title: n.title,
-        body: n.body,
-        created_at: n.createdAt,
-      })
-      .execute();
-    for (const part of chunks(n.recipients))
-      await this.db
-        .insertInto("notification_recipients")
-        .values(part.map((user_id) => ({ notification_id: n.id, user_id, read_at: null })))
-        .execute();
+    await this.insertNotifications([n]);
   }
 
   async notificationsOf(userId: string, limit: number): Promise<NotificationRow[]> {

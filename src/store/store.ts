@@ -138,7 +138,7 @@ function auditFromRow(r: Selectable<AuditTable>): AuditEntry {
   };
 }
 
-function keyToRow(k: ApiKey): ApiKeyTable {
+export function keyToRow(k: ApiKey): ApiKeyTable {
   return {
     id: k.id,
     agency_id: k.agencyId,

@@ -2,6 +2,7 @@
 import { ApiError } from "../../core/errors.js";
 import type { User } from "../../core/model.js";
 import type { Role, UserType } from "../../core/permissions.js";
+import type { UserPatch } from "../../service/accounts.js";
 import type { Ctx } from "../../service/context.js";
 import type { VerifiedKey } from "../../service/verify.js";
 import type { Deps } from "../env.js";
@@ -40,4 +41,20 @@ export async function createUserForKey(
       issues: [{ field: "locationIds", message: "required for account users" }],
     });
   return deps.accounts.createUser(ctx, k.agencyId, input);
+}
+
+/** Changes a user for a key: a location key may not make agency users nor assign other locations. */
+export function updateUserForKey(
+  deps: Deps,
+  ctx: Ctx,
+  k: VerifiedKey,
+  u: User,
+  patch: UserPatch,
+): Promise<User> {
+  if (
+    k.locationId !== null &&
+    (patch.type === "agency" || (patch.locationIds ?? []).some((l) => l !== k.locationId))
+  )
+    throw new ApiError("location_forbidden", "A location key can only assign its own location.");
+  return deps.accounts.updateUserAsSystem(ctx, u, patch);
 }

@@ -12,7 +12,7 @@ import { requireKey, requireService } from "../auth.js";
 import type { Deps } from "../env.js";
 import { IdParam, type Router } from "../route.js";
 import { LocationBody, LocationPatch, LocationView, UserView, VerifyAnswer, VerifyBody } from "../schemas.js";
-import { createUserForKey, keySeesUser } from "./key-users.js";
+import { createUserForKey, keySeesUser, updateUserForKey } from "./key-users.js";
 
 const LocationParam = IdParam("locationId");
 const UserParam = IdParam("userId");
@@ -302,12 +302,7 @@ export function platformRoutes(r: Router, deps: Deps): void {
           "disabled_by_security",
           "Enhanced Account Security is on: an admin's e-mail and password cannot be changed through the API. They can change them themselves in the console.",
         );
-      if (
-        k.locationId !== null &&
-        (body.type === "agency" || (body.locationIds ?? []).some((l) => l !== k.locationId))
-      )
-        throw new ApiError("location_forbidden", "A location key can only assign its own location.");
-      return c.json(publicUser(await deps.accounts.updateUserAsSystem(c.get("ctx"), u, body)));
+      return c.json(publicUser(await updateUserForKey(deps, c.get("ctx"), k, u, body)));
     },
   );
   r.add(

@@ -21,7 +21,7 @@ import { bearer, isHttps, requireKey } from "../auth.js";
 import type { AppEnv, Deps } from "../env.js";
 import { IdParam, issuesOf, type Router, validation } from "../route.js";
 import { LocationBody, LocationPatch, LocationView, UserView } from "../schemas.js";
-import { createUserForKey, keySeesUser } from "./key-users.js";
+import { createUserForKey, keySeesUser, updateUserForKey } from "./key-users.js";
 
 const Tags = ["v1"];
 const LocationParam = IdParam("locationId");
@@ -272,12 +272,7 @@ export function v1Routes(r: Router, deps: Deps): void {
       const body = await readBody(c, V1UserPatch);
       const u = await deps.store.getUser(params.userId);
       if (!u || !keySeesUser(k, u)) throw notFound("User");
-      if (
-        k.locationId !== null &&
-        (body.type === "agency" || (body.locationIds ?? []).some((l) => l !== k.locationId))
-      )
-        throw new ApiError("location_forbidden", "A location key can only assign its own location.");
-      return c.json(publicUser(await deps.accounts.updateUserAsSystem(c.get("ctx"), u, body)));
+      return c.json(publicUser(await updateUserForKey(deps, c.get("ctx"), k, u, body)));
     },
   );
 
