@@ -3,15 +3,14 @@
  * serialise. Every error leaves through one mapper as problem+json; nothing unexpected leaks.
  */
 import { OpenAPIRegistry } from "@asteasolutions/zod-to-openapi";
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import { secureHeaders } from "hono/secure-headers";
 import { ApiError } from "../core/errors.js";
-import { setClientInfo } from "./auth.js";
 import type { AppEnv, Deps } from "./env.js";
 import { errorToProblem, problemResponse } from "./problem.js";
-import { Router } from "./route.js";
+import { type BodyLimit, Router } from "./route.js";
 import { accountRoutes } from "./routes/accounts.js";
 import { authRoutes } from "./routes/auth.js";
 import { keyRoutes } from "./routes/keys.js";
@@ -23,14 +22,16 @@ export type RouteModule = (r: Router, deps: Deps) => void;
 
 export interface AppOptions {
   extraRoutes?: RouteModule[];
-  /** Serves the admin console's static files (added by the console module). */
-  staticSite?: (app: Hono<AppEnv>) => void;
+  /**
+   * Serves the admin console's static files (added by the console module): asked for any request
+   * no route answers, it returns null for what is not the console's, which then gets the API's 404.
+   */
+  staticSite?: (c: Context<AppEnv>) => Promise<Response | null>;
 }
 
 export function createApp(deps: Deps, opts: AppOptions = {}): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const registry = new OpenAPIRegistry();
-  const router = new Router(app, registry);
 
   app.onError((err, c) => {
     if (err instanceof ApiError) return errorToProblem(err, c.req.path);
@@ -47,12 +48,15 @@ export function createApp(deps: Deps, opts: AppOptions = {}): Hono<AppEnv> {
     deps.logger.error({ err, method: c.req.method, path: c.req.path }, "unhandled error");
     return problemResponse("internal_error", "Something went wrong on our side; it has been logged.");
   });
-  app.notFound((c) =>
+  const routeNotFound = (c: Context<AppEnv>) =>
     problemResponse(
       "route_not_found",
       `There is no endpoint ${c.req.method} ${c.req.path}: see /docs for the API.`,
-    ),
-  );
+    );
+  const site = opts.staticSite;
+  // The console is served from here rather than by a catch-all GET route: a second handler
+  // matching every path would put Hono's composed dispatch in front of every API route.
+  app.notFound(site ? async (c) => (await site(c)) ?? routeNotFound(c) : routeNotFound);
 
   const tooLarge = (): never => {
     throw new ApiError(
@@ -60,22 +64,26 @@ export function createApp(deps: Deps, opts: AppOptions = {}): Hono<AppEnv> {
       `The body is larger than ${deps.config.maxBodyBytes} bytes: send less.`,
     );
   };
-  const limitBody = bodyLimit({ maxSize: deps.config.maxBodyBytes, onError: tooLarge });
+  const bodyLimited = bodyLimit({ maxSize: deps.config.maxBodyBytes, onError: tooLarge });
   // What bodyLimit does, without asking for `.body` when the headers suffice: that builds a full web
   // Request in @hono/node-server (its lightweight request otherwise reads the body directly), which
-  // tripled the cost of a verification (bench/verify-http.ts). GET and HEAD requests have no body;
-  // a declared Content-Length without Transfer-Encoding is checked as bodyLimit checks it; anything
-  // else (chunked bodies) goes through bodyLimit, which counts the bytes.
-  // One global middleware, not async: the client's address and agent, then the body limit.
-  app.use("*", (c, next) => {
-    setClientInfo(c, deps);
-    const method = c.req.method;
-    if (method === "GET" || method === "HEAD") return next();
+  // tripled the cost of a verification (bench/verify-http.ts). A declared Content-Length without
+  // Transfer-Encoding is checked as bodyLimit checks it; anything else (chunked bodies) goes through
+  // bodyLimit, which counts the bytes as they are read.
+  const limitBody: BodyLimit = async (c, run) => {
     const length = c.req.header("content-length");
-    if (length !== undefined && c.req.header("transfer-encoding") === undefined)
-      return Number.parseInt(length || "0", 10) > deps.config.maxBodyBytes ? tooLarge() : next();
-    return limitBody(c, next);
-  });
+    if (length !== undefined && c.req.header("transfer-encoding") === undefined) {
+      if (Number.parseInt(length || "0", 10) > deps.config.maxBodyBytes) tooLarge();
+      return run();
+    }
+    let res: Response | undefined;
+    await bodyLimited(c, async () => {
+      res = await run();
+    });
+    return res!;
+  };
+  const router = new Router(app, registry, limitBody);
+
   app.use("/api/*", secureHeaders());
 
   systemRoutes(app, deps, registry);
@@ -84,6 +92,5 @@ export function createApp(deps: Deps, opts: AppOptions = {}): Hono<AppEnv> {
   accountRoutes(router, deps);
   platformRoutes(router, deps);
   for (const mod of opts.extraRoutes ?? []) mod(router, deps);
-  opts.staticSite?.(app);
   return app;
 }

@@ -12,26 +12,27 @@ import type { AppEnv, Deps } from "./env.js";
 export const SESSION_COOKIE = "keyward_session";
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
-/** Client address and agent, honouring X-Forwarded-For only when told to trust a proxy. */
-export function clientInfo(deps: Deps): MiddlewareHandler<AppEnv> {
-  return (c, next) => {
-    setClientInfo(c, deps);
-    return next();
-  };
+export interface Client {
+  ip: string | null;
+  userAgent: string | null;
 }
 
-/** What `clientInfo` sets, for a global middleware that does more (no extra async step per request). */
-export function setClientInfo(c: Context<AppEnv>, deps: Deps): void {
+/**
+ * The client's address and agent, honouring X-Forwarded-For only when told to trust a proxy. Read
+ * on first use and kept for the request, rather than by a global middleware: a middleware on every
+ * path would put Hono's composed (promise-returning) dispatch in front of the hot `GET /v2/token`.
+ */
+export function clientOf(c: Context<AppEnv>, deps: Deps): Client {
+  const known = c.get("client");
+  if (known) return known;
   let ip = c.env?.incoming?.socket?.remoteAddress ?? null;
   if (deps.config.trustProxy) {
     const fwd = c.req.header("x-forwarded-for");
     if (fwd) ip = fwd.split(",")[0]!.trim() || ip;
   }
-  const userAgent = c.req.header("user-agent")?.slice(0, 500) ?? null;
-  c.set("ip", ip);
-  c.set("userAgent", userAgent);
-  c.set("user", null);
-  c.set("ctx", { actor: null, actorType: "system", actorId: null, ip, userAgent });
+  const client = { ip, userAgent: c.req.header("user-agent")?.slice(0, 500) ?? null };
+  c.set("client", client);
+  return client;
 }
 
 export function isHttps(c: Context<AppEnv>, deps: Deps): boolean {
@@ -79,8 +80,9 @@ export function requireSession(deps: Deps): MiddlewareHandler<AppEnv> {
         "Sign in first: POST /api/auth/login with your e-mail and password.",
       );
     checkOrigin(c, deps);
+    const { ip, userAgent } = clientOf(c, deps);
     c.set("user", user);
-    c.set("ctx", userCtx(toActor(user), c.get("ip"), c.get("userAgent")));
+    c.set("ctx", userCtx(toActor(user), ip, userAgent));
     await next();
   };
 }
@@ -104,13 +106,7 @@ export function requireService(deps: Deps): MiddlewareHandler<AppEnv> {
         "invalid_service_token",
         "Send the service token as Authorization: Bearer <KEYWARD_SERVICE_TOKEN>.",
       );
-    c.set("ctx", {
-      actor: null,
-      actorType: "service",
-      actorId: null,
-      ip: c.get("ip"),
-      userAgent: c.get("userAgent"),
-    });
+    c.set("ctx", { actor: null, actorType: "service", actorId: null, ...clientOf(c, deps) });
     await next();
   };
 }
@@ -141,27 +137,28 @@ export function requireKey(
         ? "No token: send it as Authorization: Bearer <token>."
         : "The Authorization header must be of the form: Bearer <token>.",
     );
-  const vo: VerifyOptions = {
-    use: { ip: c.get("ip"), userAgent: c.get("userAgent"), endpoint: opts.endpoint },
-  };
+  const client = clientOf(c, deps);
+  const vo: VerifyOptions = { use: { ...client, endpoint: opts.endpoint } };
   if (opts.scopes) vo.requiredScopes = opts.scopes;
   if (opts.locationId !== undefined) vo.locationId = opts.locationId;
   // Not async: a cached key is accepted without a promise (callers await what this returns).
   const r = deps.verifier.verify(token, vo);
-  return r instanceof Promise ? r.then((v) => keyOf(c, deps, v, started)) : keyOf(c, deps, r, started);
+  return r instanceof Promise
+    ? r.then((v) => keyOf(c, deps, v, started, client))
+    : keyOf(c, deps, r, started, client);
 }
 
-function keyOf(c: Context<AppEnv>, deps: Deps, r: VerifyResult, started: number): VerifiedKey {
+function keyOf(
+  c: Context<AppEnv>,
+  deps: Deps,
+  r: VerifyResult,
+  started: number,
+  client: Client,
+): VerifiedKey {
   deps.metrics.verifyLatency.observe((performance.now() - started) / 1000);
   deps.metrics.countVerification(r.code);
   if (!r.valid)
     throw new ApiError(r.code, r.message, r.missingScopes ? { missingScopes: r.missingScopes } : {});
-  c.set("ctx", {
-    actor: null,
-    actorType: "key",
-    actorId: r.key.keyId,
-    ip: c.get("ip"),
-    userAgent: c.get("userAgent"),
-  });
+  c.set("ctx", { actor: null, actorType: "key", actorId: r.key.keyId, ...client });
   return r.key;
 }

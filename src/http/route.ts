@@ -97,10 +97,14 @@ export function toHonoPath(path: string): string {
   return path.replace(/\{(\w+)\}/g, ":$1");
 }
 
+/** Runs a handler that may read the request body, within the deployment's body size limit. */
+export type BodyLimit = (c: Context<AppEnv>, run: () => Promise<Response>) => Promise<Response>;
+
 export class Router {
   constructor(
     readonly app: Hono<AppEnv>,
     readonly registry: OpenAPIRegistry,
+    private readonly limitBody: BodyLimit,
   ) {}
 
   add<
@@ -112,26 +116,25 @@ export class Router {
     handler: (c: Context<AppEnv>, input: Input<B, Q, P>) => Promise<Response> | Response,
   ): void {
     this.document(spec);
-    if (
-      !spec.params &&
-      !spec.query &&
-      !spec.body &&
-      (spec.method === "get" || !spec.path.startsWith("/api/"))
-    ) {
-      // Nothing to parse or refuse: no extra async step in front of the handler (GET /v2/token is hot).
-      this.app.on(spec.method.toUpperCase(), toHonoPath(spec.path), (c) =>
-        handler(c, NO_INPUT as Input<B, Q, P>),
-      );
+    const method = spec.method.toUpperCase();
+    const path = toHonoPath(spec.path);
+    if (spec.method === "get" && !spec.params && !spec.query) {
+      // Nothing to parse and no body: the handler is Hono's one handler for the path, called
+      // without an extra async step (GET /v2/token is hot).
+      this.app.on(method, path, (c) => handler(c, NO_INPUT as Input<B, Q, P>));
       return;
     }
-    this.app.on(spec.method.toUpperCase(), toHonoPath(spec.path), async (c) => {
+    const run = async (c: Context<AppEnv>) => {
       const params = spec.params ? parseWith(spec.params, c.req.param(), "path") : undefined;
       const query = spec.query ? parseWith(spec.query, c.req.query(), "query") : undefined;
       const body = spec.body
         ? parseWith(spec.body, await readJson(c), "body")
         : await refuseStrayBody(c, spec.path);
       return handler(c, { body, query, params } as Input<B, Q, P>);
-    });
+    };
+    // The body limit is applied here, after the path's middleware (authentication, the v1
+    // headers), so that a refused body is answered like any other error of the route.
+    this.app.on(method, path, spec.method === "get" ? run : (c) => this.limitBody(c, () => run(c)));
   }
 
   private document(

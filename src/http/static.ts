@@ -7,7 +7,7 @@ import { existsSync } from "node:fs";
 import { readFile, stat } from "node:fs/promises";
 import { dirname, extname, join, normalize, sep } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { Context, Hono } from "hono";
+import type { Context } from "hono";
 import type { AppEnv } from "./env.js";
 
 const TYPES: Record<string, string> = {
@@ -79,8 +79,11 @@ async function fileIfAny(path: string): Promise<Buffer | null> {
   }
 }
 
-/** `staticSite` for createApp: serves `dir` (default web/dist) with an SPA fallback. */
-export function staticSite(dir: string = defaultWebDir()): (app: Hono<AppEnv>) => void {
+/**
+ * `staticSite` for createApp: serves `dir` (default web/dist) with an SPA fallback, for the
+ * requests no route answers; null for what is not the console's (other methods, API paths).
+ */
+export function staticSite(dir: string = defaultWebDir()): (c: Context<AppEnv>) => Promise<Response | null> {
   const root = normalize(dir);
 
   const indexHtml = async (c: Context<AppEnv>) => {
@@ -94,31 +97,30 @@ export function staticSite(dir: string = defaultWebDir()): (app: Hono<AppEnv>) =
     });
   };
 
-  return (app) => {
-    app.on(["GET", "HEAD"], "*", async (c) => {
-      const path = c.req.path;
-      if (isApiPath(path)) return c.notFound();
-      let decoded: string;
-      try {
-        decoded = decodeURIComponent(path);
-      } catch {
-        return c.notFound();
-      }
-      const ext = extname(decoded);
-      if (ext && ext !== ".html") {
-        // A file: serve it if it is inside the folder; a missing asset is a 404, not the console.
-        const file = normalize(join(root, decoded));
-        if (!file.startsWith(root + sep)) return c.notFound();
-        const body = await fileIfAny(file);
-        if (!body) return c.text("Not found", 404, { "cache-control": "no-store" });
-        const hashed = decoded.startsWith("/assets/");
-        return c.body(new Uint8Array(body), 200, {
-          "content-type": TYPES[ext.toLowerCase()] ?? "application/octet-stream",
-          "cache-control": hashed ? "public, max-age=31536000, immutable" : "public, max-age=300",
-          "x-content-type-options": "nosniff",
-        });
-      }
-      return indexHtml(c);
-    });
+  return async (c) => {
+    const method = c.req.method;
+    const path = c.req.path;
+    if ((method !== "GET" && method !== "HEAD") || isApiPath(path)) return null;
+    let decoded: string;
+    try {
+      decoded = decodeURIComponent(path);
+    } catch {
+      return null;
+    }
+    const ext = extname(decoded);
+    if (ext && ext !== ".html") {
+      // A file: serve it if it is inside the folder; a missing asset is a 404, not the console.
+      const file = normalize(join(root, decoded));
+      if (!file.startsWith(root + sep)) return null;
+      const body = await fileIfAny(file);
+      if (!body) return c.text("Not found", 404, { "cache-control": "no-store" });
+      const hashed = decoded.startsWith("/assets/");
+      return c.body(new Uint8Array(body), 200, {
+        "content-type": TYPES[ext.toLowerCase()] ?? "application/octet-stream",
+        "cache-control": hashed ? "public, max-age=31536000, immutable" : "public, max-age=300",
+        "x-content-type-options": "nosniff",
+      });
+    }
+    return indexHtml(c);
   };
 }

@@ -67,6 +67,14 @@ describe("the console's files", () => {
       expect(r.status, path).toBeGreaterThanOrEqual(400);
       expect(r.headers.get("content-type"), path).toBe("application/problem+json");
     }
+    // Only GET and HEAD reach the console; other methods get the API's answer.
+    const post = await app.request("/agency/keys", { method: "POST" });
+    expect(post.status).toBe(404);
+    expect(post.headers.get("content-type")).toBe("application/problem+json");
+    const head = await app.request("/agency/keys", { method: "HEAD" });
+    expect(head.status).toBe(200);
+    expect(head.headers.get("content-type")).toBe("text/html; charset=utf-8");
+    expect(await head.text()).toBe("");
     expect((await app.request("/healthz")).headers.get("content-type")).toContain("application/json");
     expect((await app.request("/openapi.json")).headers.get("content-type")).toContain("application/json");
   });

@@ -50,6 +50,8 @@ describe("v1 headers", () => {
       [loc1V1.token, "GET", `/v1/locations/${w.loc2}`, undefined, 403],
       [agencyV1.token, "PUT", `/v1/locations/${w.loc1}`, { nope: 1 }, 400],
       [agencyV1.token, "PUT", `/v1/locations/${w.loc1}`, "{not json", 400],
+      // The body limit holds on v1 too (it reads its bodies itself).
+      [agencyV1.token, "PUT", `/v1/locations/${w.loc1}`, { name: "a".repeat(h.kw.config.maxBodyBytes) }, 413],
       [agencyV1.token, "POST", "/v1/users", { email: "a@b.test", name: "A" }, 403],
       [agencyV1.token, "GET", "/v1/nothing-here", undefined, 404],
     ];

@@ -2,7 +2,7 @@ import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { z } from "zod";
 import { canChangeAgencySettings, canManageKeys, canSeeKeys } from "../../core/permissions.js";
 import { publicAgency, publicLocation, publicUser, toActor } from "../../service/accounts.js";
-import { checkOrigin, isHttps, requireSession, SESSION_COOKIE } from "../auth.js";
+import { checkOrigin, clientOf, isHttps, requireSession, SESSION_COOKIE } from "../auth.js";
 import type { Deps } from "../env.js";
 import type { Router } from "../route.js";
 import { AgencyView, LocationView, LoginBody, UserView } from "../schemas.js";
@@ -35,7 +35,8 @@ export function authRoutes(r: Router, deps: Deps): void {
     },
     async (c, { body }) => {
       checkOrigin(c, deps);
-      const s = await deps.accounts.login(body.email, body.password, c.get("ip"), c.get("userAgent"));
+      const { ip, userAgent } = clientOf(c, deps);
+      const s = await deps.accounts.login(body.email, body.password, ip, userAgent);
       setCookie(c, SESSION_COOKIE, s.token, {
         httpOnly: true,
         sameSite: "Lax",

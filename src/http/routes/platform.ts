@@ -91,9 +91,13 @@ export function platformRoutes(r: Router, deps: Deps): void {
         },
       },
     },
-    async (c) => {
-      const k = await requireKey(c, deps, { endpoint: "GET /v2/token" });
-      return c.body(tokenBody(k), 200, JSON_TYPE);
+    // Not async: for a cached key the response is made without a promise (Hono and its Node
+    // adapter then write it straight away, as they do for a hello-world route).
+    (c) => {
+      const k = requireKey(c, deps, { endpoint: "GET /v2/token" });
+      return k instanceof Promise
+        ? k.then((key) => c.body(tokenBody(key), 200, JSON_TYPE))
+        : c.body(tokenBody(k), 200, JSON_TYPE);
     },
   );
 
