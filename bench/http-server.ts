@@ -5,7 +5,7 @@
  *    one agency, one location key and the service token set;
  *  - the framework's hello-world: a bare Hono app with `GET /hello`, served by @hono/node-server
  *    the same way. It is the baseline the verification routes are compared with.
- * The Keyward app also answers `GET /hello` (through its global middleware), for reference.
+ * The Keyward app also answers `GET /hello` (a route of the full app), for reference.
  *
  * Prints one JSON line on stdout once listening; stops cleanly on SIGTERM or when stdin closes
  * (so that `node --cpu-prof` can write its profile).
@@ -56,7 +56,7 @@ async function main(): Promise<void> {
   );
 
   const opts = await appOptions(kw);
-  // Through extraRoutes, so that it is registered before the console's catch-all, like the API.
+  // Through extraRoutes, like the API routes.
   const inApp: RouteModule = (r) => {
     r.app.get("/hello", (c) => c.text(HELLO));
   };
