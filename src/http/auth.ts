@@ -138,9 +138,9 @@ export function requireKey(
         : "The Authorization header must be of the form: Bearer <token>.",
     );
   const client = clientOf(c, deps);
-  const vo: VerifyOptions = { use: { ...client, endpoint: opts.endpoint } };
-  if (opts.scopes) vo.requiredScopes = opts.scopes;
-  if (opts.locationId !== undefined) vo.locationId = opts.locationId;
+  const use = { ip: client.ip, userAgent: client.userAgent, endpoint: opts.endpoint };
+  // One object of one shape per request (fields added one by one would change its hidden class).
+  const vo: VerifyOptions = { use, requiredScopes: opts.scopes, locationId: opts.locationId };
   // Not async: a cached key is accepted without a promise (callers await what this returns).
   const r = deps.verifier.verify(token, vo);
   return r instanceof Promise
@@ -159,6 +159,12 @@ function keyOf(
   deps.metrics.countVerification(r.code);
   if (!r.valid)
     throw new ApiError(r.code, r.message, r.missingScopes ? { missingScopes: r.missingScopes } : {});
-  c.set("ctx", { actor: null, actorType: "key", actorId: r.key.keyId, ...client });
+  c.set("ctx", {
+    actor: null,
+    actorType: "key",
+    actorId: r.key.keyId,
+    ip: client.ip,
+    userAgent: client.userAgent,
+  });
   return r.key;
 }

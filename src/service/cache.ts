@@ -28,6 +28,23 @@ export interface CachedToken {
   /** The key has been warned of an inactivity action: its next use is written through. */
   warned: boolean;
   loadedAt: number;
+  /**
+   * A valid verification's answer for this entry, under the agency facts it was judged with: made
+   * once rather than per request (the hot path allocates as little as it can). Shared between
+   * requests, so its readers never change it.
+   */
+  accepted?: { agency: AgencyFacts; result: { valid: true; code: "valid"; key: VerifiedKey } };
+}
+
+/** A verified key, as the verifier answers it. */
+export interface VerifiedKey {
+  keyId: string;
+  name: string;
+  kind: KeyKind;
+  agencyId: string;
+  locationId: string | null;
+  scopes: readonly string[];
+  enhancedSecurity: boolean;
 }
 
 export interface AgencyFacts {

@@ -8,29 +8,24 @@ import type { Clock } from "../core/clock.js";
 import { isoSecond } from "../core/clock.js";
 import type { VerifyErrorCode } from "../core/errors.js";
 import { planAllowsAgencyKeys } from "../core/permissions.js";
-import { hashToken, inspectToken, type KeyKind } from "../core/token.js";
+import { hashToken, inspectToken } from "../core/token.js";
 import type { Store, TokenLookup } from "../store/store.js";
-import type { AgencyFacts, CacheBus, CachedToken, VerificationCache } from "./cache.js";
+import type { AgencyFacts, CacheBus, CachedToken, VerificationCache, VerifiedKey } from "./cache.js";
 import type { UsageRecorder, UseInfo } from "./usage.js";
 
-export interface VerifiedKey {
-  keyId: string;
-  name: string;
-  kind: KeyKind;
-  agencyId: string;
-  locationId: string | null;
-  scopes: readonly string[];
-  enhancedSecurity: boolean;
-}
+export type { VerifiedKey };
+
+/** Shared between requests (see CachedToken.accepted): never changed by its readers. */
+type ValidResult = { valid: true; code: "valid"; key: VerifiedKey };
 
 export type VerifyResult =
-  | { valid: true; code: "valid"; key: VerifiedKey }
+  | ValidResult
   | { valid: false; code: VerifyErrorCode; message: string; key?: VerifiedKey; missingScopes?: string[] };
 
 export interface VerifyOptions {
-  requiredScopes?: readonly string[];
+  requiredScopes?: readonly string[] | undefined;
   /** The location the request concerns; checked against the key's owner. */
-  locationId?: string;
+  locationId?: string | undefined;
   use?: UseInfo;
 }
 
@@ -132,31 +127,40 @@ export class Verifier {
       case "active":
         break;
     }
-    const key = toVerified(e, agency);
+    let accepted = e.accepted;
+    if (accepted?.agency !== agency) {
+      accepted = { agency, result: { valid: true, code: "valid", key: toVerified(e, agency) } };
+      e.accepted = accepted;
+    }
+    const valid = accepted.result;
+    const key = valid.key;
     if (e.locationId === null && !planAllowsAgencyKeys(agency.plan))
       return {
         ...fail("plan_required", `Agency keys need the agency_pro plan; this agency is on ${agency.plan}.`),
         key,
       };
-    if (opts.locationId !== undefined) return this.judgeLocation(e, key, opts.locationId, opts);
-    return this.accept(e, key, opts);
+    if (opts.locationId !== undefined) return this.judgeLocation(e, valid, opts.locationId, opts);
+    return this.accept(e, valid, opts);
   }
 
   private async judgeLocation(
     e: CachedToken,
-    key: VerifiedKey,
+    valid: ValidResult,
     locationId: string,
     opts: VerifyOptions,
   ): Promise<VerifyResult> {
     if (!(await this.reachesLocation(e, locationId)))
-      return { ...fail("location_forbidden", "The token does not have access to this location."), key };
-    return this.accept(e, key, opts);
+      return {
+        ...fail("location_forbidden", "The token does not have access to this location."),
+        key: valid.key,
+      };
+    return this.accept(e, valid, opts);
   }
 
   /** Scopes, then the use is recorded and the key accepted. */
   private accept(
     e: CachedToken,
-    key: VerifiedKey,
+    valid: ValidResult,
     opts: VerifyOptions,
   ): VerifyResult | Promise<VerifyResult> {
     if (opts.requiredScopes && e.kind === "private_integration") {
@@ -167,11 +171,10 @@ export class Verifier {
           code: "insufficient_scope",
           message: `The token is not authorized for this scope: ${missing.join(", ")}.`,
           missingScopes: missing,
-          key,
+          key: valid.key,
         };
     }
     const pending = this.deps.usage.record(e, opts.use ?? NO_USE);
-    const valid: VerifyResult = { valid: true, code: "valid", key };
     return pending ? pending.then(() => valid) : valid;
   }
 
