@@ -69,7 +69,7 @@ export function createApp(deps: Deps, opts: AppOptions = {}): Hono<AppEnv> {
   // Request in @hono/node-server (its lightweight request otherwise reads the body directly), which
   // tripled the cost of a verification (bench/verify-http.ts). A declared Content-Length without
   // Transfer-Encoding is checked as bodyLimit checks it; anything else (chunked bodies) goes through
-  // bodyLimit, which counts the bytes as they are read.
+  // bodyLimit, which reads the body up to the limit before the route runs.
   const limitBody: BodyLimit = async (c, run) => {
     const length = c.req.header("content-length");
     if (length !== undefined && c.req.header("transfer-encoding") === undefined) {

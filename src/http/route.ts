@@ -118,7 +118,7 @@ export class Router {
     this.document(spec);
     const method = spec.method.toUpperCase();
     const path = toHonoPath(spec.path);
-    if (spec.method === "get" && !spec.params && !spec.query) {
+    if (spec.method === "get" && !spec.params && !spec.query && !spec.body) {
       // Nothing to parse and no body: the handler is Hono's one handler for the path, called
       // without an extra async step (GET /v2/token is hot).
       this.app.on(method, path, (c) => handler(c, NO_INPUT as Input<B, Q, P>));

@@ -33,7 +33,7 @@ export interface CachedToken {
    * once rather than per request (the hot path allocates as little as it can). Shared between
    * requests, so its readers never change it.
    */
-  accepted?: { agency: AgencyFacts; result: { valid: true; code: "valid"; key: VerifiedKey } };
+  accepted?: { agency: AgencyFacts; result: { valid: true; code: "valid"; key: VerifiedKey } } | undefined;
 }
 
 /** A verified key, as the verifier answers it. */

@@ -241,5 +241,6 @@ export function toEntry(f: TokenLookup, now: number): CachedToken {
     inGrace: f.token.validUntil !== null && f.token.retiredReason === "rotated",
     warned: k.warnedAt !== null && k.warnedAt >= k.activityAt,
     loadedAt: now,
+    accepted: undefined, // set by the first valid verification; declared here so the shape stays one
   };
 }

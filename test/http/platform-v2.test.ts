@@ -159,4 +159,13 @@ describe("/v2/users", () => {
       scopes: ["locations.readonly", "users.readonly", "users.write"],
     });
   });
+
+  it("GET /v2/token shows an edit at once (its answer is kept per cached key)", async () => {
+    const id = T.locNoneId!;
+    expect((await withKey(h, T.locNone!, "GET", "/v2/token")).body.name).toBe("locNone");
+    const edited = await admin.patch(`/api/keys/${id}`, { name: "renamed", scopes: ["users.readonly"] });
+    expect(edited.status).toBe(200);
+    const r = await withKey(h, T.locNone!, "GET", "/v2/token");
+    expect([r.body.name, r.body.scopes]).toEqual(["renamed", ["users.readonly"]]);
+  });
 });

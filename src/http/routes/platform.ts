@@ -43,29 +43,22 @@ const V2UserPatch = z
 const JSON_TYPE = { "Content-Type": "application/json" } as const;
 
 export function platformRoutes(r: Router, deps: Deps): void {
-  // GET /v2/token's body, serialised once per cached key: keyed by the cache entry's scopes array
-  // (dropped with the entry), reused only while every field is the same.
-  const tokenBodies = new WeakMap<readonly string[], { key: VerifiedKey; body: string }>();
+  // GET /v2/token's body, serialised once per verified key: the verifier answers the same
+  // VerifiedKey object for as long as its cache entry lives (and never changes it).
+  const tokenBodies = new WeakMap<VerifiedKey, string>();
   const tokenBody = (k: VerifiedKey): string => {
-    const hit = tokenBodies.get(k.scopes);
-    if (
-      hit &&
-      hit.key.keyId === k.keyId &&
-      hit.key.name === k.name &&
-      hit.key.kind === k.kind &&
-      hit.key.agencyId === k.agencyId &&
-      hit.key.locationId === k.locationId
-    )
-      return hit.body;
-    const body = JSON.stringify({
-      keyId: k.keyId,
-      name: k.name,
-      kind: k.kind,
-      agencyId: k.agencyId,
-      locationId: k.locationId,
-      scopes: k.scopes,
-    });
-    tokenBodies.set(k.scopes, { key: k, body });
+    let body = tokenBodies.get(k);
+    if (body === undefined) {
+      body = JSON.stringify({
+        keyId: k.keyId,
+        name: k.name,
+        kind: k.kind,
+        agencyId: k.agencyId,
+        locationId: k.locationId,
+        scopes: k.scopes,
+      });
+      tokenBodies.set(k, body);
+    }
     return body;
   };
 
