@@ -33,7 +33,14 @@ export interface CachedToken {
    * once rather than per request (the hot path allocates as little as it can). Shared between
    * requests, so its readers never change it.
    */
-  accepted?: { agency: AgencyFacts; result: { valid: true; code: "valid"; key: VerifiedKey } } | undefined;
+  accepted?: { agency: AgencyFacts; result: ValidResult } | undefined;
+}
+
+/** A valid verification's answer. */
+export interface ValidResult {
+  valid: true;
+  code: "valid";
+  key: VerifiedKey;
 }
 
 /** A verified key, as the verifier answers it. */

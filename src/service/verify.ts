@@ -10,14 +10,19 @@ import type { VerifyErrorCode } from "../core/errors.js";
 import { planAllowsAgencyKeys } from "../core/permissions.js";
 import { hashToken, inspectToken } from "../core/token.js";
 import type { Store, TokenLookup } from "../store/store.js";
-import type { AgencyFacts, CacheBus, CachedToken, VerificationCache, VerifiedKey } from "./cache.js";
+import type {
+  AgencyFacts,
+  CacheBus,
+  CachedToken,
+  ValidResult,
+  VerificationCache,
+  VerifiedKey,
+} from "./cache.js";
 import type { UsageRecorder, UseInfo } from "./usage.js";
 
 export type { VerifiedKey };
 
-/** Shared between requests (see CachedToken.accepted): never changed by its readers. */
-type ValidResult = { valid: true; code: "valid"; key: VerifiedKey };
-
+/** A valid answer is shared between requests (see CachedToken.accepted): readers never change it. */
 export type VerifyResult =
   | ValidResult
   | { valid: false; code: VerifyErrorCode; message: string; key?: VerifiedKey; missingScopes?: string[] };
