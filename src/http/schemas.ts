@@ -266,3 +266,38 @@ export const StatusQuery = z.object({
     .optional(),
   includeLocations: z.enum(["true", "false"]).optional(),
 });
+
+/** The lifecycle policy in force for an agency (its override merged over the deployment's). */
+export const PolicyView = z
+  .object({
+    inactivityDays: z.number().int(),
+    action: z.enum(["delete", "expire"]),
+    sweep: z.string().meta({ description: "A cron expression in UTC" }),
+    inAppLeadsDays: z.array(z.number().int()),
+    emailLeadDays: z.number().int(),
+    bannerHours: z.number().int(),
+  })
+  .meta({ id: "Policy" });
+
+/** The agency's digest subscribers, as the settings page shows them. */
+export const DigestView = z
+  .object({ subscribedAdmins: z.number().int(), noSubscriber: z.boolean() })
+  .meta({ id: "Digest" });
+
+export const AuditEntryView = z
+  .object({
+    seq: z.number().int(),
+    id: z.string(),
+    at: z.string(),
+    agencyId: z.string().nullable(),
+    actorType: z.enum(["user", "key", "system", "service"]),
+    actorId: z.string().nullable(),
+    ip: z.string().nullable(),
+    userAgent: z.string().nullable(),
+    action: z.string(),
+    targetType: z.string(),
+    targetId: z.string().nullable(),
+    before: z.record(z.string(), z.unknown()).nullable(),
+    after: z.record(z.string(), z.unknown()).nullable(),
+  })
+  .meta({ id: "AuditEntry" });

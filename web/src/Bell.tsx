@@ -1,15 +1,12 @@
 /** The notifications bell: unread count, the list, mark as read, a link to the keys concerned. */
 import { useEffect, useState } from "react";
-import { api, type Me, type Notification } from "./api";
+import { api, type Me, type Ok } from "./api";
 import { dateTime } from "./format";
 import { keysLink } from "./links";
 import { navigate, useRoute } from "./router";
 import { ErrorText, Modal, useAction, useLoad } from "./ui";
 
-interface Inbox {
-  unread: number;
-  notifications: Notification[];
-}
+type Inbox = Ok<"/api/me/notifications", "get">;
 
 export function Bell({ me }: { me: Me }) {
   const route = useRoute();

@@ -2,6 +2,7 @@
  * The console's only way to the server: the public HTTP API, with the session cookie. Same-origin
  * fetches carry an Origin header on state-changing requests, which the API requires.
  */
+import type { components, paths } from "./api-types";
 
 export interface FieldIssue {
   field: string;
@@ -34,158 +35,38 @@ export class ApiError extends Error {
   }
 }
 
-export type Kind = "private_integration" | "legacy_v1";
-export type KeyStatus = "active" | "expired" | "revoked" | "deleted";
+/*
+ * The API's shapes are generated from its OpenAPI document (`npm run gen:api` writes api-types.ts;
+ * a test fails while it is stale): the console names them here and restates none.
+ */
+type Schemas = components["schemas"];
 
-export interface Key {
-  id: string;
-  name: string;
-  description: string;
-  kind: Kind;
-  owner: { type: "agency" | "location"; id: string };
-  agencyId: string;
-  locationId: string | null;
-  scopes: string[];
-  token: string;
-  status: KeyStatus;
-  imported: boolean;
-  createdAt: string;
-  createdBy: { id: string; name: string; email: string } | null;
-  lastUsed: { at: string; ip: string | null; userAgent: string | null } | null;
-  daysInactive: number;
-  nextAction: { action: "delete" | "expire"; at: string } | null;
-  rotation: {
-    pending: true;
-    oldToken: string;
-    oldTokenExpiresAt: string;
-    oldTokenLastUsedAt: string | null;
-  } | null;
-  revokedAt: string | null;
-  expiredAt: string | null;
-  deletedAt: string | null;
-  /** An agency key the plan does not allow: it verifies as plan_required until an upgrade. */
-  suspended?: boolean;
+/** The JSON body of a path's successful answer (200 or 201), as the API declares it. */
+export type Ok<P extends keyof paths, M extends keyof paths[P]> = paths[P][M] extends {
+  responses: infer R;
 }
+  ? R extends { 200: { content: { "application/json": infer B } } }
+    ? B
+    : R extends { 201: { content: { "application/json": infer B } } }
+      ? B
+      : never
+  : never;
 
-export interface User {
-  id: string;
-  agencyId: string;
-  email: string;
-  name: string;
-  type: "agency" | "account";
-  role: "admin" | "user";
-  isOwner: boolean;
-  canManageKeys: boolean;
-  digestOptOut: boolean;
-  locationIds: string[];
-  createdAt: string;
-  disabled: boolean;
-}
-
-export interface Location {
-  id: string;
-  agencyId: string;
-  name: string;
-}
-
-export interface Agency {
-  id: string;
-  name: string;
-  plan: string;
-  enhancedSecurity: boolean;
-}
-
-export interface Me {
-  user: User;
-  agency: Agency;
-  locations: Location[];
-  permissions: {
-    seeAgencyKeys: boolean;
-    manageAgencyKeys: boolean;
-    manageLocationKeys: string[];
-    changeAgencySettings: boolean;
-  };
-}
-
-export interface Scope {
-  name: string;
-  levels: string[];
-  description: string;
-}
-
-export interface Notification {
-  id: string;
-  type: string;
-  agencyId: string;
-  accountId: string;
-  title: string;
-  body: string;
-  leadDays: number | null;
-  actionAt: string | null;
-  keyIds: string[];
-  createdAt: string;
-  readAt: string | null;
-  link: string | null;
-}
-
-export interface Banner {
-  accountId: string;
-  actionAt: string;
-  action: "delete" | "expire";
-  keyIds: string[];
-  count: number;
-  message: string;
-  link: string | null;
-}
-
-export interface Policy {
-  inactivityDays: number;
-  action: "delete" | "expire";
-  sweep: string;
-  inAppLeadsDays: number[];
-  emailLeadDays: number;
-  bannerHours: number;
-}
-
-export interface Settings {
-  enhancedSecurity: boolean;
-  legacyCreation: "existing_users" | "disabled";
-  legacyEndOfSupport: string;
-  policy?: Policy;
-  digest?: { subscribedAdmins: number | unknown[]; noSubscriber: boolean };
-  [k: string]: unknown;
-}
-
-export interface ForecastKey {
-  id: string;
-  name: string;
-  kind: Kind;
-  accountId: string;
-  lastActivityAt: string;
-  daysInactive: number;
-  warned: boolean;
-}
-
-export interface Forecast {
-  generatedAt: string;
-  policy: Policy;
-  sweeps: { at: string; action: "delete" | "expire"; keys: ForecastKey[] }[];
-}
-
-export interface AuditEntry {
-  seq: number;
-  id: string;
-  at: string;
-  actorType: "user" | "key" | "system" | "service";
-  actorId: string | null;
-  ip: string | null;
-  userAgent: string | null;
-  action: string;
-  targetType: string;
-  targetId: string | null;
-  before: Record<string, unknown> | null;
-  after: Record<string, unknown> | null;
-}
+export type Key = Schemas["Key"];
+export type Kind = Key["kind"];
+export type KeyStatus = Key["status"];
+export type User = Schemas["User"];
+export type Location = Schemas["Location"];
+export type Agency = Schemas["Agency"];
+export type Me = Schemas["Me"];
+export type Scope = Ok<"/api/scopes", "get">["scopes"][number];
+export type Notification = Schemas["Notification"];
+export type Banner = Schemas["Banner"];
+export type Policy = Schemas["Policy"];
+export type Settings = Schemas["Settings"];
+export type Forecast = Schemas["Forecast"];
+export type ForecastKey = Forecast["sweeps"][number]["keys"][number];
+export type AuditEntry = Schemas["AuditEntry"];
 
 /** Called when the server says the session is gone, so the app can show the sign-in page. */
 export type OnSignedOut = () => void;

@@ -9,11 +9,14 @@ import { IdParam, type Router } from "../route.js";
 import {
   AgencyPatch,
   AgencyView,
+  AuditEntryView,
+  DigestView,
   KeyView,
   LocationBody,
   LocationPatch,
   LocationView,
   NewAgencyBody,
+  PolicyView,
   UserBody,
   UserPatch,
   UserView,
@@ -28,6 +31,10 @@ export const SettingsView = z
     enhancedSecurity: z.boolean(),
     legacyCreation: z.enum(["existing_users", "disabled"]),
     legacyEndOfSupport: z.string(),
+    // Added by the lifecycle capability (always present on a full Keyward; see SettingsExtension).
+    policy: PolicyView.optional(),
+    policyOverride: PolicyView.partial().nullable().optional(),
+    digest: DigestView.optional(),
   })
   .loose()
   .meta({ id: "Settings" });
@@ -360,7 +367,7 @@ export function accountRoutes(r: Router, deps: Deps): void {
       responses: {
         200: {
           description: "Entries",
-          schema: z.object({ entries: z.array(z.object({}).loose()), next: z.number().nullable() }),
+          schema: z.object({ entries: z.array(AuditEntryView), next: z.number().nullable() }),
         },
       },
     },

@@ -9,6 +9,7 @@ import { LifecycleService } from "../../service/lifecycle.js";
 import { requireSession } from "../auth.js";
 import type { Deps } from "../env.js";
 import { IdParam, type Router } from "../route.js";
+import { PolicyView } from "../schemas.js";
 
 const Notification = z
   .object({
@@ -56,14 +57,7 @@ const ForecastKey = z.object({
 const Forecast = z
   .object({
     generatedAt: z.string(),
-    policy: z.object({
-      inactivityDays: z.number().int(),
-      action: z.enum(["delete", "expire"]),
-      sweep: z.string(),
-      inAppLeadsDays: z.array(z.number().int()),
-      emailLeadDays: z.number().int(),
-      bannerHours: z.number().int(),
-    }),
+    policy: PolicyView,
     sweeps: z.array(
       z.object({ at: z.string(), action: z.enum(["delete", "expire"]), keys: z.array(ForecastKey) }),
     ),

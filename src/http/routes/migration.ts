@@ -45,7 +45,7 @@ export const MigrationReportView = z
           .meta({ description: "What the key is still used for and what replaces it, in words" }),
         migration: z
           .object({
-            replacement: KeyView.nullable(),
+            replacement: z.union([KeyView, z.null()]),
             startedAt: z.string(),
             startedBy: z.string().nullable(),
             completedAt: z.string().nullable(),

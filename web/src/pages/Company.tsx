@@ -3,7 +3,7 @@
  * confirmation), the inactivity policy, the e-mail digest subscription and the legacy-key rule.
  */
 import { type FormEvent, useEffect, useId, useState } from "react";
-import { ApiError, api, type FieldIssue, type Policy, type Settings, type User } from "../api";
+import { ApiError, api, type FieldIssue, type Ok, type Policy, type Settings, type User } from "../api";
 import { dateTime, plural } from "../format";
 import type { View } from "../links";
 import { useSession } from "../session";
@@ -332,17 +332,7 @@ function toForm(p: Policy | undefined) {
   };
 }
 
-interface OutboxEmail {
-  id: string;
-  kind: string;
-  to: string[];
-  subject: string;
-  status: "pending" | "sending" | "sent" | "failed";
-  attempts: number;
-  lastError: string | null;
-  createdAt: string;
-  sentAt: string | null;
-}
+type OutboxEmail = Ok<"/api/agencies/{agencyId}/outbox", "get">["emails"][number];
 
 function DigestSection({
   agencyId,
@@ -420,9 +410,9 @@ function DigestSection({
             </li>
           ))}
         </ul>
-      ) : typeof digest.subscribedAdmins === "number" ? (
+      ) : (
         <p>{plural(digest.subscribedAdmins, "agency admin")} subscribed.</p>
-      ) : null}
+      )}
       <p className="muted small">Each admin can subscribe or unsubscribe themselves here.</p>
       <ErrorText error={toggle.error} />
       {recent.length ? (
