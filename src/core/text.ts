@@ -1,6 +1,6 @@
 /**
  * Characters that make a name read differently from what it is: bidirectional overrides (the
- * "Trojan Source" trick: `‮gpj.exe` displays as `exe.jpg`), invisible characters that make two
+ * "Trojan Source" trick: U+202E then `gpj.exe` displays as `exe.jpg`), invisible characters that make two
  * names look identical, and text that is not Unicode at all (a lone surrogate, which every store
  * and encoder silently turns into U+FFFD). Names are shown to other people — in the console, in
  * e-mails, in the audit log — so such characters are refused rather than stored.
