@@ -7,6 +7,7 @@ import { resolve } from "node:path";
 import { z } from "zod";
 import { PLANS } from "./core/permissions.js";
 import { BUILTIN_SCOPES, SCOPE_NAME, type ScopeDef } from "./core/scopes.js";
+import { Name, Password } from "./service/validate.js";
 
 const intIn = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const bool = z
@@ -31,9 +32,10 @@ const EnvSchema = z.object({
     .default("kw"),
   KEYWARD_SERVICE_TOKEN: z.string().min(32, "must be at least 32 characters").optional(),
   KEYWARD_BOOTSTRAP_EMAIL: z.email().default("admin@keyward.local"),
-  KEYWARD_BOOTSTRAP_PASSWORD: z.string().min(12, "must be at least 12 characters").optional(),
+  // The same rules as any new password or name: the owner's account is created from them.
+  KEYWARD_BOOTSTRAP_PASSWORD: Password.optional(),
   KEYWARD_BOOTSTRAP_PLAN: z.enum(PLANS).default("agency_pro"),
-  KEYWARD_BOOTSTRAP_AGENCY_NAME: z.string().min(1).max(200).default("My Agency"),
+  KEYWARD_BOOTSTRAP_AGENCY_NAME: Name.default("My Agency"),
   KEYWARD_SESSION_TTL_HOURS: intIn(1, 24 * 90).default(12),
   KEYWARD_USAGE_FLUSH_MS: intIn(100, 10_000).default(5_000),
   KEYWARD_CACHE_TTL_MS: intIn(1_000, 24 * 3_600_000).default(300_000),

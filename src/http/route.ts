@@ -63,8 +63,23 @@ function parseWith<S extends z.ZodType>(schema: S, value: unknown, where: string
   );
 }
 
+const UTF8 = new TextDecoder("utf-8", { fatal: true });
+
+/**
+ * The body as text. Bytes that are not UTF-8 (a lone surrogate encoded as ED A0 80, Latin-1 text)
+ * are refused: decoding them leniently would store U+FFFD in their place, silently.
+ */
+export async function readText(c: Context): Promise<string> {
+  const bytes = await c.req.arrayBuffer();
+  try {
+    return UTF8.decode(bytes);
+  } catch {
+    throw new ApiError("invalid_json", "The body is not valid UTF-8: send the JSON encoded as UTF-8.");
+  }
+}
+
 async function readJson(c: Context): Promise<unknown> {
-  const text = await c.req.text();
+  const text = await readText(c);
   if (text.trim() === "") return {};
   const type = c.req.header("content-type") ?? "";
   if (!/^application\/([a-z.+-]*\+)?json\b/i.test(type))

@@ -80,10 +80,10 @@ describe("the deployment secret", () => {
         {
           name: "Restart Co",
           plan: "agency_pro",
-          owner: { email: "o@restart.test", name: "O", password: "p".repeat(12) },
+          owner: { email: "o@restart.test", name: "O", password: "a restart owner password" },
         },
       );
-      const owner = await new Client(h).login("o@restart.test", "p".repeat(12));
+      const owner = await new Client(h).login("o@restart.test", "a restart owner password");
       await owner.patch(`/api/agencies/${agency.id}/settings`, { enhancedSecurity: false, confirm: true });
       const loc = await owner.post(`/api/agencies/${agency.id}/locations`, { name: "Kept" });
       const apiKey: string = loc.body.apiKey;

@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import type { LegacyService } from "../../service/legacy.js";
+import { Name } from "../../service/validate.js";
 import type { RouteModule } from "../app.js";
 import type { Deps } from "../env.js";
 import { IdParam, type Router } from "../route.js";
@@ -62,7 +63,7 @@ export const MigrationReportView = z
 
 const StartBody = z
   .strictObject({
-    name: z.string().trim().min(1).max(200).optional(),
+    name: Name.optional(),
     scopes: z.array(z.string().max(100)).max(100).optional(),
   })
   .meta({ id: "StartMigration" });
