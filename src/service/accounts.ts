@@ -165,7 +165,11 @@ export class AccountService {
       throw new ApiError(
         "agency_choice_required",
         "This e-mail and password open accounts in several agencies: send the same request again with agencyId set to one of those listed.",
-        { agencies: agencies.flatMap((a) => (a ? [{ id: a.id, name: a.name }] : [])) },
+        {
+          agencies: agencies
+            .flatMap((a) => (a ? [{ id: a.id, name: a.name }] : []))
+            .sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id)),
+        },
       );
     }
     const user = matched[0]!;
