@@ -3,15 +3,17 @@ import { PLANS, type Plan } from "../core/permissions.js";
 import { publicAgency } from "../service/accounts.js";
 import { systemCtx } from "../service/context.js";
 import { type Command, printJson, UsageError } from "./command.js";
-import { openKeyward } from "./runtime.js";
+import { openKeyward, operatorCtx } from "./runtime.js";
 
 export const agenciesCommand: Command = {
   name: "agencies",
-  summary: "List or create agencies",
+  summary: "List or create agencies, set their plan",
   usage: `keyward agencies list [--json]
-keyward agencies create --name NAME --owner-email EMAIL [--plan starter|unlimited|agency_pro] [--owner-password PASSWORD]`,
+keyward agencies create --name NAME --owner-email EMAIL [--plan starter|unlimited|agency_pro] [--owner-password PASSWORD]
+keyward agencies set-plan AGENCY_ID starter|unlimited|agency_pro`,
   async run(argv) {
     const [sub, ...rest] = argv;
+    if (sub === "set-plan") return setPlan(rest);
     const { values } = parseArgs({
       args: rest,
       options: {
@@ -54,3 +56,24 @@ keyward agencies create --name NAME --owner-email EMAIL [--plan starter|unlimite
     }
   },
 };
+
+/** The plan is the deployment's to set (never the agency's admins): audited as `system`/`cli`. */
+async function setPlan(args: string[]): Promise<number> {
+  const { positionals } = parseArgs({ args, allowPositionals: true, options: {} });
+  const [agencyId, plan, ...extra] = positionals;
+  if (!agencyId || !plan || extra.length > 0) throw new UsageError("give the agency id and the plan");
+  if (!PLANS.includes(plan as Plan)) throw new UsageError(`the plan must be one of ${PLANS.join(", ")}`);
+  const kw = await openKeyward({ quiet: true });
+  try {
+    const before = await kw.store.getAgency(agencyId);
+    const after = await kw.accounts.setPlan(operatorCtx(agencyId), agencyId, plan as Plan);
+    process.stdout.write(
+      before?.plan === after.plan
+        ? `${after.id} is already on ${after.plan}\n`
+        : `${after.id}: ${before?.plan} -> ${after.plan}\n`,
+    );
+    return 0;
+  } finally {
+    await kw.close();
+  }
+}

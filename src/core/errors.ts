@@ -39,6 +39,10 @@ const CATALOGUE = {
   legacy_key_required: 403,
   legacy_key_in_use: 409,
   confirmation_required: 400,
+  plan_managed_by_operator: 403,
+  current_password_required: 400,
+  current_password_wrong: 403,
+  agency_choice_required: 409,
   internal_error: 500,
   unavailable: 503,
 } as const;
@@ -78,6 +82,10 @@ export const TITLES: Record<ErrorCode, string> = {
   legacy_key_required: "The v1 API takes legacy v1 keys only",
   legacy_key_in_use: "Legacy key still in use",
   confirmation_required: "Confirmation required",
+  plan_managed_by_operator: "The plan is set by the deployment's operator",
+  current_password_required: "Current password required",
+  current_password_wrong: "Current password is wrong",
+  agency_choice_required: "Choose an agency",
   internal_error: "Internal error",
   unavailable: "Service unavailable",
 };

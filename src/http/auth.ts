@@ -82,7 +82,7 @@ export function requireSession(deps: Deps): MiddlewareHandler<AppEnv> {
     checkOrigin(c, deps);
     const { ip, userAgent } = clientOf(c, deps);
     c.set("user", user);
-    c.set("ctx", userCtx(toActor(user), ip, userAgent));
+    c.set("ctx", { ...userCtx(toActor(user), ip, userAgent), sessionId: hashToken(token!) });
     await next();
   };
 }

@@ -92,7 +92,13 @@ export const KeyWithToken = z
   .meta({ id: "KeyWithToken" });
 
 export const LoginBody = z
-  .strictObject({ email: Email, password: z.string().min(1, "must not be empty").max(200) })
+  .strictObject({
+    email: Email,
+    password: z.string().min(1, "must not be empty").max(200),
+    agencyId: z.string().min(1).max(64).optional().meta({
+      description: "Which agency to sign in to, when the address has accounts in several",
+    }),
+  })
   .meta({ id: "Login" });
 
 export const UserView = z
@@ -200,12 +206,17 @@ export const UserPatch = z
     locationIds: LocationIds.optional(),
     canManageKeys: z.boolean().optional(),
     digestOptOut: z.boolean().optional(),
+    currentPassword: z.string().max(200).optional().meta({
+      description: "Your current password: required to change your own password",
+    }),
   })
   .meta({ id: "UserPatch" });
 
 export const AgencyPatch = z
   .strictObject({ name: Name.optional(), plan: z.enum(PLANS).optional() })
   .meta({ id: "AgencyPatch" });
+
+export const PlanBody = z.strictObject({ plan: z.enum(PLANS) }).meta({ id: "PlanInput" });
 
 export const NewAgencyBody = z
   .strictObject({

@@ -134,12 +134,45 @@ export class AccountService {
 
   // ── sign-in ─────────────────────────────────────────────────────────────
 
-  async login(email: string, password: string, ip: string | null, userAgent: string | null) {
+  /**
+   * Signs in. One address may have an account in several agencies (e-mails are unique per agency):
+   * the password is checked against each of them, and when it opens more than one the caller is
+   * asked to choose (`agency_choice_required`, naming only those agencies); `agencyId` picks one.
+   * Every path costs at least one password hash, so the time taken does not tell who exists.
+   */
+  async login(
+    email: string,
+    password: string,
+    ip: string | null,
+    userAgent: string | null,
+    agencyId?: string | undefined,
+  ) {
     const { store, clock } = this.deps;
-    const user = await store.getUserByEmail(email);
-    const ok = await verifyPassword(user?.passwordHash ?? null, password);
-    if (!user || !ok || user.disabledAt !== null)
-      throw new ApiError("login_failed", "The e-mail or password is wrong.");
+    const candidates = (await store.listUsersByEmail(email)).filter(
+      (u) => agencyId === undefined || u.agencyId === agencyId,
+    );
+    let matched: User[];
+    if (candidates.length === 0) {
+      await verifyPassword(null, password);
+      matched = [];
+    } else {
+      const ok = await Promise.all(candidates.map((u) => verifyPassword(u.passwordHash, password)));
+      matched = candidates.filter((u, i) => ok[i] && u.disabledAt === null);
+    }
+    if (matched.length === 0) throw new ApiError("login_failed", "The e-mail or password is wrong.");
+    if (matched.length > 1) {
+      const agencies = await Promise.all(matched.map((u) => store.getAgency(u.agencyId)));
+      throw new ApiError(
+        "agency_choice_required",
+        "This e-mail and password open accounts in several agencies: send the same request again with agencyId set to one of those listed.",
+        {
+          agencies: agencies
+            .flatMap((a) => (a ? [{ id: a.id, name: a.name }] : []))
+            .sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id)),
+        },
+      );
+    }
+    const user = matched[0]!;
     const token = randomBytes(32).toString("base64url");
     const now = clock.now();
     await store.transaction(async (s) => {
@@ -250,13 +283,29 @@ export class AccountService {
     patch: { name?: string | undefined; plan?: Plan | undefined },
   ): Promise<Agency> {
     const actor = requireActor(ctx);
-    await this.getAgency(ctx, agencyId);
+    const current = await this.getAgency(ctx, agencyId);
     if (!canChangeAgencySettings(actor, agencyId)) throw denied("Only agency admins can change the agency.");
-    return this.changeAgency(ctx, agencyId, (a) => ({
-      ...a,
-      name: patch.name ?? a.name,
-      plan: patch.plan ?? a.plan,
-    }));
+    // The plan is the deployment's to set, never the tenant's: a client echoing the agency back
+    // with its unchanged plan is fine, a change is refused.
+    if (patch.plan !== undefined && patch.plan !== current.plan)
+      throw new ApiError(
+        "plan_managed_by_operator",
+        `The plan is set by the deployment's operator (the keyward CLI or the platform's service API), not by the agency's admins. This agency is on ${current.plan}.`,
+      );
+    return this.changeAgency(ctx, agencyId, (a) => ({ ...a, name: patch.name ?? a.name }));
+  }
+
+  /**
+   * Sets an agency's plan: the operator's CLI and the platform's service token only (no signed-in
+   * person, whatever their role). Audited as `agency.plan_changed`; a downgrade suspends agency keys.
+   */
+  async setPlan(ctx: Ctx, agencyId: string, plan: Plan): Promise<Agency> {
+    if (ctx.actorType !== "system" && ctx.actorType !== "service")
+      throw new ApiError(
+        "plan_managed_by_operator",
+        "The plan is set by the deployment's operator (the keyward CLI or the platform's service API).",
+      );
+    return this.changeAgency(ctx, agencyId, (a) => ({ ...a, plan }));
   }
 
   /**
@@ -486,8 +535,9 @@ export class AccountService {
 
   async insertUser(ctx: Ctx, s: Store, agencyId: string, input: NewUserInput): Promise<User> {
     const now = this.deps.clock.now();
-    if (await s.getUserByEmail(input.email))
-      throw new ApiError("conflict", `A user with e-mail ${input.email} already exists.`);
+    // Unique within the agency only: whether another agency has this address is none of its business.
+    if (await s.getUserByEmail(agencyId, input.email))
+      throw new ApiError("conflict", `A user with e-mail ${input.email} already exists in this agency.`);
     const locationIds = input.type === "account" ? [...new Set(input.locationIds ?? [])].sort() : [];
     await this.checkLocations(s, agencyId, locationIds);
     const user: User = {
@@ -527,7 +577,12 @@ export class AccountService {
       });
   }
 
-  async updateUser(ctx: Ctx, userId: string, patch: UserPatch): Promise<User> {
+  async updateUser(
+    ctx: Ctx,
+    userId: string,
+    patch: UserPatch,
+    proof: { currentPassword?: string | undefined } = {},
+  ): Promise<User> {
     const actor = requireActor(ctx);
     const before = await this.getUser(ctx, userId);
     const self = actor.userId === userId;
@@ -546,7 +601,26 @@ export class AccountService {
       throw denied(
         "Only the owner can change the owner's e-mail or password (it would hand over the agency).",
       );
+    if (self && patch.password !== undefined) await this.checkCurrentPassword(before, proof.currentPassword);
     return this.applyUserPatch(ctx, before, patch, self);
+  }
+
+  /** Changing your own password proves you know the current one: a borrowed session is not enough. */
+  private async checkCurrentPassword(user: User, currentPassword: string | undefined): Promise<void> {
+    if (currentPassword === undefined || currentPassword === "")
+      throw new ApiError(
+        "current_password_required",
+        "To change your password, send your current password as currentPassword.",
+        { issues: [{ field: "currentPassword", message: "your current password is required" }] },
+      );
+    if (!(await verifyPassword(user.passwordHash, currentPassword)))
+      throw new ApiError(
+        "current_password_wrong",
+        "The current password is wrong: your password was not changed.",
+        {
+          issues: [{ field: "currentPassword", message: "this is not your current password" }],
+        },
+      );
   }
 
   /** A change made with an API key (the platform's /v2/users); the route has checked reach and EAS. */
@@ -581,11 +655,14 @@ export class AccountService {
         locationIds: type === "agency" ? [] : [...new Set(patch.locationIds ?? before.locationIds)].sort(),
         updatedAt: this.deps.clock.now(),
       };
-      if (after.email !== before.email && (await s.getUserByEmail(after.email)))
-        throw new ApiError("conflict", `A user with e-mail ${after.email} already exists.`);
+      if (after.email !== before.email && (await s.getUserByEmail(after.agencyId, after.email)))
+        throw new ApiError("conflict", `A user with e-mail ${after.email} already exists in this agency.`);
       await this.checkLocations(s, after.agencyId, after.locationIds);
       await s.updateUser(after);
-      if (patch.password && !self) await s.revokeUserSessions(userId, this.deps.clock.now());
+      // A new password ends every session of the user: all of them when someone else set it,
+      // all but the one making the change when it is their own.
+      if (patch.password)
+        await s.revokeUserSessions(userId, this.deps.clock.now(), self ? ctx.sessionId : undefined);
       await this.deps.audit.record(s, ctx, {
         agencyId: after.agencyId,
         action: "user.updated",

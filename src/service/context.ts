@@ -7,6 +7,8 @@ export interface Ctx {
   actorId: string | null;
   ip: string | null;
   userAgent: string | null;
+  /** The hash of the session making the request, for people signed in to the console. */
+  sessionId?: string | undefined;
 }
 
 export const systemCtx: Ctx = { actor: null, actorType: "system", actorId: null, ip: null, userAgent: null };

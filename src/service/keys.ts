@@ -345,11 +345,11 @@ export class KeyService {
     }
     const key = await this.deps.store.transaction(async (store) => {
       await this.checkCreation(store, agency, owner, kind, true);
-      if (await store.hashExists(hash))
-        throw new ApiError(
-          "conflict",
-          "This token is already known to Keyward: it cannot be imported twice.",
-        );
+      const holder = await store.keyOfHash(hash);
+      if (holder) {
+        await this.recordImportCollision(store, ctx, agency.id, holder);
+        return null;
+      }
       const key = {
         ...this.newKey(ctx, owner, kind, input.name, input.description ?? "", scopes),
         imported: true,
@@ -365,7 +365,39 @@ export class KeyService {
       });
       return key;
     });
+    // One neutral answer, whoever holds the token: nothing tells the caller which agency, if any
+    // other, has it. (Thrown after the transaction, so that its audit entry is committed.)
+    if (key === null)
+      throw new ApiError("conflict", "This token is already known to Keyward: it cannot be imported twice.");
     return { key: await this.view(key) };
+  }
+
+  /**
+   * Someone presented a token this deployment already stores: whoever holds it should know (when it
+   * comes from another agency, their token has leaked). The entry goes to the holder's agency; an
+   * attempt from another agency is recorded without who or from where, which is that agency's.
+   */
+  private async recordImportCollision(
+    store: Store,
+    ctx: Ctx,
+    importerAgencyId: string,
+    holder: { keyId: string; agencyId: string },
+  ): Promise<void> {
+    const sameAgency = importerAgencyId === holder.agencyId;
+    await this.deps.audit.record(
+      store,
+      sameAgency ? ctx : { actor: null, actorType: "system", actorId: null, ip: null, userAgent: null },
+      {
+        agencyId: holder.agencyId,
+        action: "key.import_refused",
+        targetType: "key",
+        targetId: holder.keyId,
+        after: {
+          reason: "this key's token was presented for import",
+          attemptedBy: sameAgency ? "this agency" : "another agency",
+        },
+      },
+    );
   }
 
   async list(

@@ -451,13 +451,27 @@ export class Store {
     return r ? ((await this.withLocations([r]))[0] ?? null) : null;
   }
 
-  async getUserByEmail(email: string): Promise<User | null> {
+  /** The agency's user with this e-mail: addresses are unique per agency, not across agencies. */
+  async getUserByEmail(agencyId: string, email: string): Promise<User | null> {
     const r = await this.db
       .selectFrom("users")
       .selectAll()
+      .where("agency_id", "=", agencyId)
       .where("email", "=", email.toLowerCase())
       .executeTakeFirst();
     return r ? ((await this.withLocations([r]))[0] ?? null) : null;
+  }
+
+  /** Every user with this e-mail, one per agency at most (sign-in), oldest first. */
+  async listUsersByEmail(email: string): Promise<User[]> {
+    const rows = await this.db
+      .selectFrom("users")
+      .selectAll()
+      .where("email", "=", email.toLowerCase())
+      .orderBy("created_at")
+      .orderBy("id")
+      .execute();
+    return this.withLocations(rows);
   }
 
   async listUsers(agencyId: string): Promise<User[]> {
@@ -533,13 +547,15 @@ export class Store {
     await this.db.updateTable("sessions").set({ revoked_at: at }).where("id", "=", id).execute();
   }
 
-  async revokeUserSessions(userId: string, at: number): Promise<void> {
-    await this.db
+  /** Ends the user's sessions, all of them or all but `exceptId` (the one making a change). */
+  async revokeUserSessions(userId: string, at: number, exceptId?: string): Promise<void> {
+    let q = this.db
       .updateTable("sessions")
       .set({ revoked_at: at })
       .where("user_id", "=", userId)
-      .where("revoked_at", "is", null)
-      .execute();
+      .where("revoked_at", "is", null);
+    if (exceptId !== undefined) q = q.where("id", "!=", exceptId);
+    await q.execute();
   }
 
   // ── keys and tokens ─────────────────────────────────────────────────────
@@ -630,6 +646,17 @@ export class Store {
       out.push(...rows.map(tokenFromRow));
     }
     return out;
+  }
+
+  /** The key a stored token hash belongs to (any state, tombstones included), or null. */
+  async keyOfHash(hash: string): Promise<{ keyId: string; agencyId: string } | null> {
+    const r = await this.db
+      .selectFrom("key_tokens as t")
+      .innerJoin("api_keys as k", "k.id", "t.key_id")
+      .select(["k.id", "k.agency_id"])
+      .where("t.hash", "=", hash)
+      .executeTakeFirst();
+    return r ? { keyId: r.id, agencyId: r.agency_id } : null;
   }
 
   async hashExists(hash: string): Promise<boolean> {

@@ -213,3 +213,19 @@ export async function seedWorld(kw: Keyward, plan: Plan = "agency_pro", tag = ""
     otherOwner: `owner${tag}@other.test`,
   };
 }
+
+/** Sets an agency's plan as the platform does: the service token on PUT /api/agencies/{id}/plan. */
+export async function setPlan(
+  target: { url: string },
+  agencyId: string,
+  plan: Plan,
+  serviceToken = SERVICE_TOKEN,
+) {
+  const res = await fetch(`${target.url}/api/agencies/${agencyId}/plan`, {
+    method: "PUT",
+    headers: { authorization: `Bearer ${serviceToken}`, "content-type": "application/json" },
+    body: JSON.stringify({ plan }),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : null };
+}

@@ -7,7 +7,15 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Plan } from "../../src/core/permissions.js";
 import { systemCtx } from "../../src/service/context.js";
-import { Client, type Harness, PASSWORD, seedWorld, startHarness, type World } from "../helpers/harness.js";
+import {
+  Client,
+  type Harness,
+  PASSWORD,
+  seedWorld,
+  setPlan,
+  startHarness,
+  type World,
+} from "../helpers/harness.js";
 
 let h: Harness;
 let w: World;
@@ -277,7 +285,7 @@ describe("the plan table", () => {
     });
     const c = await new Client(h).login("owner-down@plans.test");
     const k = await c.post(`/api/accounts/${a.agency.id}/keys`, { name: "agency" });
-    expect((await c.patch(`/api/agencies/${a.agency.id}`, { plan: "starter" })).body.plan).toBe("starter");
+    expect((await setPlan(h, a.agency.id, "starter")).body.plan).toBe("starter");
     // Listed and still active (suspended, not revoked).
     const listed = await c.get(`/api/accounts/${a.agency.id}/keys`);
     expect(listed.body.keys.map((x: any) => [x.id, x.status])).toEqual([[k.body.key.id, "active"]]);
@@ -286,7 +294,7 @@ describe("the plan table", () => {
       before: { plan: "agency_pro" },
       after: { plan: "starter" },
     });
-    await c.patch(`/api/agencies/${a.agency.id}`, { plan: "agency_pro" });
+    await setPlan(h, a.agency.id, "agency_pro");
     const res = await fetch(`${h.url}/v2/token`, { headers: { authorization: `Bearer ${k.body.token}` } });
     expect(res.status).toBe(200);
   });

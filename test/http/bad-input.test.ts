@@ -92,8 +92,14 @@ const ENDPOINTS: Endpoint[] = [
     method: "PATCH",
     path: () => `/api/agencies/${w.agencyId}`,
     auth: "session",
-    valid: () => ({ name: "Acme 2", plan: "unlimited" }),
+    valid: () => ({ name: "Acme 2", plan: "agency_pro" }),
     names: ["name"],
+  },
+  {
+    method: "PUT",
+    path: () => `/api/agencies/${w.agencyId}/plan`,
+    auth: "service",
+    valid: () => ({ plan: "agency_pro" }),
   },
   {
     method: "PATCH",

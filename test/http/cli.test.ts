@@ -7,6 +7,7 @@ import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const ROOT = resolve(import.meta.dirname, "../..");
@@ -122,6 +123,47 @@ describe("keyward", () => {
     );
     expect(names).toEqual(["CLI Agency"]);
   });
+
+  it("agencies set-plan: the operator sets the plan, audited as the CLI", async () => {
+    const created = await run([
+      "agencies",
+      "create",
+      "--name",
+      "Plan Agency",
+      "--owner-email",
+      "plan@acme.test",
+    ]);
+    expect(created.code, created.stderr).toBe(0);
+    const agencyId = created.stdout.trim();
+    const up = await run(["agencies", "set-plan", agencyId, "agency_pro"]);
+    expect(up.code, up.stderr).toBe(0);
+    expect(up.stdout).toBe(`${agencyId}: starter -> agency_pro\n`);
+    const same = await run(["agencies", "set-plan", agencyId, "agency_pro"]);
+    expect(same.stdout).toBe(`${agencyId} is already on agency_pro\n`);
+    const list = JSON.parse((await run(["agencies", "list", "--json"])).stdout).agencies;
+    expect(list.find((a: any) => a.id === agencyId).plan).toBe("agency_pro");
+    const db = new Database(join(dataDir, "keyward.sqlite"), { readonly: true });
+    try {
+      const rows = db
+        .prepare("select actor_type, actor_id, after_json from audit_log where agency_id = ? and action = ?")
+        .all(agencyId, "agency.plan_changed") as any[];
+      expect(rows.map((r) => [r.actor_type, r.actor_id, JSON.parse(r.after_json).plan])).toEqual([
+        ["system", "cli", "agency_pro"],
+      ]);
+    } finally {
+      db.close();
+    }
+    const [unknown, badPlan, missing] = await Promise.all([
+      run(["agencies", "set-plan", "agy_nope", "starter"]),
+      run(["agencies", "set-plan", agencyId, "gold"]),
+      run(["agencies", "set-plan", agencyId]),
+    ]);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/^resource_not_found: /);
+    expect(badPlan.code).toBe(2);
+    expect(badPlan.stderr).toMatch(/the plan must be one of starter, unlimited, agency_pro/);
+    expect(missing.code).toBe(2);
+  }, 120_000);
 
   it("usage and configuration errors exit with 2", async () => {
     const cases = [

@@ -14,6 +14,7 @@ import {
   PASSWORD,
   SERVICE_TOKEN,
   seedWorld,
+  setPlan,
   startHarness,
   T0,
   type World,
@@ -433,7 +434,7 @@ describe("concurrent changes to one key, on PostgreSQL", () => {
         const on = round % 2 === 0;
         const [s, pl] = await Promise.all([
           owner.patch(`/api/agencies/${world.agencyId}/settings`, { enhancedSecurity: !on, confirm: true }),
-          owner.patch(`/api/agencies/${world.agencyId}`, { plan: on ? "starter" : "agency_pro" }),
+          setPlan(p, world.agencyId, on ? "starter" : "agency_pro"),
         ]);
         expect([s.status, pl.status]).toEqual([200, 200]);
         const a = (await p.kw.store.getAgency(world.agencyId))!;

@@ -1,5 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Client, type Harness, seedWorld, startHarness, type World, withKey } from "../helpers/harness.js";
+import {
+  Client,
+  type Harness,
+  seedWorld,
+  setPlan,
+  startHarness,
+  type World,
+  withKey,
+} from "../helpers/harness.js";
 
 let h: Harness;
 let w: World;
@@ -30,11 +38,11 @@ describe("a downgrade shows agency keys as suspended", () => {
     const owner = await new Client(h).login(w.owner);
     const created = await owner.post(`/api/accounts/${w.agencyId}/keys`, { name: "Agency reporting" });
     expect(created.body.key.suspended).toBe(false);
-    expect((await owner.patch(`/api/agencies/${w.agencyId}`, { plan: "starter" })).status).toBe(200);
+    expect((await setPlan(h, w.agencyId, "starter")).status).toBe(200);
     const key = (await owner.get(`/api/keys/${created.body.key.id}`)).body;
     expect(key.suspended).toBe(true);
     expect((await withKey(h, created.body.token, "GET", "/v2/token")).body.code).toBe("plan_required");
-    await owner.patch(`/api/agencies/${w.agencyId}`, { plan: "agency_pro" });
+    await setPlan(h, w.agencyId, "agency_pro");
     expect((await owner.get(`/api/keys/${created.body.key.id}`)).body.suspended).toBe(false);
     expect((await withKey(h, created.body.token, "GET", "/v2/token")).status).toBe(200);
   });

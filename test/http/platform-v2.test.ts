@@ -121,7 +121,7 @@ describe("/v2/users", () => {
       const r = await withKey(h, T.locAll!, "POST", "/v2/users", body);
       expect(r.status).toBe(403);
       expect(r.body.code).toBe("location_forbidden");
-      expect(await h.kw.store.getUserByEmail(body.email)).toBeNull();
+      expect(await h.kw.store.getUserByEmail(w.agencyId, body.email)).toBeNull();
     }
     const dup = await withKey(h, T.locAll!, "POST", "/v2/users", { email: "new1@acme.test", name: "again" });
     expect(dup.status).toBe(409);

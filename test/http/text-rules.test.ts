@@ -224,7 +224,7 @@ describe("new passwords (item 16)", () => {
     // Set through the store, as a password set before the rules were: sign-in does not judge it.
     const weak = "123456789012";
     const { hashPassword } = await import("../../src/service/passwords.js");
-    const user = (await h.kw.store.getUserByEmail(w.agencyAdmin))!;
+    const user = (await h.kw.store.getUserByEmail(w.agencyId, w.agencyAdmin))!;
     await h.kw.store.updateUser({ ...user, passwordHash: await hashPassword(weak) });
     const signIn = await new Client(h).post("/api/auth/login", { email: w.agencyAdmin, password: weak });
     expect(signIn.status).toBe(200);

@@ -18,6 +18,7 @@ import {
   type Harness,
   SERVICE_TOKEN,
   seedWorld,
+  setPlan,
   startHarness,
   T0,
   type World,
@@ -299,7 +300,7 @@ describe("every verification code", () => {
     const ag = await createKey(w.agencyId, { scopes: ["locations.readonly"] });
     const loc = await createKey(w.loc1, { scopes: ["locations.readonly"] });
     expect((await withKey(h, ag.token, "GET", "/v2/locations")).status).toBe(200); // cached now
-    const down = await admin.patch(`/api/agencies/${w.agencyId}`, { plan: "starter" });
+    const down = await setPlan(h, w.agencyId, "starter");
     expect(down.status).toBe(200);
     expect(down.body.plan).toBe("starter");
     const r = await withKey(h, ag.token, "GET", "/v2/locations");
@@ -313,9 +314,9 @@ describe("every verification code", () => {
     const refused = await admin.post(`/api/accounts/${w.agencyId}/keys`, { name: "x" });
     expect(refused.status).toBe(403);
     expect(refused.body.code).toBe("plan_required");
-    await admin.patch(`/api/agencies/${w.agencyId}`, { plan: "unlimited" });
+    await setPlan(h, w.agencyId, "unlimited");
     expect((await withKey(h, ag.token, "GET", "/v2/locations")).body.code).toBe("plan_required");
-    await admin.patch(`/api/agencies/${w.agencyId}`, { plan: "agency_pro" });
+    await setPlan(h, w.agencyId, "agency_pro");
     expect((await withKey(h, ag.token, "GET", "/v2/locations")).status).toBe(200);
   });
 
@@ -594,7 +595,7 @@ describe("on PostgreSQL", () => {
         );
         const audit = await owner.get(`/api/agencies/${world.agencyId}/audit?action=key.rotation_cancelled`);
         expect(audit.body.entries).toHaveLength(1);
-        const down = await owner.patch(`/api/agencies/${world.agencyId}`, { plan: "starter" });
+        const down = await setPlan(p, world.agencyId, "starter");
         expect(down.body.plan).toBe("starter");
       } finally {
         await p.close();

@@ -9,6 +9,7 @@ import {
   type Harness,
   SERVICE_TOKEN,
   seedWorld,
+  setPlan,
   startHarness,
   type World,
 } from "../helpers/harness.js";
@@ -80,7 +81,7 @@ describe("plans", () => {
     const before = await keySnapshot(h, w.agencyId);
 
     for (const plan of ["unlimited", "starter"] as const) {
-      const down = await owner.patch(`/api/agencies/${w.agencyId}`, { plan });
+      const down = await setPlan(h, w.agencyId, plan);
       expect(down.status).toBe(200);
       expect(down.body.plan).toBe(plan);
       const pitR = await call(h, agencyPit, "GET", "/v2/locations");
@@ -100,7 +101,7 @@ describe("plans", () => {
     // Suspended, not revoked: nothing about the keys changed.
     expect(await keySnapshot(h, w.agencyId)).toEqual(before);
 
-    const up = await owner.patch(`/api/agencies/${w.agencyId}`, { plan: "agency_pro" });
+    const up = await setPlan(h, w.agencyId, "agency_pro");
     expect(up.status).toBe(200);
     expect((await call(h, agencyPit, "GET", "/v2/locations")).status).toBe(200);
     expect((await call(h, agencyV1.token, "GET", "/v1/locations")).status).toBe(200);
@@ -110,8 +111,8 @@ describe("plans", () => {
     expect(audit.body.entries.map((e: any) => e.after.plan)).toEqual(["agency_pro", "starter", "unlimited"]);
   });
 
-  it("only agency admins change the plan", async () => {
-    for (const who of [w.loc1Admin, w.agencyUser]) {
+  it("nobody of the agency changes the plan, its admins and owner included", async () => {
+    for (const who of [w.loc1Admin, w.agencyUser, w.agencyAdmin, w.owner]) {
       const c = await new Client(h).login(who);
       const r = await c.patch(`/api/agencies/${w.agencyId}`, { plan: "starter" });
       expect(r.status).toBe(403);

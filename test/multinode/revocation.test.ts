@@ -4,8 +4,17 @@
  * a bound on polling, not a timing assertion: the propagation figures are in bench/multinode.ts.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { setPlan } from "../helpers/harness.js";
 import { startPostgres } from "../helpers/postgres.js";
-import { type NodeProcess, Session, startNodes, untilAll, untilAllRefuse, verifyOn } from "./cluster.js";
+import {
+  type NodeProcess,
+  SERVICE_TOKEN,
+  Session,
+  startNodes,
+  untilAll,
+  untilAllRefuse,
+  verifyOn,
+} from "./cluster.js";
 
 const PROMISE_MS = 1_000;
 
@@ -94,7 +103,7 @@ describe("a change made on one node is honoured by every node within one second"
   it("a plan downgrade suspends agency keys everywhere, an upgrade restores them", async () => {
     const k = await newKey("agency key");
     await warm(k.token);
-    const down = await owner.request("PATCH", `/api/agencies/${agencyId}`, { plan: "unlimited" });
+    const down = await setPlan(nodes[0]!, agencyId, "unlimited", SERVICE_TOKEN);
     expect(down.status).toBe(200);
     const res = await untilAllRefuse(
       nodes.map((n) => n.url),
@@ -103,9 +112,7 @@ describe("a change made on one node is honoured by every node within one second"
       PROMISE_MS,
     );
     expect(res.codes).toEqual(["plan_required", "plan_required", "plan_required"]);
-    const up = await owner.on(nodes[1]!.url).request("PATCH", `/api/agencies/${agencyId}`, {
-      plan: "agency_pro",
-    });
+    const up = await setPlan(nodes[1]!, agencyId, "agency_pro", SERVICE_TOKEN);
     expect(up.status).toBe(200);
     const back = await untilAll(
       nodes.map((n) => n.url),

@@ -252,11 +252,12 @@ describe.each(backends)("Store on $name", (backend) => {
       });
       await store.insertUser(u);
       expect(await store.getUser(u.id)).toEqual(u);
-      expect(await store.getUserByEmail(u.email.toUpperCase())).toEqual(u);
+      expect(await store.getUserByEmail(a.id, u.email.toUpperCase())).toEqual(u);
+      expect(await store.getUserByEmail(ag.id, u.email)).toBeNull(); // per agency
       expect(await store.getUser("usr_nope")).toBeNull();
       expect(await store.transaction((s) => s.getUserForUpdate(u.id))).toEqual(u);
       expect(await store.getUserForUpdate("usr_nope")).toBeNull();
-      expect(await store.getUserByEmail("nobody@x.test")).toBeNull();
+      expect(await store.getUserByEmail(a.id, "nobody@x.test")).toBeNull();
       const owner = user(a.id, { isOwner: true, createdAt: T - 1 });
       await store.insertUser(owner);
       expect((await store.listUsers(a.id)).map((x) => x.id)).toEqual([owner.id, u.id]);
@@ -312,6 +313,32 @@ describe.each(backends)("Store on $name", (backend) => {
       expect((await store.getSession(s1))!.revokedAt).toBe(T + 5); // an earlier revocation stays
       expect((await store.getSession(s2))!.revokedAt).toBe(T + 9);
       expect((await store.getSession(s3))!.revokedAt).toBe(T + 9);
+      // All but one (a password change keeps the session that made it).
+      const s4 = newId("session");
+      const s5 = newId("session");
+      await mk(s4);
+      await mk(s5);
+      await store.revokeUserSessions(u.id, T + 11, s5);
+      expect((await store.getSession(s4))!.revokedAt).toBe(T + 11);
+      expect((await store.getSession(s5))!.revokedAt).toBeNull();
+      expect((await store.getSession(s2))!.revokedAt).toBe(T + 9);
+    });
+
+    it("keeps e-mail addresses unique per agency, not across agencies", async () => {
+      const a1 = agency();
+      const a2 = agency({ createdAt: T + 1 });
+      await store.insertAgency(a1);
+      await store.insertAgency(a2);
+      const email = `shared.${newId("user")}@acme.test`.toLowerCase();
+      const u1 = user(a1.id, { email });
+      const u2 = user(a2.id, { email, createdAt: T + 1 });
+      await store.insertUser(u1);
+      await store.insertUser(u2);
+      expect(await store.listUsersByEmail(email.toUpperCase())).toEqual([u1, u2]);
+      expect(await store.getUserByEmail(a2.id, email)).toEqual(u2);
+      expect(await store.listUsersByEmail("nobody@x.test")).toEqual([]);
+      // Within one agency the database itself refuses a second account.
+      await expect(store.insertUser(user(a1.id, { email }))).rejects.toThrow();
     });
   });
 
@@ -415,6 +442,8 @@ describe.each(backends)("Store on $name", (backend) => {
       expect(await store.tokensOfKey(k.id)).toEqual([retired, t2]);
       expect(await store.hashExists(t2.hash)).toBe(true);
       expect(await store.hashExists("0".repeat(64))).toBe(false);
+      expect(await store.keyOfHash(t1.hash)).toEqual({ keyId: k.id, agencyId: ag.id });
+      expect(await store.keyOfHash("0".repeat(64))).toBeNull();
       // The same hash cannot belong to two keys.
       await expect(store.insertToken({ ...t2, keyId: k.id })).rejects.toThrow();
 

@@ -16,6 +16,7 @@ import {
   LocationPatch,
   LocationView,
   NewAgencyBody,
+  PlanBody,
   PolicyView,
   UserBody,
   UserPatch,
@@ -52,7 +53,12 @@ export const SettingsPatch = z
   .meta({ id: "SettingsPatch" });
 
 export function accountRoutes(r: Router, deps: Deps): void {
-  r.app.use("/api/agencies/:agencyId/*", requireSession(deps));
+  // PUT …/plan is the deployment's (service token); everything else below an agency is people's.
+  r.app.use("/api/agencies/:agencyId/*", async (c, next) =>
+    c.req.method === "PUT" && /^\/api\/agencies\/[^/]+\/plan$/.test(c.req.path)
+      ? requireService(deps)(c, next)
+      : requireSession(deps)(c, next),
+  );
   r.app.use("/api/agencies/:agencyId", requireSession(deps));
   r.app.use("/api/locations/*", requireSession(deps));
   r.app.use("/api/users/*", requireSession(deps));
@@ -97,9 +103,9 @@ export function accountRoutes(r: Router, deps: Deps): void {
     {
       method: "patch",
       path: "/api/agencies/{agencyId}",
-      summary: "Rename the agency or change its plan",
+      summary: "Rename the agency",
       description:
-        "A downgrade below agency_pro suspends agency keys (they verify as plan_required); an upgrade restores them.",
+        "Agency admins. The plan is not theirs to change: a `plan` other than the current one is refused with 403 plan_managed_by_operator (see PUT /api/agencies/{agencyId}/plan).",
       tags: ["Agencies"],
       auth: "session",
       params: AgencyParam,
@@ -108,6 +114,23 @@ export function accountRoutes(r: Router, deps: Deps): void {
     },
     async (c, { params, body }) =>
       c.json(publicAgency(await deps.accounts.updateAgency(c.get("ctx"), params.agencyId, body))),
+  );
+
+  r.add(
+    {
+      method: "put",
+      path: "/api/agencies/{agencyId}/plan",
+      summary: "Set the agency's plan (platform service token)",
+      description:
+        "The plan is the deployment's to set: the platform's service token here, or `keyward agencies set-plan` — never the agency's own admins. Audit-logged (agency.plan_changed). A downgrade below agency_pro suspends agency keys (they verify as plan_required); an upgrade restores them.",
+      tags: ["Agencies"],
+      auth: "service",
+      params: AgencyParam,
+      body: PlanBody,
+      responses: { 200: { description: "The agency", schema: AgencyView } },
+    },
+    async (c, { params, body }) =>
+      c.json(publicAgency(await deps.accounts.setPlan(c.get("ctx"), params.agencyId, body.plan))),
   );
 
   r.add(
@@ -263,15 +286,17 @@ export function accountRoutes(r: Router, deps: Deps): void {
       path: "/api/users/{userId}",
       summary: "Change a user",
       description:
-        "Roles, locations and the “manage API keys” permission: agency admins only. Anyone may change their own name, password and digest subscription.",
+        "Roles, locations and the “manage API keys” permission: agency admins only. Anyone may change their own name, password and digest subscription; changing your own password needs `currentPassword` and ends your other sessions.",
       tags: ["Users"],
       auth: "session",
       params: UserParam,
       body: UserPatch,
       responses: { 200: { description: "The user", schema: UserView } },
     },
-    async (c, { params, body }) =>
-      c.json(publicUser(await deps.accounts.updateUser(c.get("ctx"), params.userId, body))),
+    async (c, { params, body: { currentPassword, ...patch } }) =>
+      c.json(
+        publicUser(await deps.accounts.updateUser(c.get("ctx"), params.userId, patch, { currentPassword })),
+      ),
   );
   r.add(
     {

@@ -1,6 +1,7 @@
 /**
  * Settings → Company: Enhanced Account Security (turning it off takes a strongly-worded
- * confirmation), the inactivity policy, the e-mail digest subscription and the legacy-key rule.
+ * confirmation), the inactivity policy, the e-mail digest subscription, the plan (read-only) and
+ * the legacy-key rule.
  */
 import { type FormEvent, useEffect, useId, useState } from "react";
 import { ApiError, api, type FieldIssue, type Ok, type Policy, type Settings, type User } from "../api";
@@ -96,6 +97,8 @@ export function CompanyPage({ view }: { view: View }) {
             onChanged={() => void settings.reload()}
           />
 
+          <PlanSection plan={me.agency.plan} />
+
           <section className="card" aria-labelledby="legacy-title">
             <h2 id="legacy-title">Legacy v1 keys</h2>
             <p className="muted">
@@ -126,6 +129,47 @@ export function CompanyPage({ view }: { view: View }) {
         />
       ) : null}
     </div>
+  );
+}
+
+/** What each plan allows (SPEC §1). The plan is the deployment's to set, so it is shown, not offered. */
+const PLANS = [
+  { id: "starter", label: "Starter", agencyKeys: false },
+  { id: "unlimited", label: "Unlimited", agencyKeys: false },
+  { id: "agency_pro", label: "Agency Pro", agencyKeys: true },
+];
+
+function PlanSection({ plan }: { plan: string }) {
+  const current = PLANS.find((p) => p.id === plan);
+  return (
+    <section className="card" aria-labelledby="plan-title">
+      <h2 id="plan-title">Plan</h2>
+      <p>
+        This agency is on <strong>{current?.label ?? plan}</strong>. Plans are set by whoever runs this
+        Keyward deployment; ask them to change it.
+      </p>
+      <table className="table plan-table">
+        <thead>
+          <tr>
+            <th scope="col">Plan</th>
+            <th scope="col">Location keys</th>
+            <th scope="col">Agency keys and OAuth apps</th>
+          </tr>
+        </thead>
+        <tbody>
+          {PLANS.map((p) => (
+            <tr key={p.id} aria-current={p.id === plan ? "true" : undefined}>
+              <th scope="row">
+                {p.label}
+                {p.id === plan ? " (current)" : ""}
+              </th>
+              <td>Yes</td>
+              <td>{p.agencyKeys ? "Yes" : "No"}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
   );
 }
 
