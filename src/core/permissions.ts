@@ -54,3 +54,187 @@ export const canManageLocations = canChangeAgencySettings;
 export function planAllowsAgencyKeys(plan: Plan): boolean {
   return plan === "agency_pro";
 }
+
+// ── rights over people ──────────────────────────────────────────────────────
+
+/** What decides a user's reach and rights (a `User` row, or a user about to be created). */
+export interface UserFacts {
+  agencyId: string;
+  type: UserType;
+  role: Role;
+  isOwner: boolean;
+  canManageKeys: boolean;
+  locationIds: readonly string[];
+}
+
+/** A requested change to a user's rights or sign-in; absent fields stay as they are. */
+export interface UserChange {
+  email?: string | undefined;
+  password?: string | undefined;
+  type?: UserType | undefined;
+  role?: Role | undefined;
+  locationIds?: readonly string[] | undefined;
+  canManageKeys?: boolean | undefined;
+}
+
+const RIGHT_NAMES = {
+  type: "user type",
+  role: "role",
+  canManageKeys: "“manage API keys” permission",
+  locationIds: "location assignments",
+} as const;
+
+/** The rights a change would alter (the fields it sets to something else than they are). */
+export function rightsChanged(
+  before: UserFacts,
+  change: UserChange,
+): ("type" | "role" | "canManageKeys" | "locationIds")[] {
+  const out: ("type" | "role" | "canManageKeys" | "locationIds")[] = [];
+  if (change.type !== undefined && change.type !== before.type) out.push("type");
+  if (change.role !== undefined && change.role !== before.role) out.push("role");
+  if (change.canManageKeys !== undefined && change.canManageKeys !== before.canManageKeys)
+    out.push("canManageKeys");
+  if (change.locationIds !== undefined && !sameSet(change.locationIds, before.locationIds))
+    out.push("locationIds");
+  return out;
+}
+
+/**
+ * Nobody changes their own rights (role, type, the "manage API keys" switch, location
+ * assignments): an admin whose rights were reduced must not be able to restore them.
+ * Name, e-mail, password and digest subscription stay theirs to change.
+ */
+export function selfChangeRefusal(before: UserFacts, change: UserChange): string | null {
+  const fields = rightsChanged(before, change).map((f) => RIGHT_NAMES[f]);
+  if (fields.length === 0) return null;
+  return `You cannot change your own ${fields.join(", ")}: nobody changes their own rights. Ask another agency admin.`;
+}
+
+/** The user a change leaves: what their reach and rights would be. */
+function applied(before: UserFacts, change: UserChange): UserFacts {
+  const type = change.type ?? before.type;
+  return {
+    ...before,
+    type,
+    role: change.role ?? before.role,
+    canManageKeys: change.canManageKeys ?? before.canManageKeys,
+    locationIds: type === "agency" ? [] : (change.locationIds ?? before.locationIds),
+  };
+}
+
+/** A key acting on the agency's people (the v1 and v2 user APIs): where it lives, and whether EAS guards it. */
+export interface KeyActor {
+  agencyId: string;
+  /** null for an agency key */
+  locationId: string | null;
+  enhancedSecurity: boolean;
+}
+
+/** A refusal with its stable code (403 each) and a message that says what to do instead. */
+export interface Refusal {
+  code: "disabled_by_security" | "location_forbidden" | "permission_denied";
+  message: string;
+}
+
+/** Agency keys see the agency's users; location keys the users assigned to their location. */
+export function keySeesUser(key: KeyActor, u: UserFacts): boolean {
+  if (u.agencyId !== key.agencyId) return false;
+  return key.locationId === null || u.locationIds.includes(key.locationId);
+}
+
+/**
+ * Whether everything the user can reach, the key reaches too: an agency key reaches its whole
+ * agency; a location key only an account user whose every assignment is its own location (a user
+ * also assigned elsewhere, or an agency user, reaches what the key cannot).
+ */
+export function keyReachesAllOf(key: KeyActor, u: UserFacts): boolean {
+  if (u.agencyId !== key.agencyId) return false;
+  if (key.locationId === null) return true;
+  return u.type === "account" && u.locationIds.every((l) => l === key.locationId);
+}
+
+/**
+ * Whether the change gives the user more rights than they have: agency access, the admin role, or
+ * the "manage API keys" switch of an admin (the switch means nothing for a plain user).
+ */
+function raisesRights(before: UserFacts, after: UserFacts): boolean {
+  return (
+    (before.type === "account" && after.type === "agency") ||
+    (before.role === "user" && after.role === "admin") ||
+    (after.role === "admin" && after.canManageKeys && !(before.role === "admin" && before.canManageKeys))
+  );
+}
+
+const EAS_ROLES =
+  "Enhanced Account Security is on: roles and permissions cannot be changed through the API. An agency admin can change them in the console.";
+const EAS_NEW_ADMIN =
+  "Enhanced Account Security is on: users created through the API get the user role. An agency admin can make them admins in the console.";
+const EAS_ADMIN_LOGIN =
+  "Enhanced Account Security is on: an admin's e-mail and password cannot be changed through the API. They can change them themselves in the console.";
+const LOCATION_ONLY =
+  "A location key can only create, change or remove account users of its own location alone; this user would reach more than the key does. Use an agency key, or ask an agency admin.";
+const NO_RAISE =
+  "A location key cannot give a user more rights (the admin role, agency access or the “manage API keys” switch). An agency admin can, in the console.";
+
+/** Whether a key may create this user (`null`: it may). Visibility is the caller's 404 first. */
+export function keyCreateUserRefusal(key: KeyActor, user: UserFacts): Refusal | null {
+  if (key.enhancedSecurity && user.role === "admin")
+    return { code: "disabled_by_security", message: EAS_NEW_ADMIN };
+  if (key.locationId === null) return null;
+  if (!keyReachesAllOf(key, user)) return { code: "location_forbidden", message: LOCATION_ONLY };
+  // A new user starts as a plain account user: anything above that is raised by the key.
+  const nobody: UserFacts = { ...user, type: "account", role: "user" };
+  if (raisesRights(nobody, user)) return { code: "permission_denied", message: NO_RAISE };
+  return null;
+}
+
+/**
+ * Whether a key may make this change to a user it sees (`null`: it may). In order: Enhanced
+ * Account Security, the user's reach before and after (location keys), rights raised (location
+ * keys), the owner.
+ */
+export function keyChangeUserRefusal(key: KeyActor, before: UserFacts, change: UserChange): Refusal | null {
+  // Under EAS the rights fields are refused whatever their value, as documented.
+  if (
+    key.enhancedSecurity &&
+    (change.type !== undefined ||
+      change.role !== undefined ||
+      change.canManageKeys !== undefined ||
+      change.locationIds !== undefined)
+  )
+    return { code: "disabled_by_security", message: EAS_ROLES };
+  // Setting an admin's e-mail or password with a leaked key would hand over the admin's account.
+  if (
+    key.enhancedSecurity &&
+    before.role === "admin" &&
+    (change.email !== undefined || change.password !== undefined)
+  )
+    return { code: "disabled_by_security", message: EAS_ADMIN_LOGIN };
+  const after = applied(before, change);
+  if (key.locationId !== null) {
+    if (!keyReachesAllOf(key, before) || !keyReachesAllOf(key, after))
+      return { code: "location_forbidden", message: LOCATION_ONLY };
+    if (raisesRights(before, after)) return { code: "permission_denied", message: NO_RAISE };
+  }
+  if (before.isOwner && (after.role !== "admin" || after.type !== "agency" || !after.canManageKeys))
+    return { code: "permission_denied", message: "The owner's role and permissions cannot be reduced." };
+  if (before.isOwner && (change.email !== undefined || change.password !== undefined))
+    return {
+      code: "permission_denied",
+      message: "Only the owner can change the owner's e-mail or password.",
+    };
+  return null;
+}
+
+/** Whether a key may remove (disable) a user it sees (`null`: it may). */
+export function keyDisableUserRefusal(key: KeyActor, user: UserFacts): Refusal | null {
+  if (!keyReachesAllOf(key, user)) return { code: "location_forbidden", message: LOCATION_ONLY };
+  if (user.isOwner) return { code: "permission_denied", message: "The agency owner cannot be removed." };
+  return null;
+}
+
+function sameSet(a: readonly string[], b: readonly string[]): boolean {
+  const sa = new Set(a);
+  const sb = new Set(b);
+  return sa.size === sb.size && [...sa].every((x) => sb.has(x));
+}

@@ -13,8 +13,15 @@ import {
   canManageLocations,
   canManageUsers,
   canSeeLocation,
+  type KeyActor,
+  keyChangeUserRefusal,
+  keyCreateUserRefusal,
+  keyDisableUserRefusal,
+  keySeesUser,
   type Plan,
+  type Refusal,
   type Role,
+  selfChangeRefusal,
   type UserType,
 } from "../core/permissions.js";
 import { hashToken } from "../core/token.js";
@@ -586,6 +593,8 @@ export class AccountService {
     const actor = requireActor(ctx);
     const before = await this.getUser(ctx, userId);
     const self = actor.userId === userId;
+    const own = self ? selfChangeRefusal(before, patch) : null;
+    if (own) throw denied(own);
     const onlySelfFields = Object.entries(patch).every(
       ([k, v]) => v === undefined || ["name", "password", "digestOptOut"].includes(k),
     );
@@ -602,7 +611,13 @@ export class AccountService {
         "Only the owner can change the owner's e-mail or password (it would hand over the agency).",
       );
     if (self && patch.password !== undefined) await this.checkCurrentPassword(before, proof.currentPassword);
-    return this.applyUserPatch(ctx, before, patch, self);
+    // Checked again on the locked row: a right reduced meanwhile must not be restored by a patch
+    // that repeats its old value.
+    const recheckSelf = (locked: User) => {
+      const r = selfChangeRefusal(locked, patch);
+      if (r) throw denied(r);
+    };
+    return this.applyUserPatch(ctx, before, patch, self, self ? recheckSelf : undefined);
   }
 
   /** Changing your own password proves you know the current one: a borrowed session is not enough. */
@@ -623,25 +638,80 @@ export class AccountService {
       );
   }
 
-  /** A change made with an API key (the platform's /v2/users); the route has checked reach and EAS. */
-  async updateUserAsSystem(ctx: Ctx, before: User, patch: UserPatch): Promise<User> {
-    if (
-      before.isOwner &&
-      (patch.role === "user" || patch.type === "account" || patch.canManageKeys === false)
-    )
-      throw denied("The owner's role and permissions cannot be reduced.");
-    if (before.isOwner && (patch.email !== undefined || patch.password !== undefined))
-      throw denied("Only the owner can change the owner's e-mail or password.");
-    return this.applyUserPatch(ctx, before, patch, false);
+  // ── users, for API keys (the v1 and v2 user APIs share these) ──────────
+
+  /** The users a key sees: its agency's, or those assigned to its location. */
+  async listUsersForKey(key: KeyActor): Promise<User[]> {
+    return (await this.deps.store.listUsers(key.agencyId)).filter((u) => keySeesUser(key, u));
   }
 
-  private async applyUserPatch(ctx: Ctx, checked: User, patch: UserPatch, self: boolean): Promise<User> {
+  /** A user the key sees; any other answers 404, so a key learns nothing about users it cannot see. */
+  async getUserForKey(key: KeyActor, userId: string): Promise<User> {
+    const u = await this.deps.store.getUser(userId);
+    if (!u || !keySeesUser(key, u)) throw notFound("User");
+    return u;
+  }
+
+  /** Creates a user with a key: a location key makes plain account users of its own location only. */
+  async createUserForKey(ctx: Ctx, key: KeyActor, input: NewUserInput): Promise<User> {
+    const locationIds = input.locationIds ?? (key.locationId ? [key.locationId] : []);
+    const facts = {
+      agencyId: key.agencyId,
+      type: input.type,
+      role: input.role,
+      isOwner: false,
+      canManageKeys: input.canManageKeys ?? true,
+      locationIds: input.type === "agency" ? [] : locationIds,
+    };
+    refuseIf(keyCreateUserRefusal(key, facts));
+    if (input.type === "account" && locationIds.length === 0)
+      throw new ApiError("validation_failed", "An account user needs locationIds.", {
+        issues: [{ field: "locationIds", message: "required for account users" }],
+      });
+    const { isOwner: _never, ...rest } = input; // an owner is made with its agency, never by a key
+    return this.deps.store.transaction((s) =>
+      this.insertUser(ctx, s, key.agencyId, { ...rest, locationIds }),
+    );
+  }
+
+  /**
+   * Changes a user with a key. The rules (core/permissions.ts `keyChangeUserRefusal`) are checked on
+   * the user as read, then again on the locked row, so an assignment made meanwhile is not missed.
+   */
+  async updateUserForKey(ctx: Ctx, key: KeyActor, userId: string, patch: UserPatch): Promise<User> {
+    const before = await this.getUserForKey(key, userId);
+    refuseIf(keyChangeUserRefusal(key, before, patch));
+    return this.applyUserPatch(ctx, before, patch, false, (locked) => {
+      if (!keySeesUser(key, locked)) throw notFound("User");
+      refuseIf(keyChangeUserRefusal(key, locked, patch));
+    });
+  }
+
+  /** Removes (disables) a user with a key: a location key only users of its own location alone. */
+  async disableUserForKey(ctx: Ctx, key: KeyActor, userId: string): Promise<User> {
+    const before = await this.getUserForKey(key, userId);
+    refuseIf(keyDisableUserRefusal(key, before));
+    return this.applyDisable(ctx, before, (locked) => {
+      if (!keySeesUser(key, locked)) throw notFound("User");
+      refuseIf(keyDisableUserRefusal(key, locked));
+    });
+  }
+
+  private async applyUserPatch(
+    ctx: Ctx,
+    checked: User,
+    patch: UserPatch,
+    self: boolean,
+    /** Throws when the locked row no longer allows the change (nothing is written then). */
+    recheck?: (locked: User) => void,
+  ): Promise<User> {
     const userId = checked.id;
     const passwordHash = patch.password ? await hashPassword(patch.password) : undefined;
     // The patch applies to the row as it is now (locked), not as it was read for the permission
     // check: a rename must not restore a permission or an account removed meanwhile.
     return this.deps.store.transaction(async (s) => {
       const before = (await s.getUserForUpdate(userId)) ?? checked;
+      recheck?.(before);
       const type = patch.type ?? before.type;
       const after: User = {
         ...before,
@@ -674,26 +744,23 @@ export class AccountService {
     });
   }
 
-  async disableUserAsSystem(ctx: Ctx, before: User): Promise<User> {
-    if (before.isOwner) throw denied("The agency owner cannot be removed.");
-    return this.applyDisable(ctx, before);
-  }
-
   /** Offboarding: the user can no longer sign in; their sessions end. Their keys are listed separately. */
   async disableUser(ctx: Ctx, userId: string): Promise<User> {
     const actor = requireActor(ctx);
     const before = await this.getUser(ctx, userId);
     if (!canManageUsers(actor, before.agencyId)) throw denied("Only agency admins can remove users.");
     if (before.isOwner) throw denied("The agency owner cannot be removed.");
-    if (before.id === actor.userId) throw new ApiError("invalid_state", "You cannot remove yourself.");
+    if (before.id === actor.userId)
+      throw denied("You cannot remove yourself: nobody changes their own rights. Ask another agency admin.");
     return this.applyDisable(ctx, before);
   }
 
-  private async applyDisable(ctx: Ctx, checked: User): Promise<User> {
+  private async applyDisable(ctx: Ctx, checked: User, recheck?: (locked: User) => void): Promise<User> {
     const userId = checked.id;
     const now = this.deps.clock.now();
     return this.deps.store.transaction(async (s) => {
       const before = (await s.getUserForUpdate(userId)) ?? checked;
+      recheck?.(before);
       const after = { ...before, disabledAt: now, updatedAt: now };
       await s.updateUser(after);
       await s.revokeUserSessions(userId, now);
@@ -728,6 +795,10 @@ export class AccountService {
     );
     return generated ? { created: true, generatedPassword: generated } : { created: true };
   }
+}
+
+function refuseIf(r: Refusal | null): void {
+  if (r) throw new ApiError(r.code, r.message);
 }
 
 function auditUser(u: User): Record<string, unknown> {

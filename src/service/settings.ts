@@ -43,8 +43,14 @@ export class SettingsService {
     },
   ) {}
 
+  /** Agency admins only, like changing them: the document is an admin's (policy, digest, legacy rule). */
   async get(ctx: Ctx, agencyId: string): Promise<Record<string, unknown>> {
+    const actor = requireActor(ctx);
     const agency = await this.deps.accounts.getAgency(ctx, agencyId);
+    if (!canChangeAgencySettings(actor, agencyId))
+      throw denied(
+        "Only agency admins can read the agency settings. Whether Enhanced Account Security is on is in GET /api/me (agency.enhancedSecurity); the inactivity policy is in the forecast.",
+      );
     return this.document(agency);
   }
 

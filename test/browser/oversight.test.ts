@@ -261,18 +261,49 @@ describe("Settings → Company", () => {
   });
 
   it("is read-only for an agency user, who has no audit log either", async () => {
-    const { page, context } = await openPage(browser, h, { email: w.agencyUser, path: "/agency/company" });
+    const { page, context } = await openPage(browser, h, { email: w.agencyUser });
     try {
+      // The settings document is an agency admin's (403 for others): the console does not ask for it.
+      const settingsAnswers: number[] = [];
+      page.on("response", (r) => {
+        if (new URL(r.url()).pathname.endsWith("/settings")) settingsAnswers.push(r.status());
+      });
+      await page.goto("/agency/inventory");
+      await page.getByRole("heading", { name: "Inventory", exact: true }).waitFor();
+      await page.goto("/agency/company");
       const eas = page.getByRole("switch", { name: "Enhanced Account Security" });
       await eas.waitFor();
       expect(await eas.isDisabled()).toBe(true);
+      expect(await eas.getAttribute("aria-checked")).toBe("true");
+      // The policy is read-only, from the forecast.
+      const days = page.getByLabel("Days without use");
+      await days.waitFor();
+      expect(await days.isDisabled()).toBe(true);
       expect(await page.getByRole("button", { name: "Save policy" }).count()).toBe(0);
+      expect(settingsAnswers).toEqual([]);
       expect(await page.getByRole("link", { name: "Audit log" }).count()).toBe(0);
       await page.goto("/agency/users");
       await page.getByRole("heading", { name: "Users", exact: true }).waitFor();
       await page.locator("tr", { hasText: "boss1" }).first().waitFor();
       expect(await page.getByRole("button", { name: /^Offboard/ }).count()).toBe(0);
       expect(await page.getByRole("switch").count()).toBe(0);
+    } finally {
+      await context.close();
+    }
+  });
+});
+
+describe("my own rights", () => {
+  it("are read-only for an admin: no switch for their own “manage API keys”, no select for their own role", async () => {
+    const { page, context } = await openPage(browser, h, { email: w.agencyAdmin, path: "/agency/users" });
+    try {
+      await page.getByRole("heading", { name: "Users", exact: true }).waitFor();
+      await page.locator("tr", { hasText: "boss1" }).first().waitFor();
+      // Others' rights are theirs to change (boss2 is a location admin) …
+      await page.getByRole("switch", { name: "boss2 may manage API keys" }).waitFor();
+      // … their own are not (the API refuses it: nobody changes their own rights).
+      expect(await page.getByRole("switch", { name: "admin may manage API keys" }).count()).toBe(0);
+      expect(await page.getByLabel("Role of admin").count()).toBe(0);
     } finally {
       await context.close();
     }

@@ -6,8 +6,13 @@ import {
   canManageKeys,
   canSeeKeys,
   canSeeLocation,
+  keyChangeUserRefusal,
+  keyCreateUserRefusal,
+  keyReachesAllOf,
   PLANS,
   planAllowsAgencyKeys,
+  selfChangeRefusal,
+  type UserFacts,
 } from "../../src/core/permissions.js";
 import { BUILTIN_SCOPES, ScopeCatalogue } from "../../src/core/scopes.js";
 
@@ -120,5 +125,81 @@ describe("the scope catalogue", () => {
     ]);
     expect(custom.problems(["contacts.readonly"], "location")).toEqual([]);
     expect(custom.problems(["contacts.readonly"], "agency")).toHaveLength(1);
+  });
+});
+
+describe("keys acting on people (issue 10 item 2)", () => {
+  const locKey = { agencyId: AG, locationId: L1, enhancedSecurity: false };
+  const agencyKey = { agencyId: AG, locationId: null, enhancedSecurity: false };
+  const user = (locationIds: string[], more: Partial<UserFacts> = {}): UserFacts => ({
+    agencyId: AG,
+    type: "account",
+    role: "user",
+    isOwner: false,
+    canManageKeys: true,
+    locationIds,
+    ...more,
+  });
+
+  it("a location key reaches only users whose every assignment is its location", () => {
+    expect(keyReachesAllOf(locKey, user([L1]))).toBe(true);
+    expect(keyReachesAllOf(locKey, user([L1, L2]))).toBe(false);
+    expect(keyReachesAllOf(locKey, user([L2]))).toBe(false);
+    expect(keyReachesAllOf(locKey, user([], { type: "agency" }))).toBe(false);
+    expect(keyReachesAllOf(locKey, user([L1], { agencyId: "agy_other" }))).toBe(false);
+    expect(keyReachesAllOf(agencyKey, user([L1, L2]))).toBe(true);
+    expect(keyReachesAllOf(agencyKey, user([], { type: "agency", role: "admin" }))).toBe(true);
+  });
+
+  it("a location key never raises rights nor sets the password of a user who reaches more", () => {
+    expect(keyChangeUserRefusal(locKey, user([L1, L2]), { password: "x" })?.code).toBe("location_forbidden");
+    expect(keyChangeUserRefusal(locKey, user([L1]), { password: "x" })).toBeNull();
+    expect(keyChangeUserRefusal(locKey, user([L1]), { role: "admin" })?.code).toBe("permission_denied");
+    expect(keyChangeUserRefusal(locKey, user([L1], { role: "admin" }), { role: "user" })).toBeNull();
+    expect(
+      keyChangeUserRefusal(locKey, user([L1], { role: "admin", canManageKeys: false }), {
+        canManageKeys: true,
+      })?.code,
+    ).toBe("permission_denied");
+    expect(keyChangeUserRefusal(locKey, user([L1]), { locationIds: [L1, L2] })?.code).toBe(
+      "location_forbidden",
+    );
+    expect(keyCreateUserRefusal(locKey, user([L1], { role: "admin" }))?.code).toBe("permission_denied");
+    expect(keyCreateUserRefusal(locKey, user([L1]))).toBeNull();
+    // An agency key, EAS off: roles included, but never the owner's.
+    expect(keyChangeUserRefusal(agencyKey, user([L1, L2]), { role: "admin" })).toBeNull();
+    const owner = user([], { type: "agency", role: "admin", isOwner: true });
+    expect(keyChangeUserRefusal(agencyKey, owner, { password: "x" })?.code).toBe("permission_denied");
+  });
+
+  it("Enhanced Account Security is checked first", () => {
+    const eas = { ...locKey, enhancedSecurity: true };
+    expect(keyChangeUserRefusal(eas, user([L1, L2]), { role: "admin" })?.code).toBe("disabled_by_security");
+    expect(keyChangeUserRefusal(eas, user([L1], { role: "admin" }), { password: "x" })?.code).toBe(
+      "disabled_by_security",
+    );
+  });
+});
+
+describe("nobody changes their own rights (issue 10 item 7)", () => {
+  const me: UserFacts = {
+    agencyId: AG,
+    type: "agency",
+    role: "admin",
+    isOwner: false,
+    canManageKeys: false,
+    locationIds: [],
+  };
+  it("refuses a change of role, type, switch or locations, and names it", () => {
+    expect(selfChangeRefusal(me, { canManageKeys: true })).toMatch(/manage API keys/);
+    expect(selfChangeRefusal(me, { role: "user" })).toMatch(/own role/);
+    expect(selfChangeRefusal(me, { type: "account" })).toMatch(/user type/);
+    expect(
+      selfChangeRefusal({ ...me, type: "account", locationIds: [L1] }, { locationIds: [L1, L2] }),
+    ).toMatch(/location assignments/);
+  });
+  it("accepts what is theirs, and a right repeated as it is", () => {
+    expect(selfChangeRefusal(me, { email: "new@x.test", password: "p" })).toBeNull();
+    expect(selfChangeRefusal(me, { role: "admin", canManageKeys: false, locationIds: [] })).toBeNull();
   });
 });

@@ -172,8 +172,14 @@ describe("the permission table, over HTTP", () => {
         expected,
       ]);
       if (expected !== "ok") expect(s.body.code).toBe("permission_denied");
-      // Every signed-in member may read the settings.
-      expect((await c.get(`/api/agencies/${w.agencyId}/settings`)).status).toBe(200);
+      // Reading them is an agency admin's too, as docs/security-and-legacy.md says.
+      const read = await c.get(`/api/agencies/${w.agencyId}/settings`);
+      expect(outcome(read.status)).toBe(expected);
+      if (expected !== "ok") {
+        expect(read.body.code).toBe("permission_denied");
+        expect(read.headers.get("content-type")).toMatch(/^application\/problem\+json/);
+        expect(read.body.detail).toMatch(/Only agency admins can read the agency settings/);
+      }
       await owner.patch(`/api/agencies/${w.agencyId}/settings`, { legacyCreation: "existing_users" });
     });
   }

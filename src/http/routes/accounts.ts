@@ -137,7 +137,9 @@ export function accountRoutes(r: Router, deps: Deps): void {
     {
       method: "get",
       path: "/api/agencies/{agencyId}/settings",
-      summary: "Agency settings",
+      summary: "Agency settings (agency admins)",
+      description:
+        "Other members get 403 permission_denied: they find whether Enhanced Account Security is on in GET /api/me, and the inactivity policy in the forecast.",
       tags: ["Settings"],
       auth: "session",
       params: AgencyParam,
@@ -286,7 +288,7 @@ export function accountRoutes(r: Router, deps: Deps): void {
       path: "/api/users/{userId}",
       summary: "Change a user",
       description:
-        "Roles, locations and the “manage API keys” permission: agency admins only. Anyone may change their own name, password and digest subscription; changing your own password needs `currentPassword` and ends your other sessions.",
+        "Roles, locations and the “manage API keys” permission: agency admins only, and never their own (403 permission_denied). Anyone may change their own name, password and digest subscription; changing your own password needs `currentPassword` and ends your other sessions.",
       tags: ["Users"],
       auth: "session",
       params: UserParam,

@@ -12,7 +12,6 @@ import { requireKey, requireService } from "../auth.js";
 import type { Deps } from "../env.js";
 import { IdParam, type Router } from "../route.js";
 import { LocationBody, LocationPatch, LocationView, UserView, VerifyAnswer, VerifyBody } from "../schemas.js";
-import { createUserForKey, keySeesUser, updateUserForKey } from "./key-users.js";
 
 const LocationParam = IdParam("locationId");
 const UserParam = IdParam("userId");
@@ -219,7 +218,7 @@ export function platformRoutes(r: Router, deps: Deps): void {
     },
     async (c) => {
       const k = await requireKey(c, deps, { scopes: ["users.readonly"], endpoint: "GET /v2/users" });
-      const users = (await deps.store.listUsers(k.agencyId)).filter((u) => keySeesUser(k, u));
+      const users = await deps.accounts.listUsersForKey(k);
       return c.json({ users: users.map(publicUser) });
     },
   );
@@ -236,9 +235,7 @@ export function platformRoutes(r: Router, deps: Deps): void {
     },
     async (c, { params }) => {
       const k = await requireKey(c, deps, { scopes: ["users.readonly"], endpoint: "GET /v2/users/:id" });
-      const u = await deps.store.getUser(params.userId);
-      if (!u || !keySeesUser(k, u)) throw notFound("User");
-      return c.json(publicUser(u));
+      return c.json(publicUser(await deps.accounts.getUserForKey(k, params.userId)));
     },
   );
   r.add(
@@ -254,12 +251,7 @@ export function platformRoutes(r: Router, deps: Deps): void {
     },
     async (c, { body }) => {
       const k = await requireKey(c, deps, { scopes: ["users.write"], endpoint: "POST /v2/users" });
-      if (k.enhancedSecurity && body.role === "admin")
-        throw new ApiError(
-          "disabled_by_security",
-          "Enhanced Account Security is on: users created through the API get the user role. An agency admin can make them admins in the console.",
-        );
-      return c.json(publicUser(await createUserForKey(deps, c.get("ctx"), k, body)), 201);
+      return c.json(publicUser(await deps.accounts.createUserForKey(c.get("ctx"), k, body)), 201);
     },
   );
   r.add(
@@ -276,30 +268,7 @@ export function platformRoutes(r: Router, deps: Deps): void {
     },
     async (c, { params, body }) => {
       const k = await requireKey(c, deps, { scopes: ["users.write"], endpoint: "PUT /v2/users/:id" });
-      const u = await deps.store.getUser(params.userId);
-      if (!u || !keySeesUser(k, u)) throw notFound("User");
-      if (
-        k.enhancedSecurity &&
-        (body.role !== undefined ||
-          body.type !== undefined ||
-          body.canManageKeys !== undefined ||
-          body.locationIds !== undefined)
-      )
-        throw new ApiError(
-          "disabled_by_security",
-          "Enhanced Account Security is on: roles and permissions cannot be changed through the API. An agency admin can change them in the console.",
-        );
-      // An admin's e-mail or password set with a leaked key would hand over the admin's account.
-      if (
-        k.enhancedSecurity &&
-        u.role === "admin" &&
-        (body.email !== undefined || body.password !== undefined)
-      )
-        throw new ApiError(
-          "disabled_by_security",
-          "Enhanced Account Security is on: an admin's e-mail and password cannot be changed through the API. They can change them themselves in the console.",
-        );
-      return c.json(publicUser(await updateUserForKey(deps, c.get("ctx"), k, u, body)));
+      return c.json(publicUser(await deps.accounts.updateUserForKey(c.get("ctx"), k, params.userId, body)));
     },
   );
   r.add(
@@ -315,9 +284,7 @@ export function platformRoutes(r: Router, deps: Deps): void {
     },
     async (c, { params }) => {
       const k = await requireKey(c, deps, { scopes: ["users.write"], endpoint: "DELETE /v2/users/:id" });
-      const u = await deps.store.getUser(params.userId);
-      if (!u || !keySeesUser(k, u)) throw notFound("User");
-      await deps.accounts.disableUserAsSystem(c.get("ctx"), u);
+      await deps.accounts.disableUserForKey(c.get("ctx"), k, params.userId);
       return c.body(null, 204);
     },
   );

@@ -21,7 +21,6 @@ import { bearer, isHttps, requireKey } from "../auth.js";
 import type { AppEnv, Deps } from "../env.js";
 import { IdParam, issuesOf, type Router, readText, validation } from "../route.js";
 import { LocationBody, LocationPatch, LocationView, UserView } from "../schemas.js";
-import { createUserForKey, keySeesUser, updateUserForKey } from "./key-users.js";
 
 const Tags = ["v1"];
 const LocationParam = IdParam("locationId");
@@ -251,7 +250,7 @@ export function v1Routes(r: Router, deps: Deps): void {
       const k = await legacyKey(c, deps, { endpoint: "POST /v1/users" });
       if (k.enhancedSecurity) throw new ApiError("disabled_by_security", EAS_USERS);
       const body = await readBody(c, V1UserBody);
-      return c.json(publicUser(await createUserForKey(deps, c.get("ctx"), k, body)), 201);
+      return c.json(publicUser(await deps.accounts.createUserForKey(c.get("ctx"), k, body)), 201);
     },
   );
 
@@ -270,9 +269,7 @@ export function v1Routes(r: Router, deps: Deps): void {
       const k = await legacyKey(c, deps, { endpoint: "PUT /v1/users/:id" });
       if (k.enhancedSecurity) throw new ApiError("disabled_by_security", EAS_USERS);
       const body = await readBody(c, V1UserPatch);
-      const u = await deps.store.getUser(params.userId);
-      if (!u || !keySeesUser(k, u)) throw notFound("User");
-      return c.json(publicUser(await updateUserForKey(deps, c.get("ctx"), k, u, body)));
+      return c.json(publicUser(await deps.accounts.updateUserForKey(c.get("ctx"), k, params.userId, body)));
     },
   );
 
@@ -289,9 +286,7 @@ export function v1Routes(r: Router, deps: Deps): void {
     async (c, { params }) => {
       const k = await legacyKey(c, deps, { endpoint: "DELETE /v1/users/:id" });
       if (k.enhancedSecurity) throw new ApiError("disabled_by_security", EAS_USERS);
-      const u = await deps.store.getUser(params.userId);
-      if (!u || !keySeesUser(k, u)) throw notFound("User");
-      await deps.accounts.disableUserAsSystem(c.get("ctx"), u);
+      await deps.accounts.disableUserForKey(c.get("ctx"), k, params.userId);
       return c.json({ succeeded: true });
     },
   );

@@ -4,7 +4,16 @@
  * the legacy-key rule.
  */
 import { type FormEvent, useEffect, useId, useState } from "react";
-import { ApiError, api, type FieldIssue, type Ok, type Policy, type Settings, type User } from "../api";
+import {
+  ApiError,
+  api,
+  type FieldIssue,
+  type Forecast,
+  type Ok,
+  type Policy,
+  type Settings,
+  type User,
+} from "../api";
 import { dateTime, plural } from "../format";
 import type { View } from "../links";
 import { useSession } from "../session";
@@ -20,7 +29,78 @@ import {
   useToast,
 } from "../ui";
 
+const EAS_DESCRIPTION =
+  "Recommended. Keeps API keys from being created or shown automatically: new locations get no legacy key, location API responses never contain a key, and the v1 user APIs are off.";
+
 export function CompanyPage({ view }: { view: View }) {
+  const { me } = useSession();
+  // The settings document is an agency admin's (the API answers others 403): members see an overview.
+  return me.permissions.changeAgencySettings ? (
+    <CompanySettings view={view} />
+  ) : (
+    <CompanyOverview view={view} />
+  );
+}
+
+/**
+ * For agency members who are not admins, read-only: whether Enhanced Account Security is on (from
+ * /api/me) and the inactivity policy (from the forecast, which every agency member may read).
+ */
+function CompanyOverview({ view }: { view: View }) {
+  const { me } = useSession();
+  const easHint = useId();
+  const forecast = useLoad(
+    () =>
+      api
+        .get<Forecast>(`/api/agencies/${encodeURIComponent(view.accountId)}/forecast?sweeps=1`)
+        .catch(() => null),
+    [view.accountId],
+  );
+  return (
+    <div className="page">
+      <div className="page-head">
+        <div>
+          <h1 tabIndex={-1}>Company settings</h1>
+          <p className="muted">{me.agency.name}</p>
+        </div>
+      </div>
+      <p className="muted">Only agency admins can see all of these settings and change them.</p>
+      <section className="card" aria-labelledby="eas-title">
+        <div className="setting-row">
+          <div>
+            <h2 id="eas-title">Enhanced Account Security</h2>
+            <p id={easHint} className="muted">
+              {EAS_DESCRIPTION}
+            </p>
+          </div>
+          <Switch
+            label="Enhanced Account Security"
+            describedBy={easHint}
+            checked={me.agency.enhancedSecurity}
+            disabled
+            onChange={() => {}}
+          />
+        </div>
+        {me.agency.enhancedSecurity ? null : (
+          <Alert tone="warning" title="Enhanced Account Security is off">
+            Your locations are less protected. Ask an agency admin to turn it back on.
+          </Alert>
+        )}
+      </section>
+      {forecast.data ? (
+        <PolicySection
+          agencyId={view.accountId}
+          policy={forecast.data.policy}
+          overridden={false}
+          admin={false}
+          onSaved={() => {}}
+        />
+      ) : null}
+    </div>
+  );
+}
+
+function CompanySettings({ view }: { view: View }) {
   const { me, reloadMe } = useSession();
   const toast = useToast();
   const admin = me.permissions.changeAgencySettings;
@@ -62,8 +142,7 @@ export function CompanyPage({ view }: { view: View }) {
               <div>
                 <h2 id="eas-title">Enhanced Account Security</h2>
                 <p id={easHint} className="muted">
-                  Recommended. Keeps API keys from being created or shown automatically: new locations get no
-                  legacy key, location API responses never contain a key, and the v1 user APIs are off.
+                  {EAS_DESCRIPTION}
                 </p>
               </div>
               <Switch

@@ -33,7 +33,10 @@ export function InventoryPage({ view }: { view: View }) {
     const [keys, forecast, settings] = await Promise.all([
       api.get<{ keys: Key[] }>(`/api/accounts/${id}/keys?includeLocations=true`),
       api.get<Forecast>(`/api/agencies/${id}/forecast`).catch(() => null),
-      api.get<Settings>(`/api/agencies/${id}/settings`).catch(() => null),
+      // The settings are an agency admin's (403 for others): the forecast carries the policy too.
+      me.permissions.changeAgencySettings
+        ? api.get<Settings>(`/api/agencies/${id}/settings`).catch(() => null)
+        : Promise.resolve(null),
     ]);
     return { keys: keys.keys, forecast, settings };
   }, [view.accountId]);

@@ -133,7 +133,7 @@ function UserRow({
       <td data-label="Manage API keys">
         {u.role !== "admin" ? (
           <span className="muted">Not an admin</span>
-        ) : editable ? (
+        ) : editable && !self ? (
           <Switch
             label={`${u.name} may manage API keys`}
             checked={u.canManageKeys}
