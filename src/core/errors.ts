@@ -39,6 +39,8 @@ const CATALOGUE = {
   legacy_key_required: 403,
   legacy_key_in_use: 409,
   confirmation_required: 400,
+  too_many_attempts: 429,
+  too_many_failures: 429,
   internal_error: 500,
   unavailable: 503,
 } as const;
@@ -78,6 +80,8 @@ export const TITLES: Record<ErrorCode, string> = {
   legacy_key_required: "The v1 API takes legacy v1 keys only",
   legacy_key_in_use: "Legacy key still in use",
   confirmation_required: "Confirmation required",
+  too_many_attempts: "Too many sign-in attempts",
+  too_many_failures: "Too many failed attempts",
   internal_error: "Internal error",
   unavailable: "Service unavailable",
 };

@@ -4,6 +4,7 @@ import type { DialectInfo } from "./dialect.js";
 import * as m001 from "./migrations/001_core.js";
 import * as m002 from "./migrations/002_lifecycle.js";
 import * as m005 from "./migrations/005_legacy_migrations.js";
+import * as m007 from "./migrations/007_attempts.js";
 import type { Database } from "./schema.js";
 
 // biome-ignore lint/suspicious/noExplicitAny: each migration sees the schema of its own day
@@ -14,6 +15,7 @@ const MIGRATIONS: Record<string, Step> = {
   "001_core": m001,
   "002_lifecycle": m002,
   "005_legacy_migrations": m005,
+  "007_attempts": m007,
 };
 
 export async function migrateToLatest(db: Kysely<Database>, dialect: DialectInfo): Promise<string[]> {

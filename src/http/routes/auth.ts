@@ -27,7 +27,8 @@ export function authRoutes(r: Router, deps: Deps): void {
       method: "post",
       path: "/api/auth/login",
       summary: "Sign in",
-      description: "Sets an HTTP-only session cookie. Send an Origin header naming this service.",
+      description:
+        "Sets an HTTP-only session cookie. Send an Origin header naming this service. Too many failed sign-ins for one account or from one address answer 429 `too_many_attempts` with Retry-After, whether or not the account exists.",
       tags: ["Sign-in"],
       auth: "none",
       body: LoginBody,
@@ -36,7 +37,9 @@ export function authRoutes(r: Router, deps: Deps): void {
     async (c, { body }) => {
       checkOrigin(c, deps);
       const { ip, userAgent } = clientOf(c, deps);
-      const s = await deps.accounts.login(body.email, body.password, ip, userAgent);
+      const s = await deps.attempts.signIn(body.email, ip, userAgent, () =>
+        deps.accounts.login(body.email, body.password, ip, userAgent),
+      );
       setCookie(c, SESSION_COOKIE, s.token, {
         httpOnly: true,
         sameSite: "Lax",
