@@ -51,7 +51,9 @@ async function login(email: string, password: string, from: string) {
 }
 
 async function get(path: string, token: string, from: string) {
-  const res = await fetch(h.url + path, { headers: { authorization: `Bearer ${token}`, "x-forwarded-for": from } });
+  const res = await fetch(h.url + path, {
+    headers: { authorization: `Bearer ${token}`, "x-forwarded-for": from },
+  });
   return { status: res.status, body: await res.json(), retryAfter: res.headers.get("retry-after") };
 }
 
@@ -148,7 +150,11 @@ describe("sign-in", () => {
     await login("ghost@acme.test", "wrong password 123", "203.0.113.50");
     expect(await metric("keyward_failed_signins_total")).toBe(before + 2);
     const user = await h.kw.store.getUserByEmail(w.agencyAdmin);
-    const inAgency = await h.kw.store.listAudit({ agencyId: w.agencyId, action: "session.login_failed", limit: 50 });
+    const inAgency = await h.kw.store.listAudit({
+      agencyId: w.agencyId,
+      action: "session.login_failed",
+      limit: 50,
+    });
     expect(inAgency.find((e) => e.targetId === user!.id)).toMatchObject({
       ip: "203.0.113.50",
       targetType: "user",
@@ -168,7 +174,8 @@ describe("failed verifications, per source address", () => {
   it("blocks an address after unknown tokens, even for a valid one, and lets it go later", async () => {
     const token = await newToken();
     const from = addr();
-    for (let i = 0; i < 5; i++) expect((await get("/v2/token", unknownToken(i), from)).body.code).toBe("not_found");
+    for (let i = 0; i < 5; i++)
+      expect((await get("/v2/token", unknownToken(i), from)).body.code).toBe("not_found");
     const r = await get("/v2/token", token, from);
     expect(r.status).toBe(429);
     expect(r.body.code).toBe("too_many_failures");
@@ -216,7 +223,11 @@ describe("POST /api/verify", () => {
     // The older header names the client too.
     const res = await fetch(`${h.url}/api/verify`, {
       method: "POST",
-      headers: { authorization: `Bearer ${SERVICE_TOKEN}`, "content-type": "application/json", "x-client-ip": client },
+      headers: {
+        authorization: `Bearer ${SERVICE_TOKEN}`,
+        "content-type": "application/json",
+        "x-client-ip": client,
+      },
       body: JSON.stringify({ token }),
     });
     expect(res.status).toBe(429);
@@ -225,7 +236,8 @@ describe("POST /api/verify", () => {
   });
 
   it("without a client address, failures are not limited (the service is not blocked)", async () => {
-    for (let i = 0; i < 10; i++) expect((await verify({ token: unknownToken(i) })).body.code).toBe("not_found");
+    for (let i = 0; i < 10; i++)
+      expect((await verify({ token: unknownToken(i) })).body.code).toBe("not_found");
     expect((await verify({ token: await newToken() })).body.code).toBe("valid");
   });
 
