@@ -47,14 +47,14 @@ async function login(email: string, password: string, from: string) {
     headers: { origin: h.origin, "content-type": "application/json", "x-forwarded-for": from },
     body: JSON.stringify({ email, password }),
   });
-  return { status: res.status, body: await res.json(), retryAfter: res.headers.get("retry-after") };
+  return { status: res.status, body: (await res.json()) as any, retryAfter: res.headers.get("retry-after") };
 }
 
 async function get(path: string, token: string, from: string) {
   const res = await fetch(h.url + path, {
     headers: { authorization: `Bearer ${token}`, "x-forwarded-for": from },
   });
-  return { status: res.status, body: await res.json(), retryAfter: res.headers.get("retry-after") };
+  return { status: res.status, body: (await res.json()) as any, retryAfter: res.headers.get("retry-after") };
 }
 
 async function verify(body: Record<string, unknown>, opts: { from?: string; auth?: string } = {}) {
@@ -67,7 +67,7 @@ async function verify(body: Record<string, unknown>, opts: { from?: string; auth
     },
     body: JSON.stringify(body),
   });
-  return { status: res.status, body: await res.json(), retryAfter: res.headers.get("retry-after") };
+  return { status: res.status, body: (await res.json()) as any, retryAfter: res.headers.get("retry-after") };
 }
 
 async function metric(name: string): Promise<number> {
