@@ -39,8 +39,6 @@ export interface AttemptsDeps {
   shared?: AttemptsStore;
 }
 
-const SIGNIN_MESSAGE = "Too many sign-in attempts: wait before trying again.";
-
 export class Attempts {
   readonly signinAccount: FailureLimiter;
   readonly signinAddress: FailureLimiter;
@@ -123,9 +121,13 @@ export class Attempts {
     }
     if (until > 0) {
       const retryAfter = retryAfterSeconds(until, now);
-      throw new ApiError("too_many_attempts", `${SIGNIN_MESSAGE} Try again in ${retryAfter} seconds.`, {
-        retryAfter,
-      });
+      throw new ApiError(
+        "too_many_attempts",
+        `Too many sign-in attempts: try again in ${retryAfter} seconds.`,
+        {
+          retryAfter,
+        },
+      );
     }
 
     try {
