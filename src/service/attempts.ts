@@ -230,6 +230,7 @@ export class Attempts {
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
-    await this.sync().catch(() => {});
+    // What this node counted and has not shared yet (a CLI process that never failed has nothing).
+    if (this.pending.size > 0) await this.sync().catch(() => {});
   }
 }
