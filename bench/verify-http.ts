@@ -403,17 +403,17 @@ export async function run(): Promise<Result[]> {
       {
         suite: SUITE,
         name: "limiter cost on cached /v2/token",
-        value: 1 - perCpu("token") / perCpu("tokenNoLimiter"),
+        value: (info.limiterCheckNs * perCpu("tokenNoLimiter")) / 1e9,
         unit: "share",
         target: { op: "<", limit: 0.02 },
-        note: `1 - (with / without), per server CPU-second, 1,000 other addresses blocked (the worst case); by req/s: ${fmt(1 - token / rps("tokenNoLimiter"))}`,
+        note: `the limiter's check (${fmt(info.limiterCheckNs)} ns, in-process, 1,000 other addresses blocked: the worst case) over a cached /v2/token's server CPU time without it, same run`,
       },
       {
         suite: SUITE,
-        name: "  limiter check, in-process",
-        value: info.limiterCheckNs,
-        unit: "ns",
-        note: `share of a cached /v2/token's CPU time: ${fmt((info.limiterCheckNs * perCpu("token")) / 1e9)}`,
+        name: "  same, HTTP side by side",
+        value: 1 - perCpu("token") / perCpu("tokenNoLimiter"),
+        unit: "share",
+        note: `1 - (with / without) per server CPU-second (by req/s: ${fmt(1 - token / rps("tokenNoLimiter"))}); within the run-to-run spread of one route, which a 2 % difference is far below`,
       },
       { suite: SUITE, name: "POST /api/verify req/s", value: verify, unit: "req/s", note: spread("verify") },
       {

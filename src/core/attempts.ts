@@ -85,6 +85,11 @@ export class FailureLimiter {
     return this.blocked.size > 0;
   }
 
+  /** Whether the key may be blocked (it is listed; the block may have ended): no clock needed. */
+  mayBeBlocked(key: string): boolean {
+    return this.blocked.size > 0 && this.blocked.has(key);
+  }
+
   /** The time the key is blocked until, or 0 when it is not blocked at `now`. */
   blockedUntil(key: string, now: number): number {
     if (this.blocked.size === 0) return 0;

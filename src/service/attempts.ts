@@ -66,7 +66,7 @@ export class Attempts {
 
   /** Throws `too_many_failures` when the address is blocked. Cheap: see the file's note. */
   refuseBlockedAddress(ip: string | null): void {
-    if (ip === null || !this.failedAuth.anyBlocked) return;
+    if (ip === null || !this.failedAuth.mayBeBlocked(ip)) return;
     const now = this.deps.clock.now();
     const until = this.failedAuth.blockedUntil(ip, now);
     if (until === 0) return;
