@@ -162,6 +162,15 @@ describe("sign-in", () => {
     });
     // The unknown account's attempt is kept out of every agency's log, and the e-mail nowhere.
     expect(JSON.stringify(inAgency)).not.toContain("ghost");
+    const orphans = await h.kw.database.db
+      .selectFrom("audit_log")
+      .selectAll()
+      .where("agency_id", "is", null)
+      .where("action", "=", "session.login_failed")
+      .where("ip", "=", "203.0.113.50")
+      .execute();
+    expect(orphans).toHaveLength(1);
+    expect(JSON.stringify(orphans)).not.toContain("ghost");
     const refusedBefore = await metric("keyward_attempts_refused_total");
     for (let i = 0; i < 3; i++) await login("ghost2@acme.test", "wrong password 123", addr());
     await login("ghost2@acme.test", "wrong password 123", addr());
