@@ -17,8 +17,9 @@ import { Hono } from "hono";
 import { appOptions, extendKeyward } from "../src/cli/extensions.js";
 import { loadConfig } from "../src/config.js";
 import { createApp, type RouteModule } from "../src/http/app.js";
-import { createKeyward } from "../src/keyward.js";
+import { createKeyward, type Keyward } from "../src/keyward.js";
 import { createLogger } from "../src/logger.js";
+import { Attempts } from "../src/service/attempts.js";
 import { systemCtx } from "../src/service/context.js";
 import { tempDir } from "./lib.js";
 
@@ -32,6 +33,18 @@ function listen(fetch: (req: Request) => Response | Promise<Response>): Promise<
 
 const url = (s: ServerType) => `http://127.0.0.1:${(s.address() as AddressInfo).port}`;
 
+/** What the success path pays for the limiter, in-process: ns per check of an unblocked address. */
+function limiterCheckNs(kw: Keyward): number {
+  const n = 2_000_000;
+  const run = () => {
+    const t = process.hrtime.bigint();
+    for (let i = 0; i < n; i++) kw.attempts.refuseBlockedAddress("127.0.0.1");
+    return Number(process.hrtime.bigint() - t) / n;
+  };
+  run();
+  return Math.min(run(), run(), run());
+}
+
 async function main(): Promise<void> {
   const tmp = tempDir("http");
   const serviceToken = randomBytes(24).toString("hex");
@@ -39,6 +52,8 @@ async function main(): Promise<void> {
     KEYWARD_DATA_DIR: tmp.dir,
     KEYWARD_SERVICE_TOKEN: serviceToken,
     KEYWARD_LOG_LEVEL: "silent",
+    // The seeded blocks below must outlast the run.
+    KEYWARD_FAILED_AUTH_LOCK_SECONDS: "86400",
   });
   const kw = await createKeyward({ config, logger: createLogger("silent") });
   await extendKeyward(kw);
@@ -61,11 +76,26 @@ async function main(): Promise<void> {
     r.app.get("/hello", (c) => c.text(HELLO));
   };
   const app = createApp(kw, { ...opts, extraRoutes: [...(opts.extraRoutes ?? []), inApp] });
+  // The brute-force limiter's worst case for a valid key: other addresses are blocked, so every
+  // request looks its own address up (in normal operation nothing is blocked and it only checks
+  // that). The same app without the limiter, sharing everything else (cache, verifier), is served
+  // alongside: the limiter's cost on the cached path is the difference between the two.
+  const now = Date.now();
+  for (let i = 0; i < 1_000; i++) kw.attempts.failedAuth.fail(`10.0.${i >> 8}.${i & 255}`, now, 1_000);
+  const withoutLimiter = {
+    ...kw,
+    attempts: new Attempts({
+      ...kw,
+      limits: { ...config.limits, failedAuth: { ...config.limits.failedAuth, max: 0 } },
+    }),
+  };
+  const appOff = createApp(withoutLimiter, opts);
   const hello = new Hono();
   hello.get("/hello", (c) => c.text(HELLO));
 
   const kwServer = await listen(app.fetch);
   const helloServer = await listen(hello.fetch);
+  const offServer = await listen(appOff.fetch);
   kw.start();
 
   let stopping = false;
@@ -73,7 +103,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     await Promise.all(
-      [kwServer, helloServer].map(
+      [kwServer, helloServer, offServer].map(
         (s) =>
           new Promise<void>((resolve) => {
             s.close(() => resolve());
@@ -91,7 +121,7 @@ async function main(): Promise<void> {
   process.stdin.resume();
 
   process.stdout.write(
-    `${JSON.stringify({ keyward: url(kwServer), hello: url(helloServer), token, serviceToken, pid: process.pid })}\n`,
+    `${JSON.stringify({ keyward: url(kwServer), hello: url(helloServer), keywardNoLimiter: url(offServer), token, serviceToken, pid: process.pid, limiterCheckNs: limiterCheckNs(kw) })}\n`,
   );
 }
 

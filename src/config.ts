@@ -5,6 +5,7 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { z } from "zod";
+import type { FailureRule } from "./core/attempts.js";
 import { PLANS } from "./core/permissions.js";
 import { BUILTIN_SCOPES, SCOPE_NAME, type ScopeDef } from "./core/scopes.js";
 import { Name, Password } from "./service/validate.js";
@@ -61,6 +62,14 @@ const EnvSchema = z.object({
     .default("15,7,1"),
   KEYWARD_EMAIL_LEAD_DAYS: intIn(1, 3650).default(15),
   KEYWARD_BANNER_HOURS: intIn(1, 8760).default(24),
+  KEYWARD_SIGNIN_MAX_FAILURES: intIn(0, 1_000_000).default(10),
+  KEYWARD_SIGNIN_ADDRESS_MAX_FAILURES: intIn(0, 1_000_000).default(50),
+  KEYWARD_SIGNIN_WINDOW_MINUTES: intIn(1, 24 * 60).default(15),
+  KEYWARD_SIGNIN_LOCK_SECONDS: intIn(1, 86_400).default(60),
+  KEYWARD_SIGNIN_MAX_LOCK_SECONDS: intIn(1, 7 * 86_400).default(3_600),
+  KEYWARD_FAILED_AUTH_MAX_PER_MINUTE: intIn(0, 1_000_000).default(30),
+  KEYWARD_FAILED_AUTH_LOCK_SECONDS: intIn(1, 86_400).default(60),
+  KEYWARD_ATTEMPTS_SYNC_MS: intIn(50, 10_000).default(250),
 });
 
 export type Env = z.infer<typeof EnvSchema>;
@@ -98,6 +107,17 @@ export interface Config {
     inAppLeadsDays: number[];
     emailLeadDays: number;
     bannerHours: number;
+  };
+  /** Brute-force limits (docs/security-and-legacy.md, "Brute-force limits"). */
+  limits: {
+    /** Failed sign-ins per account (normalised e-mail, known or not). */
+    signinAccount: FailureRule;
+    /** Failed sign-ins per source address. */
+    signinAddress: FailureRule;
+    /** Failed verifications and service tokens per source address. */
+    failedAuth: FailureRule;
+    /** How often a PostgreSQL node shares its failure counts with the others. */
+    syncMs: number;
   };
 }
 
@@ -169,5 +189,27 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       emailLeadDays: e.KEYWARD_EMAIL_LEAD_DAYS,
       bannerHours: e.KEYWARD_BANNER_HOURS,
     },
+    limits: limitsOf(e),
   });
+}
+
+function limitsOf(e: Env): Config["limits"] {
+  const signin = (max: number): FailureRule => ({
+    max,
+    windowMs: e.KEYWARD_SIGNIN_WINDOW_MINUTES * 60_000,
+    lockMs: e.KEYWARD_SIGNIN_LOCK_SECONDS * 1000,
+    maxLockMs: Math.max(e.KEYWARD_SIGNIN_LOCK_SECONDS, e.KEYWARD_SIGNIN_MAX_LOCK_SECONDS) * 1000,
+  });
+  return {
+    signinAccount: signin(e.KEYWARD_SIGNIN_MAX_FAILURES),
+    signinAddress: signin(e.KEYWARD_SIGNIN_ADDRESS_MAX_FAILURES),
+    failedAuth: {
+      max: e.KEYWARD_FAILED_AUTH_MAX_PER_MINUTE,
+      windowMs: 60_000,
+      lockMs: e.KEYWARD_FAILED_AUTH_LOCK_SECONDS * 1000,
+      // An address that keeps failing right after each block waits longer, up to 16 times the first.
+      maxLockMs: e.KEYWARD_FAILED_AUTH_LOCK_SECONDS * 16_000,
+    },
+    syncMs: e.KEYWARD_ATTEMPTS_SYNC_MS,
+  };
 }

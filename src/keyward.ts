@@ -9,12 +9,14 @@ import { ScopeCatalogue } from "./core/scopes.js";
 import { createLogger, type Logger } from "./logger.js";
 import { Metrics } from "./metrics.js";
 import { AccountService } from "./service/accounts.js";
+import { Attempts } from "./service/attempts.js";
 import { Audit } from "./service/audit.js";
 import { type CacheBus, LocalBus, VerificationCache } from "./service/cache.js";
 import { KeyService } from "./service/keys.js";
 import { SettingsService } from "./service/settings.js";
 import { UsageRecorder } from "./service/usage.js";
 import { Verifier } from "./service/verify.js";
+import { AttemptsStore } from "./store/attempts-store.js";
 import { type OpenedDatabase, openDatabase } from "./store/dialect.js";
 import { migrateToLatest } from "./store/migrate.js";
 import { PgBus } from "./store/pg-bus.js";
@@ -43,6 +45,8 @@ export interface Keyward {
   accounts: AccountService;
   settings: SettingsService;
   audit: Audit;
+  /** The brute-force limits (sign-in, failed verifications and service tokens). */
+  attempts: Attempts;
   scopes: ScopeCatalogue;
   metrics: Metrics;
   /** Background work to start with the server and stop before closing (scheduler, outbox …). */
@@ -111,7 +115,17 @@ export async function createKeyward(opts: KeywardOptions): Promise<Keyward> {
   });
   const accounts = new AccountService({ store, clock, audit, cache, bus, sessionTtlMs: config.sessionTtlMs });
   const settings = new SettingsService({ store, accounts, legacy: config.legacy });
-  const background: Keyward["background"] = [];
+  const attempts = new Attempts({
+    limits: config.limits,
+    clock,
+    metrics,
+    logger,
+    store,
+    audit,
+    // Nodes sharing a PostgreSQL database share their failure counts; one SQLite server needs not.
+    ...(database.pool ? { shared: new AttemptsStore(database.db, database.dialect) } : {}),
+  });
+  const background: Keyward["background"] = [attempts];
   let started = false;
   const kw: Keyward = {
     config,
@@ -127,6 +141,7 @@ export async function createKeyward(opts: KeywardOptions): Promise<Keyward> {
     accounts,
     settings,
     audit,
+    attempts,
     scopes,
     metrics,
     background,

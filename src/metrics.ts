@@ -95,6 +95,23 @@ export class Metrics {
     help: "1 while this node receives cache invalidations from other nodes (always 1 on one node)",
     registers: [this.registry],
   });
+  readonly failedSignins = new Counter({
+    name: "keyward_failed_signins_total",
+    help: "Sign-ins refused for a wrong e-mail or password",
+    registers: [this.registry],
+  });
+  readonly failedAuth = new Counter({
+    name: "keyward_failed_auth_total",
+    help: "Failures counted by the per-address limit (unknown or malformed tokens, wrong service tokens)",
+    labelNames: ["kind"] as const,
+    registers: [this.registry],
+  });
+  readonly attemptsRefused = new Counter({
+    name: "keyward_attempts_refused_total",
+    help: "Requests refused by a brute-force limit, by limit",
+    labelNames: ["limit"] as const,
+    registers: [this.registry],
+  });
   constructor() {
     this.registry.registerMetric(this.verifyLatency as never);
   }

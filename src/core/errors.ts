@@ -43,6 +43,8 @@ const CATALOGUE = {
   current_password_required: 400,
   current_password_wrong: 403,
   agency_choice_required: 409,
+  too_many_attempts: 429,
+  too_many_failures: 429,
   internal_error: 500,
   unavailable: 503,
 } as const;
@@ -86,6 +88,8 @@ export const TITLES: Record<ErrorCode, string> = {
   current_password_required: "Current password required",
   current_password_wrong: "Current password is wrong",
   agency_choice_required: "Choose an agency",
+  too_many_attempts: "Too many sign-in attempts",
+  too_many_failures: "Too many failed attempts",
   internal_error: "Internal error",
   unavailable: "Service unavailable",
 };

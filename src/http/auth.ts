@@ -99,14 +99,20 @@ export function requireService(deps: Deps): MiddlewareHandler<AppEnv> {
         "invalid_service_token",
         "This deployment has no KEYWARD_SERVICE_TOKEN set: the service API is off.",
       );
+    // The calling service's own address: its credential failures are counted here, never those of
+    // the clients whose tokens it verifies (POST /api/verify counts those by the client's address).
+    const client = clientOf(c, deps);
+    deps.attempts.refuseBlockedAddress(client.ip);
     const header = c.req.header("authorization") ?? "";
     const given = header.startsWith("Bearer ") ? header.slice(7) : "";
-    if (!given || !digestEqual(given, expected))
+    if (!given || !digestEqual(given, expected)) {
+      deps.attempts.failedAuthFrom(client.ip, "service_token");
       throw new ApiError(
         "invalid_service_token",
         "Send the service token as Authorization: Bearer <KEYWARD_SERVICE_TOKEN>.",
       );
-    c.set("ctx", { actor: null, actorType: "service", actorId: null, ...clientOf(c, deps) });
+    }
+    c.set("ctx", { actor: null, actorType: "service", actorId: null, ...client });
     await next();
   };
 }
@@ -138,6 +144,8 @@ export function requireKey(
         : "The Authorization header must be of the form: Bearer <token>.",
     );
   const client = clientOf(c, deps);
+  // While nothing is blocked this is one size check (the cached path must not pay for the limit).
+  deps.attempts.refuseBlockedAddress(client.ip);
   const use = { ip: client.ip, userAgent: client.userAgent, endpoint: opts.endpoint };
   // One object of one shape per request (fields added one by one would change its hidden class).
   const vo: VerifyOptions = { use, requiredScopes: opts.scopes, locationId: opts.locationId };
@@ -157,8 +165,10 @@ function keyOf(
 ): VerifiedKey {
   deps.metrics.verifyLatency.observe((performance.now() - started) / 1000);
   deps.metrics.countVerification(r.code);
-  if (!r.valid)
+  if (!r.valid) {
+    if (isGuess(r.code)) deps.attempts.failedAuthFrom(client.ip, "token");
     throw new ApiError(r.code, r.message, r.missingScopes ? { missingScopes: r.missingScopes } : {});
+  }
   c.set("ctx", {
     actor: null,
     actorType: "key",
@@ -167,4 +177,12 @@ function keyOf(
     userAgent: client.userAgent,
   });
   return r.key;
+}
+
+/**
+ * The verification failures the per-address limit counts: tokens that never existed, as guessing
+ * produces. A revoked, expired or rotated token was real; its caller is told why, not blocked.
+ */
+export function isGuess(code: string): boolean {
+  return code === "not_found" || code === "malformed";
 }

@@ -33,6 +33,8 @@ export function problemResponse(
     ...extra,
   };
   const headers = new Headers({ "content-type": "application/problem+json", "cache-control": "no-store" });
+  // The limits (429) say how long to wait, in whole seconds, in the body and as Retry-After.
+  if (typeof extra.retryAfter === "number") headers.set("retry-after", String(extra.retryAfter));
   if (status === 401) {
     if (code in VERIFY_STATUS)
       headers.set("www-authenticate", `Bearer error="invalid_token", error_description="${quoted(message)}"`);

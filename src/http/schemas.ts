@@ -1,4 +1,5 @@
 /** Request and response schemas shared by the routes and the OpenAPI document. */
+import { isIP } from "node:net";
 import { z } from "zod";
 import { PLANS } from "../core/permissions.js";
 import { KEY_KINDS } from "../core/token.js";
@@ -235,6 +236,14 @@ export const VerifyBody = z
     token: z.string().max(1024, "must be at most 1024 characters"),
     requiredScopes: z.array(z.string().max(100)).max(100).optional(),
     locationId: z.string().min(1).max(64).optional(),
+    clientIp: z
+      .string()
+      .refine((v) => isIP(v) !== 0, "must be the IPv4 or IPv6 address of the client that sent the token")
+      .optional()
+      .meta({
+        description:
+          "The address of the client whose token this is. Failed verifications are limited per client address; without it they are not limited (the X-Client-IP header is read when this field is absent).",
+      }),
   })
   .meta({ id: "VerifyRequest" });
 

@@ -5,6 +5,7 @@ import * as m001 from "./migrations/001_core.js";
 import * as m002 from "./migrations/002_lifecycle.js";
 import * as m005 from "./migrations/005_legacy_migrations.js";
 import * as m006 from "./migrations/006_user_email_per_agency.js";
+import * as m007 from "./migrations/007_attempts.js";
 import type { Database } from "./schema.js";
 
 // biome-ignore lint/suspicious/noExplicitAny: each migration sees the schema of its own day
@@ -16,6 +17,7 @@ const MIGRATIONS: Record<string, Step> = {
   "002_lifecycle": m002,
   "005_legacy_migrations": m005,
   "006_user_email_per_agency": m006,
+  "007_attempts": m007,
 };
 
 export async function migrateToLatest(db: Kysely<Database>, dialect: DialectInfo): Promise<string[]> {

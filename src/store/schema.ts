@@ -198,6 +198,17 @@ export interface LifecycleWatchTable {
   next_at: number;
 }
 
+/** Failure counts shared by the nodes for the brute-force limits (migration 007). */
+export interface AuthFailureTable {
+  kind: string;
+  key: string;
+  window_start: number;
+  failures: number;
+  blocked_until: number;
+  strikes: number;
+  updated_at: number;
+}
+
 export interface Database {
   agencies: AgencyTable;
   locations: LocationTable;
@@ -215,4 +226,5 @@ export interface Database {
   outbox: OutboxTable;
   lifecycle_watch: LifecycleWatchTable;
   legacy_migrations: LegacyMigrationTable;
+  auth_failures: AuthFailureTable;
 }

@@ -28,7 +28,7 @@ export function authRoutes(r: Router, deps: Deps): void {
       path: "/api/auth/login",
       summary: "Sign in",
       description:
-        "Sets an HTTP-only session cookie. Send an Origin header naming this service. When the e-mail and password open accounts in several agencies, the answer is 409 agency_choice_required with `agencies` (id and name of those only): send the request again with `agencyId`.",
+        "Sets an HTTP-only session cookie. Send an Origin header naming this service. When the e-mail and password open accounts in several agencies, the answer is 409 agency_choice_required with `agencies` (id and name of those only): send the request again with `agencyId`. Too many failed sign-ins for one account or from one address answer 429 `too_many_attempts` with Retry-After, whether or not the account exists.",
       tags: ["Sign-in"],
       auth: "none",
       body: LoginBody,
@@ -37,7 +37,9 @@ export function authRoutes(r: Router, deps: Deps): void {
     async (c, { body }) => {
       checkOrigin(c, deps);
       const { ip, userAgent } = clientOf(c, deps);
-      const s = await deps.accounts.login(body.email, body.password, ip, userAgent, body.agencyId);
+      const s = await deps.attempts.signIn(body.email, ip, userAgent, () =>
+        deps.accounts.login(body.email, body.password, ip, userAgent, body.agencyId),
+      );
       setCookie(c, SESSION_COOKIE, s.token, {
         httpOnly: true,
         sameSite: "Lax",

@@ -8,7 +8,7 @@ import { ApiError, notFound } from "../../core/errors.js";
 import { publicLocation, publicUser } from "../../service/accounts.js";
 import { Email, Name, Password } from "../../service/validate.js";
 import type { VerifiedKey } from "../../service/verify.js";
-import { requireKey, requireService } from "../auth.js";
+import { isGuess, requireKey, requireService } from "../auth.js";
 import type { Deps } from "../env.js";
 import { IdParam, type Router } from "../route.js";
 import { LocationBody, LocationPatch, LocationView, UserView, VerifyAnswer, VerifyBody } from "../schemas.js";
@@ -297,7 +297,7 @@ export function platformRoutes(r: Router, deps: Deps): void {
       path: "/api/verify",
       summary: "Verify a token for another service",
       description:
-        "Authenticated with the service token (Authorization: Bearer <KEYWARD_SERVICE_TOKEN>). Answers 200 with the verification code, whatever it is; a valid answer counts as a use.",
+        "Authenticated with the service token (Authorization: Bearer <KEYWARD_SERVICE_TOKEN>). Answers 200 with the verification code, whatever it is; a valid answer counts as a use. Pass the client's address as `clientIp`: a client address with too many failed verifications is answered 429 `too_many_failures` with Retry-After, which the service should relay to that client.",
       tags: ["Verification"],
       auth: "service",
       body: VerifyBody,
@@ -305,17 +305,22 @@ export function platformRoutes(r: Router, deps: Deps): void {
     },
     async (c, { body }) => {
       const started = performance.now();
+      // The client's address, as the calling service passes it: its failures are limited by it, so
+      // one client's guessing never blocks the service itself or the service's other clients.
+      const clientIp = body.clientIp ?? (c.req.header("x-client-ip")?.slice(0, 64) || null);
+      deps.attempts.refuseBlockedAddress(clientIp);
       const res = await deps.verifier.verify(body.token, {
         ...(body.requiredScopes ? { requiredScopes: body.requiredScopes } : {}),
         ...(body.locationId ? { locationId: body.locationId } : {}),
         use: {
-          ip: c.req.header("x-client-ip")?.slice(0, 64) ?? null,
+          ip: clientIp,
           userAgent: c.req.header("x-client-user-agent")?.slice(0, 500) ?? null,
           endpoint: "POST /api/verify",
         },
       });
       deps.metrics.verifyLatency.observe((performance.now() - started) / 1000);
       deps.metrics.countVerification(res.code);
+      if (!res.valid && isGuess(res.code)) deps.attempts.failedAuthFrom(clientIp, "token");
       const key = res.key
         ? {
             id: res.key.keyId,
