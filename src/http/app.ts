@@ -8,6 +8,7 @@ import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import { secureHeaders } from "hono/secure-headers";
 import { ApiError } from "../core/errors.js";
+import { guards } from "./auth.js";
 import type { AppEnv, Deps } from "./env.js";
 import { errorToProblem, problemResponse } from "./problem.js";
 import { type BodyLimit, Router } from "./route.js";
@@ -82,7 +83,7 @@ export function createApp(deps: Deps, opts: AppOptions = {}): Hono<AppEnv> {
     });
     return res!;
   };
-  const router = new Router(app, registry, limitBody);
+  const router = new Router(app, registry, limitBody, guards(deps));
 
   app.use("/api/*", secureHeaders());
 

@@ -1,28 +1,34 @@
-/** Authentication of the three kinds of caller: people (session cookie), services, API keys. */
+/**
+ * Authentication of the three kinds of caller: people (session cookie), services, API keys. Each is
+ * a guard that a route names in its declaration (`RouteSpec.auth`); the Router installs it.
+ */
 import { timingSafeEqual } from "node:crypto";
-import type { Context, MiddlewareHandler } from "hono";
+import type { Context } from "hono";
 import { getCookie } from "hono/cookie";
 import { ApiError } from "../core/errors.js";
-import { hashToken } from "../core/token.js";
+import type { User } from "../core/model.js";
+import { hashToken, inspectToken } from "../core/token.js";
 import { toActor } from "../service/accounts.js";
 import { userCtx } from "../service/context.js";
 import type { VerifiedKey, VerifyOptions, VerifyResult } from "../service/verify.js";
-import type { AppEnv, Deps } from "./env.js";
+import type { AppEnv, Client, Deps } from "./env.js";
+import type { Guards } from "./route.js";
+
+export type { Client } from "./env.js";
 
 export const SESSION_COOKIE = "keyward_session";
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
-export interface Client {
-  ip: string | null;
-  userAgent: string | null;
-}
+/** What the guards read of the instance (Lucia-style: named for what it is used for, not the whole). */
+export type GuardDeps = Pick<Deps, "config" | "accounts" | "attempts" | "verifier" | "metrics">;
+type ConfigDeps = Pick<Deps, "config">;
 
 /**
  * The client's address and agent, honouring X-Forwarded-For only when told to trust a proxy. Read
  * on first use and kept for the request, rather than by a global middleware: a middleware on every
  * path would put Hono's composed (promise-returning) dispatch in front of the hot `GET /v2/token`.
  */
-export function clientOf(c: Context<AppEnv>, deps: Deps): Client {
+export function clientOf(c: Context<AppEnv>, deps: ConfigDeps): Client {
   const known = c.get("client");
   if (known) return known;
   let ip = c.env?.incoming?.socket?.remoteAddress ?? null;
@@ -35,14 +41,14 @@ export function clientOf(c: Context<AppEnv>, deps: Deps): Client {
   return client;
 }
 
-export function isHttps(c: Context<AppEnv>, deps: Deps): boolean {
+export function isHttps(c: Context<AppEnv>, deps: ConfigDeps): boolean {
   if (c.env?.incoming?.socket?.encrypted) return true;
   if (deps.config.trustProxy && c.req.header("x-forwarded-proto") === "https") return true;
   return deps.config.publicUrl?.startsWith("https://") ?? false;
 }
 
 /** The origins this service answers as: its public URL, and the scheme and Host of the request. */
-function ownOrigins(c: Context<AppEnv>, deps: Deps): string[] {
+function ownOrigins(c: Context<AppEnv>, deps: ConfigDeps): string[] {
   const out: string[] = [];
   if (deps.config.publicUrl) out.push(new URL(deps.config.publicUrl).origin);
   const host = c.req.header("host");
@@ -55,7 +61,7 @@ function ownOrigins(c: Context<AppEnv>, deps: Deps): string[] {
  * service's own. A script holding the cookie and sending a matching Origin works; a form on
  * another site cannot (browsers always send Origin on cross-site POSTs).
  */
-export function checkOrigin(c: Context<AppEnv>, deps: Deps): void {
+export function checkOrigin(c: Context<AppEnv>, deps: ConfigDeps): void {
   if (SAFE_METHODS.has(c.req.method)) return;
   const origin = c.req.header("origin");
   if (!origin)
@@ -70,51 +76,49 @@ export function checkOrigin(c: Context<AppEnv>, deps: Deps): void {
     );
 }
 
-export function requireSession(deps: Deps): MiddlewareHandler<AppEnv> {
-  return async (c, next) => {
-    const token = getCookie(c, SESSION_COOKIE);
-    const user = token ? await deps.accounts.authenticate(token) : null;
-    if (!user)
-      throw new ApiError(
-        "unauthenticated",
-        "Sign in first: POST /api/auth/login with your e-mail and password.",
-      );
-    checkOrigin(c, deps);
-    const { ip, userAgent } = clientOf(c, deps);
-    c.set("user", user);
-    c.set("ctx", { ...userCtx(toActor(user), ip, userAgent), sessionId: hashToken(token!) });
-    await next();
-  };
+/** The signed-in person of the session cookie; a state-changing request must come from our own pages. */
+async function requireSession(c: Context<AppEnv>, deps: GuardDeps): Promise<{ user: User }> {
+  const token = getCookie(c, SESSION_COOKIE);
+  const user = token ? await deps.accounts.authenticate(token) : null;
+  if (!user)
+    throw new ApiError(
+      "unauthenticated",
+      "Sign in first: POST /api/auth/login with your e-mail and password.",
+    );
+  checkOrigin(c, deps);
+  const { ip, userAgent } = clientOf(c, deps);
+  c.set("user", user);
+  c.set("ctx", { ...userCtx(toActor(user), ip, userAgent), sessionId: hashToken(token!) });
+  return { user };
 }
 
 function digestEqual(a: string, b: string): boolean {
   return timingSafeEqual(Buffer.from(hashToken(a), "hex"), Buffer.from(hashToken(b), "hex"));
 }
 
-export function requireService(deps: Deps): MiddlewareHandler<AppEnv> {
-  return async (c, next) => {
-    const expected = deps.config.serviceToken;
-    if (!expected)
-      throw new ApiError(
-        "invalid_service_token",
-        "This deployment has no KEYWARD_SERVICE_TOKEN set: the service API is off.",
-      );
-    // The calling service's own address: its credential failures are counted here, never those of
-    // the clients whose tokens it verifies (POST /api/verify counts those by the client's address).
-    const client = clientOf(c, deps);
-    deps.attempts.refuseBlockedAddress(client.ip);
-    const header = c.req.header("authorization") ?? "";
-    const given = header.startsWith("Bearer ") ? header.slice(7) : "";
-    if (!given || !digestEqual(given, expected)) {
-      deps.attempts.failedAuthFrom(client.ip, "service_token");
-      throw new ApiError(
-        "invalid_service_token",
-        "Send the service token as Authorization: Bearer <KEYWARD_SERVICE_TOKEN>.",
-      );
-    }
-    c.set("ctx", { actor: null, actorType: "service", actorId: null, ...client });
-    await next();
-  };
+/** The platform's own services, by KEYWARD_SERVICE_TOKEN. */
+function requireService(c: Context<AppEnv>, deps: GuardDeps): typeof NOBODY {
+  const expected = deps.config.serviceToken;
+  if (!expected)
+    throw new ApiError(
+      "invalid_service_token",
+      "This deployment has no KEYWARD_SERVICE_TOKEN set: the service API is off.",
+    );
+  // The calling service's own address: its credential failures are counted here, never those of
+  // the clients whose tokens it verifies (POST /api/verify counts those by the client's address).
+  const client = clientOf(c, deps);
+  deps.attempts.refuseBlockedAddress(client.ip);
+  const header = c.req.header("authorization") ?? "";
+  const given = header.startsWith("Bearer ") ? header.slice(7) : "";
+  if (!given || !digestEqual(given, expected)) {
+    deps.attempts.failedAuthFrom(client.ip, "service_token");
+    throw new ApiError(
+      "invalid_service_token",
+      "Send the service token as Authorization: Bearer <KEYWARD_SERVICE_TOKEN>.",
+    );
+  }
+  c.set("ctx", { actor: null, actorType: "service", actorId: null, ...client });
+  return NOBODY;
 }
 
 /** The token of an `Authorization: Bearer` header; null when the header is missing or not Bearer. */
@@ -131,7 +135,7 @@ export function bearer(c: Context): string | null {
  */
 export function requireKey(
   c: Context<AppEnv>,
-  deps: Deps,
+  deps: GuardDeps,
   opts: { scopes?: string[]; locationId?: string; endpoint: string },
 ): VerifiedKey | Promise<VerifiedKey> {
   const started = performance.now();
@@ -158,7 +162,7 @@ export function requireKey(
 
 function keyOf(
   c: Context<AppEnv>,
-  deps: Deps,
+  deps: GuardDeps,
   r: VerifyResult,
   started: number,
   client: Client,
@@ -185,4 +189,68 @@ function keyOf(
  */
 export function isGuess(code: string): boolean {
   return code === "not_found" || code === "malformed";
+}
+
+const LEGACY_ONLY =
+  "This is a private integration token: it works on the v2 API only (e.g. /v2/locations, /v2/users). The v1 API accepts legacy v1 keys (kw_v1_…) only, and is deprecated: move to v2.";
+
+/** Verifies a legacy v1 key; a private integration token is told to use v2 (without counting a use). */
+async function requireLegacyKey(
+  c: Context<AppEnv>,
+  deps: GuardDeps,
+  opts: { scopes?: string[]; locationId?: string; endpoint: string },
+): Promise<VerifiedKey> {
+  const token = bearer(c);
+  if (token !== null) {
+    const shape = inspectToken(token, deps.config.tokenPrefix);
+    if (shape.ok && shape.ours && shape.kind !== "legacy_v1")
+      throw new ApiError("legacy_key_required", LEGACY_ONLY);
+  }
+  const key = await requireKey(c, deps, opts);
+  if (key.kind !== "legacy_v1") throw new ApiError("legacy_key_required", LEGACY_ONLY);
+  return key;
+}
+
+const NOBODY = Object.freeze({});
+
+/** The route's `{locationId}`, which a key must reach (its own location, or one of its agency's). */
+function locationOf(params: unknown): string | undefined {
+  const id = (params as { locationId?: unknown } | undefined)?.locationId;
+  return typeof id === "string" ? id : undefined;
+}
+
+/**
+ * The guards a route can name. A key route's declared scopes are required of the key, and a
+ * `{locationId}` in its path must be within the key's reach.
+ */
+export function guards(deps: GuardDeps): Guards {
+  return {
+    none: { security: () => [], check: () => NOBODY },
+    session: { security: () => [{ session: [] }], check: (c) => requireSession(c, deps) },
+    service: { security: () => [{ serviceToken: [] }], check: (c) => requireService(c, deps) },
+    key: {
+      scoped: true,
+      security: (scopes) => [{ apiKey: scopes ?? [] }],
+      // Not async: a cached key lets the request through without a promise (GET /v2/token is hot).
+      check: (c, route, params) => {
+        const k = requireKey(c, deps, {
+          scopes: route.scopes,
+          locationId: locationOf(params),
+          endpoint: route.endpoint,
+        });
+        return k instanceof Promise ? k.then((key) => ({ key })) : { key: k };
+      },
+    },
+    legacyKey: {
+      scoped: true,
+      security: (scopes) => [{ apiKey: scopes ?? [] }],
+      check: async (c, route, params) => ({
+        key: await requireLegacyKey(c, deps, {
+          scopes: route.scopes,
+          locationId: locationOf(params),
+          endpoint: route.endpoint,
+        }),
+      }),
+    },
+  };
 }

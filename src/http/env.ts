@@ -1,12 +1,17 @@
 import type { User } from "../core/model.js";
 import type { Keyward } from "../keyward.js";
 import type { Ctx } from "../service/context.js";
-import type { Client } from "./auth.js";
 
-/** What middleware hands to handlers on `c.var`. */
+/** The client's address and agent, as `clientOf` (http/auth.ts) reads them. */
+export interface Client {
+  ip: string | null;
+  userAgent: string | null;
+}
+
+/** What the route's guard hands to handlers on `c.var`. */
 export interface AppEnv {
   Variables: {
-    /** Who acts: set by the authentication middleware of the route (session, service or key). */
+    /** Who acts: set by the route's guard (session, service or key; see RouteSpec.auth). */
     ctx: Ctx;
     /** The signed-in person, on session routes. */
     user: User | null;

@@ -1,20 +1,64 @@
 /**
- * Routes are declared once: the same zod schemas validate the request and describe it in the
- * OpenAPI document (`/openapi.json`) and the readable docs (`/docs`).
+ * Routes are declared once: the same declaration installs the route's guard (who may call it), its
+ * zod schemas validate the request and type the handler's answers, and all of it describes the
+ * route in the OpenAPI document (`/openapi.json`) and the readable docs (`/docs`).
  */
 import type { OpenAPIRegistry, RouteConfig } from "@asteasolutions/zod-to-openapi";
 import type { Context, Hono } from "hono";
 import { z } from "zod";
 import { ApiError } from "../core/errors.js";
+import type { User } from "../core/model.js";
+import type { VerifiedKey } from "../service/verify.js";
 import type { AppEnv } from "./env.js";
 
-export type Auth = "none" | "session" | "service" | "key";
+/**
+ * Who may call a route: the guard of that name (http/auth.ts) runs in front of its handler.
+ * `none` is public; `session` a signed-in person (and a state-changing request from our own
+ * pages); `service` the platform's services; `key` an API key with the route's `scopes`;
+ * `legacyKey` a legacy v1 key only.
+ */
+export type Auth = "none" | "session" | "service" | "key" | "legacyKey";
 type Method = "get" | "post" | "put" | "patch" | "delete";
+
+/** What each guard tells the handler of the caller it let through. */
+export interface Callers {
+  none: Record<never, never>;
+  session: { user: User };
+  service: Record<never, never>;
+  key: { key: VerifiedKey };
+  legacyKey: { key: VerifiedKey };
+}
+
+/** What a guard knows of the route it guards. */
+export interface GuardedRoute {
+  /** As use recording names it: `GET /v2/locations/:id`. */
+  endpoint: string;
+  scopes: string[] | undefined;
+}
+
+export interface Guard<A extends Auth> {
+  /** The route's OpenAPI security requirement: what this guard enforces, documented. */
+  security(scopes: string[] | undefined): Record<string, string[]>[];
+  /** Whether the route may declare scopes (which the guard then requires). */
+  scoped?: boolean;
+  /**
+   * Lets the caller through, saying who it is, or throws the problem. Answers without a promise
+   * when it can (a cached key): the route's handler is then called without an extra async step.
+   */
+  check(c: Context<AppEnv>, route: GuardedRoute, params: unknown): Callers[A] | Promise<Callers[A]>;
+}
+
+export type Guards = { [A in Auth]: Guard<A> };
+
+type Responses = Record<number, { description: string; schema?: z.ZodType }>;
 
 export interface RouteSpec<
   B extends z.ZodType | undefined,
   Q extends z.ZodType | undefined,
   P extends z.ZodType | undefined,
+  A extends Auth = Auth,
+  R extends Responses = Responses,
+  D extends boolean = false,
 > {
   method: Method;
   /** OpenAPI style: `/api/keys/{keyId}`. */
@@ -22,22 +66,65 @@ export interface RouteSpec<
   summary: string;
   description?: string;
   tags: string[];
-  auth: Auth;
+  /** Required: the guard the route is installed behind, and its documented security. */
+  auth: A;
   /** For key-authenticated routes: the scopes a private integration token needs. */
   scopes?: string[];
   body?: B;
+  /**
+   * The handler reads the body itself, by calling `input.body()`, once its own checks have passed
+   * (the v1 API answers why a caller is refused before what is wrong with its body).
+   */
+  deferBody?: D;
   query?: Q;
   params?: P;
-  responses: Record<number, { description: string; schema?: z.ZodType }>;
+  responses: R;
 }
 
 type Infer<T> = T extends z.ZodType ? z.infer<T> : undefined;
 
-export interface Input<B, Q, P> {
-  body: Infer<B>;
+export type Input<B, Q, P, A extends Auth = Auth, D extends boolean = false> = {
+  body: D extends true ? () => Promise<Infer<B>> : Infer<B>;
   query: Infer<Q>;
   params: Infer<P>;
+} & Callers[A];
+
+declare const DECLARED: unique symbol;
+/** A response of one of the route's declared shapes: only a route's `Reply` helpers make one. */
+export type Reply = Response & { readonly [DECLARED]: true };
+
+declare const SERIALIZED: unique symbol;
+/** JSON text of a value of type T, serialised ahead of time (see `serialize`). */
+export type Serialized<T> = string & { readonly [SERIALIZED]: T };
+
+/** JSON.stringify that keeps the type of what it serialised, for `Reply.serialized`. */
+export function serialize<T>(value: T): Serialized<T> {
+  return JSON.stringify(value) as Serialized<T>;
 }
+
+type JsonStatus<R> = { [S in keyof R]: R[S] extends { schema: z.ZodType } ? S : never }[keyof R] & number;
+type EmptyStatus<R> = Exclude<keyof R & number, JsonStatus<R>>;
+type BodyOf<R, S extends keyof R> = R[S] extends { schema: infer Z extends z.ZodType } ? z.input<Z> : never;
+
+/**
+ * How a handler answers: with a status its route declares, and for a status with a schema, a body
+ * of that schema's type (checked by tsc, not at run time).
+ */
+export interface Replies<R> {
+  json<S extends JsonStatus<R>>(c: Context<AppEnv>, status: S, body: BodyOf<R, S>): Reply;
+  /** A body serialised beforehand (GET /v2/token keeps one per key). */
+  serialized<S extends JsonStatus<R>>(c: Context<AppEnv>, status: S, text: Serialized<BodyOf<R, S>>): Reply;
+  empty<S extends EmptyStatus<R>>(c: Context<AppEnv>, status: S): Reply;
+}
+
+const JSON_TYPE = { "Content-Type": "application/json" } as const;
+
+// One object for every route: the types differ per route, what it does does not.
+const REPLIES: Replies<Responses> = {
+  json: (c, status, body) => c.json(body, status as 200) as unknown as Reply,
+  serialized: (c, status, text) => c.body(text, status as 200, JSON_TYPE) as unknown as Reply,
+  empty: (c, status) => c.body(null, status as 204) as unknown as Reply,
+};
 
 /** zod issues as field messages that say what to fix. */
 export function issuesOf(err: z.ZodError): { field: string; message: string }[] {
@@ -106,8 +193,6 @@ async function refuseStrayBody(c: Context, path: string): Promise<undefined> {
   return undefined;
 }
 
-const NO_INPUT = Object.freeze({ body: undefined, query: undefined, params: undefined });
-
 export function toHonoPath(path: string): string {
   return path.replace(/\{(\w+)\}/g, ":$1");
 }
@@ -120,49 +205,92 @@ export class Router {
     readonly app: Hono<AppEnv>,
     readonly registry: OpenAPIRegistry,
     private readonly limitBody: BodyLimit,
+    private readonly guards: Guards,
   ) {}
 
+  /**
+   * Registers a route behind the guard its spec names. A spec without one does not type-check,
+   * and is refused here at run time (a route without a guard would run with no caller at all).
+   *
+   * Order: the path parameters (a key guard checks the `{locationId}` among them), the guard,
+   * then the body limit, the query and the body. A refused caller is answered before its body is
+   * read, and learns that it is refused rather than what is wrong with its request.
+   */
   add<
+    A extends Auth,
+    R extends Responses,
     B extends z.ZodType | undefined = undefined,
     Q extends z.ZodType | undefined = undefined,
     P extends z.ZodType | undefined = undefined,
+    D extends boolean = false,
   >(
-    spec: RouteSpec<B, Q, P>,
-    handler: (c: Context<AppEnv>, input: Input<B, Q, P>) => Promise<Response> | Response,
+    spec: RouteSpec<B, Q, P, A, R, D>,
+    handler: (c: Context<AppEnv>, input: Input<B, Q, P, A, D>, reply: Replies<R>) => Promise<Reply> | Reply,
   ): void {
-    this.document(spec);
+    const guard = this.guardOf(spec);
+    this.document(spec, guard);
     const method = spec.method.toUpperCase();
     const path = toHonoPath(spec.path);
+    const route: GuardedRoute = {
+      endpoint: `${method} ${spec.path.replace(/\{\w+\}/g, ":id")}`,
+      scopes: spec.scopes,
+    };
+    const reply = REPLIES as Replies<R>;
+    const call = handler as (c: Context<AppEnv>, input: object, reply: Replies<R>) => Promise<Reply> | Reply;
     if (spec.method === "get" && !spec.params && !spec.query && !spec.body) {
-      // Nothing to parse and no body: the handler is Hono's one handler for the path, called
-      // without an extra async step (GET /v2/token is hot).
-      this.app.on(method, path, (c) => handler(c, NO_INPUT as Input<B, Q, P>));
+      // Nothing to parse and no body: guard and handler are Hono's one handler for the path, called
+      // without an extra async step when the guard needs none (GET /v2/token is hot).
+      this.app.on(method, path, (c): Response | Promise<Response> => {
+        const who = guard.check(c, route, undefined);
+        return who instanceof Promise
+          ? who.then((w) => call(c, { ...w, body: undefined, query: undefined, params: undefined }, reply))
+          : call(c, { ...who, body: undefined, query: undefined, params: undefined }, reply);
+      });
       return;
     }
-    const run = async (c: Context<AppEnv>) => {
-      const params = spec.params ? parseWith(spec.params, c.req.param(), "path") : undefined;
+    const read = async (c: Context<AppEnv>, params: unknown, who: object) => {
       const query = spec.query ? parseWith(spec.query, c.req.query(), "query") : undefined;
-      const body = spec.body
-        ? parseWith(spec.body, await readJson(c), "body")
-        : await refuseStrayBody(c, spec.path);
-      return handler(c, { body, query, params } as Input<B, Q, P>);
+      const body = !spec.body
+        ? await refuseStrayBody(c, spec.path)
+        : spec.deferBody
+          ? () => readJson(c).then((raw) => parseWith(spec.body!, raw, "body"))
+          : parseWith(spec.body, await readJson(c), "body");
+      return call(c, { ...who, body, query, params }, reply);
     };
-    // The body limit is applied here, after the path's middleware (authentication, the v1
-    // headers), so that a refused body is answered like any other error of the route.
-    this.app.on(method, path, spec.method === "get" ? run : (c) => this.limitBody(c, () => run(c)));
+    // The body limit is applied here, after the guard and the path's middleware (the v1 headers),
+    // so that a refused body is answered like any other error of the route.
+    this.app.on(method, path, async (c) => {
+      const params = spec.params ? parseWith(spec.params, c.req.param(), "path") : undefined;
+      const who = await guard.check(c, route, params);
+      return spec.method === "get" ? read(c, params, who) : this.limitBody(c, () => read(c, params, who));
+    });
+  }
+
+  private guardOf(spec: { auth?: unknown; scopes?: string[]; method: string; path: string }): Guard<Auth> {
+    const name = spec.auth;
+    const where = `${spec.method.toUpperCase()} ${spec.path}`;
+    if (typeof name !== "string" || !Object.hasOwn(this.guards, name))
+      throw new Error(
+        `${where} declares no guard: set its auth to one of ${Object.keys(this.guards).join(", ")}.`,
+      );
+    const guard = this.guards[name as Auth] as Guard<Auth>;
+    if (spec.scopes && !guard.scoped)
+      throw new Error(`${where}: scopes are required of API keys only, and it is a "${name}" route.`);
+    return guard;
   }
 
   private document(
-    spec: RouteSpec<z.ZodType | undefined, z.ZodType | undefined, z.ZodType | undefined>,
+    spec: RouteSpec<
+      z.ZodType | undefined,
+      z.ZodType | undefined,
+      z.ZodType | undefined,
+      Auth,
+      Responses,
+      boolean
+    >,
+    guard: Guard<Auth>,
   ): void {
-    const security =
-      spec.auth === "session"
-        ? [{ session: [] }]
-        : spec.auth === "service"
-          ? [{ serviceToken: [] }]
-          : spec.auth === "key"
-            ? [{ apiKey: spec.scopes ?? [] }]
-            : [];
+    const security = guard.security(spec.scopes);
     const responses: RouteConfig["responses"] = {};
     for (const [status, r] of Object.entries(spec.responses))
       responses[status] = r.schema

@@ -3,7 +3,6 @@ import { ApiError } from "../../core/errors.js";
 import { canChangeAgencySettings } from "../../core/permissions.js";
 import { publicAgency, publicLocation, publicUser } from "../../service/accounts.js";
 import { requireActor } from "../../service/keys.js";
-import { requireService, requireSession } from "../auth.js";
 import type { Deps } from "../env.js";
 import { IdParam, type Router } from "../route.js";
 import {
@@ -39,6 +38,8 @@ export const SettingsView = z
   })
   .loose()
   .meta({ id: "Settings" });
+/** The settings document's capability fields are typed by their SettingsExtension, not by the service. */
+type Settings = z.input<typeof SettingsView>;
 
 export const SettingsPatch = z
   .strictObject({
@@ -53,20 +54,6 @@ export const SettingsPatch = z
   .meta({ id: "SettingsPatch" });
 
 export function accountRoutes(r: Router, deps: Deps): void {
-  // PUT …/plan is the deployment's (service token); everything else below an agency is people's.
-  r.app.use("/api/agencies/:agencyId/*", async (c, next) =>
-    c.req.method === "PUT" && /^\/api\/agencies\/[^/]+\/plan$/.test(c.req.path)
-      ? requireService(deps)(c, next)
-      : requireSession(deps)(c, next),
-  );
-  r.app.use("/api/agencies/:agencyId", requireSession(deps));
-  r.app.use("/api/locations/*", requireSession(deps));
-  r.app.use("/api/users/*", requireSession(deps));
-
-  // POST /api/agencies is the platform's (service token); everything below an agency is people's.
-  r.app.use("/api/agencies", async (c, next) =>
-    c.req.method === "POST" ? requireService(deps)(c, next) : next(),
-  );
   r.add(
     {
       method: "post",
@@ -79,9 +66,9 @@ export function accountRoutes(r: Router, deps: Deps): void {
         201: { description: "Created", schema: z.object({ agency: AgencyView, owner: UserView }) },
       },
     },
-    async (c, { body }) => {
+    async (c, { body }, reply) => {
       const { agency, owner } = await deps.accounts.createAgency(c.get("ctx"), body);
-      return c.json({ agency: publicAgency(agency), owner: publicUser(owner!) }, 201);
+      return reply.json(c, 201, { agency: publicAgency(agency), owner: publicUser(owner!) });
     },
   );
 
@@ -95,8 +82,8 @@ export function accountRoutes(r: Router, deps: Deps): void {
       params: AgencyParam,
       responses: { 200: { description: "The agency", schema: AgencyView } },
     },
-    async (c, { params }) =>
-      c.json(publicAgency(await deps.accounts.getAgency(c.get("ctx"), params.agencyId))),
+    async (c, { params }, reply) =>
+      reply.json(c, 200, publicAgency(await deps.accounts.getAgency(c.get("ctx"), params.agencyId))),
   );
 
   r.add(
@@ -112,8 +99,8 @@ export function accountRoutes(r: Router, deps: Deps): void {
       body: AgencyPatch,
       responses: { 200: { description: "The agency", schema: AgencyView } },
     },
-    async (c, { params, body }) =>
-      c.json(publicAgency(await deps.accounts.updateAgency(c.get("ctx"), params.agencyId, body))),
+    async (c, { params, body }, reply) =>
+      reply.json(c, 200, publicAgency(await deps.accounts.updateAgency(c.get("ctx"), params.agencyId, body))),
   );
 
   r.add(
@@ -129,8 +116,8 @@ export function accountRoutes(r: Router, deps: Deps): void {
       body: PlanBody,
       responses: { 200: { description: "The agency", schema: AgencyView } },
     },
-    async (c, { params, body }) =>
-      c.json(publicAgency(await deps.accounts.setPlan(c.get("ctx"), params.agencyId, body.plan))),
+    async (c, { params, body }, reply) =>
+      reply.json(c, 200, publicAgency(await deps.accounts.setPlan(c.get("ctx"), params.agencyId, body.plan))),
   );
 
   r.add(
@@ -145,7 +132,8 @@ export function accountRoutes(r: Router, deps: Deps): void {
       params: AgencyParam,
       responses: { 200: { description: "Settings", schema: SettingsView } },
     },
-    async (c, { params }) => c.json(await deps.settings.get(c.get("ctx"), params.agencyId)),
+    async (c, { params }, reply) =>
+      reply.json(c, 200, (await deps.settings.get(c.get("ctx"), params.agencyId)) as Settings),
   );
 
   r.add(
@@ -161,7 +149,8 @@ export function accountRoutes(r: Router, deps: Deps): void {
       body: SettingsPatch,
       responses: { 200: { description: "Settings", schema: SettingsView } },
     },
-    async (c, { params, body }) => c.json(await deps.settings.update(c.get("ctx"), params.agencyId, body)),
+    async (c, { params, body }, reply) =>
+      reply.json(c, 200, (await deps.settings.update(c.get("ctx"), params.agencyId, body)) as Settings),
   );
 
   // ── locations ──
@@ -177,8 +166,8 @@ export function accountRoutes(r: Router, deps: Deps): void {
         200: { description: "Locations", schema: z.object({ locations: z.array(LocationView) }) },
       },
     },
-    async (c, { params }) =>
-      c.json({
+    async (c, { params }, reply) =>
+      reply.json(c, 200, {
         locations: (await deps.accounts.listLocations(c.get("ctx"), params.agencyId)).map(publicLocation),
       }),
   );
@@ -193,10 +182,10 @@ export function accountRoutes(r: Router, deps: Deps): void {
       body: LocationBody,
       responses: { 201: { description: "Created", schema: LocationView } },
     },
-    async (c, { params, body }) => {
+    async (c, { params, body }, reply) => {
       const { location, extra } = await deps.accounts.createLocation(c.get("ctx"), params.agencyId, body);
       // `extra`: what capabilities add, e.g. the legacy key (`apiKey`) while Enhanced Account Security is off.
-      return c.json({ ...publicLocation(location), ...extra }, 201);
+      return reply.json(c, 201, { ...publicLocation(location), ...extra });
     },
   );
   r.add(
@@ -209,8 +198,8 @@ export function accountRoutes(r: Router, deps: Deps): void {
       params: LocationParam,
       responses: { 200: { description: "The location", schema: LocationView } },
     },
-    async (c, { params }) =>
-      c.json(publicLocation(await deps.accounts.getLocation(c.get("ctx"), params.locationId))),
+    async (c, { params }, reply) =>
+      reply.json(c, 200, publicLocation(await deps.accounts.getLocation(c.get("ctx"), params.locationId))),
   );
   r.add(
     {
@@ -223,8 +212,12 @@ export function accountRoutes(r: Router, deps: Deps): void {
       body: LocationPatch,
       responses: { 200: { description: "The location", schema: LocationView } },
     },
-    async (c, { params, body }) =>
-      c.json(publicLocation(await deps.accounts.updateLocation(c.get("ctx"), params.locationId, body))),
+    async (c, { params, body }, reply) =>
+      reply.json(
+        c,
+        200,
+        publicLocation(await deps.accounts.updateLocation(c.get("ctx"), params.locationId, body)),
+      ),
   );
   r.add(
     {
@@ -236,9 +229,9 @@ export function accountRoutes(r: Router, deps: Deps): void {
       params: LocationParam,
       responses: { 204: { description: "Deleted" } },
     },
-    async (c, { params }) => {
+    async (c, { params }, reply) => {
       await deps.accounts.deleteLocation(c.get("ctx"), params.locationId);
-      return c.body(null, 204);
+      return reply.empty(c, 204);
     },
   );
 
@@ -253,8 +246,10 @@ export function accountRoutes(r: Router, deps: Deps): void {
       params: AgencyParam,
       responses: { 200: { description: "Users", schema: z.object({ users: z.array(UserView) }) } },
     },
-    async (c, { params }) =>
-      c.json({ users: (await deps.accounts.listUsers(c.get("ctx"), params.agencyId)).map(publicUser) }),
+    async (c, { params }, reply) =>
+      reply.json(c, 200, {
+        users: (await deps.accounts.listUsers(c.get("ctx"), params.agencyId)).map(publicUser),
+      }),
   );
   r.add(
     {
@@ -267,8 +262,8 @@ export function accountRoutes(r: Router, deps: Deps): void {
       body: UserBody,
       responses: { 201: { description: "Created", schema: UserView } },
     },
-    async (c, { params, body }) =>
-      c.json(publicUser(await deps.accounts.createUser(c.get("ctx"), params.agencyId, body)), 201),
+    async (c, { params, body }, reply) =>
+      reply.json(c, 201, publicUser(await deps.accounts.createUser(c.get("ctx"), params.agencyId, body))),
   );
   r.add(
     {
@@ -280,7 +275,8 @@ export function accountRoutes(r: Router, deps: Deps): void {
       params: UserParam,
       responses: { 200: { description: "The user", schema: UserView } },
     },
-    async (c, { params }) => c.json(publicUser(await deps.accounts.getUser(c.get("ctx"), params.userId))),
+    async (c, { params }, reply) =>
+      reply.json(c, 200, publicUser(await deps.accounts.getUser(c.get("ctx"), params.userId))),
   );
   r.add(
     {
@@ -295,8 +291,10 @@ export function accountRoutes(r: Router, deps: Deps): void {
       body: UserPatch,
       responses: { 200: { description: "The user", schema: UserView } },
     },
-    async (c, { params, body: { currentPassword, ...patch } }) =>
-      c.json(
+    async (c, { params, body: { currentPassword, ...patch } }, reply) =>
+      reply.json(
+        c,
+        200,
         publicUser(await deps.accounts.updateUser(c.get("ctx"), params.userId, patch, { currentPassword })),
       ),
   );
@@ -310,7 +308,8 @@ export function accountRoutes(r: Router, deps: Deps): void {
       params: UserParam,
       responses: { 200: { description: "The user, disabled", schema: UserView } },
     },
-    async (c, { params }) => c.json(publicUser(await deps.accounts.disableUser(c.get("ctx"), params.userId))),
+    async (c, { params }, reply) =>
+      reply.json(c, 200, publicUser(await deps.accounts.disableUser(c.get("ctx"), params.userId))),
   );
   r.add(
     {
@@ -327,11 +326,11 @@ export function accountRoutes(r: Router, deps: Deps): void {
         },
       },
     },
-    async (c, { params }) => {
+    async (c, { params }, reply) => {
       const ctx = c.get("ctx");
       const user = await deps.accounts.getUser(ctx, params.userId);
       const keys = await deps.keys.list(ctx, user.agencyId, { includeLocations: true, createdBy: user.id });
-      return c.json({ keys });
+      return reply.json(c, 200, { keys });
     },
   );
   r.add(
@@ -351,7 +350,7 @@ export function accountRoutes(r: Router, deps: Deps): void {
         },
       },
     },
-    async (c, { params }) => {
+    async (c, { params }, reply) => {
       const ctx = c.get("ctx");
       const user = await deps.accounts.getUser(ctx, params.userId);
       const keys = await deps.keys.list(ctx, user.agencyId, { includeLocations: true, createdBy: user.id });
@@ -366,7 +365,7 @@ export function accountRoutes(r: Router, deps: Deps): void {
           skipped.push(k.id);
         }
       }
-      return c.json({ revoked, skipped });
+      return reply.json(c, 200, { revoked, skipped });
     },
   );
 
@@ -398,7 +397,7 @@ export function accountRoutes(r: Router, deps: Deps): void {
         },
       },
     },
-    async (c, { params, query }) => {
+    async (c, { params, query }, reply) => {
       const actor = requireActor(c.get("ctx"));
       if (actor.agencyId !== params.agencyId) throw new ApiError("resource_not_found", "Agency not found.");
       if (!canChangeAgencySettings(actor, params.agencyId))
@@ -414,7 +413,7 @@ export function accountRoutes(r: Router, deps: Deps): void {
         ...(query.before ? { beforeSeq: query.before } : {}),
         limit: query.limit,
       });
-      return c.json({
+      return reply.json(c, 200, {
         entries: entries.map((e) => ({ ...e, at: new Date(e.at).toISOString() })),
         next: entries.length === query.limit ? (entries[entries.length - 1]?.seq ?? null) : null,
       });

@@ -2,7 +2,7 @@ import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { z } from "zod";
 import { canChangeAgencySettings, canManageKeys, canSeeKeys } from "../../core/permissions.js";
 import { publicAgency, publicLocation, publicUser, toActor } from "../../service/accounts.js";
-import { checkOrigin, clientOf, isHttps, requireSession, SESSION_COOKIE } from "../auth.js";
+import { checkOrigin, clientOf, isHttps, SESSION_COOKIE } from "../auth.js";
 import type { Deps } from "../env.js";
 import type { Router } from "../route.js";
 import { AgencyView, LocationView, LoginBody, UserView } from "../schemas.js";
@@ -34,7 +34,7 @@ export function authRoutes(r: Router, deps: Deps): void {
       body: LoginBody,
       responses: { 200: { description: "Signed in", schema: z.object({ user: UserView }) } },
     },
-    async (c, { body }) => {
+    async (c, { body }, reply) => {
       checkOrigin(c, deps);
       const { ip, userAgent } = clientOf(c, deps);
       const s = await deps.attempts.signIn(body.email, ip, userAgent, () =>
@@ -47,11 +47,10 @@ export function authRoutes(r: Router, deps: Deps): void {
         path: "/",
         maxAge: Math.floor(deps.config.sessionTtlMs / 1000),
       });
-      return c.json({ user: publicUser(s.user) });
+      return reply.json(c, 200, { user: publicUser(s.user) });
     },
   );
 
-  r.app.use("/api/auth/logout", requireSession(deps));
   r.add(
     {
       method: "post",
@@ -61,15 +60,14 @@ export function authRoutes(r: Router, deps: Deps): void {
       auth: "session",
       responses: { 204: { description: "Signed out" } },
     },
-    async (c) => {
+    async (c, _, reply) => {
       const token = getCookie(c, SESSION_COOKIE);
       if (token) await deps.accounts.logout(token);
       deleteCookie(c, SESSION_COOKIE, { path: "/" });
-      return c.body(null, 204);
+      return reply.empty(c, 204);
     },
   );
 
-  r.app.use("/api/me", requireSession(deps));
   r.add(
     {
       method: "get",
@@ -79,15 +77,14 @@ export function authRoutes(r: Router, deps: Deps): void {
       auth: "session",
       responses: { 200: { description: "The signed-in user", schema: Me } },
     },
-    async (c) => {
-      const user = c.get("user")!;
+    async (c, { user }, reply) => {
       const actor = toActor(user);
       const agency = await deps.store.getAgency(user.agencyId);
       const locations = await deps.store.listLocations(
         user.agencyId,
         user.type === "agency" ? undefined : user.locationIds,
       );
-      return c.json({
+      return reply.json(c, 200, {
         user: publicUser(user),
         agency: publicAgency(agency!),
         locations: locations.map(publicLocation),

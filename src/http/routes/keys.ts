@@ -1,7 +1,6 @@
 import { z } from "zod";
 import type { KeyStatus } from "../../core/model.js";
 import type { Ctx } from "../../service/context.js";
-import { requireSession } from "../auth.js";
 import type { Deps } from "../env.js";
 import { IdParam, type Router } from "../route.js";
 import {
@@ -25,9 +24,6 @@ const KeyParam = IdParam("keyId");
 const Tags = ["Keys"];
 
 export function keyRoutes(r: Router, deps: Deps): void {
-  r.app.use("/api/accounts/*", requireSession(deps));
-  r.app.use("/api/keys/*", requireSession(deps));
-
   r.add(
     {
       method: "get",
@@ -41,13 +37,13 @@ export function keyRoutes(r: Router, deps: Deps): void {
       query: StatusQuery,
       responses: { 200: { description: "Keys, masked", schema: z.object({ keys: z.array(KeyView) }) } },
     },
-    async (c, { params, query }) => {
+    async (c, { params, query }, reply) => {
       const statuses = parseStatuses(query.status);
       const keys = await deps.keys.list(c.get("ctx"), params.accountId, {
         ...(statuses ? { statuses } : {}),
         includeLocations: query.includeLocations === "true",
       });
-      return c.json({ keys });
+      return reply.json(c, 200, { keys });
     },
   );
 
@@ -63,7 +59,8 @@ export function keyRoutes(r: Router, deps: Deps): void {
       body: CreateKeyBody,
       responses: { 201: { description: "Created", schema: KeyWithToken } },
     },
-    async (c, { params, body }) => c.json(await deps.keys.create(c.get("ctx"), params.accountId, body), 201),
+    async (c, { params, body }, reply) =>
+      reply.json(c, 201, await deps.keys.create(c.get("ctx"), params.accountId, body)),
   );
 
   r.add(
@@ -79,7 +76,8 @@ export function keyRoutes(r: Router, deps: Deps): void {
       body: ImportKeyBody,
       responses: { 201: { description: "Imported", schema: z.object({ key: KeyView }) } },
     },
-    async (c, { params, body }) => c.json(await deps.keys.import(c.get("ctx"), params.accountId, body), 201),
+    async (c, { params, body }, reply) =>
+      reply.json(c, 201, await deps.keys.import(c.get("ctx"), params.accountId, body)),
   );
 
   r.add(
@@ -92,7 +90,7 @@ export function keyRoutes(r: Router, deps: Deps): void {
       params: KeyParam,
       responses: { 200: { description: "The key", schema: KeyView } },
     },
-    async (c, { params }) => c.json(await deps.keys.get(c.get("ctx"), params.keyId)),
+    async (c, { params }, reply) => reply.json(c, 200, await deps.keys.get(c.get("ctx"), params.keyId)),
   );
 
   r.add(
@@ -107,14 +105,15 @@ export function keyRoutes(r: Router, deps: Deps): void {
       body: EditKeyBody,
       responses: { 200: { description: "The key", schema: KeyView } },
     },
-    async (c, { params, body }) => c.json(await deps.keys.edit(c.get("ctx"), params.keyId, body)),
+    async (c, { params, body }, reply) =>
+      reply.json(c, 200, await deps.keys.edit(c.get("ctx"), params.keyId, body)),
   );
 
   const action = (
     path: string,
     summary: string,
     description: string,
-    fn: (ctx: Ctx, id: string) => Promise<unknown>,
+    fn: (ctx: Ctx, id: string) => Promise<z.input<typeof KeyView>>,
   ) =>
     r.add(
       {
@@ -127,7 +126,7 @@ export function keyRoutes(r: Router, deps: Deps): void {
         params: KeyParam,
         responses: { 200: { description: "The key", schema: KeyView } },
       },
-      async (c, { params }) => c.json(await fn(c.get("ctx"), params.keyId)),
+      async (c, { params }, reply) => reply.json(c, 200, await fn(c.get("ctx"), params.keyId)),
     );
 
   action("/api/keys/{keyId}/revoke", "Revoke a key", "Final and immediate, on every node.", (ctx, id) =>
@@ -165,8 +164,8 @@ export function keyRoutes(r: Router, deps: Deps): void {
       body: RotateBody,
       responses: { 200: { description: "Rotated", schema: KeyWithToken } },
     },
-    async (c, { params, body }) =>
-      c.json(await deps.keys.rotate(c.get("ctx"), params.keyId, body.expireOldAfterSeconds)),
+    async (c, { params, body }, reply) =>
+      reply.json(c, 200, await deps.keys.rotate(c.get("ctx"), params.keyId, body.expireOldAfterSeconds)),
   );
 
   r.add(
@@ -185,14 +184,13 @@ export function keyRoutes(r: Router, deps: Deps): void {
         },
       },
     },
-    async (c, { params, query }) => {
+    async (c, { params, query }, reply) => {
       const key = await deps.keys.get(c.get("ctx"), params.keyId);
       const since = new Date(deps.clock.now() - query.days * 86_400_000).toISOString().slice(0, 10);
-      return c.json({ days: await deps.store.usageByDay(key.id, since) });
+      return reply.json(c, 200, { days: await deps.store.usageByDay(key.id, since) });
     },
   );
 
-  r.app.use("/api/scopes", requireSession(deps));
   r.add(
     {
       method: "get",
@@ -212,6 +210,7 @@ export function keyRoutes(r: Router, deps: Deps): void {
         },
       },
     },
-    (c, { query }) => c.json({ scopes: query.level ? deps.scopes.forLevel(query.level) : deps.scopes.all() }),
+    (c, { query }, reply) =>
+      reply.json(c, 200, { scopes: query.level ? deps.scopes.forLevel(query.level) : deps.scopes.all() }),
   );
 }

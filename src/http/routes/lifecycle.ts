@@ -6,7 +6,6 @@ import { z } from "zod";
 import { ApiError } from "../../core/errors.js";
 import type { Keyward } from "../../keyward.js";
 import { LifecycleService } from "../../service/lifecycle.js";
-import { requireSession } from "../auth.js";
 import type { Deps } from "../env.js";
 import { IdParam, type Router } from "../route.js";
 import { PolicyView } from "../schemas.js";
@@ -86,9 +85,6 @@ function service(deps: Keyward): LifecycleService {
 }
 
 export function lifecycleRoutes(r: Router, deps: Deps): void {
-  r.app.use("/api/me/notifications", requireSession(deps));
-  r.app.use("/api/me/notifications/*", requireSession(deps));
-
   r.add(
     {
       method: "get",
@@ -101,7 +97,8 @@ export function lifecycleRoutes(r: Router, deps: Deps): void {
       query: z.strictObject({ limit: z.coerce.number().int().min(1).max(500).optional() }),
       responses: { 200: { description: "Notifications", schema: Notifications } },
     },
-    async (c, { query }) => c.json(await service(deps).notifications(c.get("user")!, query.limit ?? 100)),
+    async (c, { query, user }, reply) =>
+      reply.json(c, 200, await service(deps).notifications(user, query.limit ?? 100)),
   );
 
   r.add(
@@ -114,9 +111,9 @@ export function lifecycleRoutes(r: Router, deps: Deps): void {
       params: IdParam("id"),
       responses: { 204: { description: "Marked read" } },
     },
-    async (c, { params }) => {
-      await service(deps).markRead(c.get("user")!, params.id);
-      return c.body(null, 204);
+    async (c, { params, user }, reply) => {
+      await service(deps).markRead(user, params.id);
+      return reply.empty(c, 204);
     },
   );
 
@@ -132,9 +129,9 @@ export function lifecycleRoutes(r: Router, deps: Deps): void {
       params: IdParam("accountId"),
       responses: { 200: { description: "The banner", schema: Banner }, 204: { description: "No banner" } },
     },
-    async (c, { params }) => {
+    async (c, { params }, reply) => {
       const b = await service(deps).banner(c.get("ctx"), params.accountId);
-      return b ? c.json(b) : c.body(null, 204);
+      return b ? reply.json(c, 200, b) : reply.empty(c, 204);
     },
   );
 
@@ -151,8 +148,8 @@ export function lifecycleRoutes(r: Router, deps: Deps): void {
       query: z.strictObject({ sweeps: z.coerce.number().int().min(1).max(100).optional() }),
       responses: { 200: { description: "The forecast", schema: Forecast } },
     },
-    async (c, { params, query }) =>
-      c.json(await service(deps).forecast(c.get("ctx"), params.agencyId, query.sweeps ?? 4)),
+    async (c, { params, query }, reply) =>
+      reply.json(c, 200, await service(deps).forecast(c.get("ctx"), params.agencyId, query.sweeps ?? 4)),
   );
 
   r.add(
@@ -169,7 +166,7 @@ export function lifecycleRoutes(r: Router, deps: Deps): void {
         200: { description: "E-mails, newest first", schema: z.object({ emails: z.array(OutboxEmail) }) },
       },
     },
-    async (c, { params, query }) =>
-      c.json(await service(deps).outbox(c.get("ctx"), params.agencyId, query.status)),
+    async (c, { params, query }, reply) =>
+      reply.json(c, 200, await service(deps).outbox(c.get("ctx"), params.agencyId, query.status)),
   );
 }

@@ -86,7 +86,7 @@ export function migrationRoutes(r: Router, deps: Deps): void {
       params: AgencyParam,
       responses: { 200: { description: "The report", schema: MigrationReportView } },
     },
-    async (c, { params }) => c.json(await legacy.report(c.get("ctx"), params.agencyId)),
+    async (c, { params }, reply) => reply.json(c, 200, await legacy.report(c.get("ctx"), params.agencyId)),
   );
 
   r.add(
@@ -113,7 +113,8 @@ export function migrationRoutes(r: Router, deps: Deps): void {
         },
       },
     },
-    async (c, { params, body }) => c.json(await legacy.startMigration(c.get("ctx"), params.keyId, body), 201),
+    async (c, { params, body }, reply) =>
+      reply.json(c, 201, await legacy.startMigration(c.get("ctx"), params.keyId, body)),
   );
 
   r.add(
@@ -138,8 +139,8 @@ export function migrationRoutes(r: Router, deps: Deps): void {
         },
       },
     },
-    async (c, { params, body }) =>
-      c.json(await legacy.completeMigration(c.get("ctx"), params.keyId, { force: body.force })),
+    async (c, { params, body }, reply) =>
+      reply.json(c, 200, await legacy.completeMigration(c.get("ctx"), params.keyId, { force: body.force })),
   );
 }
 

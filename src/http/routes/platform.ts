@@ -8,9 +8,9 @@ import { ApiError, notFound } from "../../core/errors.js";
 import { publicLocation, publicUser } from "../../service/accounts.js";
 import { Email, Name, Password } from "../../service/validate.js";
 import type { VerifiedKey } from "../../service/verify.js";
-import { isGuess, requireKey, requireService } from "../auth.js";
+import { isGuess } from "../auth.js";
 import type { Deps } from "../env.js";
-import { IdParam, type Router } from "../route.js";
+import { IdParam, type Router, type Serialized, serialize } from "../route.js";
 import { LocationBody, LocationPatch, LocationView, UserView, VerifyAnswer, VerifyBody } from "../schemas.js";
 
 const LocationParam = IdParam("locationId");
@@ -39,22 +39,29 @@ const V2UserPatch = z
   })
   .meta({ id: "V2UserPatch" });
 
-const JSON_TYPE = { "Content-Type": "application/json" } as const;
+const TokenView = z.object({
+  keyId: z.string(),
+  name: z.string(),
+  kind: z.string(),
+  agencyId: z.string(),
+  locationId: z.string().nullable(),
+  scopes: z.array(z.string()),
+});
 
 export function platformRoutes(r: Router, deps: Deps): void {
   // GET /v2/token's body, serialised once per verified key: the verifier answers the same
   // VerifiedKey object for as long as its cache entry lives (and never changes it).
-  const tokenBodies = new WeakMap<VerifiedKey, string>();
-  const tokenBody = (k: VerifiedKey): string => {
+  const tokenBodies = new WeakMap<VerifiedKey, Serialized<z.input<typeof TokenView>>>();
+  const tokenBody = (k: VerifiedKey) => {
     let body = tokenBodies.get(k);
     if (body === undefined) {
-      body = JSON.stringify({
+      body = serialize({
         keyId: k.keyId,
         name: k.name,
         kind: k.kind,
         agencyId: k.agencyId,
         locationId: k.locationId,
-        scopes: k.scopes,
+        scopes: [...k.scopes],
       });
       tokenBodies.set(k, body);
     }
@@ -72,25 +79,13 @@ export function platformRoutes(r: Router, deps: Deps): void {
       responses: {
         200: {
           description: "The token's key",
-          schema: z.object({
-            keyId: z.string(),
-            name: z.string(),
-            kind: z.string(),
-            agencyId: z.string(),
-            locationId: z.string().nullable(),
-            scopes: z.array(z.string()),
-          }),
+          schema: TokenView,
         },
       },
     },
     // Not async: for a cached key the response is made without a promise (Hono and its Node
     // adapter then write it straight away, as they do for a hello-world route).
-    (c) => {
-      const k = requireKey(c, deps, { endpoint: "GET /v2/token" });
-      return k instanceof Promise
-        ? k.then((key) => c.body(tokenBody(key), 200, JSON_TYPE))
-        : c.body(tokenBody(k), 200, JSON_TYPE);
-    },
+    (c, { key }, reply) => reply.serialized(c, 200, tokenBody(key)),
   );
 
   // ── locations ──
@@ -106,13 +101,12 @@ export function platformRoutes(r: Router, deps: Deps): void {
         200: { description: "Locations", schema: z.object({ locations: z.array(LocationView) }) },
       },
     },
-    async (c) => {
-      const k = await requireKey(c, deps, { scopes: ["locations.readonly"], endpoint: "GET /v2/locations" });
+    async (c, { key: k }, reply) => {
       const locations = await deps.store.listLocations(
         k.agencyId,
         k.locationId === null ? undefined : [k.locationId],
       );
-      return c.json({ locations: locations.map(publicLocation) });
+      return reply.json(c, 200, { locations: locations.map(publicLocation) });
     },
   );
   r.add(
@@ -126,15 +120,10 @@ export function platformRoutes(r: Router, deps: Deps): void {
       params: LocationParam,
       responses: { 200: { description: "The location", schema: LocationView } },
     },
-    async (c, { params }) => {
-      await requireKey(c, deps, {
-        scopes: ["locations.readonly"],
-        locationId: params.locationId,
-        endpoint: "GET /v2/locations/:id",
-      });
+    async (c, { params }, reply) => {
       const loc = await deps.store.getLocation(params.locationId);
       if (!loc) throw notFound("Location");
-      return c.json(publicLocation(loc));
+      return reply.json(c, 200, publicLocation(loc));
     },
   );
   r.add(
@@ -148,8 +137,7 @@ export function platformRoutes(r: Router, deps: Deps): void {
       body: LocationBody,
       responses: { 201: { description: "Created", schema: LocationView } },
     },
-    async (c, { body }) => {
-      const k = await requireKey(c, deps, { scopes: ["locations.write"], endpoint: "POST /v2/locations" });
+    async (c, { body, key: k }, reply) => {
       if (k.locationId !== null)
         throw new ApiError(
           "location_forbidden",
@@ -157,7 +145,7 @@ export function platformRoutes(r: Router, deps: Deps): void {
         );
       const { location, extra } = await deps.accounts.createLocation(c.get("ctx"), k.agencyId, body);
       // `extra`: what capabilities add, e.g. the legacy key (`apiKey`) while Enhanced Account Security is off.
-      return c.json({ ...publicLocation(location), ...extra }, 201);
+      return reply.json(c, 201, { ...publicLocation(location), ...extra });
     },
   );
   r.add(
@@ -172,13 +160,10 @@ export function platformRoutes(r: Router, deps: Deps): void {
       body: LocationPatch,
       responses: { 200: { description: "The location", schema: LocationView } },
     },
-    async (c, { params, body }) => {
-      await requireKey(c, deps, {
-        scopes: ["locations.write"],
-        locationId: params.locationId,
-        endpoint: "PUT /v2/locations/:id",
-      });
-      return c.json(
+    async (c, { params, body }, reply) => {
+      return reply.json(
+        c,
+        200,
         publicLocation(await deps.accounts.updateLocation(c.get("ctx"), params.locationId, body)),
       );
     },
@@ -194,14 +179,9 @@ export function platformRoutes(r: Router, deps: Deps): void {
       params: LocationParam,
       responses: { 204: { description: "Deleted" } },
     },
-    async (c, { params }) => {
-      await requireKey(c, deps, {
-        scopes: ["locations.write"],
-        locationId: params.locationId,
-        endpoint: "DELETE /v2/locations/:id",
-      });
+    async (c, { params }, reply) => {
       await deps.accounts.deleteLocation(c.get("ctx"), params.locationId);
-      return c.body(null, 204);
+      return reply.empty(c, 204);
     },
   );
 
@@ -216,10 +196,9 @@ export function platformRoutes(r: Router, deps: Deps): void {
       scopes: ["users.readonly"],
       responses: { 200: { description: "Users", schema: z.object({ users: z.array(UserView) }) } },
     },
-    async (c) => {
-      const k = await requireKey(c, deps, { scopes: ["users.readonly"], endpoint: "GET /v2/users" });
+    async (c, { key: k }, reply) => {
       const users = await deps.accounts.listUsersForKey(k);
-      return c.json({ users: users.map(publicUser) });
+      return reply.json(c, 200, { users: users.map(publicUser) });
     },
   );
   r.add(
@@ -233,9 +212,8 @@ export function platformRoutes(r: Router, deps: Deps): void {
       params: UserParam,
       responses: { 200: { description: "The user", schema: UserView } },
     },
-    async (c, { params }) => {
-      const k = await requireKey(c, deps, { scopes: ["users.readonly"], endpoint: "GET /v2/users/:id" });
-      return c.json(publicUser(await deps.accounts.getUserForKey(k, params.userId)));
+    async (c, { params, key: k }, reply) => {
+      return reply.json(c, 200, publicUser(await deps.accounts.getUserForKey(k, params.userId)));
     },
   );
   r.add(
@@ -249,9 +227,8 @@ export function platformRoutes(r: Router, deps: Deps): void {
       body: V2UserBody,
       responses: { 201: { description: "Created", schema: UserView } },
     },
-    async (c, { body }) => {
-      const k = await requireKey(c, deps, { scopes: ["users.write"], endpoint: "POST /v2/users" });
-      return c.json(publicUser(await deps.accounts.createUserForKey(c.get("ctx"), k, body)), 201);
+    async (c, { body, key: k }, reply) => {
+      return reply.json(c, 201, publicUser(await deps.accounts.createUserForKey(c.get("ctx"), k, body)));
     },
   );
   r.add(
@@ -266,9 +243,12 @@ export function platformRoutes(r: Router, deps: Deps): void {
       body: V2UserPatch,
       responses: { 200: { description: "The user", schema: UserView } },
     },
-    async (c, { params, body }) => {
-      const k = await requireKey(c, deps, { scopes: ["users.write"], endpoint: "PUT /v2/users/:id" });
-      return c.json(publicUser(await deps.accounts.updateUserForKey(c.get("ctx"), k, params.userId, body)));
+    async (c, { params, body, key: k }, reply) => {
+      return reply.json(
+        c,
+        200,
+        publicUser(await deps.accounts.updateUserForKey(c.get("ctx"), k, params.userId, body)),
+      );
     },
   );
   r.add(
@@ -282,15 +262,13 @@ export function platformRoutes(r: Router, deps: Deps): void {
       params: UserParam,
       responses: { 204: { description: "Removed" } },
     },
-    async (c, { params }) => {
-      const k = await requireKey(c, deps, { scopes: ["users.write"], endpoint: "DELETE /v2/users/:id" });
+    async (c, { params, key: k }, reply) => {
       await deps.accounts.disableUserForKey(c.get("ctx"), k, params.userId);
-      return c.body(null, 204);
+      return reply.empty(c, 204);
     },
   );
 
   // ── verification for the platform's other services ──
-  r.app.use("/api/verify", requireService(deps));
   r.add(
     {
       method: "post",
@@ -303,7 +281,7 @@ export function platformRoutes(r: Router, deps: Deps): void {
       body: VerifyBody,
       responses: { 200: { description: "The verification outcome", schema: VerifyAnswer } },
     },
-    async (c, { body }) => {
+    async (c, { body }, reply) => {
       const started = performance.now();
       // The client's address, as the calling service passes it: its failures are limited by it, so
       // one client's guessing never blocks the service itself or the service's other clients.
@@ -334,7 +312,7 @@ export function platformRoutes(r: Router, deps: Deps): void {
             scopes: [...res.key.scopes],
           }
         : undefined;
-      return c.json({
+      return reply.json(c, 200, {
         valid: res.valid,
         code: res.code,
         ...(res.valid ? {} : { message: res.message }),

@@ -4,22 +4,22 @@
  * `Sunset` (RFC 8594) and a `Link` to the docs. While the agency's Enhanced Account Security is on,
  * location responses never carry key material and the user APIs answer `disabled_by_security`.
  *
- * Authentication comes before the body is read, so a refused caller learns why it is refused
- * rather than what is wrong with its body.
+ * Authentication (the `legacyKey` guard) and the route's own refusals (agency keys only, Enhanced
+ * Account Security) come before the body is read (`deferBody`), so a refused caller learns why it
+ * is refused rather than what is wrong with its body.
  */
 import type { Context } from "hono";
 import { z } from "zod";
 import { ApiError, notFound } from "../../core/errors.js";
 import { deprecationHeader, sunsetHeader } from "../../core/legacy.js";
 import type { Location } from "../../core/model.js";
-import { inspectToken } from "../../core/token.js";
 import { publicLocation, publicUser } from "../../service/accounts.js";
 import type { LegacyService } from "../../service/legacy.js";
 import { Email, Name, Password } from "../../service/validate.js";
 import type { VerifiedKey } from "../../service/verify.js";
-import { bearer, isHttps, requireKey } from "../auth.js";
+import { isHttps } from "../auth.js";
 import type { AppEnv, Deps } from "../env.js";
-import { IdParam, issuesOf, type Router, readText, validation } from "../route.js";
+import { IdParam, type Router } from "../route.js";
 import { LocationBody, LocationPatch, LocationView, UserView } from "../schemas.js";
 
 const Tags = ["v1"];
@@ -35,25 +35,29 @@ export const V1Location = LocationView.extend({
 
 const LocationIds = z.array(z.string().min(1).max(64)).max(1000);
 
-const V1UserBody = z.strictObject({
-  email: Email,
-  name: Name,
-  password: Password.optional(),
-  type: z.enum(["agency", "account"]).default("account"),
-  role: z.enum(["admin", "user"]).default("user"),
-  locationIds: LocationIds.optional(),
-  canManageKeys: z.boolean().optional(),
-});
+const V1UserBody = z
+  .strictObject({
+    email: Email,
+    name: Name,
+    password: Password.optional(),
+    type: z.enum(["agency", "account"]).default("account"),
+    role: z.enum(["admin", "user"]).default("user"),
+    locationIds: LocationIds.optional(),
+    canManageKeys: z.boolean().optional(),
+  })
+  .meta({ id: "V1UserInput" });
 
-const V1UserPatch = z.strictObject({
-  email: Email.optional(),
-  name: Name.optional(),
-  password: Password.optional(),
-  type: z.enum(["agency", "account"]).optional(),
-  role: z.enum(["admin", "user"]).optional(),
-  locationIds: LocationIds.optional(),
-  canManageKeys: z.boolean().optional(),
-});
+const V1UserPatch = z
+  .strictObject({
+    email: Email.optional(),
+    name: Name.optional(),
+    password: Password.optional(),
+    type: z.enum(["agency", "account"]).optional(),
+    role: z.enum(["admin", "user"]).optional(),
+    locationIds: LocationIds.optional(),
+    canManageKeys: z.boolean().optional(),
+  })
+  .meta({ id: "V1UserPatch" });
 
 const EAS_USERS =
   "Enhanced Account Security is on for this agency: the v1 user APIs are disabled, because a leaked key could create or promote users. Use /v2/users with a private integration token (roles and permissions are changed by an agency admin in the console).";
@@ -73,44 +77,6 @@ function deprecationHeaders(deps: Deps) {
     h.append("link", `<${base}/docs#v1>; rel="deprecation"; type="text/html"`);
     h.append("link", `<${base}/docs#v1>; rel="sunset"; type="text/html"`);
   };
-}
-
-async function readBody<S extends z.ZodType>(c: Context<AppEnv>, schema: S): Promise<z.infer<S>> {
-  const text = await readText(c);
-  let raw: unknown = {};
-  if (text.trim() !== "") {
-    if (!/^application\/([a-z.+-]*\+)?json\b/i.test(c.req.header("content-type") ?? ""))
-      throw new ApiError(
-        "unsupported_media_type",
-        "Send the body as JSON with Content-Type: application/json.",
-      );
-    try {
-      raw = JSON.parse(text);
-    } catch (e) {
-      throw new ApiError("invalid_json", `The body is not valid JSON: ${(e as Error).message}.`);
-    }
-  }
-  const r = schema.safeParse(raw);
-  if (!r.success) throw validation(issuesOf(r.error));
-  return r.data;
-}
-
-/** Verifies a legacy v1 key; a private integration token is told to use v2 (without counting a use). */
-async function legacyKey(
-  c: Context<AppEnv>,
-  deps: Deps,
-  opts: { locationId?: string; endpoint: string },
-): Promise<VerifiedKey> {
-  const v2 =
-    "This is a private integration token: it works on the v2 API only (e.g. /v2/locations, /v2/users). The v1 API accepts legacy v1 keys (kw_v1_…) only, and is deprecated: move to v2.";
-  const token = bearer(c);
-  if (token !== null) {
-    const shape = inspectToken(token, deps.config.tokenPrefix);
-    if (shape.ok && shape.ours && shape.kind !== "legacy_v1") throw new ApiError("legacy_key_required", v2);
-  }
-  const key = await requireKey(c, deps, opts);
-  if (key.kind !== "legacy_v1") throw new ApiError("legacy_key_required", v2);
-  return key;
 }
 
 function agencyOnly(key: VerifiedKey, what: string): void {
@@ -137,11 +103,10 @@ export function v1Routes(r: Router, deps: Deps): void {
       description:
         "An agency legacy key lists its agency's locations; a location legacy key, its own. `apiKey` only while Enhanced Account Security is off.",
       tags: Tags,
-      auth: "key",
+      auth: "legacyKey",
       responses: { 200: { description: "Locations", schema: z.object({ locations: z.array(V1Location) }) } },
     },
-    async (c) => {
-      const k = await legacyKey(c, deps, { endpoint: "GET /v1/locations" });
+    async (c, { key: k }, reply) => {
       const locations = await deps.store.listLocations(
         k.agencyId,
         k.locationId === null ? undefined : [k.locationId],
@@ -150,7 +115,9 @@ export function v1Routes(r: Router, deps: Deps): void {
         k.agencyId,
         locations.map((l) => l.id),
       );
-      return c.json({ locations: await Promise.all(locations.map((l) => withKey(l, keys.get(l.id)))) });
+      return reply.json(c, 200, {
+        locations: await Promise.all(locations.map((l) => withKey(l, keys.get(l.id)))),
+      });
     },
   );
 
@@ -160,15 +127,14 @@ export function v1Routes(r: Router, deps: Deps): void {
       path: "/v1/locations/{locationId}",
       summary: "Get a location (legacy v1, deprecated)",
       tags: Tags,
-      auth: "key",
+      auth: "legacyKey",
       params: LocationParam,
       responses: { 200: { description: "The location", schema: V1Location } },
     },
-    async (c, { params }) => {
-      await legacyKey(c, deps, { locationId: params.locationId, endpoint: "GET /v1/locations/:id" });
+    async (c, { params }, reply) => {
       const loc = await deps.store.getLocation(params.locationId);
       if (!loc) throw notFound("Location");
-      return c.json(await v1Location(loc));
+      return reply.json(c, 200, await v1Location(loc));
     },
   );
 
@@ -180,16 +146,17 @@ export function v1Routes(r: Router, deps: Deps): void {
       description:
         "Body: name, and optionally email, phone, timezone. While Enhanced Account Security is off the new location gets a legacy key, returned as `apiKey`.",
       tags: Tags,
-      auth: "key",
+      auth: "legacyKey",
+      body: LocationBody,
+      deferBody: true,
       responses: { 201: { description: "Created", schema: V1Location } },
     },
-    async (c) => {
-      const k = await legacyKey(c, deps, { endpoint: "POST /v1/locations" });
+    async (c, { key: k, body: readBody }, reply) => {
       agencyOnly(k, "create locations");
-      const body = await readBody(c, LocationBody);
+      const body = await readBody();
       const { location, extra } = await deps.accounts.createLocation(c.get("ctx"), k.agencyId, body);
       const apiKey = typeof extra.apiKey === "string" ? extra.apiKey : undefined;
-      return c.json(await withKey(location, apiKey), 201);
+      return reply.json(c, 201, await withKey(location, apiKey));
     },
   );
 
@@ -200,15 +167,16 @@ export function v1Routes(r: Router, deps: Deps): void {
       summary: "Update a location (legacy v1, deprecated)",
       description: "Body: any of name, email, phone, timezone. The agency's key, or the location's own.",
       tags: Tags,
-      auth: "key",
+      auth: "legacyKey",
+      body: LocationPatch,
+      deferBody: true,
       params: LocationParam,
       responses: { 200: { description: "The location", schema: V1Location } },
     },
-    async (c, { params }) => {
-      await legacyKey(c, deps, { locationId: params.locationId, endpoint: "PUT /v1/locations/:id" });
-      const body = await readBody(c, LocationPatch);
+    async (c, { params, body: readBody }, reply) => {
+      const body = await readBody();
       const loc = await deps.accounts.updateLocation(c.get("ctx"), params.locationId, body);
-      return c.json(await v1Location(loc));
+      return reply.json(c, 200, await v1Location(loc));
     },
   );
 
@@ -219,18 +187,14 @@ export function v1Routes(r: Router, deps: Deps): void {
       summary: "Delete a location (legacy v1, agency key, deprecated)",
       description: "Its keys are revoked with it.",
       tags: Tags,
-      auth: "key",
+      auth: "legacyKey",
       params: LocationParam,
       responses: { 200: { description: "Deleted", schema: z.object({ succeeded: z.boolean() }) } },
     },
-    async (c, { params }) => {
-      const k = await legacyKey(c, deps, {
-        locationId: params.locationId,
-        endpoint: "DELETE /v1/locations/:id",
-      });
+    async (c, { params, key: k }, reply) => {
       agencyOnly(k, "delete locations");
       await deps.accounts.deleteLocation(c.get("ctx"), params.locationId);
-      return c.json({ succeeded: true });
+      return reply.json(c, 200, { succeeded: true });
     },
   );
 
@@ -243,14 +207,15 @@ export function v1Routes(r: Router, deps: Deps): void {
       description:
         "Body: email, name, and optionally password, type (account), role (user), locationIds, canManageKeys. A location key creates account users of its own location only.",
       tags: Tags,
-      auth: "key",
+      auth: "legacyKey",
+      body: V1UserBody,
+      deferBody: true,
       responses: { 201: { description: "Created", schema: UserView } },
     },
-    async (c) => {
-      const k = await legacyKey(c, deps, { endpoint: "POST /v1/users" });
+    async (c, { key: k, body: readBody }, reply) => {
       if (k.enhancedSecurity) throw new ApiError("disabled_by_security", EAS_USERS);
-      const body = await readBody(c, V1UserBody);
-      return c.json(publicUser(await deps.accounts.createUserForKey(c.get("ctx"), k, body)), 201);
+      const body = await readBody();
+      return reply.json(c, 201, publicUser(await deps.accounts.createUserForKey(c.get("ctx"), k, body)));
     },
   );
 
@@ -261,15 +226,20 @@ export function v1Routes(r: Router, deps: Deps): void {
       summary: "Update a user (legacy v1, deprecated; disabled by Enhanced Account Security)",
       description: "Body: any of email, name, password, type, role, locationIds, canManageKeys.",
       tags: Tags,
-      auth: "key",
+      auth: "legacyKey",
+      body: V1UserPatch,
+      deferBody: true,
       params: UserParam,
       responses: { 200: { description: "The user", schema: UserView } },
     },
-    async (c, { params }) => {
-      const k = await legacyKey(c, deps, { endpoint: "PUT /v1/users/:id" });
+    async (c, { params, key: k, body: readBody }, reply) => {
       if (k.enhancedSecurity) throw new ApiError("disabled_by_security", EAS_USERS);
-      const body = await readBody(c, V1UserPatch);
-      return c.json(publicUser(await deps.accounts.updateUserForKey(c.get("ctx"), k, params.userId, body)));
+      const body = await readBody();
+      return reply.json(
+        c,
+        200,
+        publicUser(await deps.accounts.updateUserForKey(c.get("ctx"), k, params.userId, body)),
+      );
     },
   );
 
@@ -279,15 +249,14 @@ export function v1Routes(r: Router, deps: Deps): void {
       path: "/v1/users/{userId}",
       summary: "Remove a user (legacy v1, deprecated; disabled by Enhanced Account Security)",
       tags: Tags,
-      auth: "key",
+      auth: "legacyKey",
       params: UserParam,
       responses: { 200: { description: "Removed", schema: z.object({ succeeded: z.boolean() }) } },
     },
-    async (c, { params }) => {
-      const k = await legacyKey(c, deps, { endpoint: "DELETE /v1/users/:id" });
+    async (c, { params, key: k }, reply) => {
       if (k.enhancedSecurity) throw new ApiError("disabled_by_security", EAS_USERS);
       await deps.accounts.disableUserForKey(c.get("ctx"), k, params.userId);
-      return c.json({ succeeded: true });
+      return reply.json(c, 200, { succeeded: true });
     },
   );
 }
