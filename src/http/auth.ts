@@ -87,7 +87,6 @@ async function requireSession(c: Context<AppEnv>, deps: GuardDeps): Promise<{ us
     );
   checkOrigin(c, deps);
   const { ip, userAgent } = clientOf(c, deps);
-  c.set("user", user);
   c.set("ctx", { ...userCtx(toActor(user), ip, userAgent), sessionId: hashToken(token!) });
   return { user };
 }

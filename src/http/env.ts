@@ -1,4 +1,3 @@
-import type { User } from "../core/model.js";
 import type { Keyward } from "../keyward.js";
 import type { Ctx } from "../service/context.js";
 
@@ -13,8 +12,6 @@ export interface AppEnv {
   Variables: {
     /** Who acts: set by the route's guard (session, service or key; see RouteSpec.auth). */
     ctx: Ctx;
-    /** The signed-in person, on session routes. */
-    user: User | null;
     /** Read on first use by `clientOf`. */
     client: Client;
   };

@@ -29,6 +29,9 @@ export interface Callers {
   legacyKey: { key: VerifiedKey };
 }
 
+/** Any guard's answer. */
+type Caller = { user?: User; key?: VerifiedKey };
+
 /** What a guard knows of the route it guards. */
 export interface GuardedRoute {
   /** As use recording names it: `GET /v2/locations/:id`. */
@@ -90,7 +93,7 @@ export type Input<B, Q, P, A extends Auth = Auth, D extends boolean = false> = {
 } & Callers[A];
 
 declare const DECLARED: unique symbol;
-/** A response of one of the route's declared shapes: only a route's `Reply` helpers make one. */
+/** A response of one of the route's declared shapes: only its `reply` helpers (Replies) make one. */
 export type Reply = Response & { readonly [DECLARED]: true };
 
 declare const SERIALIZED: unique symbol;
@@ -193,6 +196,14 @@ async function refuseStrayBody(c: Context, path: string): Promise<undefined> {
   return undefined;
 }
 
+/**
+ * The handler's input, of one shape whatever the guard (an object spread of the guard's answer
+ * cost GET /v2/token a tenth of its time): the caller's slots are undefined where it has none.
+ */
+function inputOf(who: Caller, body: unknown, query: unknown, params: unknown) {
+  return { body, query, params, user: who.user, key: who.key };
+}
+
 export function toHonoPath(path: string): string {
   return path.replace(/\{(\w+)\}/g, ":$1");
 }
@@ -243,19 +254,19 @@ export class Router {
       this.app.on(method, path, (c): Response | Promise<Response> => {
         const who = guard.check(c, route, undefined);
         return who instanceof Promise
-          ? who.then((w) => call(c, { ...w, body: undefined, query: undefined, params: undefined }, reply))
-          : call(c, { ...who, body: undefined, query: undefined, params: undefined }, reply);
+          ? who.then((w) => call(c, inputOf(w, undefined, undefined, undefined), reply))
+          : call(c, inputOf(who, undefined, undefined, undefined), reply);
       });
       return;
     }
-    const read = async (c: Context<AppEnv>, params: unknown, who: object) => {
+    const read = async (c: Context<AppEnv>, params: unknown, who: Caller) => {
       const query = spec.query ? parseWith(spec.query, c.req.query(), "query") : undefined;
       const body = !spec.body
         ? await refuseStrayBody(c, spec.path)
         : spec.deferBody
           ? () => readJson(c).then((raw) => parseWith(spec.body!, raw, "body"))
           : parseWith(spec.body, await readJson(c), "body");
-      return call(c, { ...who, body, query, params }, reply);
+      return call(c, inputOf(who, body, query, params), reply);
     };
     // The body limit is applied here, after the guard and the path's middleware (the v1 headers),
     // so that a refused body is answered like any other error of the route.
