@@ -41,6 +41,7 @@ const CATALOGUE = {
   confirmation_required: 400,
   internal_error: 500,
   unavailable: 503,
+  storage_unavailable: 503,
 } as const;
 
 export type ErrorCode = keyof typeof CATALOGUE;
@@ -80,6 +81,7 @@ export const TITLES: Record<ErrorCode, string> = {
   confirmation_required: "Confirmation required",
   internal_error: "Internal error",
   unavailable: "Service unavailable",
+  storage_unavailable: "Storage unavailable",
 };
 
 export interface FieldIssue {
