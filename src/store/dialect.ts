@@ -40,8 +40,6 @@ export interface OpenedDatabase {
   dialect: DialectInfo;
   /** The PostgreSQL pool, for LISTEN/NOTIFY; absent on SQLite. */
   pool?: pg.Pool;
-  /** The SQLite connection (tests use it to make the database refuse writes); absent on PostgreSQL. */
-  sqlite?: SQLite.Database;
   close(): Promise<void>;
 }
 
@@ -140,7 +138,6 @@ export function openSqlite(file: string): OpenedDatabase {
   const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect(sqlite) });
   return {
     db,
-    sqlite,
     dialect: {
       name: "sqlite",
       serialType: "integer",
