@@ -6,6 +6,7 @@
  * `PRAGMA query_only` on the server's own connection: SQLite then refuses every write with
  * SQLITE_READONLY, the same error a read-only file or folder gives.
  */
+import { tmpdir } from "node:os";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { storageFailure } from "../../src/store/storage-errors.js";
@@ -120,4 +121,66 @@ describe("the database cannot be written", () => {
     expect(storageFailure(e("42P01"))).toBeNull();
     expect(storageFailure(new TypeError("undefined is not a function"))).toBeNull();
   });
+
+  it("on PostgreSQL too: a database that refuses writes answers 503 and fails /readyz, then recovers", async () => {
+    const { startPostgres } = await import("../helpers/postgres.js");
+    const { openDatabase } = await import("../../src/store/dialect.js");
+    const pgm = await import("pg");
+    const running = await startPostgres();
+    const db = openDatabase({ databaseUrl: running.url, dataDir: tmpdir() });
+    const admin = new pgm.default.Client({ connectionString: running.url });
+    await admin.connect();
+    const name = new URL(running.url).pathname.slice(1);
+    // New sessions start read-only (as on a standby), and the current ones are ended.
+    const readOnly = async (on: boolean) => {
+      await admin.query(`alter database "${name}" set default_transaction_read_only = ${on ? "on" : "off"}`);
+      await admin.query(
+        "select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()",
+      );
+    };
+    try {
+      const p = await startHarness({ database: db, env: { KEYWARD_DATABASE_URL: running.url } });
+      try {
+        const world = await seedWorld(p.kw, "agency_pro", "-pg");
+        const owner = await new Client(p).login(world.owner);
+        await readOnly(true);
+        // The first request may meet a pooled connection that was ended: a storage failure too.
+        const created = await owner.post(`/api/accounts/${world.agencyId}/keys`, { name: "refused" });
+        expect(created.status).toBe(503);
+        expect(created.body.code).toBe("storage_unavailable");
+        const again = await owner.post(`/api/accounts/${world.agencyId}/keys`, { name: "refused" });
+        expect(again.status).toBe(503);
+        expect(again.body.detail).toMatch(/PostgreSQL refuses writes/);
+        const login = await new Client(p).post("/api/auth/login", {
+          email: world.agencyAdmin,
+          password: PASSWORD,
+        });
+        expect(login.status).toBe(503);
+        const r = await fetch(`${p.url}/readyz`);
+        expect(r.status).toBe(503);
+        const checks = ((await r.json()) as { checks: { name: string }[] }).checks;
+        expect(checks.find((c) => c.name === "storage")).toEqual({
+          name: "storage",
+          ok: false,
+          detail: "PostgreSQL refuses writes (read-only transaction)",
+        });
+
+        await readOnly(false);
+        p.clock.advance(3_000);
+        // A pooled connection ended by the restore may fail one more request; then all is well.
+        await fetch(`${p.url}/readyz`);
+        p.clock.advance(3_000);
+        expect((await fetch(`${p.url}/readyz`)).status).toBe(200);
+        expect((await owner.post(`/api/accounts/${world.agencyId}/keys`, { name: "after" })).status).toBe(
+          201,
+        );
+      } finally {
+        await p.close();
+      }
+    } finally {
+      await db.close();
+      await admin.end();
+      await running.stop();
+    }
+  }, 120_000);
 });
