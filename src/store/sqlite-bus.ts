@@ -104,6 +104,7 @@ export class SqliteBus implements CacheBus {
       this.failing = false;
       await this.prune();
     } catch (err) {
+      if (!this.timer) return; // closed meanwhile (the database with it): nothing to report
       // SQLITE_BUSY (a checkpoint or recovery by another process) or worse: skip this tick.
       if (!this.failing) this.opts.logger.warn({ err }, "could not read the change log; will retry");
       this.failing = true;
