@@ -11,7 +11,7 @@ import { Metrics } from "./metrics.js";
 import { AccountService } from "./service/accounts.js";
 import { Attempts } from "./service/attempts.js";
 import { Audit } from "./service/audit.js";
-import { type CacheBus, LocalBus, VerificationCache } from "./service/cache.js";
+import { type CacheBus, VerificationCache } from "./service/cache.js";
 import { KeyService } from "./service/keys.js";
 import { SettingsService } from "./service/settings.js";
 import { UsageRecorder } from "./service/usage.js";
@@ -20,6 +20,8 @@ import { AttemptsStore } from "./store/attempts-store.js";
 import { type OpenedDatabase, openDatabase } from "./store/dialect.js";
 import { migrateToLatest } from "./store/migrate.js";
 import { PgBus } from "./store/pg-bus.js";
+import { SqliteBus } from "./store/sqlite-bus.js";
+import { StorageHealth } from "./store/storage-health.js";
 import { Store } from "./store/store.js";
 
 export interface KeywardOptions {
@@ -51,6 +53,8 @@ export interface Keyward {
   metrics: Metrics;
   /** Background work to start with the server and stop before closing (scheduler, outbox …). */
   background: { start(): void; stop(): Promise<void> }[];
+  /** Whether the database can be written (/readyz), told of storage failures requests meet. */
+  storage: StorageHealth;
   /** Readiness checks beyond the database (e.g. the invalidation channel). */
   readiness: (() => Promise<{ name: string; ok: boolean; detail?: string }>)[];
   start(): void;
@@ -73,8 +77,9 @@ export async function createKeyward(opts: KeywardOptions): Promise<Keyward> {
   const cache = new VerificationCache();
   const metrics = new Metrics();
   metrics.invalidationConnected.set(1);
-  // On PostgreSQL several nodes may share the database: invalidations travel over LISTEN/NOTIFY,
-  // and the bus is listening before anything is served.
+  // Several processes may share the database: on PostgreSQL invalidations travel over LISTEN/NOTIFY,
+  // on SQLite through the change log each process polls (the CLI, or servers on one data folder). The
+  // bus is listening before anything is served.
   const bus =
     opts.bus ??
     (database.pool
@@ -84,7 +89,7 @@ export async function createKeyward(opts: KeywardOptions): Promise<Keyward> {
           logger,
           metrics,
         })
-      : new LocalBus());
+      : await SqliteBus.open({ db: database.db, logger }));
   bus.subscribe((msg) => cache.apply(msg));
   const audit = new Audit(clock);
   const scopes = new ScopeCatalogue(config.scopes);
@@ -115,6 +120,7 @@ export async function createKeyward(opts: KeywardOptions): Promise<Keyward> {
   });
   const accounts = new AccountService({ store, clock, audit, cache, bus, sessionTtlMs: config.sessionTtlMs });
   const settings = new SettingsService({ store, accounts, legacy: config.legacy });
+  const storage = new StorageHealth(database.db, database.dialect, clock);
   const attempts = new Attempts({
     limits: config.limits,
     clock,
@@ -145,7 +151,8 @@ export async function createKeyward(opts: KeywardOptions): Promise<Keyward> {
     scopes,
     metrics,
     background,
-    readiness: bus instanceof PgBus ? [async () => bus.health()] : [],
+    storage,
+    readiness: [() => storage.check(), ...(bus instanceof PgBus ? [async () => bus.health()] : [])],
     start() {
       if (started) return;
       started = true;

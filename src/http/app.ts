@@ -8,6 +8,7 @@ import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import { secureHeaders } from "hono/secure-headers";
 import { ApiError } from "../core/errors.js";
+import { storageFailure } from "../store/storage-errors.js";
 import type { AppEnv, Deps } from "./env.js";
 import { errorToProblem, problemResponse } from "./problem.js";
 import { type BodyLimit, Router } from "./route.js";
@@ -44,6 +45,17 @@ export function createApp(deps: Deps, opts: AppOptions = {}): Hono<AppEnv> {
       if (err.status === 400)
         return problemResponse("invalid_json", err.message || "The request could not be read.");
       return problemResponse("validation_failed", err.message);
+    }
+    const storage = storageFailure(err);
+    if (storage) {
+      deps.storage.noteFailure();
+      deps.logger.warn({ err, method: c.req.method, path: c.req.path }, `storage unavailable: ${storage}`);
+      const res = problemResponse(
+        "storage_unavailable",
+        `The database is unavailable (${storage}). Try again shortly.`,
+      );
+      res.headers.set("retry-after", "5");
+      return res;
     }
     deps.logger.error({ err, method: c.req.method, path: c.req.path }, "unhandled error");
     return problemResponse("internal_error", "Something went wrong on our side; it has been logged.");

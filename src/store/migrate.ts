@@ -1,11 +1,12 @@
 /** Migrations in code, forward-only, run by Kysely's Migrator in name order. */
-import { type Kysely, type Migration, type MigrationProvider, Migrator } from "kysely";
-import type { DialectInfo } from "./dialect.js";
+import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from "kysely";
+import { type DialectInfo, SQLITE_BUSY_TIMEOUT_MS, SQLITE_MIGRATION_BUSY_TIMEOUT_MS } from "./dialect.js";
 import * as m001 from "./migrations/001_core.js";
 import * as m002 from "./migrations/002_lifecycle.js";
 import * as m005 from "./migrations/005_legacy_migrations.js";
 import * as m006 from "./migrations/006_user_email_per_agency.js";
 import * as m007 from "./migrations/007_attempts.js";
+import * as m008 from "./migrations/008_change_log.js";
 import type { Database } from "./schema.js";
 
 // biome-ignore lint/suspicious/noExplicitAny: each migration sees the schema of its own day
@@ -18,6 +19,7 @@ const MIGRATIONS: Record<string, Step> = {
   "005_legacy_migrations": m005,
   "006_user_email_per_agency": m006,
   "007_attempts": m007,
+  "008_change_log": m008,
 };
 
 export async function migrateToLatest(db: Kysely<Database>, dialect: DialectInfo): Promise<string[]> {
@@ -34,7 +36,13 @@ export async function migrateToLatest(db: Kysely<Database>, dialect: DialectInfo
     migrationTableName: "keyward_migrations",
     migrationLockTableName: "keyward_migrations_lock",
   });
-  const { error, results } = await migrator.migrateToLatest();
+  // SQLite migrates without transactions (statement by statement): before serving, a statement may
+  // wait for another process's write lock as long as it takes, rather than fail the start.
+  const sqlite = dialect.name === "sqlite";
+  if (sqlite) await sql.raw(`pragma busy_timeout = ${SQLITE_MIGRATION_BUSY_TIMEOUT_MS}`).execute(db);
+  const { error, results } = await migrator.migrateToLatest().finally(async () => {
+    if (sqlite) await sql.raw(`pragma busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`).execute(db);
+  });
   if (error) throw error;
   return (results ?? []).filter((r) => r.status === "Success").map((r) => r.migrationName);
 }

@@ -16,7 +16,7 @@ import type {
 } from "../core/model.js";
 import type { Plan, Role, UserType } from "../core/permissions.js";
 import type { KeyKind } from "../core/token.js";
-import type { DialectInfo } from "./dialect.js";
+import { type DialectInfo, SQLITE_WRITE_WAIT_MS, WriteLockBusy } from "./dialect.js";
 import type {
   AgencyTable,
   ApiKeyTable,
@@ -26,6 +26,7 @@ import type {
   LocationTable,
   UserTable,
 } from "./schema.js";
+import { StorageUnavailable } from "./storage-errors.js";
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -233,10 +234,31 @@ export class Store {
     readonly dialect: DialectInfo,
   ) {}
 
-  /** Runs `fn` in one transaction; nested calls join the outer one. */
+  /**
+   * Runs `fn` in one transaction; nested calls join the outer one. On SQLite, while another process
+   * holds the write lock, the transaction is retried after short asynchronous pauses (the event loop
+   * keeps serving meanwhile), for up to SQLITE_WRITE_WAIT_MS; then it fails as storage unavailable.
+   */
   async transaction<T>(fn: (s: Store) => Promise<T>): Promise<T> {
     if (this.db.isTransaction) return fn(this);
-    return (this.db as Kysely<Database>).transaction().execute((tx) => fn(new Store(tx, this.dialect)));
+    const db = this.db as Kysely<Database>;
+    const started = performance.now();
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await db.transaction().execute((tx) => fn(new Store(tx, this.dialect)));
+      } catch (err) {
+        // Only a failed `begin immediate` is retried: `fn` has not run, so nothing is done twice.
+        if (!(err instanceof WriteLockBusy)) throw err;
+        const waited = performance.now() - started;
+        if (waited >= SQLITE_WRITE_WAIT_MS)
+          throw new StorageUnavailable(
+            `another process has held the database's write lock for over ${Math.round(waited / 1000)} s`,
+            err,
+          );
+        const pause = Math.min(100, 2 ** attempt) * (0.5 + Math.random());
+        await new Promise((r) => setTimeout(r, pause));
+      }
+    }
   }
 
   // ── agencies ────────────────────────────────────────────────────────────

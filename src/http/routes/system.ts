@@ -54,8 +54,9 @@ export function systemRoutes(app: Hono<AppEnv>, deps: Deps, registry: OpenAPIReg
       checks.push({ name: "database", ok: false, detail: (e as Error).message });
     }
     for (const check of deps.readiness) checks.push(await check());
-    // Degraded checks (e.g. the invalidation channel) are reported but only the database gates readiness.
-    const ready = checks.find((x) => x.name === "database")?.ok ?? false;
+    // Degraded checks (e.g. the invalidation channel) are reported; the database, and whether it can
+    // be written, gate readiness.
+    const ready = checks.every((x) => x.ok || (x.name !== "database" && x.name !== "storage"));
     return c.json({ status: ready ? "ready" : "unavailable", checks }, ready ? 200 : 503);
   });
   app.get("/metrics", async (c) => {
