@@ -59,6 +59,9 @@ const EnvSchema = z.object({
     .default("15,7,1"),
   KEYWARD_EMAIL_LEAD_DAYS: intIn(1, 3650).default(15),
   KEYWARD_BANNER_HOURS: intIn(1, 8760).default(24),
+  KEYWARD_METRICS_TOKEN: z.string().min(32, "must be at least 32 characters").optional(),
+  KEYWARD_SHUTDOWN_TIMEOUT_MS: intIn(100, 600_000).default(10_000),
+  KEYWARD_REQUEST_TIMEOUT_MS: intIn(1_000, 600_000).default(30_000),
 });
 
 export type Env = z.infer<typeof EnvSchema>;
@@ -97,6 +100,12 @@ export interface Config {
     emailLeadDays: number;
     bannerHours: number;
   };
+  /** Bearer token `/metrics` requires; unset = open. */
+  metricsToken: string | undefined;
+  /** How long a shutdown waits for requests in progress before closing their connections. */
+  shutdownTimeoutMs: number;
+  /** The longest a client may take to send a whole request (headers and body). */
+  requestTimeoutMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -167,5 +176,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       emailLeadDays: e.KEYWARD_EMAIL_LEAD_DAYS,
       bannerHours: e.KEYWARD_BANNER_HOURS,
     },
+    metricsToken: e.KEYWARD_METRICS_TOKEN,
+    shutdownTimeoutMs: e.KEYWARD_SHUTDOWN_TIMEOUT_MS,
+    requestTimeoutMs: e.KEYWARD_REQUEST_TIMEOUT_MS,
   });
 }

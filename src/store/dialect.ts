@@ -2,11 +2,11 @@
  * The one place that knows SQLite from PostgreSQL. Everything else in `store/` writes portable
  * Kysely and asks this module for the few things that differ.
  */
-import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import SQLite from "better-sqlite3";
 import { Kysely, PostgresDialect, type RawBuilder, SqliteDialect, sql } from "kysely";
 import pg from "pg";
+import { ensurePrivateDir, preparePrivateDatabase } from "../files.js";
 import type { Database } from "./schema.js";
 
 export type DialectName = "sqlite" | "postgres";
@@ -63,12 +63,13 @@ export function openDatabase(opts: {
       close: () => db.destroy(),
     };
   }
-  mkdirSync(opts.dataDir, { recursive: true });
+  ensurePrivateDir(opts.dataDir);
   const file = join(opts.dataDir, "keyward.sqlite");
   return openSqlite(file);
 }
 
 export function openSqlite(file: string): OpenedDatabase {
+  preparePrivateDatabase(file);
   const sqlite = new SQLite(file);
   sqlite.pragma("journal_mode = WAL");
   sqlite.pragma("synchronous = NORMAL");
