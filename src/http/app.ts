@@ -52,7 +52,7 @@ export function createApp(deps: Deps, opts: AppOptions = {}): Hono<AppEnv> {
       // and nobody will read this answer.
       deps.logger.info(
         { method: c.req.method, path: c.req.path },
-        "the client closed the connection before sending its whole request",
+        "the connection closed before the whole request arrived (the client left, or took too long)",
       );
       return problemResponse("invalid_json", "The request ended before its body did.");
     }
