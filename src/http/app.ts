@@ -51,7 +51,7 @@ export function createApp(deps: Deps, opts: AppOptions = {}): Hono<AppEnv> {
       // Reading the body failed because the client closed the connection: nothing of ours broke,
       // and nobody will read this answer.
       deps.logger.info(
-        { method: c.req.method, path: c.req.path },
+        { method: c.req.method, path: c.req.path, reason: err.message },
         "the connection closed before the whole request arrived (the client left, or took too long)",
       );
       return problemResponse("invalid_json", "The request ended before its body did.");

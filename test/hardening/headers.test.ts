@@ -5,8 +5,8 @@
  * proxy's X-Forwarded-Proto, or an https public URL) and on none served over plain http.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { seedKey } from "../legacy/helpers.js";
 import { Client, type Harness, seedWorld, startHarness, type World } from "../helpers/harness.js";
+import { seedKey } from "../legacy/helpers.js";
 
 interface Setup {
   h: Harness;

@@ -6,8 +6,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MAX_JSON_DEPTH, nestsDeeperThan } from "../../src/http/route.js";
-import { call, seedKey } from "../legacy/helpers.js";
 import { Client, type Harness, seedWorld, startHarness, type World } from "../helpers/harness.js";
+import { call, seedKey } from "../legacy/helpers.js";
 
 let h: Harness;
 let w: World;
@@ -61,7 +61,11 @@ describe("JSON nesting limit", () => {
       deepPolicy(MAX_JSON_DEPTH + 1),
     );
     expectTooDeep(over);
-    const at = await owner.request("PATCH", `/api/agencies/${w.agencyId}/settings`, deepPolicy(MAX_JSON_DEPTH));
+    const at = await owner.request(
+      "PATCH",
+      `/api/agencies/${w.agencyId}/settings`,
+      deepPolicy(MAX_JSON_DEPTH),
+    );
     expect(at.status).toBe(400);
     expect(at.body.code).toBe("validation_failed");
   });
@@ -84,7 +88,13 @@ describe("JSON nesting limit", () => {
   });
 
   it("holds on the service API", async () => {
-    const r = await call(h, "test-service-token-0123456789abcdefghijklmnop", "POST", "/api/verify", deepBody(20_000));
+    const r = await call(
+      h,
+      "test-service-token-0123456789abcdefghijklmnop",
+      "POST",
+      "/api/verify",
+      deepBody(20_000),
+    );
     expectTooDeep(r);
   });
 

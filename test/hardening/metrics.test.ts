@@ -122,7 +122,10 @@ describe("a client that closes its connection mid-body", () => {
     await new Promise((r) => setTimeout(r, 100));
     socket.destroy();
     const deadline = Date.now() + 5_000;
-    while (Date.now() < deadline && !lines.slice(from).some((l) => /connection closed before|unhandled/.test(l.msg)))
+    while (
+      Date.now() < deadline &&
+      !lines.slice(from).some((l) => /connection closed before|unhandled/.test(l.msg))
+    )
       await new Promise((r) => setTimeout(r, 20));
     return lines.slice(from);
   }
@@ -133,7 +136,10 @@ describe("a client that closes its connection mid-body", () => {
       ["/api/verify", { authorization: `Bearer ${SERVICE_TOKEN}` }],
     ] as const) {
       const logged = await abortMidBody(path, headers);
-      expect(logged.filter((l) => l.level >= 50), path).toEqual([]);
+      expect(
+        logged.filter((l) => l.level >= 50),
+        path,
+      ).toEqual([]);
       const note = logged.find((l) => /connection closed before/.test(l.msg));
       expect(note, path).toBeDefined();
       expect(note!.level).toBe(30);

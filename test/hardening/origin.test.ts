@@ -4,8 +4,8 @@
  * and the v1 `Link` header names the public URL whatever Host the request carried.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { seedKey } from "../legacy/helpers.js";
 import { Client, type Harness, PASSWORD, seedWorld, startHarness, type World } from "../helpers/harness.js";
+import { seedKey } from "../legacy/helpers.js";
 import { rawRequest } from "./raw.js";
 
 const PUBLIC = "https://keys.example.test";

@@ -104,17 +104,16 @@ describe("keyward serve", () => {
     const me = await owner.request("GET", "/api/me");
     const created = await owner.request("POST", `/api/accounts/${me.body.agency.id}/keys`, { name: "Used" });
     expect(created.status).toBe(201);
-    const used = await fetch(`${s.url}/v2/token`, { headers: { authorization: `Bearer ${created.body.token}` } });
+    const used = await fetch(`${s.url}/v2/token`, {
+      headers: { authorization: `Bearer ${created.body.token}` },
+    });
     expect(used.status).toBe(200);
 
     const slow = await slowBodyClient(s.port);
     await new Promise((r) => setTimeout(r, 300));
     const signalled = performance.now();
     s.proc.kill("SIGTERM");
-    const exit = await Promise.race([
-      s.exited,
-      new Promise<null>((r) => setTimeout(() => r(null), 8_000)),
-    ]);
+    const exit = await Promise.race([s.exited, new Promise<null>((r) => setTimeout(() => r(null), 8_000))]);
     expect(exit, `still running 8 s after SIGTERM:\n${s.log.join("\n")}`).not.toBeNull();
     expect(exit!.code).toBe(0);
     // 500 ms for requests in progress, then the flush and closing: well under 3 s.
@@ -138,7 +137,10 @@ describe("keyward serve", () => {
     const s = await startServer({ KEYWARD_REQUEST_TIMEOUT_MS: "1000" });
     const opened = performance.now();
     const slow = await slowBodyClient(s.port);
-    const closedAt = await Promise.race([slow.closed, new Promise<null>((r) => setTimeout(() => r(null), 6_000))]);
+    const closedAt = await Promise.race([
+      slow.closed,
+      new Promise<null>((r) => setTimeout(() => r(null), 6_000)),
+    ]);
     expect(closedAt, "the slow client was still connected after 6 s").not.toBeNull();
     expect(closedAt! - opened).toBeGreaterThanOrEqual(900);
     // The server goes on serving.
