@@ -109,7 +109,7 @@ describe("over plain http", () => {
   it("the v2 hot path answers its usual body beside the headers", async () => {
     const r = await fetch(`${s.h.url}/v2/token`, { headers: { authorization: `Bearer ${s.v2}` } });
     expect(r.headers.get("content-type")).toBe("application/json");
-    expect((await r.json()).scopes).toEqual(["locations.readonly"]);
+    expect(((await r.json()) as { scopes: string[] }).scopes).toEqual(["locations.readonly"]);
   });
 });
 

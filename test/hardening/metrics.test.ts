@@ -59,7 +59,7 @@ describe("KEYWARD_METRICS_TOKEN", () => {
         expect(r.status, authorization).toBe(401);
         expect(r.headers.get("content-type")).toContain("application/problem+json");
         expect(r.headers.get("www-authenticate")).toBe('Bearer realm="keyward-metrics"');
-        const body = await r.json();
+        const body = (await r.json()) as { detail: string };
         expect(body.detail).toContain("KEYWARD_METRICS_TOKEN");
         expect(JSON.stringify(body)).not.toContain(TOKEN);
       }
