@@ -42,6 +42,11 @@ export function writePrivateFile(file: string, data: string | Uint8Array): void 
  */
 export function preparePrivateDatabase(file: string): void {
   if (file === ":memory:" || file === "") return;
-  closeSync(openSync(file, "a", PRIVATE_FILE_MODE));
+  try {
+    // Created here only when missing: an existing database needs no write access to be tightened.
+    closeSync(openSync(file, "wx", PRIVATE_FILE_MODE));
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+  }
   for (const f of [file, `${file}-wal`, `${file}-shm`, `${file}-journal`]) tighten(f, PRIVATE_FILE_MODE);
 }
