@@ -70,6 +70,9 @@ const EnvSchema = z.object({
   KEYWARD_FAILED_AUTH_MAX_PER_MINUTE: intIn(0, 1_000_000).default(30),
   KEYWARD_FAILED_AUTH_LOCK_SECONDS: intIn(1, 86_400).default(60),
   KEYWARD_ATTEMPTS_SYNC_MS: intIn(50, 10_000).default(250),
+  KEYWARD_METRICS_TOKEN: z.string().min(32, "must be at least 32 characters").optional(),
+  KEYWARD_SHUTDOWN_TIMEOUT_MS: intIn(100, 600_000).default(10_000),
+  KEYWARD_REQUEST_TIMEOUT_MS: intIn(1_000, 600_000).default(30_000),
 });
 
 export type Env = z.infer<typeof EnvSchema>;
@@ -119,6 +122,12 @@ export interface Config {
     /** How often a PostgreSQL node shares its failure counts with the others. */
     syncMs: number;
   };
+  /** Bearer token `/metrics` requires; unset = open. */
+  metricsToken: string | undefined;
+  /** How long a shutdown waits for requests in progress before closing their connections. */
+  shutdownTimeoutMs: number;
+  /** The longest a client may take to send a whole request (headers and body). */
+  requestTimeoutMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -190,6 +199,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       bannerHours: e.KEYWARD_BANNER_HOURS,
     },
     limits: limitsOf(e),
+    metricsToken: e.KEYWARD_METRICS_TOKEN,
+    shutdownTimeoutMs: e.KEYWARD_SHUTDOWN_TIMEOUT_MS,
+    requestTimeoutMs: e.KEYWARD_REQUEST_TIMEOUT_MS,
   });
 }
 

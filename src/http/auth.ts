@@ -41,13 +41,15 @@ export function isHttps(c: Context<AppEnv>, deps: Deps): boolean {
   return deps.config.publicUrl?.startsWith("https://") ?? false;
 }
 
-/** The origins this service answers as: its public URL, and the scheme and Host of the request. */
+/**
+ * The origins this service answers as: its public URL when one is set — then only that, since the
+ * request's Host is whatever the client (or a misrouting proxy) says — else the scheme and Host of
+ * the request.
+ */
 function ownOrigins(c: Context<AppEnv>, deps: Deps): string[] {
-  const out: string[] = [];
-  if (deps.config.publicUrl) out.push(new URL(deps.config.publicUrl).origin);
+  if (deps.config.publicUrl) return [new URL(deps.config.publicUrl).origin];
   const host = c.req.header("host");
-  if (host) out.push(`${isHttps(c, deps) ? "https" : "http"}://${host}`);
-  return out;
+  return host ? [`${isHttps(c, deps) ? "https" : "http"}://${host}`] : [];
 }
 
 /**

@@ -2,7 +2,6 @@
  * The one place that knows SQLite from PostgreSQL. Everything else in `store/` writes portable
  * Kysely and asks this module for the few things that differ.
  */
-import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import SQLite from "better-sqlite3";
 import {
@@ -17,6 +16,7 @@ import {
   sql,
 } from "kysely";
 import pg from "pg";
+import { ensurePrivateDir, preparePrivateDatabase } from "../files.js";
 import type { Database } from "./schema.js";
 
 export type DialectName = "sqlite" | "postgres";
@@ -73,7 +73,7 @@ export function openDatabase(opts: {
       close: () => db.destroy(),
     };
   }
-  mkdirSync(opts.dataDir, { recursive: true });
+  ensurePrivateDir(opts.dataDir);
   const file = join(opts.dataDir, "keyward.sqlite");
   return openSqlite(file);
 }
@@ -129,6 +129,7 @@ class ImmediateSqliteDialect extends SqliteDialect {
 }
 
 export function openSqlite(file: string): OpenedDatabase {
+  preparePrivateDatabase(file);
   const sqlite = new SQLite(file);
   sqlite.pragma(`busy_timeout = ${SQLITE_MIGRATION_BUSY_TIMEOUT_MS}`);
   sqlite.pragma("journal_mode = WAL");

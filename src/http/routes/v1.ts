@@ -19,7 +19,7 @@ import { Email, Name, Password } from "../../service/validate.js";
 import type { VerifiedKey } from "../../service/verify.js";
 import { bearer, isHttps, requireKey } from "../auth.js";
 import type { AppEnv, Deps } from "../env.js";
-import { IdParam, issuesOf, type Router, readText, validation } from "../route.js";
+import { IdParam, issuesOf, type Router, readJson, validation } from "../route.js";
 import { LocationBody, LocationPatch, LocationView, UserView } from "../schemas.js";
 
 const Tags = ["v1"];
@@ -76,21 +76,7 @@ function deprecationHeaders(deps: Deps) {
 }
 
 async function readBody<S extends z.ZodType>(c: Context<AppEnv>, schema: S): Promise<z.infer<S>> {
-  const text = await readText(c);
-  let raw: unknown = {};
-  if (text.trim() !== "") {
-    if (!/^application\/([a-z.+-]*\+)?json\b/i.test(c.req.header("content-type") ?? ""))
-      throw new ApiError(
-        "unsupported_media_type",
-        "Send the body as JSON with Content-Type: application/json.",
-      );
-    try {
-      raw = JSON.parse(text);
-    } catch (e) {
-      throw new ApiError("invalid_json", `The body is not valid JSON: ${(e as Error).message}.`);
-    }
-  }
-  const r = schema.safeParse(raw);
+  const r = schema.safeParse(await readJson(c));
   if (!r.success) throw validation(issuesOf(r.error));
   return r.data;
 }
