@@ -215,6 +215,14 @@ export function keyChangeUserRefusal(key: KeyActor, before: UserFacts, change: U
     if (!keyReachesAllOf(key, before) || !keyReachesAllOf(key, after))
       return { code: "location_forbidden", message: LOCATION_ONLY };
     if (raisesRights(before, after)) return { code: "permission_denied", message: NO_RAISE };
+    // An admin may create keys with any scope, which the key may not have: its sign-in is beyond
+    // what a location key may hand to whoever holds it.
+    if (before.role === "admin" && (change.email !== undefined || change.password !== undefined))
+      return {
+        code: "permission_denied",
+        message:
+          "A location key cannot change an admin's e-mail or password: an admin can do more than the key. Ask an agency admin.",
+      };
   }
   if (before.isOwner && (after.role !== "admin" || after.type !== "agency" || !after.canManageKeys))
     return { code: "permission_denied", message: "The owner's role and permissions cannot be reduced." };

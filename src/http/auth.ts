@@ -28,7 +28,9 @@ export function clientOf(c: Context<AppEnv>, deps: Deps): Client {
   let ip = c.env?.incoming?.socket?.remoteAddress ?? null;
   if (deps.config.trustProxy) {
     const fwd = c.req.header("x-forwarded-for");
-    if (fwd) ip = fwd.split(",")[0]!.trim() || ip;
+    // The last entry is the one our proxy added: the address it saw. Entries before it come from
+    // the client and are whatever it chose to send (one trusted proxy in front of Keyward).
+    if (fwd) ip = fwd.slice(fwd.lastIndexOf(",") + 1).trim() || ip;
   }
   const client = { ip, userAgent: c.req.header("user-agent")?.slice(0, 500) ?? null };
   c.set("client", client);

@@ -120,7 +120,8 @@ const LOCATION_KEY: Record<Target, Row> = {
     toAgency: [LF, DBS],
     disable: [OK, OK],
   },
-  L1admin: { password: [OK, DBS], roleDown: [OK, DBS], keysUp: [PD, DBS], disable: [OK, OK] },
+  // An admin can do more than the key (make keys of any scope): its sign-in is not the key's to set.
+  L1admin: { password: [PD, DBS], roleDown: [OK, DBS], keysUp: [PD, DBS], disable: [OK, OK] },
   // Also assigned to L2: it reaches what the key cannot, so the key may not touch it.
   L1L2: {
     name: [LF, LF],

@@ -295,10 +295,21 @@ export function accountRoutes(r: Router, deps: Deps): void {
       body: UserPatch,
       responses: { 200: { description: "The user", schema: UserView } },
     },
-    async (c, { params, body: { currentPassword, ...patch } }) =>
-      c.json(
-        publicUser(await deps.accounts.updateUser(c.get("ctx"), params.userId, patch, { currentPassword })),
-      ),
+    async (c, { params, body: { currentPassword, ...patch } }) => {
+      const ctx = c.get("ctx");
+      const change = () => deps.accounts.updateUser(ctx, params.userId, patch, { currentPassword });
+      const me = c.get("user");
+      // A wrong current password is a guess at it: limited and audited like a failed sign-in, so a
+      // borrowed session is no way to try passwords.
+      const user =
+        me && me.id === params.userId && patch.password !== undefined
+          ? await deps.attempts.signIn(me.email, ctx.ip, ctx.userAgent, change, {
+              agencyId: me.agencyId,
+              failureCode: "current_password_wrong",
+            })
+          : await change();
+      return c.json(publicUser(user));
+    },
   );
   r.add(
     {

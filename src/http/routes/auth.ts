@@ -37,8 +37,12 @@ export function authRoutes(r: Router, deps: Deps): void {
     async (c, { body }) => {
       checkOrigin(c, deps);
       const { ip, userAgent } = clientOf(c, deps);
-      const s = await deps.attempts.signIn(body.email, ip, userAgent, () =>
-        deps.accounts.login(body.email, body.password, ip, userAgent, body.agencyId),
+      const s = await deps.attempts.signIn(
+        body.email,
+        ip,
+        userAgent,
+        () => deps.accounts.login(body.email, body.password, ip, userAgent, body.agencyId),
+        { agencyId: body.agencyId },
       );
       setCookie(c, SESSION_COOKIE, s.token, {
         httpOnly: true,
