@@ -8,7 +8,6 @@ import { z } from "zod";
 import type { FailureRule } from "./core/attempts.js";
 import { PLANS } from "./core/permissions.js";
 import { BUILTIN_SCOPES, SCOPE_NAME, type ScopeDef } from "./core/scopes.js";
-import { Name, Password } from "./service/validate.js";
 
 const intIn = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const bool = z
@@ -33,10 +32,11 @@ const EnvSchema = z.object({
     .default("kw"),
   KEYWARD_SERVICE_TOKEN: z.string().min(32, "must be at least 32 characters").optional(),
   KEYWARD_BOOTSTRAP_EMAIL: z.email().default("admin@keyward.local"),
-  // The same rules as any new password or name: the owner's account is created from them.
-  KEYWARD_BOOTSTRAP_PASSWORD: Password.optional(),
+  // Judged by the rules for new passwords and names when the first agency is created from them
+  // (cli/bootstrap.ts), not at every start.
+  KEYWARD_BOOTSTRAP_PASSWORD: z.string().optional(),
   KEYWARD_BOOTSTRAP_PLAN: z.enum(PLANS).default("agency_pro"),
-  KEYWARD_BOOTSTRAP_AGENCY_NAME: Name.default("My Agency"),
+  KEYWARD_BOOTSTRAP_AGENCY_NAME: z.string().default("My Agency"),
   KEYWARD_SESSION_TTL_HOURS: intIn(1, 24 * 90).default(12),
   KEYWARD_USAGE_FLUSH_MS: intIn(100, 10_000).default(5_000),
   KEYWARD_CACHE_TTL_MS: intIn(1_000, 24 * 3_600_000).default(300_000),

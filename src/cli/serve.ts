@@ -3,7 +3,7 @@ import { createApp } from "../http/app.js";
 import { closeServer, listen } from "../http/server.js";
 import { createKeyward } from "../keyward.js";
 import { createLogger } from "../logger.js";
-import { LOCKS, withClusterLock } from "../store/pg-locks.js";
+import { bootstrapFirstAgency } from "./bootstrap.js";
 import type { Command } from "./command.js";
 import { appOptions, extendKeyward } from "./extensions.js";
 
@@ -19,10 +19,7 @@ export const serveCommand: Command = {
     const logger = createLogger(config.logLevel);
     const kw = await createKeyward({ config, logger });
     await extendKeyward(kw);
-    // Nodes started together on an empty PostgreSQL create the first agency once.
-    const boot = await withClusterLock(kw.database, LOCKS.bootstrap, () =>
-      kw.accounts.bootstrap(config.bootstrap),
-    );
+    const boot = await bootstrapFirstAgency(kw, config);
     if (boot.generatedPassword) {
       // Printed once, on the console only (not in the JSON log), so it never lands in log storage.
       process.stderr.write(
