@@ -48,18 +48,8 @@ export function createApp(deps: Deps, opts: AppOptions = {}): Hono<AppEnv> {
         return problemResponse("invalid_json", err.message || "The request could not be read.");
       return problemResponse("validation_failed", err.message);
     }
-    const storage = storageFailure(err);
-    if (storage) {
-      deps.storage.noteFailure();
-      deps.logger.warn({ err, method: c.req.method, path: c.req.path }, `storage unavailable: ${storage}`);
-      const res = problemResponse(
-        "storage_unavailable",
-        `The database is unavailable (${storage}). Try again shortly.`,
-      );
-      res.headers.set("retry-after", "5");
-      return res;
-    }
-    if (clientWentAway(c)) {
+    // Before the storage check: a client's reset (ECONNRESET) must not pass for a lost database.
+    if (clientWentAway(c, err)) {
       // Reading the body failed because the client closed the connection: nothing of ours broke,
       // and nobody will read this answer.
       deps.logger.info(
@@ -67,6 +57,17 @@ export function createApp(deps: Deps, opts: AppOptions = {}): Hono<AppEnv> {
         "the connection closed before the whole request arrived (the client left, or took too long)",
       );
       return problemResponse("invalid_json", "The request ended before its body did.");
+    }
+    const storage = storageFailure(err);
+    if (storage) {
+      deps.storage.noteFailure(storage);
+      deps.logger.warn({ err, method: c.req.method, path: c.req.path }, `storage unavailable: ${storage}`);
+      const res = problemResponse(
+        "storage_unavailable",
+        `The database is unavailable (${storage}). Try again shortly.`,
+      );
+      res.headers.set("retry-after", "5");
+      return res;
     }
     deps.logger.error({ err, method: c.req.method, path: c.req.path }, "unhandled error");
     return problemResponse("internal_error", "Something went wrong on our side; it has been logged.");
@@ -133,7 +134,17 @@ export function createApp(deps: Deps, opts: AppOptions = {}): Hono<AppEnv> {
 }
 
 /** Whether the client closed its connection (mid-body) before the request could be answered. */
-function clientWentAway(c: Context<AppEnv>): boolean {
+function clientWentAway(c: Context<AppEnv>, err: unknown): boolean {
   const incoming = c.env?.incoming;
-  return incoming?.destroyed === true || incoming?.readableAborted === true;
+  if (incoming?.destroyed !== true && incoming?.readableAborted !== true) return false;
+  // Only the failure of reading the request is the client's doing: a bug met after it left is ours.
+  const code = (err as { code?: unknown } | null)?.code;
+  const message = err instanceof Error ? err.message : "";
+  return (
+    code === "ECONNRESET" ||
+    code === "ERR_STREAM_PREMATURE_CLOSE" ||
+    code === "ABORT_ERR" ||
+    (err instanceof Error && err.name === "AbortError") ||
+    /aborted|premature close|closed|terminated/i.test(message)
+  );
 }

@@ -2,7 +2,8 @@
  * Whether the database can be written, for /readyz (issue 10 item 12). A `select 1` answers even when
  * every write fails (a read-only file or folder, a full disk, a standby): the probe tries a write
  * instead and rolls it back. Its answer is kept for `ttlMs`, so /readyz stays cheap however often it
- * is asked; a request that met a storage failure drops the kept answer, so the next /readyz looks again.
+ * is asked. A request that met a storage failure makes /readyz say so for ten seconds whatever the
+ * probe finds (a full disk lets the probe's empty write through), then the probe decides again.
  */
 import { type Kysely, sql } from "kysely";
 import type { Clock } from "../core/clock.js";
@@ -21,25 +22,39 @@ const ROLL_BACK = Symbol("roll back");
 
 export class StorageHealth {
   private kept: { at: number; result: StorageCheck } | null = null;
+  private failed: { at: number; reason: string } | null = null;
 
   constructor(
     private readonly db: Kysely<Database>,
     private readonly dialect: DialectInfo,
     private readonly clock: Clock,
     private readonly ttlMs = 2_000,
+    private readonly failureHoldMs = 10_000,
   ) {}
 
   async check(): Promise<StorageCheck> {
     const now = this.clock.now();
+    // A write that really failed outranks the probe: a full disk lets the probe's empty write
+    // through while every real one fails.
+    if (this.failed && now - this.failed.at < this.failureHoldMs)
+      return {
+        name: "storage",
+        ok: false,
+        detail: `a write failed ${Math.round((now - this.failed.at) / 1000)} s ago (${this.failed.reason})`,
+      };
     if (this.kept && now - this.kept.at < this.ttlMs) return this.kept.result;
     const result = await this.probe();
     this.kept = { at: now, result };
     return result;
   }
 
-  /** A request met a storage failure: the next check probes again rather than repeat "ok". */
-  noteFailure(): void {
+  /**
+   * A request met a storage failure: /readyz reports it for `failureHoldMs`, then probes again
+   * (a passing probe alone does not prove real writes work).
+   */
+  noteFailure(reason: string): void {
     this.kept = null;
+    this.failed = { at: this.clock.now(), reason };
   }
 
   private async probe(): Promise<StorageCheck> {
