@@ -2,11 +2,14 @@
  * Who may do what (SPEC §1). Pure: the caller loads the actor and passes it in. Every rule of the
  * permission and plan tables lives here and nowhere else.
  */
+import type { KeyKind } from "./token.js";
+
 export type Plan = "starter" | "unlimited" | "agency_pro";
 export const PLANS: readonly Plan[] = ["starter", "unlimited", "agency_pro"];
 export type UserType = "agency" | "account";
 export type Role = "admin" | "user";
 
+/** A signed-in person acting (a session, or the operator's CLI acting as a user). */
 export interface Actor {
   userId: string;
   agencyId: string;
@@ -50,6 +53,22 @@ export function canChangeAgencySettings(a: Actor, agencyId: string): boolean {
 /** Creating, editing and removing users and locations is an agency admin's business. */
 export const canManageUsers = canChangeAgencySettings;
 export const canManageLocations = canChangeAgencySettings;
+/** The audit log is read by the agency's admins. */
+export const canReadAudit = canChangeAgencySettings;
+
+/**
+ * What the console may offer a person (`GET /api/me`): the same rules, asked of the agency and of
+ * each location they see.
+ */
+export function consolePermissions(a: Actor, locations: readonly Owner[]) {
+  const agency: Owner = { agencyId: a.agencyId, locationId: null };
+  return {
+    seeAgencyKeys: canSeeKeys(a, agency),
+    manageAgencyKeys: canManageKeys(a, agency),
+    manageLocationKeys: locations.filter((l) => canManageKeys(a, l)).map((l) => l.locationId!),
+    changeAgencySettings: canChangeAgencySettings(a, a.agencyId),
+  };
+}
 
 export function planAllowsAgencyKeys(plan: Plan): boolean {
   return plan === "agency_pro";
@@ -122,12 +141,75 @@ function applied(before: UserFacts, change: UserChange): UserFacts {
   };
 }
 
-/** A key acting on the agency's people (the v1 and v2 user APIs): where it lives, and whether EAS guards it. */
+/**
+ * A verified API key acting (the v1 and v2 APIs): which key, of what kind and scopes, where it
+ * lives, and whether its agency's Enhanced Account Security guards it. The verifier's answer
+ * (`VerifiedKey`) is one, so authenticating a key allocates nothing more.
+ */
 export interface KeyActor {
+  keyId: string;
+  kind: KeyKind;
   agencyId: string;
   /** null for an agency key */
   locationId: string | null;
+  /** Private integration tokens only; a legacy v1 key has full access to its owner account. */
+  scopes: readonly string[];
   enhancedSecurity: boolean;
+}
+
+/** Whoever a use-case acts for: a person or a key (the operator and the service token carry none). */
+export type Caller = Actor | KeyActor;
+
+export function isKeyActor(a: Caller): a is KeyActor {
+  return "keyId" in a;
+}
+
+/** What the rules over people need to know of a key: where it lives, and whether EAS guards it. */
+export type KeyReach = Pick<KeyActor, "agencyId" | "locationId" | "enhancedSecurity">;
+
+/** The scopes a key lacks for an operation (a legacy v1 key has full access: none). */
+export function keyMissingScopes(
+  key: Pick<KeyActor, "kind" | "scopes">,
+  needed: readonly string[],
+): string[] {
+  if (key.kind === "legacy_v1") return [];
+  return needed.filter((s) => !key.scopes.includes(s));
+}
+
+/** Whether a key reaches a location: an agency key every location of its agency, a location key its own. */
+export function keySeesLocation(key: KeyReach, agencyId: string, locationId: string): boolean {
+  if (key.agencyId !== agencyId) return false;
+  return key.locationId === null || key.locationId === locationId;
+}
+
+/**
+ * Creating and deleting locations is an agency's business (SPEC §2): a location key may only read
+ * and change its own location. The advice names the key the caller should use instead.
+ */
+export function keyLocationRefusal(
+  key: Pick<KeyActor, "kind" | "locationId">,
+  action: "create" | "update" | "delete",
+): Refusal | null {
+  if (action === "update" || key.locationId === null) return null;
+  const instead = key.kind === "legacy_v1" ? "the agency's legacy key" : "an agency key";
+  return {
+    code: "location_forbidden",
+    message: `A location key cannot ${action} locations: use ${instead}.`,
+  };
+}
+
+const EAS_V1_USERS =
+  "Enhanced Account Security is on for this agency: the v1 user APIs are disabled, because a leaked key could create or promote users. Use /v2/users with a private integration token (roles and permissions are changed by an agency admin in the console).";
+
+/**
+ * Whether a key may change people at all (`null`: it may, subject to the rules below). Enhanced
+ * Account Security switches the legacy v1 user APIs off entirely; private integration tokens keep
+ * theirs, with the limits of `keyCreateUserRefusal` and `keyChangeUserRefusal`.
+ */
+export function keyUserApiRefusal(key: Pick<KeyActor, "kind" | "enhancedSecurity">): Refusal | null {
+  if (key.kind === "legacy_v1" && key.enhancedSecurity)
+    return { code: "disabled_by_security", message: EAS_V1_USERS };
+  return null;
 }
 
 /** A refusal with its stable code (403 each) and a message that says what to do instead. */
@@ -137,7 +219,7 @@ export interface Refusal {
 }
 
 /** Agency keys see the agency's users; location keys the users assigned to their location. */
-export function keySeesUser(key: KeyActor, u: UserFacts): boolean {
+export function keySeesUser(key: KeyReach, u: UserFacts): boolean {
   if (u.agencyId !== key.agencyId) return false;
   return key.locationId === null || u.locationIds.includes(key.locationId);
 }
@@ -147,7 +229,7 @@ export function keySeesUser(key: KeyActor, u: UserFacts): boolean {
  * agency; a location key only an account user whose every assignment is its own location (a user
  * also assigned elsewhere, or an agency user, reaches what the key cannot).
  */
-export function keyReachesAllOf(key: KeyActor, u: UserFacts): boolean {
+export function keyReachesAllOf(key: KeyReach, u: UserFacts): boolean {
   if (u.agencyId !== key.agencyId) return false;
   if (key.locationId === null) return true;
   return u.type === "account" && u.locationIds.every((l) => l === key.locationId);
@@ -177,7 +259,7 @@ const NO_RAISE =
   "A location key cannot give a user more rights (the admin role, agency access or the “manage API keys” switch). An agency admin can, in the console.";
 
 /** Whether a key may create this user (`null`: it may). Visibility is the caller's 404 first. */
-export function keyCreateUserRefusal(key: KeyActor, user: UserFacts): Refusal | null {
+export function keyCreateUserRefusal(key: KeyReach, user: UserFacts): Refusal | null {
   if (key.enhancedSecurity && user.role === "admin")
     return { code: "disabled_by_security", message: EAS_NEW_ADMIN };
   if (key.locationId === null) return null;
@@ -193,7 +275,7 @@ export function keyCreateUserRefusal(key: KeyActor, user: UserFacts): Refusal | 
  * Account Security, the user's reach before and after (location keys), rights raised (location
  * keys), the owner.
  */
-export function keyChangeUserRefusal(key: KeyActor, before: UserFacts, change: UserChange): Refusal | null {
+export function keyChangeUserRefusal(key: KeyReach, before: UserFacts, change: UserChange): Refusal | null {
   // Under EAS the rights fields are refused whatever their value, as documented.
   if (
     key.enhancedSecurity &&
@@ -227,7 +309,7 @@ export function keyChangeUserRefusal(key: KeyActor, before: UserFacts, change: U
 }
 
 /** Whether a key may remove (disable) a user it sees (`null`: it may). */
-export function keyDisableUserRefusal(key: KeyActor, user: UserFacts): Refusal | null {
+export function keyDisableUserRefusal(key: KeyReach, user: UserFacts): Refusal | null {
   if (!keyReachesAllOf(key, user)) return { code: "location_forbidden", message: LOCATION_ONLY };
   if (user.isOwner) return { code: "permission_denied", message: "The agency owner cannot be removed." };
   return null;

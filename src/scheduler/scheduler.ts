@@ -21,6 +21,7 @@ import { MINUTE } from "../core/clock.js";
 import { newId } from "../core/ids.js";
 import {
   type Decision,
+  daysInactive,
   decide,
   type KeyCycleState,
   maxLead,
@@ -449,7 +450,7 @@ export class Scheduler {
           action: policy.action,
         });
         out.invalidate.push(k.id);
-        const inactiveDays = Math.floor((now - k.activityAt) / 86_400_000);
+        const inactiveDays = daysInactive(k.activityAt, now);
         audit(policy.action === "delete" ? "key.deleted" : "key.expired", "key", k.id, {
           before: { status: "active" },
           after: {

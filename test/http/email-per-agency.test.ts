@@ -62,7 +62,7 @@ describe("e-mail addresses are unique per agency", () => {
     const clerk = users.find((u: any) => u.email === w.loc1User);
     const moved = await owner.patch(`/api/users/${clerk.id}`, { email: "clerk@other.test" });
     expect(moved.status).toBe(200);
-    await h.kw.accounts.createUser(systemCtx, w.otherAgencyId, {
+    await h.kw.users.createUser(systemCtx, w.otherAgencyId, {
       email: "taken-elsewhere@other.test",
       name: "Elsewhere",
       type: "agency",
