@@ -1,6 +1,8 @@
 /**
  * Who may do what (SPEC §1). Pure: the caller loads the actor and passes it in. Every rule of the
- * permission and plan tables lives here and nowhere else.
+ * permission and plan tables lives here and nowhere else — for people (`Actor`) and for API keys
+ * (`KeyActor`) alike. The services apply them: a use-case takes the context, asks the rule that
+ * fits its caller, and refuses with the rule's code; handlers only parse and shape.
  */
 import type { KeyKind } from "./token.js";
 
