@@ -131,6 +131,44 @@ export function selfChangeRefusal(before: UserFacts, change: UserChange): string
   return `You cannot change your own ${fields.join(", ")}: nobody changes their own rights. Ask another agency admin.`;
 }
 
+/**
+ * Whether a signed-in person may make this change to a user they see (`null`: they may; else the
+ * reason, refused as `permission_denied`). Their own name, password and digest subscription are
+ * theirs; everything else is an agency admin's, and never the owner's rights or sign-in.
+ */
+export function userChangeRefusal(
+  a: Actor,
+  target: UserFacts & { id: string },
+  change: UserChange & { name?: string | undefined; digestOptOut?: boolean | undefined },
+): string | null {
+  const self = a.userId === target.id;
+  const own = self ? selfChangeRefusal(target, change) : null;
+  if (own) return own;
+  const onlySelfFields = Object.entries(change).every(
+    ([k, v]) => v === undefined || ["name", "password", "digestOptOut"].includes(k),
+  );
+  if (!(canManageUsers(a, target.agencyId) || (self && onlySelfFields)))
+    return "Only agency admins can change other users, roles and permissions.";
+  if (
+    target.isOwner &&
+    !self &&
+    (change.role === "user" || change.type === "account" || change.canManageKeys === false)
+  )
+    return "The owner's role and permissions cannot be reduced.";
+  if (target.isOwner && !self && (change.email !== undefined || change.password !== undefined))
+    return "Only the owner can change the owner's e-mail or password (it would hand over the agency).";
+  return null;
+}
+
+/** Whether a signed-in person may remove (disable) a user they see (`null`: they may). */
+export function userDisableRefusal(a: Actor, target: UserFacts & { id: string }): string | null {
+  if (!canManageUsers(a, target.agencyId)) return "Only agency admins can remove users.";
+  if (target.isOwner) return "The agency owner cannot be removed.";
+  if (target.id === a.userId)
+    return "You cannot remove yourself: nobody changes their own rights. Ask another agency admin.";
+  return null;
+}
+
 /** The user a change leaves: what their reach and rights would be. */
 function applied(before: UserFacts, change: UserChange): UserFacts {
   const type = change.type ?? before.type;

@@ -20,6 +20,8 @@ import {
   type Role,
   selfChangeRefusal,
   type UserType,
+  userChangeRefusal,
+  userDisableRefusal,
 } from "../core/permissions.js";
 import type { Store } from "../store/store.js";
 import type { Audit } from "./audit.js";
@@ -194,23 +196,8 @@ export class UserService {
     const actor = requireActor(ctx);
     const before = await this.getUser(ctx, userId);
     const self = actor.userId === userId;
-    const own = self ? selfChangeRefusal(before, patch) : null;
-    if (own) throw denied(own);
-    const onlySelfFields = Object.entries(patch).every(
-      ([k, v]) => v === undefined || ["name", "password", "digestOptOut"].includes(k),
-    );
-    if (!(canManageUsers(actor, before.agencyId) || (self && onlySelfFields)))
-      throw denied("Only agency admins can change other users, roles and permissions.");
-    if (
-      before.isOwner &&
-      !self &&
-      (patch.role === "user" || patch.type === "account" || patch.canManageKeys === false)
-    )
-      throw denied("The owner's role and permissions cannot be reduced.");
-    if (before.isOwner && !self && (patch.email !== undefined || patch.password !== undefined))
-      throw denied(
-        "Only the owner can change the owner's e-mail or password (it would hand over the agency).",
-      );
+    const refusal = userChangeRefusal(actor, before, patch);
+    if (refusal) throw denied(refusal);
     if (self && patch.password !== undefined) await this.checkCurrentPassword(before, proof.currentPassword);
     // Checked again on the locked row: a right reduced meanwhile must not be restored by a patch
     // that repeats its old value.
@@ -361,10 +348,8 @@ export class UserService {
     if (ctx.actor && isKeyActor(ctx.actor)) return this.disableUserWithKey(ctx, ctx.actor, userId);
     const actor = requireActor(ctx);
     const before = await this.getUser(ctx, userId);
-    if (!canManageUsers(actor, before.agencyId)) throw denied("Only agency admins can remove users.");
-    if (before.isOwner) throw denied("The agency owner cannot be removed.");
-    if (before.id === actor.userId)
-      throw denied("You cannot remove yourself: nobody changes their own rights. Ask another agency admin.");
+    const refusal = userDisableRefusal(actor, before);
+    if (refusal) throw denied(refusal);
     return this.applyDisable(ctx, before);
   }
 
