@@ -36,6 +36,15 @@ export function canSeeLocation(a: Actor, agencyId: string, locationId: string): 
   return a.type === "agency" || a.locationIds.includes(locationId);
 }
 
+/** Agency users see the agency's people; account users themselves and the people of their locations. */
+export function canSeeUser(
+  a: Actor,
+  u: { id: string; agencyId: string; locationIds: readonly string[] },
+): boolean {
+  if (a.agencyId !== u.agencyId) return false;
+  return a.type === "agency" || u.id === a.userId || u.locationIds.some((l) => a.locationIds.includes(l));
+}
+
 export function canSeeKeys(a: Actor, o: Owner): boolean {
   if (a.agencyId !== o.agencyId) return false;
   if (o.locationId === null) return a.type === "agency";

@@ -10,6 +10,7 @@ import type { User } from "../core/model.js";
 import {
   type Actor,
   canManageUsers,
+  canSeeUser,
   isKeyActor,
   type KeyActor,
   keyChangeUserRefusal,
@@ -103,12 +104,7 @@ export class UserService {
     }
     const actor = requireActor(ctx);
     if (actor.agencyId !== agencyId) throw notFound("Agency");
-    const users = await this.deps.store.listUsers(agencyId);
-    if (actor.type === "agency") return users;
-    // Account users see the people of their own locations.
-    return users.filter(
-      (u) => u.id === actor.userId || u.locationIds.some((l) => actor.locationIds.includes(l)),
-    );
+    return (await this.deps.store.listUsers(agencyId)).filter((u) => canSeeUser(actor, u));
   }
 
   /** A user the caller sees; any other answers 404, so nobody learns about users they cannot see. */
@@ -119,13 +115,7 @@ export class UserService {
     }
     const actor = requireActor(ctx);
     const u = await this.deps.store.getUser(userId);
-    if (!u || u.agencyId !== actor.agencyId) throw notFound("User");
-    if (
-      actor.type !== "agency" &&
-      u.id !== actor.userId &&
-      !u.locationIds.some((l) => actor.locationIds.includes(l))
-    )
-      throw notFound("User");
+    if (!u || !canSeeUser(actor, u)) throw notFound("User");
     return u;
   }
 
