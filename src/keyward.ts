@@ -13,8 +13,10 @@ import { Attempts } from "./service/attempts.js";
 import { Audit } from "./service/audit.js";
 import { type CacheBus, VerificationCache } from "./service/cache.js";
 import { KeyService } from "./service/keys.js";
+import { SessionService } from "./service/sessions.js";
 import { SettingsService } from "./service/settings.js";
 import { UsageRecorder } from "./service/usage.js";
+import { UserService } from "./service/users.js";
 import { Verifier } from "./service/verify.js";
 import { AttemptsStore } from "./store/attempts-store.js";
 import { type OpenedDatabase, openDatabase } from "./store/dialect.js";
@@ -45,6 +47,8 @@ export interface Keyward {
   verifier: Verifier;
   keys: KeyService;
   accounts: AccountService;
+  users: UserService;
+  sessions: SessionService;
   settings: SettingsService;
   audit: Audit;
   /** The brute-force limits (sign-in, failed verifications and service tokens). */
@@ -118,7 +122,9 @@ export async function createKeyward(opts: KeywardOptions): Promise<Keyward> {
     prefix: config.tokenPrefix,
     legacyCreationDefault: config.legacy.creation,
   });
-  const accounts = new AccountService({ store, clock, audit, cache, bus, sessionTtlMs: config.sessionTtlMs });
+  const users = new UserService({ store, clock, audit, keys });
+  const sessions = new SessionService({ store, clock, audit, sessionTtlMs: config.sessionTtlMs });
+  const accounts = new AccountService({ store, clock, audit, cache, bus, users });
   const settings = new SettingsService({ store, accounts, legacy: config.legacy });
   const storage = new StorageHealth(database.db, database.dialect, clock);
   const attempts = new Attempts({
@@ -145,6 +151,8 @@ export async function createKeyward(opts: KeywardOptions): Promise<Keyward> {
     verifier,
     keys,
     accounts,
+    users,
+    sessions,
     settings,
     audit,
     attempts,

@@ -4,8 +4,8 @@ import type { Context, MiddlewareHandler } from "hono";
 import { getCookie } from "hono/cookie";
 import { ApiError } from "../core/errors.js";
 import { hashToken } from "../core/token.js";
-import { toActor } from "../service/accounts.js";
-import { userCtx } from "../service/context.js";
+import { keyCtx, userCtx } from "../service/context.js";
+import { toActor } from "../service/users.js";
 import type { VerifiedKey, VerifyOptions, VerifyResult } from "../service/verify.js";
 import type { AppEnv, Deps } from "./env.js";
 
@@ -77,7 +77,7 @@ export function checkOrigin(c: Context<AppEnv>, deps: Deps): void {
 export function requireSession(deps: Deps): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const token = getCookie(c, SESSION_COOKIE);
-    const user = token ? await deps.accounts.authenticate(token) : null;
+    const user = token ? await deps.sessions.authenticate(token) : null;
     if (!user)
       throw new ApiError(
         "unauthenticated",
@@ -173,13 +173,8 @@ function keyOf(
     if (isGuess(r.code)) deps.attempts.failedAuthFrom(client.ip, "token");
     throw new ApiError(r.code, r.message, r.missingScopes ? { missingScopes: r.missingScopes } : {});
   }
-  c.set("ctx", {
-    actor: null,
-    actorType: "key",
-    actorId: r.key.keyId,
-    ip: client.ip,
-    userAgent: client.userAgent,
-  });
+  // The verified key is the actor: the services judge it by its scopes and where it lives.
+  c.set("ctx", keyCtx(r.key, client.ip, client.userAgent));
   return r.key;
 }
 

@@ -10,7 +10,7 @@
  * entries, the first-warning mark on the key).
  */
 import { newId } from "../core/ids.js";
-import { type Decision, decide, type KeyCycleState } from "../core/lifecycle.js";
+import { type Decision, daysInactive, decide, type KeyCycleState } from "../core/lifecycle.js";
 import type { Agency, ApiKey, AuditEntry, Location, User } from "../core/model.js";
 import { digestEmail, warningText } from "../notify/messages.js";
 import type { OutgoingEmail } from "../notify/outbox.js";
@@ -228,7 +228,7 @@ export function planAgency(
   for (const k of toAct) {
     const w = watch.get(k.id);
     const actionAt = w?.cycleAt === k.activityAt ? w.actionAt : now;
-    const inactiveDays = Math.floor((now - k.activityAt) / 86_400_000);
+    const inactiveDays = daysInactive(k.activityAt, now);
     plan.actions.push({
       keyId: k.id,
       event: event(k, "action", 0, now, actionAt, false, null),

@@ -377,6 +377,7 @@ export class LifecycleStore {
    */
   async actOn(keyIds: readonly string[], action: "delete" | "expire", now: number): Promise<string[]> {
     const done: string[] = [];
+    // core/lifecycle.ts `daysInactive`, in SQL: the keys acted on have been inactive for days (now > activity).
     const days = sql<number>`cast((${now} - activity_at) / 86400000 as integer)`;
     for (const part of chunks(keyIds)) {
       const q = this.db

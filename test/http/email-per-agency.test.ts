@@ -62,7 +62,7 @@ describe("e-mail addresses are unique per agency", () => {
     const clerk = users.find((u: any) => u.email === w.loc1User);
     const moved = await owner.patch(`/api/users/${clerk.id}`, { email: "clerk@other.test" });
     expect(moved.status).toBe(200);
-    await h.kw.accounts.createUser(systemCtx, w.otherAgencyId, {
+    await h.kw.users.createUser(systemCtx, w.otherAgencyId, {
       email: "taken-elsewhere@other.test",
       name: "Elsewhere",
       type: "agency",
@@ -178,7 +178,7 @@ describe("signing in with an address that has accounts in several agencies", () 
   it("computes as many password hashes for an unknown address as for one with one or several accounts", async () => {
     // Counted, not timed: the time of a failed sign-in follows the hashes computed, and a count
     // does not flake on a busy machine.
-    const { SIGNIN_HASHES } = await import("../../src/service/accounts.js");
+    const { SIGNIN_HASHES } = await import("../../src/service/sessions.js");
     const shared = "shared-address@twice.test";
     const otherOwner = await new Client(h).login(w.otherOwner);
     for (const [client, agencyId] of [
@@ -195,10 +195,10 @@ describe("signing in with an address that has accounts in several agencies", () 
       expect(made.status, JSON.stringify(made.body)).toBe(201);
     }
     const work = async (body: Record<string, unknown>) => {
-      const before = h.kw.accounts.passwordHashesComputed;
+      const before = h.kw.sessions.passwordHashesComputed;
       const r = await login(body);
       expect(r.status).toBe(401);
-      return h.kw.accounts.passwordHashesComputed - before;
+      return h.kw.sessions.passwordHashesComputed - before;
     };
     const wrong = "wrong wrong wrong";
     expect(await work({ email: "nobody-at-all@nowhere.test", password: wrong })).toBe(SIGNIN_HASHES);

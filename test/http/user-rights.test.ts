@@ -11,8 +11,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { User } from "../../src/core/model.js";
-import type { NewUserInput } from "../../src/service/accounts.js";
 import { systemCtx } from "../../src/service/context.js";
+import type { NewUserInput } from "../../src/service/users.js";
 import { Client, type Harness, PASSWORD, seedWorld, startHarness, type World } from "../helpers/harness.js";
 import { call, seedKey } from "../legacy/helpers.js";
 
@@ -71,7 +71,7 @@ async function target(t: Target): Promise<User> {
     agencyAdmin: { type: "agency", role: "admin", canManageKeys: false },
   };
   seq += 1;
-  return h.kw.accounts.createUser(systemCtx, w.agencyId, {
+  return h.kw.users.createUser(systemCtx, w.agencyId, {
     email: `target${seq}@acme.test`,
     name: `Target ${seq}`,
     ...specs[t],
@@ -246,7 +246,7 @@ describe("a key changing users (item 2)", () => {
       await setEas(eas);
       seq += 1;
       const email = `both${seq}@acme.test`;
-      const u = await h.kw.accounts.createUser(systemCtx, w.agencyId, {
+      const u = await h.kw.users.createUser(systemCtx, w.agencyId, {
         email,
         name: "Both Places",
         password: PASSWORD,
@@ -287,7 +287,7 @@ describe("nobody changes their own rights (item 7)", () => {
   }) {
     seq += 1;
     const email = `self${seq}@acme.test`;
-    const u = await h.kw.accounts.createUser(systemCtx, w.agencyId, {
+    const u = await h.kw.users.createUser(systemCtx, w.agencyId, {
       email,
       name: `Self ${seq}`,
       password: PASSWORD,

@@ -16,8 +16,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config.js";
 import { createKeyward, type Keyward } from "../../src/keyward.js";
 import { createLogger } from "../../src/logger.js";
-import { toActor } from "../../src/service/accounts.js";
 import { userCtx } from "../../src/service/context.js";
+import { toActor } from "../../src/service/users.js";
 import { type NodeProcess, Session, startNode, verifyOn } from "./cluster.js";
 
 const ROOT = resolve(import.meta.dirname, "../..");
@@ -185,7 +185,7 @@ describe("several processes on one SQLite file", () => {
     expect(await me()).toBe("200");
     t = performance.now();
     const ownerUser = (await other.store.listUsers(agencyId)).find((u) => u.isOwner)!;
-    await other.accounts.disableUser(userCtx(toActor(ownerUser), null, null), made.body.id);
+    await other.users.disableUser(userCtx(toActor(ownerUser), null, null), made.body.id);
     expect(await until("other process: user removed", me, "401", t)).toBeLessThan(PROMISE_MS);
   }, 120_000);
 });

@@ -226,7 +226,7 @@ class Run {
         role: "admin" | "user",
         locationIds: string[] = [],
       ) =>
-        accounts.createUser(systemCtx, a.id, { email, name: email.split("@")[0]!, type, role, locationIds });
+        kw.users.createUser(systemCtx, a.id, { email, name: email.split("@")[0]!, type, role, locationIds });
       for (const e of a.admins) await mk(e, "agency", "admin");
       for (const e of a.users) await mk(e, "agency", "user");
       for (const l of a.locations) {
