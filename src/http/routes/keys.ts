@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { KeyStatus } from "../../core/model.js";
 import type { Ctx } from "../../service/context.js";
+import { UsageStore } from "../../store/usage-store.js";
 import { requireSession } from "../auth.js";
 import type { Deps } from "../env.js";
 import { IdParam, type Router } from "../route.js";
@@ -188,7 +189,7 @@ export function keyRoutes(r: Router, deps: Deps): void {
     async (c, { params, query }) => {
       const key = await deps.keys.get(c.get("ctx"), params.keyId);
       const since = new Date(deps.clock.now() - query.days * 86_400_000).toISOString().slice(0, 10);
-      return c.json({ days: await deps.store.usageByDay(key.id, since) });
+      return c.json({ days: await new UsageStore(deps.store).usageByDay(key.id, since) });
     },
   );
 
