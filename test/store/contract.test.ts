@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { newId } from "../../src/core/ids.js";
 import type { Agency, ApiKey, AuditEntry, KeyToken, Location, User } from "../../src/core/model.js";
 import { type OpenedDatabase, openDatabase } from "../../src/store/dialect.js";
-import { migrateToLatest } from "../../src/store/migrate.js";
+import { migrateSchema } from "../../src/store/migrate-schema.js";
 import { Store } from "../../src/store/store.js";
 import { UsageStore, type UseRecord } from "../../src/store/usage-store.js";
 import { type RunningPostgres, startPostgres } from "../helpers/postgres.js";
@@ -172,10 +172,10 @@ describe.each(backends)("Store on $name", (backend) => {
 
   beforeAll(async () => {
     db = await backend.open();
-    const applied = await migrateToLatest(db.db, db.dialect);
+    const applied = await migrateSchema(db.db, db.dialect);
     expect(applied).toContain("001_core");
     // Migrating again is a no-op.
-    expect(await migrateToLatest(db.db, db.dialect)).toEqual([]);
+    expect(await migrateSchema(db.db, db.dialect)).toEqual([]);
     store = new Store(db.db, db.dialect);
     ag = agency();
     await store.insertAgency(ag);
