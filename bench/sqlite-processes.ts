@@ -14,7 +14,7 @@ import SQLite from "better-sqlite3";
 import { systemClock } from "../src/core/clock.js";
 import { createLogger } from "../src/logger.js";
 import { openSqlite } from "../src/store/dialect.js";
-import { migrateToLatest } from "../src/store/migrate.js";
+import { migrateSchema } from "../src/store/migrate-schema.js";
 import { SqliteBus } from "../src/store/sqlite-bus.js";
 import { Store } from "../src/store/store.js";
 
@@ -23,7 +23,7 @@ const dir = mkdtempSync(join(tmpdir(), "keyward-bench-sqlite-"));
 const file = join(dir, "keyward.sqlite");
 
 const opened = openSqlite(file);
-await migrateToLatest(opened.db, opened.dialect);
+await migrateSchema(opened.db, opened.dialect);
 const store = new Store(opened.db, opened.dialect);
 const now = systemClock.now();
 await store.insertAgency({

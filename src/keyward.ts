@@ -20,7 +20,7 @@ import { UserService } from "./service/users.js";
 import { Verifier } from "./service/verify.js";
 import { AttemptsStore } from "./store/attempts-store.js";
 import { type OpenedDatabase, openDatabase } from "./store/dialect.js";
-import { migrateToLatest } from "./store/migrate.js";
+import { migrateSchema } from "./store/migrate-schema.js";
 import { PgBus } from "./store/pg-bus.js";
 import { SqliteBus } from "./store/sqlite-bus.js";
 import { StorageHealth } from "./store/storage-health.js";
@@ -76,7 +76,7 @@ export async function createKeyward(opts: KeywardOptions): Promise<Keyward> {
       dataDir: config.dataDir,
       onIdleError: (err) => logger.warn({ err }, "an idle database connection failed; it will be replaced"),
     });
-  await migrateToLatest(database.db, database.dialect);
+  await migrateSchema(database.db, database.dialect);
   const store = new Store(database.db, database.dialect);
   const cache = new VerificationCache();
   const metrics = new Metrics();

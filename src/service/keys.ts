@@ -28,6 +28,7 @@ import {
   maskToken,
 } from "../core/token.js";
 import type { Store } from "../store/store.js";
+import { UsageStore } from "../store/usage-store.js";
 import type { Audit } from "./audit.js";
 import { changed } from "./audit.js";
 import type { CacheBus, VerificationCache } from "./cache.js";
@@ -450,7 +451,7 @@ export class KeyService {
   async usageByDay(ctx: Ctx, keyId: string, days: number): Promise<{ day: string; count: number }[]> {
     const key = await this.visibleKey(requireActor(ctx), keyId);
     const since = utcDay(this.deps.clock.now() - days * DAY);
-    return this.deps.store.usageByDay(key.id, since);
+    return new UsageStore(this.deps.store).usageByDay(key.id, since);
   }
 
   async get(ctx: Ctx, keyId: string): Promise<KeyView> {

@@ -8,8 +8,9 @@
  */
 import { type Selectable, sql } from "kysely";
 import type { ApiKey } from "../core/model.js";
+import { auditToRow, keyFromRow, type NewAudit } from "./rows.js";
 import type { LifecycleWatchTable, OutboxTable } from "./schema.js";
-import { auditToRow, keyFromRow, type NewAudit, type Store } from "./store.js";
+import type { Store } from "./store.js";
 
 export type EventKind = "warning" | "email" | "action";
 

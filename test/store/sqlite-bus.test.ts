@@ -14,8 +14,9 @@ import { createKeyward, type Keyward } from "../../src/keyward.js";
 import { createLogger } from "../../src/logger.js";
 import type { Invalidation } from "../../src/service/cache.js";
 import { type OpenedDatabase, openDatabase } from "../../src/store/dialect.js";
-import { migrateToLatest } from "../../src/store/migrate.js";
+import { migrateSchema } from "../../src/store/migrate-schema.js";
 import { SqliteBus } from "../../src/store/sqlite-bus.js";
+import { UsageStore } from "../../src/store/usage-store.js";
 import { seedWorld, type World } from "../helpers/harness.js";
 
 const dir = mkdtempSync(join(tmpdir(), "keyward-sqlite-bus-"));
@@ -30,7 +31,7 @@ async function open(): Promise<Keyward> {
   const logger = createLogger("silent");
   const database = openDatabase({ dataDir: dir });
   databases.push(database);
-  await migrateToLatest(database.db, database.dialect);
+  await migrateSchema(database.db, database.dialect);
   const bus = await SqliteBus.open({ db: database.db, logger, pollMs: 3_600_000 });
   return createKeyward({
     config: loadConfig({ KEYWARD_DATA_DIR: dir, KEYWARD_LOG_LEVEL: "silent" }),
@@ -91,7 +92,7 @@ describe("the SQLite change log", () => {
     await heardAfterPoll();
     const before = await sql<{ n: number }>`select count(*) as n from change_log`.execute(b.store.db);
     const now = Date.now();
-    await b.store.recordUses([
+    await new UsageStore(b.store).recordUses([
       {
         keyId: key.id,
         tokenHash: null,
