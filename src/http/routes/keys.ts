@@ -1,7 +1,6 @@
 import { z } from "zod";
 import type { KeyStatus } from "../../core/model.js";
 import type { Ctx } from "../../service/context.js";
-import { UsageStore } from "../../store/usage-store.js";
 import { requireSession } from "../auth.js";
 import type { Deps } from "../env.js";
 import { IdParam, type Router } from "../route.js";
