@@ -11,15 +11,19 @@ import { Metrics } from "./metrics.js";
 import { AccountService } from "./service/accounts.js";
 import { Attempts } from "./service/attempts.js";
 import { Audit } from "./service/audit.js";
-import { type CacheBus, LocalBus, VerificationCache } from "./service/cache.js";
+import { type CacheBus, VerificationCache } from "./service/cache.js";
 import { KeyService } from "./service/keys.js";
+import { SessionService } from "./service/sessions.js";
 import { SettingsService } from "./service/settings.js";
 import { UsageRecorder } from "./service/usage.js";
+import { UserService } from "./service/users.js";
 import { Verifier } from "./service/verify.js";
 import { AttemptsStore } from "./store/attempts-store.js";
 import { type OpenedDatabase, openDatabase } from "./store/dialect.js";
-import { migrateToLatest } from "./store/migrate.js";
+import { migrateSchema } from "./store/migrate-schema.js";
 import { PgBus } from "./store/pg-bus.js";
+import { SqliteBus } from "./store/sqlite-bus.js";
+import { StorageHealth } from "./store/storage-health.js";
 import { Store } from "./store/store.js";
 
 export interface KeywardOptions {
@@ -43,6 +47,8 @@ export interface Keyward {
   verifier: Verifier;
   keys: KeyService;
   accounts: AccountService;
+  users: UserService;
+  sessions: SessionService;
   settings: SettingsService;
   audit: Audit;
   /** The brute-force limits (sign-in, failed verifications and service tokens). */
@@ -51,6 +57,8 @@ export interface Keyward {
   metrics: Metrics;
   /** Background work to start with the server and stop before closing (scheduler, outbox …). */
   background: { start(): void; stop(): Promise<void> }[];
+  /** Whether the database can be written (/readyz), told of storage failures requests meet. */
+  storage: StorageHealth;
   /** Readiness checks beyond the database (e.g. the invalidation channel). */
   readiness: (() => Promise<{ name: string; ok: boolean; detail?: string }>)[];
   start(): void;
@@ -68,13 +76,14 @@ export async function createKeyward(opts: KeywardOptions): Promise<Keyward> {
       dataDir: config.dataDir,
       onIdleError: (err) => logger.warn({ err }, "an idle database connection failed; it will be replaced"),
     });
-  await migrateToLatest(database.db, database.dialect);
+  await migrateSchema(database.db, database.dialect);
   const store = new Store(database.db, database.dialect);
   const cache = new VerificationCache();
   const metrics = new Metrics();
   metrics.invalidationConnected.set(1);
-  // On PostgreSQL several nodes may share the database: invalidations travel over LISTEN/NOTIFY,
-  // and the bus is listening before anything is served.
+  // Several processes may share the database: on PostgreSQL invalidations travel over LISTEN/NOTIFY,
+  // on SQLite through the change log each process polls (the CLI, or servers on one data folder). The
+  // bus is listening before anything is served.
   const bus =
     opts.bus ??
     (database.pool
@@ -84,7 +93,7 @@ export async function createKeyward(opts: KeywardOptions): Promise<Keyward> {
           logger,
           metrics,
         })
-      : new LocalBus());
+      : await SqliteBus.open({ db: database.db, logger }));
   bus.subscribe((msg) => cache.apply(msg));
   const audit = new Audit(clock);
   const scopes = new ScopeCatalogue(config.scopes);
@@ -113,8 +122,11 @@ export async function createKeyward(opts: KeywardOptions): Promise<Keyward> {
     prefix: config.tokenPrefix,
     legacyCreationDefault: config.legacy.creation,
   });
-  const accounts = new AccountService({ store, clock, audit, cache, bus, sessionTtlMs: config.sessionTtlMs });
+  const users = new UserService({ store, clock, audit, keys });
+  const sessions = new SessionService({ store, clock, audit, sessionTtlMs: config.sessionTtlMs });
+  const accounts = new AccountService({ store, clock, audit, cache, bus, users });
   const settings = new SettingsService({ store, accounts, legacy: config.legacy });
+  const storage = new StorageHealth(database.db, database.dialect, clock);
   const attempts = new Attempts({
     limits: config.limits,
     clock,
@@ -139,13 +151,16 @@ export async function createKeyward(opts: KeywardOptions): Promise<Keyward> {
     verifier,
     keys,
     accounts,
+    users,
+    sessions,
     settings,
     audit,
     attempts,
     scopes,
     metrics,
     background,
-    readiness: bus instanceof PgBus ? [async () => bus.health()] : [],
+    storage,
+    readiness: [() => storage.check(), ...(bus instanceof PgBus ? [async () => bus.health()] : [])],
     start() {
       if (started) return;
       started = true;

@@ -10,6 +10,7 @@ import { ApiError } from "../core/errors.js";
 import type { User } from "../core/model.js";
 import type { VerifiedKey } from "../service/verify.js";
 import type { AppEnv } from "./env.js";
+import type { ResponseHeaders } from "./headers.js";
 
 /**
  * Who may call a route: the guard of that name (http/auth.ts) runs in front of its handler.
@@ -120,14 +121,19 @@ export interface Replies<R> {
   empty<S extends EmptyStatus<R>>(c: Context<AppEnv>, status: S): Reply;
 }
 
-const JSON_TYPE = { "Content-Type": "application/json" } as const;
-
-// One object for every route: the types differ per route, what it does does not.
-const REPLIES: Replies<Responses> = {
-  json: (c, status, body) => c.json(body, status as 200) as unknown as Reply,
-  serialized: (c, status, text) => c.body(text, status as 200, JSON_TYPE) as unknown as Reply,
-  empty: (c, status) => c.body(null, status as 204) as unknown as Reply,
-};
+/**
+ * The reply helpers: one object for every route (the types differ per route, what it does does
+ * not). Each response carries the common headers (ResponseHeaders) from the start, so nothing is
+ * added after the handler. A serialised body takes the shared header object as it is, with no
+ * `Headers` built per response (GET /v2/token is hot); it carries no header set on `c` before.
+ */
+function repliesWith(headers: ResponseHeaders): Replies<Responses> {
+  return {
+    json: (c, status, body) => headers.apply(c, c.json(body, status as 200)) as Reply,
+    serialized: (c, status, text) => new Response(text, { status, headers: headers.json(c) }) as Reply,
+    empty: (c, status) => headers.apply(c, c.body(null, status as 204)) as Reply,
+  };
+}
 
 /** zod issues as field messages that say what to fix. */
 export function issuesOf(err: z.ZodError): { field: string; message: string }[] {
@@ -168,7 +174,39 @@ export async function readText(c: Context): Promise<string> {
   }
 }
 
-async function readJson(c: Context): Promise<unknown> {
+/**
+ * The deepest nesting of objects and arrays a request body may have. No endpoint takes more than a
+ * few levels; a deeper body would only reach the recursive code behind validation (merging,
+ * comparing, serialising) and overflow its stack.
+ */
+export const MAX_JSON_DEPTH = 32;
+
+/**
+ * Whether `text` nests objects and arrays deeper than `max`: one pass over the characters, without
+ * recursion, before anything parses it. Brackets inside strings do not count.
+ */
+export function nestsDeeperThan(text: string, max: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text.charCodeAt(i);
+    if (inString) {
+      // A backslash escapes the next character; an unescaped quote ends the string.
+      if (ch === 0x5c) i++;
+      else if (ch === 0x22) inString = false;
+    } else if (ch === 0x22) inString = true;
+    else if (ch === 0x7b || ch === 0x5b) {
+      if (++depth > max) return true;
+    } else if (ch === 0x7d || ch === 0x5d) depth--;
+  }
+  return false;
+}
+
+/**
+ * Reads a request body as JSON: empty is `{}`; otherwise it must be declared JSON, nest at most
+ * MAX_JSON_DEPTH levels and parse. Its size was already bounded by the route's body limit.
+ */
+export async function readJson(c: Context): Promise<unknown> {
   const text = await readText(c);
   if (text.trim() === "") return {};
   const type = c.req.header("content-type") ?? "";
@@ -176,6 +214,11 @@ async function readJson(c: Context): Promise<unknown> {
     throw new ApiError(
       "unsupported_media_type",
       "Send the body as JSON with Content-Type: application/json.",
+    );
+  if (nestsDeeperThan(text, MAX_JSON_DEPTH))
+    throw new ApiError(
+      "invalid_json",
+      `The body nests objects or arrays more than ${MAX_JSON_DEPTH} levels deep: no endpoint takes that; send the fields it documents.`,
     );
   try {
     return JSON.parse(text);
@@ -217,7 +260,13 @@ export class Router {
     readonly registry: OpenAPIRegistry,
     private readonly limitBody: BodyLimit,
     private readonly guards: Guards,
-  ) {}
+    /** The headers every response carries (nosniff, no-store, HSTS over https), added by `reply`. */
+    readonly headers: ResponseHeaders,
+  ) {
+    this.replies = repliesWith(headers);
+  }
+
+  private readonly replies: Replies<Responses>;
 
   /**
    * Registers a route behind the guard its spec names. A spec without one does not type-check,
@@ -246,7 +295,7 @@ export class Router {
       endpoint: `${method} ${spec.path.replace(/\{\w+\}/g, ":id")}`,
       scopes: spec.scopes,
     };
-    const reply = REPLIES as Replies<R>;
+    const reply = this.replies as Replies<R>;
     const call = handler as (c: Context<AppEnv>, input: object, reply: Replies<R>) => Promise<Reply> | Reply;
     if (spec.method === "get" && !spec.params && !spec.query && !spec.body) {
       // Nothing to parse and no body: guard and handler are Hono's one handler for the path, called

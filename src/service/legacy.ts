@@ -10,7 +10,7 @@
  *   of the private integration token that would replace it; a guided migration creates that
  *   token, follows the legacy key's traffic, and revokes the legacy key when it has gone quiet.
  */
-import { closeSync, mkdirSync, openSync, readFileSync, statSync, writeSync } from "node:fs";
+import { closeSync, openSync, readFileSync, statSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import type { Config } from "../config.js";
 import { DAY, HOUR, isoSecond, utcDay } from "../core/clock.js";
@@ -19,6 +19,7 @@ import { advice, suggestScopes } from "../core/legacy.js";
 import type { Agency, ApiKey, Location } from "../core/model.js";
 import { canChangeAgencySettings, canManageKeys, canSeeKeys } from "../core/permissions.js";
 import { newDeploymentSecret, SecretBox, SecretBoxError } from "../core/secretbox.js";
+import { ensurePrivateDir } from "../files.js";
 import type { Keyward } from "../keyward.js";
 import { enqueueEmail } from "../notify/outbox.js";
 import { type LegacyMigration, LegacyStore } from "../store/legacy-store.js";
@@ -46,7 +47,7 @@ export function loadDeploymentSecret(config: Pick<Config, "secret" | "dataDir">)
   looseMode?: boolean;
 } {
   if (config.secret) return { secret: config.secret, source: "env" };
-  mkdirSync(config.dataDir, { recursive: true });
+  ensurePrivateDir(config.dataDir);
   const file = join(config.dataDir, "secret.key");
   try {
     // `wx`: exactly one process creates it, however many start at once.

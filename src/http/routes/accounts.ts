@@ -1,8 +1,6 @@
 import { z } from "zod";
-import { ApiError } from "../../core/errors.js";
-import { canChangeAgencySettings } from "../../core/permissions.js";
-import { publicAgency, publicLocation, publicUser } from "../../service/accounts.js";
-import { requireActor } from "../../service/keys.js";
+import { publicAgency, publicLocation } from "../../service/accounts.js";
+import { publicUser } from "../../service/users.js";
 import type { Deps } from "../env.js";
 import { IdParam, type Router } from "../route.js";
 import {
@@ -248,7 +246,7 @@ export function accountRoutes(r: Router, deps: Deps): void {
     },
     async (c, { params }, reply) =>
       reply.json(c, 200, {
-        users: (await deps.accounts.listUsers(c.get("ctx"), params.agencyId)).map(publicUser),
+        users: (await deps.users.listUsers(c.get("ctx"), params.agencyId)).map(publicUser),
       }),
   );
   r.add(
@@ -263,7 +261,7 @@ export function accountRoutes(r: Router, deps: Deps): void {
       responses: { 201: { description: "Created", schema: UserView } },
     },
     async (c, { params, body }, reply) =>
-      reply.json(c, 201, publicUser(await deps.accounts.createUser(c.get("ctx"), params.agencyId, body))),
+      reply.json(c, 201, publicUser(await deps.users.createUser(c.get("ctx"), params.agencyId, body))),
   );
   r.add(
     {
@@ -276,7 +274,7 @@ export function accountRoutes(r: Router, deps: Deps): void {
       responses: { 200: { description: "The user", schema: UserView } },
     },
     async (c, { params }, reply) =>
-      reply.json(c, 200, publicUser(await deps.accounts.getUser(c.get("ctx"), params.userId))),
+      reply.json(c, 200, publicUser(await deps.users.getUser(c.get("ctx"), params.userId))),
   );
   r.add(
     {
@@ -291,12 +289,20 @@ export function accountRoutes(r: Router, deps: Deps): void {
       body: UserPatch,
       responses: { 200: { description: "The user", schema: UserView } },
     },
-    async (c, { params, body: { currentPassword, ...patch } }, reply) =>
-      reply.json(
-        c,
-        200,
-        publicUser(await deps.accounts.updateUser(c.get("ctx"), params.userId, patch, { currentPassword })),
-      ),
+    async (c, { params, body: { currentPassword, ...patch }, user: me }, reply) => {
+      const ctx = c.get("ctx");
+      const change = () => deps.users.updateUser(ctx, params.userId, patch, { currentPassword });
+      // A wrong current password is a guess at it: limited and audited like a failed sign-in, so a
+      // borrowed session is no way to try passwords.
+      const user =
+        me.id === params.userId && patch.password !== undefined
+          ? await deps.attempts.signIn(me.email, ctx.ip, ctx.userAgent, change, {
+              agencyId: me.agencyId,
+              failureCode: "current_password_wrong",
+            })
+          : await change();
+      return reply.json(c, 200, publicUser(user));
+    },
   );
   r.add(
     {
@@ -309,7 +315,7 @@ export function accountRoutes(r: Router, deps: Deps): void {
       responses: { 200: { description: "The user, disabled", schema: UserView } },
     },
     async (c, { params }, reply) =>
-      reply.json(c, 200, publicUser(await deps.accounts.disableUser(c.get("ctx"), params.userId))),
+      reply.json(c, 200, publicUser(await deps.users.disableUser(c.get("ctx"), params.userId))),
   );
   r.add(
     {
@@ -327,10 +333,7 @@ export function accountRoutes(r: Router, deps: Deps): void {
       },
     },
     async (c, { params }, reply) => {
-      const ctx = c.get("ctx");
-      const user = await deps.accounts.getUser(ctx, params.userId);
-      const keys = await deps.keys.list(ctx, user.agencyId, { includeLocations: true, createdBy: user.id });
-      return reply.json(c, 200, { keys });
+      return reply.json(c, 200, { keys: await deps.users.keysCreatedBy(c.get("ctx"), params.userId) });
     },
   );
   r.add(
@@ -351,21 +354,7 @@ export function accountRoutes(r: Router, deps: Deps): void {
       },
     },
     async (c, { params }, reply) => {
-      const ctx = c.get("ctx");
-      const user = await deps.accounts.getUser(ctx, params.userId);
-      const keys = await deps.keys.list(ctx, user.agencyId, { includeLocations: true, createdBy: user.id });
-      const revoked: string[] = [];
-      const skipped: string[] = [];
-      for (const k of keys) {
-        try {
-          await deps.keys.revoke(ctx, k.id);
-          revoked.push(k.id);
-        } catch (e) {
-          if (!(e instanceof ApiError)) throw e;
-          skipped.push(k.id);
-        }
-      }
-      return reply.json(c, 200, { revoked, skipped });
+      return reply.json(c, 200, await deps.users.revokeKeysCreatedBy(c.get("ctx"), params.userId));
     },
   );
 
@@ -398,12 +387,7 @@ export function accountRoutes(r: Router, deps: Deps): void {
       },
     },
     async (c, { params, query }, reply) => {
-      const actor = requireActor(c.get("ctx"));
-      if (actor.agencyId !== params.agencyId) throw new ApiError("resource_not_found", "Agency not found.");
-      if (!canChangeAgencySettings(actor, params.agencyId))
-        throw new ApiError("permission_denied", "Only agency admins can read the audit log.");
-      const entries = await deps.store.listAudit({
-        agencyId: params.agencyId,
+      const entries = await deps.accounts.auditLog(c.get("ctx"), params.agencyId, {
         ...(query.action ? { action: query.action } : {}),
         ...(query.actorId ? { actorId: query.actorId } : {}),
         ...(query.targetId ? { targetId: query.targetId } : {}),

@@ -185,9 +185,7 @@ export function keyRoutes(r: Router, deps: Deps): void {
       },
     },
     async (c, { params, query }, reply) => {
-      const key = await deps.keys.get(c.get("ctx"), params.keyId);
-      const since = new Date(deps.clock.now() - query.days * 86_400_000).toISOString().slice(0, 10);
-      return reply.json(c, 200, { days: await deps.store.usageByDay(key.id, since) });
+      return reply.json(c, 200, { days: await deps.keys.usageByDay(c.get("ctx"), params.keyId, query.days) });
     },
   );
 

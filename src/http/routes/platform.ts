@@ -4,8 +4,8 @@
  * its agency's locations.
  */
 import { z } from "zod";
-import { ApiError, notFound } from "../../core/errors.js";
-import { publicLocation, publicUser } from "../../service/accounts.js";
+import { publicLocation } from "../../service/accounts.js";
+import { publicUser } from "../../service/users.js";
 import { Email, Name, Password } from "../../service/validate.js";
 import type { VerifiedKey } from "../../service/verify.js";
 import { isGuess } from "../auth.js";
@@ -84,7 +84,8 @@ export function platformRoutes(r: Router, deps: Deps): void {
       },
     },
     // Not async: for a cached key the response is made without a promise (Hono and its Node
-    // adapter then write it straight away, as they do for a hello-world route).
+    // adapter then write it straight away, as they do for a hello-world route). Its headers are one
+    // shared object, written by the adapter as they are (see `reply.serialized`).
     (c, { key }, reply) => reply.serialized(c, 200, tokenBody(key)),
   );
 
@@ -102,10 +103,7 @@ export function platformRoutes(r: Router, deps: Deps): void {
       },
     },
     async (c, { key: k }, reply) => {
-      const locations = await deps.store.listLocations(
-        k.agencyId,
-        k.locationId === null ? undefined : [k.locationId],
-      );
+      const locations = await deps.accounts.listLocations(c.get("ctx"), k.agencyId);
       return reply.json(c, 200, { locations: locations.map(publicLocation) });
     },
   );
@@ -121,9 +119,11 @@ export function platformRoutes(r: Router, deps: Deps): void {
       responses: { 200: { description: "The location", schema: LocationView } },
     },
     async (c, { params }, reply) => {
-      const loc = await deps.store.getLocation(params.locationId);
-      if (!loc) throw notFound("Location");
-      return reply.json(c, 200, publicLocation(loc));
+      return reply.json(
+        c,
+        200,
+        publicLocation(await deps.accounts.getLocation(c.get("ctx"), params.locationId)),
+      );
     },
   );
   r.add(
@@ -138,11 +138,6 @@ export function platformRoutes(r: Router, deps: Deps): void {
       responses: { 201: { description: "Created", schema: LocationView } },
     },
     async (c, { body, key: k }, reply) => {
-      if (k.locationId !== null)
-        throw new ApiError(
-          "location_forbidden",
-          "A location key cannot create locations: use an agency key.",
-        );
       const { location, extra } = await deps.accounts.createLocation(c.get("ctx"), k.agencyId, body);
       // `extra`: what capabilities add, e.g. the legacy key (`apiKey`) while Enhanced Account Security is off.
       return reply.json(c, 201, { ...publicLocation(location), ...extra });
@@ -197,7 +192,7 @@ export function platformRoutes(r: Router, deps: Deps): void {
       responses: { 200: { description: "Users", schema: z.object({ users: z.array(UserView) }) } },
     },
     async (c, { key: k }, reply) => {
-      const users = await deps.accounts.listUsersForKey(k);
+      const users = await deps.users.listUsers(c.get("ctx"), k.agencyId);
       return reply.json(c, 200, { users: users.map(publicUser) });
     },
   );
@@ -212,8 +207,8 @@ export function platformRoutes(r: Router, deps: Deps): void {
       params: UserParam,
       responses: { 200: { description: "The user", schema: UserView } },
     },
-    async (c, { params, key: k }, reply) => {
-      return reply.json(c, 200, publicUser(await deps.accounts.getUserForKey(k, params.userId)));
+    async (c, { params }, reply) => {
+      return reply.json(c, 200, publicUser(await deps.users.getUser(c.get("ctx"), params.userId)));
     },
   );
   r.add(
@@ -228,7 +223,7 @@ export function platformRoutes(r: Router, deps: Deps): void {
       responses: { 201: { description: "Created", schema: UserView } },
     },
     async (c, { body, key: k }, reply) => {
-      return reply.json(c, 201, publicUser(await deps.accounts.createUserForKey(c.get("ctx"), k, body)));
+      return reply.json(c, 201, publicUser(await deps.users.createUser(c.get("ctx"), k.agencyId, body)));
     },
   );
   r.add(
@@ -243,12 +238,8 @@ export function platformRoutes(r: Router, deps: Deps): void {
       body: V2UserPatch,
       responses: { 200: { description: "The user", schema: UserView } },
     },
-    async (c, { params, body, key: k }, reply) => {
-      return reply.json(
-        c,
-        200,
-        publicUser(await deps.accounts.updateUserForKey(c.get("ctx"), k, params.userId, body)),
-      );
+    async (c, { params, body }, reply) => {
+      return reply.json(c, 200, publicUser(await deps.users.updateUser(c.get("ctx"), params.userId, body)));
     },
   );
   r.add(
@@ -262,8 +253,8 @@ export function platformRoutes(r: Router, deps: Deps): void {
       params: UserParam,
       responses: { 204: { description: "Removed" } },
     },
-    async (c, { params, key: k }, reply) => {
-      await deps.accounts.disableUserForKey(c.get("ctx"), k, params.userId);
+    async (c, { params }, reply) => {
+      await deps.users.disableUser(c.get("ctx"), params.userId);
       return reply.empty(c, 204);
     },
   );

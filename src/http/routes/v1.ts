@@ -4,19 +4,21 @@
  * `Sunset` (RFC 8594) and a `Link` to the docs. While the agency's Enhanced Account Security is on,
  * location responses never carry key material and the user APIs answer `disabled_by_security`.
  *
- * Authentication (the `legacyKey` guard) and the route's own refusals (agency keys only, Enhanced
- * Account Security) come before the body is read (`deferBody`), so a refused caller learns why it
- * is refused rather than what is wrong with its body.
+ * Authentication (the `legacyKey` guard) and the key's standing rules (from core/permissions.ts:
+ * agency keys only, Enhanced Account Security) come before the body is read (`deferBody`), so a
+ * refused caller learns why it is refused rather than what is wrong with its body; the services
+ * apply the same rules whoever calls.
  */
 import type { Context } from "hono";
 import { z } from "zod";
-import { ApiError, notFound } from "../../core/errors.js";
 import { deprecationHeader, sunsetHeader } from "../../core/legacy.js";
 import type { Location } from "../../core/model.js";
-import { publicLocation, publicUser } from "../../service/accounts.js";
+import { keyLocationRefusal, keyUserApiRefusal } from "../../core/permissions.js";
+import { publicLocation } from "../../service/accounts.js";
 import type { LegacyService } from "../../service/legacy.js";
+import { refuseIf } from "../../service/refusals.js";
+import { publicUser } from "../../service/users.js";
 import { Email, Name, Password } from "../../service/validate.js";
-import type { VerifiedKey } from "../../service/verify.js";
 import { isHttps } from "../auth.js";
 import type { AppEnv, Deps } from "../env.js";
 import { IdParam, type Router } from "../route.js";
@@ -59,9 +61,6 @@ const V1UserPatch = z
   })
   .meta({ id: "V1UserPatch" });
 
-const EAS_USERS =
-  "Enhanced Account Security is on for this agency: the v1 user APIs are disabled, because a leaked key could create or promote users. Use /v2/users with a private integration token (roles and permissions are changed by an agency admin in the console).";
-
 /** The v1 API's headers, on every response under /v1 (errors and unknown paths included). */
 function deprecationHeaders(deps: Deps) {
   const deprecation = deprecationHeader(deps.config.legacy.endOfSupport);
@@ -77,11 +76,6 @@ function deprecationHeaders(deps: Deps) {
     h.append("link", `<${base}/docs#v1>; rel="deprecation"; type="text/html"`);
     h.append("link", `<${base}/docs#v1>; rel="sunset"; type="text/html"`);
   };
-}
-
-function agencyOnly(key: VerifiedKey, what: string): void {
-  if (key.locationId !== null)
-    throw new ApiError("location_forbidden", `A location key cannot ${what}: use the agency's legacy key.`);
 }
 
 export function v1Routes(r: Router, deps: Deps): void {
@@ -107,10 +101,7 @@ export function v1Routes(r: Router, deps: Deps): void {
       responses: { 200: { description: "Locations", schema: z.object({ locations: z.array(V1Location) }) } },
     },
     async (c, { key: k }, reply) => {
-      const locations = await deps.store.listLocations(
-        k.agencyId,
-        k.locationId === null ? undefined : [k.locationId],
-      );
+      const locations = await deps.accounts.listLocations(c.get("ctx"), k.agencyId);
       const keys = await legacy.apiKeys(
         k.agencyId,
         locations.map((l) => l.id),
@@ -132,9 +123,11 @@ export function v1Routes(r: Router, deps: Deps): void {
       responses: { 200: { description: "The location", schema: V1Location } },
     },
     async (c, { params }, reply) => {
-      const loc = await deps.store.getLocation(params.locationId);
-      if (!loc) throw notFound("Location");
-      return reply.json(c, 200, await v1Location(loc));
+      return reply.json(
+        c,
+        200,
+        await v1Location(await deps.accounts.getLocation(c.get("ctx"), params.locationId)),
+      );
     },
   );
 
@@ -152,7 +145,7 @@ export function v1Routes(r: Router, deps: Deps): void {
       responses: { 201: { description: "Created", schema: V1Location } },
     },
     async (c, { key: k, body: readBody }, reply) => {
-      agencyOnly(k, "create locations");
+      refuseIf(keyLocationRefusal(k, "create"));
       const body = await readBody();
       const { location, extra } = await deps.accounts.createLocation(c.get("ctx"), k.agencyId, body);
       const apiKey = typeof extra.apiKey === "string" ? extra.apiKey : undefined;
@@ -192,7 +185,7 @@ export function v1Routes(r: Router, deps: Deps): void {
       responses: { 200: { description: "Deleted", schema: z.object({ succeeded: z.boolean() }) } },
     },
     async (c, { params, key: k }, reply) => {
-      agencyOnly(k, "delete locations");
+      refuseIf(keyLocationRefusal(k, "delete"));
       await deps.accounts.deleteLocation(c.get("ctx"), params.locationId);
       return reply.json(c, 200, { succeeded: true });
     },
@@ -213,9 +206,9 @@ export function v1Routes(r: Router, deps: Deps): void {
       responses: { 201: { description: "Created", schema: UserView } },
     },
     async (c, { key: k, body: readBody }, reply) => {
-      if (k.enhancedSecurity) throw new ApiError("disabled_by_security", EAS_USERS);
+      refuseIf(keyUserApiRefusal(k));
       const body = await readBody();
-      return reply.json(c, 201, publicUser(await deps.accounts.createUserForKey(c.get("ctx"), k, body)));
+      return reply.json(c, 201, publicUser(await deps.users.createUser(c.get("ctx"), k.agencyId, body)));
     },
   );
 
@@ -233,13 +226,9 @@ export function v1Routes(r: Router, deps: Deps): void {
       responses: { 200: { description: "The user", schema: UserView } },
     },
     async (c, { params, key: k, body: readBody }, reply) => {
-      if (k.enhancedSecurity) throw new ApiError("disabled_by_security", EAS_USERS);
+      refuseIf(keyUserApiRefusal(k));
       const body = await readBody();
-      return reply.json(
-        c,
-        200,
-        publicUser(await deps.accounts.updateUserForKey(c.get("ctx"), k, params.userId, body)),
-      );
+      return reply.json(c, 200, publicUser(await deps.users.updateUser(c.get("ctx"), params.userId, body)));
     },
   );
 
@@ -253,9 +242,8 @@ export function v1Routes(r: Router, deps: Deps): void {
       params: UserParam,
       responses: { 200: { description: "Removed", schema: z.object({ succeeded: z.boolean() }) } },
     },
-    async (c, { params, key: k }, reply) => {
-      if (k.enhancedSecurity) throw new ApiError("disabled_by_security", EAS_USERS);
-      await deps.accounts.disableUserForKey(c.get("ctx"), k, params.userId);
+    async (c, { params }, reply) => {
+      await deps.users.disableUser(c.get("ctx"), params.userId);
       return reply.json(c, 200, { succeeded: true });
     },
   );
