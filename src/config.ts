@@ -8,7 +8,7 @@ import { z } from "zod";
 import type { FailureRule } from "./core/attempts.js";
 import { PLANS } from "./core/permissions.js";
 import { BUILTIN_SCOPES, SCOPE_NAME, type ScopeDef } from "./core/scopes.js";
-import { Name, Password } from "./service/validate.js";
+import { Name, Password } from "./core/validate.js";
 
 const intIn = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const bool = z

@@ -1,11 +1,9 @@
 import { serve } from "@hono/node-server";
+import { createKeyward } from "../app/keyward.js";
 import { loadConfig } from "../config.js";
-import { createApp } from "../http/app.js";
-import { createKeyward } from "../keyward.js";
 import { createLogger } from "../logger.js";
 import { LOCKS, withClusterLock } from "../store/pg-locks.js";
 import type { Command } from "./command.js";
-import { appOptions, extendKeyward } from "./extensions.js";
 
 export const serveCommand: Command = {
   name: "serve",
@@ -15,7 +13,6 @@ export const serveCommand: Command = {
     const config = loadConfig();
     const logger = createLogger(config.logLevel);
     const kw = await createKeyward({ config, logger });
-    await extendKeyward(kw);
     // Nodes started together on an empty PostgreSQL create the first agency once.
     const boot = await withClusterLock(kw.database, LOCKS.bootstrap, () =>
       kw.accounts.bootstrap(config.bootstrap),
@@ -27,8 +24,7 @@ export const serveCommand: Command = {
       );
     } else if (boot.created)
       logger.info({ email: config.bootstrap.email }, "created the first agency and its owner");
-    const app = createApp(kw, await appOptions(kw));
-    const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
+    const server = serve({ fetch: kw.app.fetch, port: config.port, hostname: config.host }, (info) => {
       logger.info(
         { url: `http://${config.host}:${info.port}`, database: kw.database.dialect.name },
         "keyward is listening",

@@ -1,5 +1,4 @@
 import type { User } from "../core/model.js";
-import type { Keyward } from "../keyward.js";
 import type { Ctx } from "../service/context.js";
 import type { Client } from "./auth.js";
 
@@ -16,4 +15,4 @@ export interface AppEnv {
   Bindings: { incoming?: { socket?: { remoteAddress?: string; encrypted?: boolean } } };
 }
 
-export type Deps = Keyward;
+export type { Deps } from "./deps.js";

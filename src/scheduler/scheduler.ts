@@ -29,7 +29,6 @@ import {
 import type { Agency, ApiKey, Location, User } from "../core/model.js";
 import type { Logger } from "../logger.js";
 import { digestEmail, warningText } from "../notify/messages.js";
-import { enqueueEmail } from "../notify/outbox.js";
 import type { CacheBus, Invalidation, VerificationCache } from "../service/cache.js";
 import {
   accountAdmins,
@@ -44,6 +43,7 @@ import {
   type NewNotification,
   type WatchRow,
 } from "../store/lifecycle-store.js";
+import { enqueueEmail } from "../store/outbox.js";
 import type { NewAudit, Store } from "../store/store.js";
 
 export interface TickWarning {

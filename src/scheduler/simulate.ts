@@ -14,8 +14,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sql } from "kysely";
 import { z } from "zod";
-import { operatorCtx } from "../cli/runtime.js";
-import { loadConfig } from "../config.js";
+import { type Config, loadConfig } from "../config.js";
 import { ManualClock } from "../core/clock.js";
 import { ApiError } from "../core/errors.js";
 import { newId } from "../core/ids.js";
@@ -29,16 +28,19 @@ import {
 } from "../core/lifecycle.js";
 import type { ApiKey } from "../core/model.js";
 import { displayPrefix, generateToken, hashToken, type KeyKind, last4, maskToken } from "../core/token.js";
-import { createKeyward, type Keyward } from "../keyward.js";
-import { createLogger } from "../logger.js";
-import type { AgencyFacts } from "../service/cache.js";
+import type { MailTransport } from "../notify/delivery.js";
+import { operatorCtx } from "../service/access.js";
+import type { AccountService } from "../service/accounts.js";
+import type { AgencyFacts, VerificationCache } from "../service/cache.js";
 import { systemCtx } from "../service/context.js";
-import type { EffectivePolicy } from "../service/lifecycle.js";
-import { toEntry } from "../service/verify.js";
+import type { KeyService } from "../service/keys.js";
+import type { EffectivePolicy, LifecycleService } from "../service/lifecycle.js";
+import type { UsageRecorder } from "../service/usage.js";
+import { toEntry, type Verifier } from "../service/verify.js";
 import type { OutboxRow } from "../store/lifecycle-store.js";
 import { LifecycleStore } from "../store/lifecycle-store.js";
 import { keyToRow, type Store } from "../store/store.js";
-import { attachLifecycle, type Lifecycle } from "./attach.js";
+import type { Scheduler } from "./scheduler.js";
 
 // ── the scenario ─────────────────────────────────────────────────────────────────────────────────
 
@@ -269,13 +271,42 @@ export interface SimulateOptions {
   tmpDir?: string;
 }
 
+/**
+ * What a simulation runs on: an instance as the composition root builds it (`createKeyward`), passed
+ * in by the caller so that the scheduler does not depend on the layers above it.
+ */
+export interface SimInstance {
+  config: Readonly<Config>;
+  store: Store;
+  cache: VerificationCache;
+  usage: UsageRecorder;
+  verifier: Verifier;
+  keys: KeyService;
+  accounts: AccountService;
+  lifecycle: LifecycleService;
+  scheduler: Scheduler;
+  close(): Promise<void>;
+}
+
+/** Builds the instance a simulation runs on, with its scheduler and mail transport settings. */
+export type OpenSimInstance = (o: {
+  config: Readonly<Config>;
+  clock: ManualClock;
+  onTimeWithinMs: number;
+  transport: MailTransport;
+}) => Promise<SimInstance>;
+
 export interface SimulateResult {
   events: SimEvent[];
   stats: { instants: number; ticks: number; uses: number; keys: number };
 }
 
 /** Runs a scenario (already parsed) and returns its events in time order. */
-export async function simulate(sc: Scenario, opts: SimulateOptions = {}): Promise<SimulateResult> {
+export async function simulate(
+  sc: Scenario,
+  open: OpenSimInstance,
+  opts: SimulateOptions = {},
+): Promise<SimulateResult> {
   const dir = mkdtempSync(join(opts.tmpDir ?? tmpdir(), "keyward-sim-"));
   const clock = new ManualClock(sc.start);
   const base = loadConfig({ KEYWARD_DATA_DIR: dir, KEYWARD_LOG_LEVEL: "silent", KEYWARD_SCHEDULER: "false" });
@@ -286,7 +317,12 @@ export async function simulate(sc: Scenario, opts: SimulateOptions = {}): Promis
     // domain time) would only turn the virtual clock's jumps into cache misses.
     cacheTtlMs: Number.MAX_SAFE_INTEGER,
   });
-  const kw = await createKeyward({ config, clock, logger: createLogger("silent") });
+  const kw = await open({
+    config,
+    clock,
+    onTimeWithinMs: 0,
+    transport: { async send(_m: OutboxRow) {}, close() {} },
+  });
   try {
     // A throw-away database of one connection: no fsync, the rollback journal in memory (a crash loses
     // nothing worth keeping).
@@ -294,12 +330,7 @@ export async function simulate(sc: Scenario, opts: SimulateOptions = {}): Promis
       await sql`pragma synchronous = off`.execute(kw.store.db);
       await sql`pragma journal_mode = memory`.execute(kw.store.db);
     }
-    const lc = await attachLifecycle(kw, {
-      background: false,
-      scheduler: { onTimeWithinMs: 0 },
-      transport: { async send(_m: OutboxRow) {}, close() {} },
-    });
-    return await new Run(kw, lc, clock, sc, opts).run();
+    return await new Run(kw, clock, sc, opts).run();
   } finally {
     await kw.close();
     rmSync(dir, { recursive: true, force: true });
@@ -325,8 +356,7 @@ class Run {
   private uses = 0;
 
   constructor(
-    private readonly kw: Keyward,
-    private readonly lc: Lifecycle,
+    private readonly kw: SimInstance,
     private readonly clock: ManualClock,
     private readonly sc: Scenario,
     private readonly opts: SimulateOptions,
@@ -352,7 +382,7 @@ class Run {
     const order = Array.from(useTimes.keys()).sort((a, b) => useTimes[a]! - useTimes[b]!);
     const actions = sc.actions.filter((a) => a.at >= sc.start && a.at < sc.end);
     const outageEnds = sc.outages.map((o) => o.to).filter((t) => t > sc.start && t < sc.end);
-    const policies = [...new Set([this.lc.service.defaultPolicy, ...this.agencyPolicy.values()])];
+    const policies = [...new Set([this.kw.lifecycle.defaultPolicy, ...this.agencyPolicy.values()])];
 
     let ci = 0;
     let ui = 0;
@@ -388,7 +418,7 @@ class Run {
       if (tickNow) {
         await this.writeCreated();
         await this.kw.usage.flush();
-        const r = await this.lc.scheduler.tick(t);
+        const r = await this.kw.scheduler.tick(t);
         this.ticks++;
         for (const a of r.actions) {
           instantEvents.push({
@@ -421,7 +451,7 @@ class Run {
               to: [...e.to].sort(),
             });
         if (r.actions.length + r.warnings.length > 0) full = true;
-        const w = await this.lc.scheduler.nextWakeAt(t);
+        const w = await this.kw.scheduler.nextWakeAt(t);
         nextScheduler = w;
       }
       if (full) await this.refreshWatched();
@@ -470,7 +500,7 @@ class Run {
       if (a.override) {
         const withPolicy = { ...agency, policyOverride: a.override };
         await kw.store.updateAgency(withPolicy);
-        this.agencyPolicy.set(a.id, this.lc.service.policyOf(withPolicy));
+        this.agencyPolicy.set(a.id, this.kw.lifecycle.policyOf(withPolicy));
       }
       for (const l of a.locations) await accounts.createLocation(systemCtx, a.id, { id: l.id, name: l.name });
       const mk = (
@@ -704,7 +734,7 @@ class Run {
     for (const r of rows) byAccount.set(r.accountId, [...(byAccount.get(r.accountId) ?? []), r]);
     const now = new Map<string, Map<number, string[]>>();
     for (const [accountId, list] of byAccount) {
-      const ep = this.agencyPolicy.get(list[0]!.agencyId) ?? this.lc.service.defaultPolicy;
+      const ep = this.agencyPolicy.get(list[0]!.agencyId) ?? this.kw.lifecycle.defaultPolicy;
       const on = bannerActive(
         list.map((r) => ({ id: r.keyId, actionAt: r.actionAt, firstWarningAt: r.firstWarningAt })),
         t,

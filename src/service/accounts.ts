@@ -25,14 +25,14 @@ import {
   type UserType,
 } from "../core/permissions.js";
 import { hashToken } from "../core/token.js";
+import { Email, ensure, Name, Password } from "../core/validate.js";
 import type { Store } from "../store/store.js";
+import { requireActor } from "./access.js";
 import type { Audit } from "./audit.js";
 import { changed } from "./audit.js";
 import type { CacheBus, VerificationCache } from "./cache.js";
 import type { Ctx } from "./context.js";
-import { requireActor } from "./keys.js";
 import { hashPassword, verifyPassword } from "./passwords.js";
-import { Email, ensure, Name, Password } from "./validate.js";
 
 export interface AccountDeps {
   store: Store;
@@ -41,6 +41,8 @@ export interface AccountDeps {
   cache: VerificationCache;
   bus: CacheBus;
   sessionTtlMs: number;
+  /** What other capabilities do when a location comes or goes (the legacy location key). */
+  hooks: AccountHooks;
 }
 
 export interface NewUserInput {
@@ -72,7 +74,7 @@ export interface LocationInput {
   timezone?: string | null | undefined;
 }
 
-/** Hooks other capabilities attach to (legacy keys on location creation, lifecycle on plan change …). */
+/** Hooks other capabilities provide at construction (the legacy location key on location creation …). */
 export interface AccountHooks {
   locationCreated?(
     ctx: Ctx,
@@ -136,8 +138,10 @@ export function publicAgency(a: Agency) {
 }
 
 export class AccountService {
-  readonly hooks: AccountHooks = {};
-  constructor(readonly deps: AccountDeps) {}
+  readonly hooks: AccountHooks;
+  constructor(readonly deps: AccountDeps) {
+    this.hooks = deps.hooks;
+  }
 
   // ── sign-in ─────────────────────────────────────────────────────────────
 

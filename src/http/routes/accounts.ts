@@ -1,8 +1,8 @@
 import { z } from "zod";
 import { ApiError } from "../../core/errors.js";
 import { canChangeAgencySettings } from "../../core/permissions.js";
+import { requireActor } from "../../service/access.js";
 import { publicAgency, publicLocation, publicUser } from "../../service/accounts.js";
-import { requireActor } from "../../service/keys.js";
 import { requireService, requireSession } from "../auth.js";
 import type { Deps } from "../env.js";
 import { IdParam, type Router } from "../route.js";

@@ -3,9 +3,6 @@
  * forecast and e-mail outbox. Thin: parse, call the LifecycleService, serialise.
  */
 import { z } from "zod";
-import { ApiError } from "../../core/errors.js";
-import type { Keyward } from "../../keyward.js";
-import { LifecycleService } from "../../service/lifecycle.js";
 import { requireSession } from "../auth.js";
 import type { Deps } from "../env.js";
 import { IdParam, type Router } from "../route.js";
@@ -78,13 +75,6 @@ const OutboxEmail = z
   })
   .meta({ id: "OutboxEmail" });
 
-function service(deps: Keyward): LifecycleService {
-  const svc = deps.keys.deps.lifecycle;
-  if (!(svc instanceof LifecycleService))
-    throw new ApiError("unavailable", "The inactivity lifecycle is not attached to this instance.");
-  return svc;
-}
-
 export function lifecycleRoutes(r: Router, deps: Deps): void {
   r.app.use("/api/me/notifications", requireSession(deps));
   r.app.use("/api/me/notifications/*", requireSession(deps));
@@ -101,7 +91,7 @@ export function lifecycleRoutes(r: Router, deps: Deps): void {
       query: z.strictObject({ limit: z.coerce.number().int().min(1).max(500).optional() }),
       responses: { 200: { description: "Notifications", schema: Notifications } },
     },
-    async (c, { query }) => c.json(await service(deps).notifications(c.get("user")!, query.limit ?? 100)),
+    async (c, { query }) => c.json(await deps.lifecycle.notifications(c.get("user")!, query.limit ?? 100)),
   );
 
   r.add(
@@ -115,7 +105,7 @@ export function lifecycleRoutes(r: Router, deps: Deps): void {
       responses: { 204: { description: "Marked read" } },
     },
     async (c, { params }) => {
-      await service(deps).markRead(c.get("user")!, params.id);
+      await deps.lifecycle.markRead(c.get("user")!, params.id);
       return c.body(null, 204);
     },
   );
@@ -133,7 +123,7 @@ export function lifecycleRoutes(r: Router, deps: Deps): void {
       responses: { 200: { description: "The banner", schema: Banner }, 204: { description: "No banner" } },
     },
     async (c, { params }) => {
-      const b = await service(deps).banner(c.get("ctx"), params.accountId);
+      const b = await deps.lifecycle.banner(c.get("ctx"), params.accountId);
       return b ? c.json(b) : c.body(null, 204);
     },
   );
@@ -152,7 +142,7 @@ export function lifecycleRoutes(r: Router, deps: Deps): void {
       responses: { 200: { description: "The forecast", schema: Forecast } },
     },
     async (c, { params, query }) =>
-      c.json(await service(deps).forecast(c.get("ctx"), params.agencyId, query.sweeps ?? 4)),
+      c.json(await deps.lifecycle.forecast(c.get("ctx"), params.agencyId, query.sweeps ?? 4)),
   );
 
   r.add(
@@ -170,6 +160,6 @@ export function lifecycleRoutes(r: Router, deps: Deps): void {
       },
     },
     async (c, { params, query }) =>
-      c.json(await service(deps).outbox(c.get("ctx"), params.agencyId, query.status)),
+      c.json(await deps.lifecycle.outbox(c.get("ctx"), params.agencyId, query.status)),
   );
 }

@@ -3,8 +3,7 @@
  * key to a private integration token. People's routes (session cookie).
  */
 import { z } from "zod";
-import type { LegacyService } from "../../service/legacy.js";
-import { Name } from "../../service/validate.js";
+import { Name } from "../../core/validate.js";
 import type { RouteModule } from "../app.js";
 import type { Deps } from "../env.js";
 import { IdParam, type Router } from "../route.js";
@@ -71,8 +70,7 @@ const StartBody = z
 const CompleteBody = z.strictObject({ force: z.boolean().default(false) }).meta({ id: "CompleteMigration" });
 
 export function migrationRoutes(r: Router, deps: Deps): void {
-  const legacy: LegacyService | undefined = deps.legacy;
-  if (!legacy) throw new Error("migrationRoutes needs attachLegacy(kw) first");
+  const { legacyReports, legacyMigrations } = deps;
 
   r.add(
     {
@@ -86,7 +84,7 @@ export function migrationRoutes(r: Router, deps: Deps): void {
       params: AgencyParam,
       responses: { 200: { description: "The report", schema: MigrationReportView } },
     },
-    async (c, { params }) => c.json(await legacy.report(c.get("ctx"), params.agencyId)),
+    async (c, { params }) => c.json(await legacyReports.report(c.get("ctx"), params.agencyId)),
   );
 
   r.add(
@@ -113,7 +111,8 @@ export function migrationRoutes(r: Router, deps: Deps): void {
         },
       },
     },
-    async (c, { params, body }) => c.json(await legacy.startMigration(c.get("ctx"), params.keyId, body), 201),
+    async (c, { params, body }) =>
+      c.json(await legacyMigrations.startMigration(c.get("ctx"), params.keyId, body), 201),
   );
 
   r.add(
@@ -139,9 +138,9 @@ export function migrationRoutes(r: Router, deps: Deps): void {
       },
     },
     async (c, { params, body }) =>
-      c.json(await legacy.completeMigration(c.get("ctx"), params.keyId, { force: body.force })),
+      c.json(await legacyMigrations.completeMigration(c.get("ctx"), params.keyId, { force: body.force })),
   );
 }
 
-/** The legacy capability's route modules, for `appOptions` (after `attachLegacy`). */
+/** The legacy capability's route modules (the composition root adds them to the app). */
 export const legacyRoutes: RouteModule[] = [v1Routes, migrationRoutes];

@@ -5,8 +5,8 @@
  */
 import { z } from "zod";
 import { ApiError, notFound } from "../../core/errors.js";
+import { Email, Name, Password } from "../../core/validate.js";
 import { publicLocation, publicUser } from "../../service/accounts.js";
-import { Email, Name, Password } from "../../service/validate.js";
 import type { VerifiedKey } from "../../service/verify.js";
 import { isGuess, requireKey, requireService } from "../auth.js";
 import type { Deps } from "../env.js";

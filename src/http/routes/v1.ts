@@ -13,9 +13,8 @@ import { ApiError, notFound } from "../../core/errors.js";
 import { deprecationHeader, sunsetHeader } from "../../core/legacy.js";
 import type { Location } from "../../core/model.js";
 import { inspectToken } from "../../core/token.js";
+import { Email, Name, Password } from "../../core/validate.js";
 import { publicLocation, publicUser } from "../../service/accounts.js";
-import type { LegacyService } from "../../service/legacy.js";
-import { Email, Name, Password } from "../../service/validate.js";
 import type { VerifiedKey } from "../../service/verify.js";
 import { bearer, isHttps, requireKey } from "../auth.js";
 import type { AppEnv, Deps } from "../env.js";
@@ -119,8 +118,7 @@ function agencyOnly(key: VerifiedKey, what: string): void {
 }
 
 export function v1Routes(r: Router, deps: Deps): void {
-  const legacy: LegacyService | undefined = deps.legacy;
-  if (!legacy) throw new Error("v1Routes needs attachLegacy(kw) first");
+  const { legacy } = deps;
   const mw = deprecationHeaders(deps);
   r.app.use("/v1", mw);
   r.app.use("/v1/*", mw);
