@@ -1,6 +1,6 @@
 /**
- * Agency settings: Enhanced Account Security, the legacy-key creation rule, and whatever other
- * capabilities register (the lifecycle policy, the digest). Switching EAS either way never
+ * Agency settings: Enhanced Account Security, the legacy-key creation rule, and the fields other
+ * capabilities bring at construction (the lifecycle policy, the digest). Switching EAS either way never
  * creates, restores or deletes a key.
  */
 import { ApiError, denied } from "../core/errors.js";
