@@ -8,7 +8,6 @@ import { z } from "zod";
 import type { FailureRule } from "./core/attempts.js";
 import { PLANS } from "./core/permissions.js";
 import { BUILTIN_SCOPES, SCOPE_NAME, type ScopeDef } from "./core/scopes.js";
-import { Name, Password } from "./core/validate.js";
 
 const intIn = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const bool = z
@@ -33,10 +32,11 @@ const EnvSchema = z.object({
     .default("kw"),
   KEYWARD_SERVICE_TOKEN: z.string().min(32, "must be at least 32 characters").optional(),
   KEYWARD_BOOTSTRAP_EMAIL: z.email().default("admin@keyward.local"),
-  // The same rules as any new password or name: the owner's account is created from them.
-  KEYWARD_BOOTSTRAP_PASSWORD: Password.optional(),
+  // Judged by the rules for new passwords and names when the first agency is created from them
+  // (cli/bootstrap.ts), not at every start.
+  KEYWARD_BOOTSTRAP_PASSWORD: z.string().optional(),
   KEYWARD_BOOTSTRAP_PLAN: z.enum(PLANS).default("agency_pro"),
-  KEYWARD_BOOTSTRAP_AGENCY_NAME: Name.default("My Agency"),
+  KEYWARD_BOOTSTRAP_AGENCY_NAME: z.string().default("My Agency"),
   KEYWARD_SESSION_TTL_HOURS: intIn(1, 24 * 90).default(12),
   KEYWARD_USAGE_FLUSH_MS: intIn(100, 10_000).default(5_000),
   KEYWARD_CACHE_TTL_MS: intIn(1_000, 24 * 3_600_000).default(300_000),
@@ -70,6 +70,9 @@ const EnvSchema = z.object({
   KEYWARD_FAILED_AUTH_MAX_PER_MINUTE: intIn(0, 1_000_000).default(30),
   KEYWARD_FAILED_AUTH_LOCK_SECONDS: intIn(1, 86_400).default(60),
   KEYWARD_ATTEMPTS_SYNC_MS: intIn(50, 10_000).default(250),
+  KEYWARD_METRICS_TOKEN: z.string().min(32, "must be at least 32 characters").optional(),
+  KEYWARD_SHUTDOWN_TIMEOUT_MS: intIn(100, 600_000).default(10_000),
+  KEYWARD_REQUEST_TIMEOUT_MS: intIn(1_000, 600_000).default(30_000),
 });
 
 export type Env = z.infer<typeof EnvSchema>;
@@ -119,6 +122,12 @@ export interface Config {
     /** How often a PostgreSQL node shares its failure counts with the others. */
     syncMs: number;
   };
+  /** Bearer token `/metrics` requires; unset = open. */
+  metricsToken: string | undefined;
+  /** How long a shutdown waits for requests in progress before closing their connections. */
+  shutdownTimeoutMs: number;
+  /** The longest a client may take to send a whole request (headers and body). */
+  requestTimeoutMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -190,6 +199,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       bannerHours: e.KEYWARD_BANNER_HOURS,
     },
     limits: limitsOf(e),
+    metricsToken: e.KEYWARD_METRICS_TOKEN,
+    shutdownTimeoutMs: e.KEYWARD_SHUTDOWN_TIMEOUT_MS,
+    requestTimeoutMs: e.KEYWARD_REQUEST_TIMEOUT_MS,
   });
 }
 

@@ -79,11 +79,20 @@ export class Metrics {
     "Time to verify a token, cache hits and misses",
     [0.00001, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.1],
   );
+  /** Responses by status code since the last scrape, in a plain array (counted on every request). */
+  private readonly responses = new Float64Array(600);
   readonly httpRequests = new Counter({
     name: "keyward_http_requests_total",
-    help: "HTTP requests by status class",
+    help: "HTTP responses by status code",
     labelNames: ["status"] as const,
     registers: [this.registry],
+    collect: () => {
+      for (let status = 100; status < 600; status++) {
+        const n = this.responses[status]!;
+        if (n > 0) this.httpRequests.labels(String(status)).inc(n);
+      }
+      this.responses.fill(0);
+    },
   });
   readonly cacheEntries = new Gauge({
     name: "keyward_cache_entries",
@@ -114,6 +123,10 @@ export class Metrics {
   });
   constructor() {
     this.registry.registerMetric(this.verifyLatency as never);
+  }
+
+  countResponse(status: number): void {
+    if (status >= 100 && status < 600) this.responses[status]!++;
   }
 
   countVerification(code: string): void {

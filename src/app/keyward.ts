@@ -23,20 +23,24 @@ import { Scheduler, type SchedulerDeps } from "../scheduler/scheduler.js";
 import { AccountService } from "../service/accounts.js";
 import { Attempts } from "../service/attempts.js";
 import { Audit } from "../service/audit.js";
-import { type CacheBus, LocalBus, VerificationCache } from "../service/cache.js";
+import { type CacheBus, VerificationCache } from "../service/cache.js";
 import { KeyService } from "../service/keys.js";
 import { LegacyService } from "../service/legacy.js";
 import { LegacyMigrations } from "../service/legacy-migration.js";
 import { LegacyReports } from "../service/legacy-report.js";
 import { openDeploymentSecretBox } from "../service/legacy-secret.js";
 import { LifecycleService } from "../service/lifecycle.js";
+import { SessionService } from "../service/sessions.js";
 import { SettingsService } from "../service/settings.js";
 import { UsageRecorder } from "../service/usage.js";
+import { UserService } from "../service/users.js";
 import { Verifier } from "../service/verify.js";
 import { AttemptsStore } from "../store/attempts-store.js";
 import { type OpenedDatabase, openDatabase } from "../store/dialect.js";
-import { migrateToLatest } from "../store/migrate.js";
+import { migrateSchema } from "../store/migrate-schema.js";
 import { PgBus } from "../store/pg-bus.js";
+import { SqliteBus } from "../store/sqlite-bus.js";
+import { StorageHealth } from "../store/storage-health.js";
 import { Store } from "../store/store.js";
 
 /** A first warning at most this late counts as on time (ticks are up to a minute apart). */
@@ -95,13 +99,14 @@ export async function createKeyward(opts: KeywardOptions): Promise<Keyward> {
       dataDir: config.dataDir,
       onIdleError: (err) => logger.warn({ err }, "an idle database connection failed; it will be replaced"),
     });
-  await migrateToLatest(database.db, database.dialect);
+  await migrateSchema(database.db, database.dialect);
   const store = new Store(database.db, database.dialect);
   const cache = new VerificationCache();
   const metrics = new Metrics();
   metrics.invalidationConnected.set(1);
-  // On PostgreSQL several nodes may share the database: invalidations travel over LISTEN/NOTIFY,
-  // and the bus is listening before anything is served.
+  // Several processes may share the database: on PostgreSQL invalidations travel over LISTEN/NOTIFY,
+  // on SQLite through the change log each process polls (the CLI, or servers on one data folder). The
+  // bus is listening before anything is served.
   const bus =
     opts.bus ??
     (database.pool
@@ -111,7 +116,7 @@ export async function createKeyward(opts: KeywardOptions): Promise<Keyward> {
           logger,
           metrics,
         })
-      : new LocalBus());
+      : await SqliteBus.open({ db: database.db, logger }));
   bus.subscribe((msg) => cache.apply(msg));
   const audit = new Audit(clock);
   const scopes = new ScopeCatalogue(config.scopes);
@@ -132,7 +137,8 @@ export async function createKeyward(opts: KeywardOptions): Promise<Keyward> {
   });
 
   // The services, each after what it needs: the lifecycle (which key listings ask for next actions),
-  // keys, legacy v1 (which creates keys), accounts (whose new locations get a legacy key), settings.
+  // keys, legacy v1 (which creates keys), users (who may own keys), sessions, accounts (whose new
+  // locations get a legacy key, whose agencies get an owner), settings.
   const lifecycle = new LifecycleService({ store, clock, policy: config.policy });
   const box = openDeploymentSecretBox(config, logger);
   const keys = new KeyService({
@@ -172,13 +178,15 @@ export async function createKeyward(opts: KeywardOptions): Promise<Keyward> {
     keys,
     reports: legacyReports,
   });
+  const users = new UserService({ store, clock, audit, keys });
+  const sessions = new SessionService({ store, clock, audit, sessionTtlMs: config.sessionTtlMs });
   const accounts = new AccountService({
     store,
     clock,
     audit,
     cache,
     bus,
-    sessionTtlMs: config.sessionTtlMs,
+    users,
     hooks: legacy.accountHooks(),
   });
   const settings = new SettingsService({
@@ -187,6 +195,7 @@ export async function createKeyward(opts: KeywardOptions): Promise<Keyward> {
     legacy: config.legacy,
     extensions: [legacy.settingsExtension(), lifecycle.settingsExtension()],
   });
+  const storage = new StorageHealth(database.db, database.dialect, clock);
   const attempts = new Attempts({
     limits: config.limits,
     clock,
@@ -231,6 +240,8 @@ export async function createKeyward(opts: KeywardOptions): Promise<Keyward> {
     verifier,
     keys,
     accounts,
+    users,
+    sessions,
     settings,
     audit,
     attempts,
@@ -240,7 +251,8 @@ export async function createKeyward(opts: KeywardOptions): Promise<Keyward> {
     legacy,
     legacyReports,
     legacyMigrations,
-    readiness: bus instanceof PgBus ? [async () => bus.health()] : [],
+    storage,
+    readiness: [() => storage.check(), ...(bus instanceof PgBus ? [async () => bus.health()] : [])],
   };
   let started = false;
   // One object: the routes see the same instance the caller holds.

@@ -1,6 +1,7 @@
 /** The `keyward` command: dispatches to one command per file. */
 import { ConfigError } from "../config.js";
 import { ApiError } from "../core/errors.js";
+import { storageFailure } from "../store/storage-errors.js";
 import { agenciesCommand } from "./agencies.js";
 import { type Command, UsageError } from "./command.js";
 import { forecastCommand } from "./forecast.js";
@@ -58,6 +59,11 @@ async function main(argv: string[]): Promise<number> {
     }
     if (e instanceof ApiError) {
       process.stderr.write(`${e.code}: ${e.message}\n`);
+      return 1;
+    }
+    const storage = storageFailure(e);
+    if (storage) {
+      process.stderr.write(`storage_unavailable: the database is unavailable (${storage}).\n`);
       return 1;
     }
     throw e;

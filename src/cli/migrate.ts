@@ -1,6 +1,6 @@
 import { loadConfig } from "../config.js";
 import { openDatabase } from "../store/dialect.js";
-import { migrateToLatest } from "../store/migrate.js";
+import { migrateSchema } from "../store/migrate-schema.js";
 import type { Command } from "./command.js";
 
 export const migrateCommand: Command = {
@@ -11,7 +11,7 @@ export const migrateCommand: Command = {
     const config = loadConfig();
     const db = openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
     try {
-      const applied = await migrateToLatest(db.db, db.dialect);
+      const applied = await migrateSchema(db.db, db.dialect);
       process.stdout.write(
         applied.length ? `Applied: ${applied.join(", ")}\n` : "The schema is up to date.\n",
       );

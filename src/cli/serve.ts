@@ -1,9 +1,12 @@
-import { serve } from "@hono/node-server";
 import { createKeyward } from "../app/keyward.js";
 import { loadConfig } from "../config.js";
+import { closeServer, listen } from "../http/server.js";
 import { createLogger } from "../logger.js";
-import { LOCKS, withClusterLock } from "../store/pg-locks.js";
+import { bootstrapFirstAgency } from "./bootstrap.js";
 import type { Command } from "./command.js";
+
+/** How long closing (the last flush, the database) may take after the shutdown timeout. */
+const CLOSE_GRACE_MS = 5_000;
 
 export const serveCommand: Command = {
   name: "serve",
@@ -13,10 +16,7 @@ export const serveCommand: Command = {
     const config = loadConfig();
     const logger = createLogger(config.logLevel);
     const kw = await createKeyward({ config, logger });
-    // Nodes started together on an empty PostgreSQL create the first agency once.
-    const boot = await withClusterLock(kw.database, LOCKS.bootstrap, () =>
-      kw.accounts.bootstrap(config.bootstrap),
-    );
+    const boot = await bootstrapFirstAgency(kw, config);
     if (boot.generatedPassword) {
       // Printed once, on the console only (not in the JSON log), so it never lands in log storage.
       process.stderr.write(
@@ -24,9 +24,9 @@ export const serveCommand: Command = {
       );
     } else if (boot.created)
       logger.info({ email: config.bootstrap.email }, "created the first agency and its owner");
-    const server = serve({ fetch: kw.app.fetch, port: config.port, hostname: config.host }, (info) => {
+    const server = listen(kw.app.fetch, config, (port) => {
       logger.info(
-        { url: `http://${config.host}:${info.port}`, database: kw.database.dialect.name },
+        { url: `http://${config.host}:${port}`, database: kw.database.dialect.name },
         "keyward is listening",
       );
     });
@@ -35,8 +35,18 @@ export const serveCommand: Command = {
     const stop = async (signal: string) => {
       if (stopping) return;
       stopping = true;
-      logger.info({ signal }, "shutting down: finishing requests and flushing uses");
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      const timeoutMs = config.shutdownTimeoutMs;
+      logger.info({ signal, timeoutMs }, "shutting down: finishing requests and flushing uses");
+      // Should closing itself hang (a database that no longer answers), the process still ends.
+      setTimeout(() => {
+        logger.error({ timeoutMs }, "shutdown did not finish in time: exiting without it");
+        process.exit(1);
+      }, timeoutMs + CLOSE_GRACE_MS).unref();
+      const closed = closeServer(server, timeoutMs);
+      // The uses recorded so far are written first, whatever the open requests do next.
+      await kw.usage.flush().catch((err) => logger.error({ err }, "flushing uses failed"));
+      if (await closed)
+        logger.warn({ timeoutMs }, "closed the connections still open after the shutdown timeout");
       await kw.close();
       process.exit(0);
     };

@@ -47,6 +47,7 @@ const CATALOGUE = {
   too_many_failures: 429,
   internal_error: 500,
   unavailable: 503,
+  storage_unavailable: 503,
 } as const;
 
 export type ErrorCode = keyof typeof CATALOGUE;
@@ -92,6 +93,7 @@ export const TITLES: Record<ErrorCode, string> = {
   too_many_failures: "Too many failed attempts",
   internal_error: "Internal error",
   unavailable: "Service unavailable",
+  storage_unavailable: "Storage unavailable",
 };
 
 export interface FieldIssue {

@@ -219,6 +219,15 @@ export function maxLead(p: LifecyclePolicy): number {
   return Math.max(longestInAppLead(p), p.emailLeadDays) * DAY;
 }
 
+/**
+ * Whole days a key has gone without use (its last activity: a use, its creation, a refresh), as
+ * listings, the lifecycle view, the scheduler's audit entries and verification messages print it.
+ * The store's bulk expiry computes the same in SQL (`lifecycle-store.ts` `actOn`).
+ */
+export function daysInactive(activityAt: number, now: number): number {
+  return Math.max(0, Math.floor((now - activityAt) / DAY));
+}
+
 /** `lastActivity` + `inactivityDays`. */
 export function dueAt(lastActivity: number, p: LifecyclePolicy): number {
   return lastActivity + p.inactivityDays * DAY;

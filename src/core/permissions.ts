@@ -1,12 +1,17 @@
 /**
  * Who may do what (SPEC §1). Pure: the caller loads the actor and passes it in. Every rule of the
- * permission and plan tables lives here and nowhere else.
+ * permission and plan tables lives here and nowhere else — for people (`Actor`) and for API keys
+ * (`KeyActor`) alike. The services apply them: a use-case takes the context, asks the rule that
+ * fits its caller, and refuses with the rule's code; handlers only parse and shape.
  */
+import type { KeyKind } from "./token.js";
+
 export type Plan = "starter" | "unlimited" | "agency_pro";
 export const PLANS: readonly Plan[] = ["starter", "unlimited", "agency_pro"];
 export type UserType = "agency" | "account";
 export type Role = "admin" | "user";
 
+/** A signed-in person acting (a session, or the operator's CLI acting as a user). */
 export interface Actor {
   userId: string;
   agencyId: string;
@@ -31,6 +36,15 @@ export function canSeeLocation(a: Actor, agencyId: string, locationId: string): 
   return a.type === "agency" || a.locationIds.includes(locationId);
 }
 
+/** Agency users see the agency's people; account users themselves and the people of their locations. */
+export function canSeeUser(
+  a: Actor,
+  u: { id: string; agencyId: string; locationIds: readonly string[] },
+): boolean {
+  if (a.agencyId !== u.agencyId) return false;
+  return a.type === "agency" || u.id === a.userId || u.locationIds.some((l) => a.locationIds.includes(l));
+}
+
 export function canSeeKeys(a: Actor, o: Owner): boolean {
   if (a.agencyId !== o.agencyId) return false;
   if (o.locationId === null) return a.type === "agency";
@@ -50,6 +64,22 @@ export function canChangeAgencySettings(a: Actor, agencyId: string): boolean {
 /** Creating, editing and removing users and locations is an agency admin's business. */
 export const canManageUsers = canChangeAgencySettings;
 export const canManageLocations = canChangeAgencySettings;
+/** The audit log is read by the agency's admins. */
+export const canReadAudit = canChangeAgencySettings;
+
+/**
+ * What the console may offer a person (`GET /api/me`): the same rules, asked of the agency and of
+ * each location they see.
+ */
+export function consolePermissions(a: Actor, locations: readonly Owner[]) {
+  const agency: Owner = { agencyId: a.agencyId, locationId: null };
+  return {
+    seeAgencyKeys: canSeeKeys(a, agency),
+    manageAgencyKeys: canManageKeys(a, agency),
+    manageLocationKeys: locations.filter((l) => canManageKeys(a, l)).map((l) => l.locationId!),
+    changeAgencySettings: canChangeAgencySettings(a, a.agencyId),
+  };
+}
 
 export function planAllowsAgencyKeys(plan: Plan): boolean {
   return plan === "agency_pro";
@@ -110,6 +140,44 @@ export function selfChangeRefusal(before: UserFacts, change: UserChange): string
   return `You cannot change your own ${fields.join(", ")}: nobody changes their own rights. Ask another agency admin.`;
 }
 
+/**
+ * Whether a signed-in person may make this change to a user they see (`null`: they may; else the
+ * reason, refused as `permission_denied`). Their own name, password and digest subscription are
+ * theirs; everything else is an agency admin's, and never the owner's rights or sign-in.
+ */
+export function userChangeRefusal(
+  a: Actor,
+  target: UserFacts & { id: string },
+  change: UserChange & { name?: string | undefined; digestOptOut?: boolean | undefined },
+): string | null {
+  const self = a.userId === target.id;
+  const own = self ? selfChangeRefusal(target, change) : null;
+  if (own) return own;
+  const onlySelfFields = Object.entries(change).every(
+    ([k, v]) => v === undefined || ["name", "password", "digestOptOut"].includes(k),
+  );
+  if (!(canManageUsers(a, target.agencyId) || (self && onlySelfFields)))
+    return "Only agency admins can change other users, roles and permissions.";
+  if (
+    target.isOwner &&
+    !self &&
+    (change.role === "user" || change.type === "account" || change.canManageKeys === false)
+  )
+    return "The owner's role and permissions cannot be reduced.";
+  if (target.isOwner && !self && (change.email !== undefined || change.password !== undefined))
+    return "Only the owner can change the owner's e-mail or password (it would hand over the agency).";
+  return null;
+}
+
+/** Whether a signed-in person may remove (disable) a user they see (`null`: they may). */
+export function userDisableRefusal(a: Actor, target: UserFacts & { id: string }): string | null {
+  if (!canManageUsers(a, target.agencyId)) return "Only agency admins can remove users.";
+  if (target.isOwner) return "The agency owner cannot be removed.";
+  if (target.id === a.userId)
+    return "You cannot remove yourself: nobody changes their own rights. Ask another agency admin.";
+  return null;
+}
+
 /** The user a change leaves: what their reach and rights would be. */
 function applied(before: UserFacts, change: UserChange): UserFacts {
   const type = change.type ?? before.type;
@@ -122,12 +190,75 @@ function applied(before: UserFacts, change: UserChange): UserFacts {
   };
 }
 
-/** A key acting on the agency's people (the v1 and v2 user APIs): where it lives, and whether EAS guards it. */
+/**
+ * A verified API key acting (the v1 and v2 APIs): which key, of what kind and scopes, where it
+ * lives, and whether its agency's Enhanced Account Security guards it. The verifier's answer
+ * (`VerifiedKey`) is one, so authenticating a key allocates nothing more.
+ */
 export interface KeyActor {
+  keyId: string;
+  kind: KeyKind;
   agencyId: string;
   /** null for an agency key */
   locationId: string | null;
+  /** Private integration tokens only; a legacy v1 key has full access to its owner account. */
+  scopes: readonly string[];
   enhancedSecurity: boolean;
+}
+
+/** Whoever a use-case acts for: a person or a key (the operator and the service token carry none). */
+export type Caller = Actor | KeyActor;
+
+export function isKeyActor(a: Caller): a is KeyActor {
+  return "keyId" in a;
+}
+
+/** What the rules over people need to know of a key: where it lives, and whether EAS guards it. */
+export type KeyReach = Pick<KeyActor, "agencyId" | "locationId" | "enhancedSecurity">;
+
+/** The scopes a key lacks for an operation (a legacy v1 key has full access: none). */
+export function keyMissingScopes(
+  key: Pick<KeyActor, "kind" | "scopes">,
+  needed: readonly string[],
+): string[] {
+  if (key.kind === "legacy_v1") return [];
+  return needed.filter((s) => !key.scopes.includes(s));
+}
+
+/** Whether a key reaches a location: an agency key every location of its agency, a location key its own. */
+export function keySeesLocation(key: KeyReach, agencyId: string, locationId: string): boolean {
+  if (key.agencyId !== agencyId) return false;
+  return key.locationId === null || key.locationId === locationId;
+}
+
+/**
+ * Creating and deleting locations is an agency's business (SPEC §2): a location key may only read
+ * and change its own location. The advice names the key the caller should use instead.
+ */
+export function keyLocationRefusal(
+  key: Pick<KeyActor, "kind" | "locationId">,
+  action: "create" | "update" | "delete",
+): Refusal | null {
+  if (action === "update" || key.locationId === null) return null;
+  const instead = key.kind === "legacy_v1" ? "the agency's legacy key" : "an agency key";
+  return {
+    code: "location_forbidden",
+    message: `A location key cannot ${action} locations: use ${instead}.`,
+  };
+}
+
+const EAS_V1_USERS =
+  "Enhanced Account Security is on for this agency: the v1 user APIs are disabled, because a leaked key could create or promote users. Use /v2/users with a private integration token (roles and permissions are changed by an agency admin in the console).";
+
+/**
+ * Whether a key may change people at all (`null`: it may, subject to the rules below). Enhanced
+ * Account Security switches the legacy v1 user APIs off entirely; private integration tokens keep
+ * theirs, with the limits of `keyCreateUserRefusal` and `keyChangeUserRefusal`.
+ */
+export function keyUserApiRefusal(key: Pick<KeyActor, "kind" | "enhancedSecurity">): Refusal | null {
+  if (key.kind === "legacy_v1" && key.enhancedSecurity)
+    return { code: "disabled_by_security", message: EAS_V1_USERS };
+  return null;
 }
 
 /** A refusal with its stable code (403 each) and a message that says what to do instead. */
@@ -137,7 +268,7 @@ export interface Refusal {
 }
 
 /** Agency keys see the agency's users; location keys the users assigned to their location. */
-export function keySeesUser(key: KeyActor, u: UserFacts): boolean {
+export function keySeesUser(key: KeyReach, u: UserFacts): boolean {
   if (u.agencyId !== key.agencyId) return false;
   return key.locationId === null || u.locationIds.includes(key.locationId);
 }
@@ -147,7 +278,7 @@ export function keySeesUser(key: KeyActor, u: UserFacts): boolean {
  * agency; a location key only an account user whose every assignment is its own location (a user
  * also assigned elsewhere, or an agency user, reaches what the key cannot).
  */
-export function keyReachesAllOf(key: KeyActor, u: UserFacts): boolean {
+export function keyReachesAllOf(key: KeyReach, u: UserFacts): boolean {
   if (u.agencyId !== key.agencyId) return false;
   if (key.locationId === null) return true;
   return u.type === "account" && u.locationIds.every((l) => l === key.locationId);
@@ -177,7 +308,7 @@ const NO_RAISE =
   "A location key cannot give a user more rights (the admin role, agency access or the “manage API keys” switch). An agency admin can, in the console.";
 
 /** Whether a key may create this user (`null`: it may). Visibility is the caller's 404 first. */
-export function keyCreateUserRefusal(key: KeyActor, user: UserFacts): Refusal | null {
+export function keyCreateUserRefusal(key: KeyReach, user: UserFacts): Refusal | null {
   if (key.enhancedSecurity && user.role === "admin")
     return { code: "disabled_by_security", message: EAS_NEW_ADMIN };
   if (key.locationId === null) return null;
@@ -193,7 +324,7 @@ export function keyCreateUserRefusal(key: KeyActor, user: UserFacts): Refusal | 
  * Account Security, the user's reach before and after (location keys), rights raised (location
  * keys), the owner.
  */
-export function keyChangeUserRefusal(key: KeyActor, before: UserFacts, change: UserChange): Refusal | null {
+export function keyChangeUserRefusal(key: KeyReach, before: UserFacts, change: UserChange): Refusal | null {
   // Under EAS the rights fields are refused whatever their value, as documented.
   if (
     key.enhancedSecurity &&
@@ -215,6 +346,14 @@ export function keyChangeUserRefusal(key: KeyActor, before: UserFacts, change: U
     if (!keyReachesAllOf(key, before) || !keyReachesAllOf(key, after))
       return { code: "location_forbidden", message: LOCATION_ONLY };
     if (raisesRights(before, after)) return { code: "permission_denied", message: NO_RAISE };
+    // An admin may create keys with any scope, which the key may not have: its sign-in is beyond
+    // what a location key may hand to whoever holds it.
+    if (before.role === "admin" && (change.email !== undefined || change.password !== undefined))
+      return {
+        code: "permission_denied",
+        message:
+          "A location key cannot change an admin's e-mail or password: an admin can do more than the key. Ask an agency admin.",
+      };
   }
   if (before.isOwner && (after.role !== "admin" || after.type !== "agency" || !after.canManageKeys))
     return { code: "permission_denied", message: "The owner's role and permissions cannot be reduced." };
@@ -227,7 +366,7 @@ export function keyChangeUserRefusal(key: KeyActor, before: UserFacts, change: U
 }
 
 /** Whether a key may remove (disable) a user it sees (`null`: it may). */
-export function keyDisableUserRefusal(key: KeyActor, user: UserFacts): Refusal | null {
+export function keyDisableUserRefusal(key: KeyReach, user: UserFacts): Refusal | null {
   if (!keyReachesAllOf(key, user)) return { code: "location_forbidden", message: LOCATION_ONLY };
   if (user.isOwner) return { code: "permission_denied", message: "The agency owner cannot be removed." };
   return null;

@@ -8,7 +8,9 @@ import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import { secureHeaders } from "hono/secure-headers";
 import { ApiError } from "../core/errors.js";
+import { storageFailure } from "../store/storage-errors.js";
 import type { AppEnv, Deps } from "./env.js";
+import { ResponseHeaders } from "./headers.js";
 import { errorToProblem, problemResponse } from "./problem.js";
 import { type BodyLimit, Router } from "./route.js";
 import { accountRoutes } from "./routes/accounts.js";
@@ -32,8 +34,9 @@ export interface AppOptions {
 export function createApp(deps: Deps, opts: AppOptions = {}): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const registry = new OpenAPIRegistry();
+  const headers = new ResponseHeaders(deps);
 
-  app.onError((err, c) => {
+  const problemOf = (err: Error, c: Context<AppEnv>): Response => {
     if (err instanceof ApiError) return errorToProblem(err, c.req.path);
     if (err instanceof HTTPException) {
       if (err.status === 413)
@@ -45,9 +48,31 @@ export function createApp(deps: Deps, opts: AppOptions = {}): Hono<AppEnv> {
         return problemResponse("invalid_json", err.message || "The request could not be read.");
       return problemResponse("validation_failed", err.message);
     }
+    // Before the storage check: a client's reset (ECONNRESET) must not pass for a lost database.
+    if (clientWentAway(c, err)) {
+      // Reading the body failed because the client closed the connection: nothing of ours broke,
+      // and nobody will read this answer.
+      deps.logger.info(
+        { method: c.req.method, path: c.req.path, reason: err.message },
+        "the connection closed before the whole request arrived (the client left, or took too long)",
+      );
+      return problemResponse("invalid_json", "The request ended before its body did.");
+    }
+    const storage = storageFailure(err);
+    if (storage) {
+      deps.storage.noteFailure(storage);
+      deps.logger.warn({ err, method: c.req.method, path: c.req.path }, `storage unavailable: ${storage}`);
+      const res = problemResponse(
+        "storage_unavailable",
+        `The database is unavailable (${storage}). Try again shortly.`,
+      );
+      res.headers.set("retry-after", "5");
+      return res;
+    }
     deps.logger.error({ err, method: c.req.method, path: c.req.path }, "unhandled error");
     return problemResponse("internal_error", "Something went wrong on our side; it has been logged.");
-  });
+  };
+  app.onError((err, c) => headers.apply(c, problemOf(err, c)));
   const routeNotFound = (c: Context<AppEnv>) =>
     problemResponse(
       "route_not_found",
@@ -56,7 +81,7 @@ export function createApp(deps: Deps, opts: AppOptions = {}): Hono<AppEnv> {
   const site = opts.staticSite;
   // The console is served from here rather than by a catch-all GET route: a second handler
   // matching every path would put Hono's composed dispatch in front of every API route.
-  app.notFound(site ? async (c) => (await site(c)) ?? routeNotFound(c) : routeNotFound);
+  app.notFound(async (c) => headers.apply(c, (site ? await site(c) : null) ?? routeNotFound(c)));
 
   const tooLarge = (): never => {
     throw new ApiError(
@@ -82,15 +107,44 @@ export function createApp(deps: Deps, opts: AppOptions = {}): Hono<AppEnv> {
     });
     return res!;
   };
-  const router = new Router(app, registry, limitBody);
+  const router = new Router(app, registry, limitBody, headers);
 
-  app.use("/api/*", secureHeaders());
+  // HSTS is ResponseHeaders' (every response, and only over https), not this middleware's.
+  app.use("/api/*", secureHeaders({ strictTransportSecurity: false }));
 
-  systemRoutes(app, deps, registry);
+  systemRoutes(app, deps, registry, headers);
   authRoutes(router, deps);
   keyRoutes(router, deps);
   accountRoutes(router, deps);
   platformRoutes(router, deps);
   for (const mod of opts.extraRoutes ?? []) mod(router, deps);
+
+  // Responses are counted around Hono's fetch rather than by a middleware (see ResponseHeaders):
+  // one array increment per response, handed to prom-client when /metrics is read.
+  const honoFetch = app.fetch;
+  const counted = (res: Response): Response => {
+    deps.metrics.countResponse(res.status);
+    return res;
+  };
+  app.fetch = (req, env, ctx) => {
+    const res = honoFetch(req, env, ctx);
+    return res instanceof Promise ? res.then(counted) : counted(res);
+  };
   return app;
+}
+
+/** Whether the client closed its connection (mid-body) before the request could be answered. */
+function clientWentAway(c: Context<AppEnv>, err: unknown): boolean {
+  const incoming = c.env?.incoming;
+  if (incoming?.destroyed !== true && incoming?.readableAborted !== true) return false;
+  // Only the failure of reading the request is the client's doing: a bug met after it left is ours.
+  const code = (err as { code?: unknown } | null)?.code;
+  const message = err instanceof Error ? err.message : "";
+  return (
+    code === "ECONNRESET" ||
+    code === "ERR_STREAM_PREMATURE_CLOSE" ||
+    code === "ABORT_ERR" ||
+    (err instanceof Error && err.name === "AbortError") ||
+    /aborted|premature close|closed|terminated/i.test(message)
+  );
 }

@@ -4,8 +4,8 @@ import type { Context, MiddlewareHandler } from "hono";
 import { getCookie } from "hono/cookie";
 import { ApiError } from "../core/errors.js";
 import { hashToken } from "../core/token.js";
-import { toActor } from "../service/accounts.js";
-import { userCtx } from "../service/context.js";
+import { keyCtx, userCtx } from "../service/context.js";
+import { toActor } from "../service/users.js";
 import type { VerifiedKey, VerifyOptions, VerifyResult } from "../service/verify.js";
 import type { AppEnv, Deps } from "./env.js";
 
@@ -28,7 +28,9 @@ export function clientOf(c: Context<AppEnv>, deps: Deps): Client {
   let ip = c.env?.incoming?.socket?.remoteAddress ?? null;
   if (deps.config.trustProxy) {
     const fwd = c.req.header("x-forwarded-for");
-    if (fwd) ip = fwd.split(",")[0]!.trim() || ip;
+    // The last entry is the one our proxy added: the address it saw. Entries before it come from
+    // the client and are whatever it chose to send (one trusted proxy in front of Keyward).
+    if (fwd) ip = fwd.slice(fwd.lastIndexOf(",") + 1).trim() || ip;
   }
   const client = { ip, userAgent: c.req.header("user-agent")?.slice(0, 500) ?? null };
   c.set("client", client);
@@ -41,13 +43,15 @@ export function isHttps(c: Context<AppEnv>, deps: Deps): boolean {
   return deps.config.publicUrl?.startsWith("https://") ?? false;
 }
 
-/** The origins this service answers as: its public URL, and the scheme and Host of the request. */
+/**
+ * The origins this service answers as: its public URL when one is set — then only that, since the
+ * request's Host is whatever the client (or a misrouting proxy) says — else the scheme and Host of
+ * the request.
+ */
 function ownOrigins(c: Context<AppEnv>, deps: Deps): string[] {
-  const out: string[] = [];
-  if (deps.config.publicUrl) out.push(new URL(deps.config.publicUrl).origin);
+  if (deps.config.publicUrl) return [new URL(deps.config.publicUrl).origin];
   const host = c.req.header("host");
-  if (host) out.push(`${isHttps(c, deps) ? "https" : "http"}://${host}`);
-  return out;
+  return host ? [`${isHttps(c, deps) ? "https" : "http"}://${host}`] : [];
 }
 
 /**
@@ -73,7 +77,7 @@ export function checkOrigin(c: Context<AppEnv>, deps: Deps): void {
 export function requireSession(deps: Deps): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const token = getCookie(c, SESSION_COOKIE);
-    const user = token ? await deps.accounts.authenticate(token) : null;
+    const user = token ? await deps.sessions.authenticate(token) : null;
     if (!user)
       throw new ApiError(
         "unauthenticated",
@@ -169,13 +173,8 @@ function keyOf(
     if (isGuess(r.code)) deps.attempts.failedAuthFrom(client.ip, "token");
     throw new ApiError(r.code, r.message, r.missingScopes ? { missingScopes: r.missingScopes } : {});
   }
-  c.set("ctx", {
-    actor: null,
-    actorType: "key",
-    actorId: r.key.keyId,
-    ip: client.ip,
-    userAgent: client.userAgent,
-  });
+  // The verified key is the actor: the services judge it by its scopes and where it lives.
+  c.set("ctx", keyCtx(r.key, client.ip, client.userAgent));
   return r.key;
 }
 

@@ -17,10 +17,13 @@ import type { LegacyService } from "../service/legacy.js";
 import type { LegacyMigrations } from "../service/legacy-migration.js";
 import type { LegacyReports } from "../service/legacy-report.js";
 import type { LifecycleService } from "../service/lifecycle.js";
+import type { SessionService } from "../service/sessions.js";
 import type { SettingsService } from "../service/settings.js";
 import type { UsageRecorder } from "../service/usage.js";
+import type { UserService } from "../service/users.js";
 import type { Verifier } from "../service/verify.js";
 import type { OpenedDatabase } from "../store/dialect.js";
+import type { StorageHealth } from "../store/storage-health.js";
 import type { Store } from "../store/store.js";
 
 export interface Deps {
@@ -35,6 +38,8 @@ export interface Deps {
   verifier: Verifier;
   keys: KeyService;
   accounts: AccountService;
+  users: UserService;
+  sessions: SessionService;
   settings: SettingsService;
   audit: Audit;
   /** The brute-force limits (sign-in, failed verifications and service tokens). */
@@ -49,6 +54,8 @@ export interface Deps {
   legacyReports: LegacyReports;
   /** Replacing a legacy v1 key with a private integration token. */
   legacyMigrations: LegacyMigrations;
+  /** Whether the database can be written (/readyz), told of storage failures requests meet. */
+  storage: StorageHealth;
   /** Readiness checks beyond the database (e.g. the invalidation channel). */
   readiness: (() => Promise<{ name: string; ok: boolean; detail?: string }>)[];
 }

@@ -12,7 +12,13 @@ export interface AppEnv {
     /** Read on first use by `clientOf`. */
     client: Client;
   };
-  Bindings: { incoming?: { socket?: { remoteAddress?: string; encrypted?: boolean } } };
+  Bindings: {
+    incoming?: {
+      socket?: { remoteAddress?: string; encrypted?: boolean };
+      destroyed?: boolean;
+      readableAborted?: boolean;
+    };
+  };
 }
 
 export type { Deps } from "./deps.js";

@@ -7,6 +7,7 @@ import type { Context, Hono } from "hono";
 import { z } from "zod";
 import { ApiError } from "../core/errors.js";
 import type { AppEnv } from "./env.js";
+import type { ResponseHeaders } from "./headers.js";
 
 export type Auth = "none" | "session" | "service" | "key";
 type Method = "get" | "post" | "put" | "patch" | "delete";
@@ -29,6 +30,12 @@ export interface RouteSpec<
   query?: Q;
   params?: P;
   responses: Record<number, { description: string; schema?: z.ZodType }>;
+  /**
+   * The handler builds its responses with `ResponseHeaders.json` itself, so the Router does not
+   * add the common headers afterwards (which would make a `Headers` object per response): for the
+   * hot `GET /v2/token` only.
+   */
+  ownHeaders?: boolean;
 }
 
 type Infer<T> = T extends z.ZodType ? z.infer<T> : undefined;
@@ -78,7 +85,39 @@ export async function readText(c: Context): Promise<string> {
   }
 }
 
-async function readJson(c: Context): Promise<unknown> {
+/**
+ * The deepest nesting of objects and arrays a request body may have. No endpoint takes more than a
+ * few levels; a deeper body would only reach the recursive code behind validation (merging,
+ * comparing, serialising) and overflow its stack.
+ */
+export const MAX_JSON_DEPTH = 32;
+
+/**
+ * Whether `text` nests objects and arrays deeper than `max`: one pass over the characters, without
+ * recursion, before anything parses it. Brackets inside strings do not count.
+ */
+export function nestsDeeperThan(text: string, max: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text.charCodeAt(i);
+    if (inString) {
+      // A backslash escapes the next character; an unescaped quote ends the string.
+      if (ch === 0x5c) i++;
+      else if (ch === 0x22) inString = false;
+    } else if (ch === 0x22) inString = true;
+    else if (ch === 0x7b || ch === 0x5b) {
+      if (++depth > max) return true;
+    } else if (ch === 0x7d || ch === 0x5d) depth--;
+  }
+  return false;
+}
+
+/**
+ * Reads a request body as JSON: empty is `{}`; otherwise it must be declared JSON, nest at most
+ * MAX_JSON_DEPTH levels and parse. Its size was already bounded by the route's body limit.
+ */
+export async function readJson(c: Context): Promise<unknown> {
   const text = await readText(c);
   if (text.trim() === "") return {};
   const type = c.req.header("content-type") ?? "";
@@ -86,6 +125,11 @@ async function readJson(c: Context): Promise<unknown> {
     throw new ApiError(
       "unsupported_media_type",
       "Send the body as JSON with Content-Type: application/json.",
+    );
+  if (nestsDeeperThan(text, MAX_JSON_DEPTH))
+    throw new ApiError(
+      "invalid_json",
+      `The body nests objects or arrays more than ${MAX_JSON_DEPTH} levels deep: no endpoint takes that; send the fields it documents.`,
     );
   try {
     return JSON.parse(text);
@@ -120,6 +164,8 @@ export class Router {
     readonly app: Hono<AppEnv>,
     readonly registry: OpenAPIRegistry,
     private readonly limitBody: BodyLimit,
+    /** The headers every response carries (nosniff, no-store, HSTS over https). */
+    readonly headers: ResponseHeaders,
   ) {}
 
   add<
@@ -136,7 +182,12 @@ export class Router {
     if (spec.method === "get" && !spec.params && !spec.query && !spec.body) {
       // Nothing to parse and no body: the handler is Hono's one handler for the path, called
       // without an extra async step (GET /v2/token is hot).
-      this.app.on(method, path, (c) => handler(c, NO_INPUT as Input<B, Q, P>));
+      const input = NO_INPUT as Input<B, Q, P>;
+      this.app.on(
+        method,
+        path,
+        spec.ownHeaders ? (c) => handler(c, input) : (c) => this.headers.finish(c, handler(c, input)),
+      );
       return;
     }
     const run = async (c: Context<AppEnv>) => {
@@ -145,7 +196,7 @@ export class Router {
       const body = spec.body
         ? parseWith(spec.body, await readJson(c), "body")
         : await refuseStrayBody(c, spec.path);
-      return handler(c, { body, query, params } as Input<B, Q, P>);
+      return this.headers.apply(c, await handler(c, { body, query, params } as Input<B, Q, P>));
     };
     // The body limit is applied here, after the path's middleware (authentication, the v1
     // headers), so that a refused body is answered like any other error of the route.

@@ -6,11 +6,11 @@
  * agency admins through the API. A worker that dies mid-send leaves a claim that lapses and is retried:
  * delivery is at least once, which is the most SMTP allows.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import nodemailer from "nodemailer";
 import type { Clock } from "../core/clock.js";
 import { MINUTE } from "../core/clock.js";
+import { ensurePrivateDir, writePrivateFile } from "../files.js";
 import type { Logger } from "../logger.js";
 import type { Audit } from "../service/audit.js";
 import { systemCtx } from "../service/context.js";
@@ -55,9 +55,9 @@ export function fileTransport(dir: string, logger: Logger): MailTransport {
         messageId: `<${m.id}@keyward>`,
         date: new Date(m.createdAt),
       });
-      mkdirSync(dir, { recursive: true });
+      ensurePrivateDir(dir);
       const file = join(dir, `${m.id}.eml`);
-      writeFileSync(file, info.message as Buffer);
+      writePrivateFile(file, info.message as Buffer);
       logger.info(
         { file, to: m.to, subject: m.subject },
         "e-mail written to the outbox folder (no KEYWARD_SMTP_URL)",

@@ -1,6 +1,7 @@
 /**
  * The lifecycle scheduler (SPEC §4): a tick issues what is due — warnings, digest e-mails, sweep
- * actions — computed from stored state by `decide()`, so any instant can be recomputed after a crash.
+ * actions — computed from stored state by `planAgency()` (plan.ts, over `decide()`), so any instant can
+ * be recomputed after a crash. This file reads, locks and writes; the rules are in the plan.
  *
  * Why it is safe to run on several nodes, and after a crash:
  * - The unit of work is one agency's due keys in one transaction, which records every warning, digest
@@ -18,24 +19,11 @@
  */
 import type { Clock } from "../core/clock.js";
 import { MINUTE } from "../core/clock.js";
-import { newId } from "../core/ids.js";
-import {
-  type Decision,
-  decide,
-  type KeyCycleState,
-  maxLead,
-  nextCalendarInstant,
-} from "../core/lifecycle.js";
+import { maxLead, nextCalendarInstant } from "../core/lifecycle.js";
 import type { Agency, ApiKey, Location, User } from "../core/model.js";
 import type { Logger } from "../logger.js";
-import { digestEmail, warningText } from "../notify/messages.js";
 import type { CacheBus, Invalidation, VerificationCache } from "../service/cache.js";
-import {
-  accountAdmins,
-  digestRecipients,
-  type EffectivePolicy,
-  type LifecycleService,
-} from "../service/lifecycle.js";
+import type { EffectivePolicy, LifecycleService } from "../service/lifecycle.js";
 import {
   type CycleEvent,
   isRetryable,
@@ -45,33 +33,9 @@ import {
 } from "../store/lifecycle-store.js";
 import { enqueueEmail } from "../store/outbox.js";
 import type { NewAudit, Store } from "../store/store.js";
+import { planAgency, type TickAction, type TickEmail, type TickWarning } from "./plan.js";
 
-export interface TickWarning {
-  agencyId: string;
-  accountId: string;
-  leadDays: number;
-  actionAt: number;
-  keyIds: string[];
-  /** Recipients' e-mail addresses, sorted. */
-  to: string[];
-  notificationId: string;
-}
-
-export interface TickEmail {
-  agencyId: string;
-  actionAt: number;
-  keyIds: string[];
-  to: string[];
-  /** Null when no admin receives the digest: no recipient, no e-mail. */
-  emailId: string | null;
-}
-
-export interface TickAction {
-  keyId: string;
-  agencyId: string;
-  accountId: string;
-  action: "delete" | "expire";
-}
+export { cycleState, type TickAction, type TickEmail, type TickWarning } from "./plan.js";
 
 export interface TickReport {
   at: number;
@@ -303,7 +267,7 @@ export class Scheduler {
     return parts;
   }
 
-  /** One agency's due keys, decided from the batch's data; its writes join the batch's. */
+  /** One agency's due keys: planned from the batch's data (`planAgency`), acted on, writes joined to the batch's. */
   private async agency(
     s: Store,
     agencyId: string,
@@ -312,284 +276,47 @@ export class Scheduler {
     data: BatchData,
     w: BatchWrites,
   ): Promise<AgencyOutcome | null> {
-    const ls = new LifecycleStore(s);
     const agency = data.agencies.get(agencyId);
     if (!agency) return EMPTY();
-    const ep = this.deps.lifecycle.policyOf(agency);
-    const { policy } = ep;
-    const keys = ids
-      .filter((id) => data.keys.has(id))
-      .sort()
-      .map((id) => data.keys.get(id)!);
-    const byId = new Map(keys.map((k) => [k.id, k]));
-    const watch = new Map<string, WatchRow>();
-    for (const id of ids) {
-      const row = data.watch.get(id);
-      if (row) watch.set(id, row);
-    }
-    const events = data.events;
-
-    const out = EMPTY();
-    const newEvents: CycleEvent[] = [];
-    const watchUpserts: WatchRow[] = [];
-    const watchDeletes = new Set<string>();
-    const toAct: ApiKey[] = [];
-    const firstWarned = new Map<number, string[]>();
-    const warnGroups = new Map<
-      string,
-      { accountId: string; leadDays: number; actionAt: number; keys: ApiKey[]; at: number[] }
-    >();
-    const emailGroups = new Map<number, ApiKey[]>();
-
-    for (const id of ids) if (!byId.has(id) && watch.has(id)) watchDeletes.add(id); // acted on or revoked
-    for (const k of keys) {
-      const ev = events.get(k.id) ?? [];
-      if (ev.some((e) => e.kind === "action")) continue;
-      const state = cycleState(k, ev);
-      const d: Decision = decide(state, now, policy, ep.cron, {
-        onTimeWithinMs: this.deps.onTimeWithinMs ?? 0,
-      });
-      const accountId = k.locationId ?? k.agencyId;
-      const firstAt = state.firstWarningAt ?? d.firstWarningAt ?? null;
-      if (firstAt === null) {
-        // Not warned in this cycle (spared since its watch row was written, or not due yet).
-        if (watch.has(k.id)) watchDeletes.add(k.id);
-        continue;
-      }
-      for (const due of d.due) {
-        if (due.type === "action") toAct.push(k);
-        else if (due.type === "email") {
-          const list = emailGroups.get(d.actionAt) ?? [];
-          list.push(k);
-          emailGroups.set(d.actionAt, list);
-        } else {
-          const at = due.first ? firstAt : now;
-          if (due.first) {
-            const l = firstWarned.get(firstAt) ?? [];
-            l.push(k.id);
-            firstWarned.set(firstAt, l);
-          }
-          const gk = `${accountId}\u0000${due.leadDays}\u0000${d.actionAt}`;
-          const g = warnGroups.get(gk) ?? {
-            accountId,
-            leadDays: due.leadDays,
-            actionAt: d.actionAt,
-            keys: [],
-            at: [],
-          };
-          warnGroups.set(gk, g);
-          g.keys.push(k);
-          g.at.push(at);
-        }
-      }
-      for (const lead of d.skippedLeads)
-        newEvents.push(event(k, "warning", lead, now, d.actionAt, true, null));
-      if (d.due.some((x) => x.type === "action")) continue;
-      const w = watch.get(k.id);
-      const row: WatchRow = {
-        keyId: k.id,
-        agencyId: k.agencyId,
-        accountId,
-        cycleAt: k.activityAt,
-        firstWarningAt: firstAt,
-        actionAt: d.actionAt,
-        nextAt: d.nextAt ?? d.actionAt,
-      };
-      if (!w || JSON.stringify(w) !== JSON.stringify(row)) watchUpserts.push(row);
-    }
-
-    const needPeople = warnGroups.size > 0 || emailGroups.size > 0;
     const people = data.people.get(agencyId);
-    const users: User[] = needPeople ? (people?.users ?? []) : [];
-    const locations: Location[] = needPeople ? (people?.locations ?? []) : [];
-    const accountName = (id: string) =>
-      id === agencyId ? agency.name : (locations.find((l) => l.id === id)?.name ?? id);
-    const audits: NewAudit[] = [];
-    const audit = (
-      action: string,
-      targetType: string,
-      targetId: string | null,
-      extra: Partial<NewAudit> = {},
-    ) =>
-      audits.push({
-        id: newId("audit"),
-        at: now,
-        agencyId,
-        actorType: "system",
-        actorId: "lifecycle",
-        ip: null,
-        userAgent: null,
-        action,
-        targetType,
-        targetId,
-        before: null,
-        after: null,
-        ...extra,
-      });
+    const plan = planAgency(
+      {
+        agency,
+        candidates: ids,
+        active: ids.filter((id) => data.keys.has(id)).map((id) => data.keys.get(id)!),
+        users: people?.users ?? [],
+        locations: people?.locations ?? [],
+      },
+      { events: data.events, watch: data.watch },
+      this.deps.lifecycle.policyOf(agency),
+      now,
+      { onTimeWithinMs: this.deps.onTimeWithinMs ?? 0, publicUrl: this.deps.publicUrl },
+    );
 
-    // Sweep actions: only keys still active (locked above); a tombstone keeps the row.
-    if (toAct.length > 0) {
-      const done = new Set(
-        await ls.actOn(
-          toAct.map((k) => k.id),
-          policy.action,
-          now,
-        ),
-      );
-      for (const k of toAct) {
-        if (!done.has(k.id)) continue;
-        const w = watch.get(k.id);
-        const actionAt = w?.cycleAt === k.activityAt ? w.actionAt : now;
-        newEvents.push(event(k, "action", 0, now, actionAt, false, null));
-        watchDeletes.add(k.id);
-        out.actions.push({
-          keyId: k.id,
-          agencyId,
-          accountId: k.locationId ?? agencyId,
-          action: policy.action,
-        });
-        out.invalidate.push(k.id);
-        const inactiveDays = Math.floor((now - k.activityAt) / 86_400_000);
-        audit(policy.action === "delete" ? "key.deleted" : "key.expired", "key", k.id, {
-          before: { status: "active" },
-          after: {
-            status: policy.action === "delete" ? "deleted" : "expired",
-            reason: "inactivity",
-            inactiveDays,
-            lastActivityAt: new Date(k.activityAt).toISOString(),
-          },
-        });
-      }
-    }
-
-    // First warnings: recorded on the key so that its next use is written through (SPEC §3).
-    for (const [at, keyIds] of firstWarned) {
-      w.warned.set(at, [...(w.warned.get(at) ?? []), ...keyIds]);
-      out.invalidate.push(...keyIds);
-    }
-
-    // In-app warnings: one notification per account, lead and actionAt, to the account's admins.
-    for (const g of [...warnGroups.values()].sort(
-      (a, b) => a.accountId.localeCompare(b.accountId) || b.leadDays - a.leadDays,
-    )) {
-      const id = newId("notification");
-      const admins = accountAdmins(users, agencyId, g.accountId);
-      const keyIds = g.keys.map((k) => k.id).sort();
-      const text = warningText({
-        accountName: accountName(g.accountId),
-        keys: g.keys,
-        leadDays: g.leadDays,
-        actionAt: g.actionAt,
-        action: policy.action,
-        inactivityDays: policy.inactivityDays,
-        now,
-      });
-      w.notifications.push({
-        id,
-        agencyId,
-        accountId: g.accountId,
-        type: "inactivity_warning",
-        leadDays: g.leadDays,
-        actionAt: g.actionAt,
-        keyIds,
-        title: text.title,
-        body: text.body,
-        createdAt: now,
-        recipients: admins.map((u) => u.id),
-      });
-      g.keys.forEach((k, i) => {
-        newEvents.push(event(k, "warning", g.leadDays, g.at[i]!, g.actionAt, false, id));
-      });
-      const to = admins.map((u) => u.email).sort();
-      out.warnings.push({
-        agencyId,
-        accountId: g.accountId,
-        leadDays: g.leadDays,
-        actionAt: g.actionAt,
-        keyIds,
-        to,
-        notificationId: id,
-      });
-      audit("lifecycle.warning_issued", "notification", id, {
-        after: {
-          accountId: g.accountId,
-          leadDays: g.leadDays,
-          actionAt: new Date(g.actionAt).toISOString(),
-          keyIds,
-          recipients: to.length,
-        },
-      });
-    }
-
-    // Digest e-mails: one per actionAt for the agency and its locations, to subscribed agency admins.
-    if (emailGroups.size > 0) {
-      const to = digestRecipients(users)
-        .map((u) => u.email)
-        .sort();
-      for (const [actionAt, ks] of [...emailGroups.entries()].sort((a, b) => a[0] - b[0])) {
-        const keyIds = ks.map((k) => k.id).sort();
-        let emailId: string | null = null;
-        if (to.length > 0) {
-          const accounts = new Map<string, ApiKey[]>();
-          for (const k of ks) {
-            const a = k.locationId ?? agencyId;
-            accounts.set(a, [...(accounts.get(a) ?? []), k]);
-          }
-          const mail = digestEmail({
-            agencyName: agency.name,
-            accounts: [...accounts.entries()].map(([accountId, list]) => ({
-              accountId,
-              accountName: accountName(accountId),
-              kind: accountId === agencyId ? "agency" : "location",
-              keys: list.map((k) => ({
-                id: k.id,
-                name: k.name,
-                kind: k.kind,
-                createdAt: k.createdAt,
-                lastUsedAt: k.lastUsedAt,
-              })),
-            })),
-            actionAt,
-            action: policy.action,
-            inactivityDays: policy.inactivityDays,
-            consoleUrl: this.deps.publicUrl,
-          });
-          emailId = await enqueueEmail(
-            s,
-            { now: () => now },
-            {
-              agencyId,
-              kind: "inactivity_digest",
-              to,
-              subject: mail.subject,
-              text: mail.text,
-              html: mail.html,
-            },
-          );
-          audit("lifecycle.digest_queued", "email", emailId, {
-            after: { to, keyIds, actionAt: new Date(actionAt).toISOString() },
-          });
-        } else {
-          audit("lifecycle.digest_skipped", "agency", agencyId, {
-            after: {
-              reason: "no agency admin receives the digest",
-              keyIds,
-              actionAt: new Date(actionAt).toISOString(),
-            },
-          });
-        }
-        for (const k of ks)
-          newEvents.push(event(k, "email", policy.emailLeadDays, now, actionAt, false, emailId));
-        out.emails.push({ agencyId, actionAt, keyIds, to, emailId });
-      }
-    }
-
-    const upserted = new Set(watchUpserts.map((x) => x.keyId));
-    w.events.push(...newEvents);
-    w.watchDeletes.push(...[...watchDeletes].filter((id) => !upserted.has(id)));
-    w.watchUpserts.push(...watchUpserts);
-    w.audits.push(...audits);
-    return out;
+    // Sweep actions: only keys still active (locked above) are acted on and recorded.
+    const done = new Set(
+      plan.actions.length > 0
+        ? await new LifecycleStore(s).actOn(
+            plan.actions.map((a) => a.keyId),
+            plan.action,
+            now,
+          )
+        : [],
+    );
+    const acted = plan.actions.filter((a) => done.has(a.keyId));
+    for (const [at, keyIds] of plan.warned) w.warned.set(at, [...(w.warned.get(at) ?? []), ...keyIds]);
+    w.notifications.push(...plan.notifications);
+    for (const mail of plan.emails) await enqueueEmail(s, { now: () => now }, mail);
+    w.events.push(...acted.map((a) => a.event), ...plan.events);
+    w.watchDeletes.push(...plan.watchDeletes, ...acted.map((a) => a.keyId));
+    w.watchUpserts.push(...plan.watchUpserts);
+    w.audits.push(...acted.map((a) => a.audit), ...plan.audits);
+    return {
+      warnings: plan.warnings,
+      emails: plan.digests,
+      actions: acted.map((a) => a.outcome),
+      invalidate: [...acted.map((a) => a.keyId), ...plan.invalidate],
+    };
   }
 
   // ── live ────────────────────────────────────────────────────────────────
@@ -654,33 +381,4 @@ function distinct(p: {
   byAgency: Map<string, EffectivePolicy>;
 }): EffectivePolicy[] {
   return [...new Set([p.default, ...p.byAgency.values()])];
-}
-
-/** The key's current cycle as `decide()` sees it, from its recorded events. */
-export function cycleState(k: ApiKey, ev: readonly CycleEvent[]): KeyCycleState {
-  let firstWarningAt: number | null = null;
-  const issuedLeads: number[] = [];
-  for (const e of ev) {
-    if (e.kind !== "warning") continue;
-    issuedLeads.push(e.leadDays);
-    if (!e.skipped && (firstWarningAt === null || e.issuedAt < firstWarningAt)) firstWarningAt = e.issuedAt;
-  }
-  return {
-    lastActivity: k.activityAt,
-    firstWarningAt,
-    issuedLeads,
-    emailIssued: ev.some((e) => e.kind === "email"),
-  };
-}
-
-function event(
-  k: ApiKey,
-  kind: CycleEvent["kind"],
-  leadDays: number,
-  issuedAt: number,
-  actionAt: number,
-  skipped: boolean,
-  refId: string | null,
-): CycleEvent {
-  return { keyId: k.id, cycleAt: k.activityAt, kind, leadDays, issuedAt, actionAt, skipped, refId };
 }

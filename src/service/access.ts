@@ -5,13 +5,14 @@
  */
 import { ApiError, notFound } from "../core/errors.js";
 import type { Agency } from "../core/model.js";
-import { type Actor, canSeeKeys, type Owner } from "../core/permissions.js";
+import { type Actor, canSeeKeys, isKeyActor, type Owner } from "../core/permissions.js";
 import type { Store } from "../store/store.js";
 import type { Ctx } from "./context.js";
 
-/** The actor of a request that must have one: 401 for anyone else. */
+/** The signed-in person a use-case for people needs; a key, the operator or no one is refused (401). */
 export function requireActor(ctx: Ctx): Actor {
-  if (!ctx.actor) throw new ApiError("unauthenticated", "Sign in first: POST /api/auth/login.");
+  if (!ctx.actor || isKeyActor(ctx.actor))
+    throw new ApiError("unauthenticated", "Sign in first: POST /api/auth/login.");
   return ctx.actor;
 }
 

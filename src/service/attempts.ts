@@ -39,6 +39,13 @@ export interface AttemptsDeps {
   shared?: AttemptsStore;
 }
 
+export interface SignInOptions {
+  /** The agency the caller named (sign-in's `agencyId`), when any. */
+  agencyId?: string | undefined;
+  /** The refusal that counts as a failed attempt (default `login_failed`). */
+  failureCode?: "login_failed" | "current_password_wrong";
+}
+
 export class Attempts {
   readonly signinAccount: FailureLimiter;
   readonly signinAddress: FailureLimiter;
@@ -99,6 +106,7 @@ export class Attempts {
     ip: string | null,
     userAgent: string | null,
     run: () => Promise<T>,
+    opts: SignInOptions = {},
   ): Promise<T> {
     const { clock, shared } = this.deps;
     // Hashed: an unknown "e-mail" may be a password typed in the wrong field; it is kept nowhere.
@@ -136,7 +144,7 @@ export class Attempts {
       if (shared) await shared.reset("signin_account", account);
       return result;
     } catch (err) {
-      if (!(err instanceof ApiError) || err.code !== "login_failed") throw err;
+      if (!(err instanceof ApiError) || err.code !== (opts.failureCode ?? "login_failed")) throw err;
       now = clock.now();
       if (shared && active.length > 0) {
         const states = await shared.addFailures(
@@ -147,28 +155,46 @@ export class Attempts {
         this.absorbAll(states, now);
       } else for (const [kind, key] of active) this.limiters[kind].fail(key, now);
       this.deps.metrics.failedSignins.inc();
-      await this.auditFailedSignIn(email, ip, userAgent);
+      await this.auditFailedSignIn(email, ip, userAgent, opts);
       throw err;
     }
   }
 
   /**
-   * The audit entry, in each agency where the address has an account (an address may have one per
-   * agency), or without an agency when it has none; the answer says nothing either way.
+   * The audit entry. It goes to the account's agency only when the attempt can only have meant that
+   * account: the address has one account, or the caller named the agency. An address may have
+   * accounts in several agencies (one per agency), and any agency can add an account with any
+   * address — so an attempt that could have meant another tenant's account is recorded without an
+   * agency (the operator's log), never in an agency that may not be the one the person meant.
    */
-  private async auditFailedSignIn(email: string, ip: string | null, userAgent: string | null): Promise<void> {
+  private async auditFailedSignIn(
+    email: string,
+    ip: string | null,
+    userAgent: string | null,
+    opts: SignInOptions,
+  ): Promise<void> {
     const { store, audit } = this.deps;
-    const users = await store.listUsersByEmail(email.trim());
+    const users = (await store.listUsersByEmail(email.trim())).filter(
+      (u) => opts.agencyId === undefined || u.agencyId === opts.agencyId,
+    );
+    const user = users.length === 1 ? users[0]! : null;
     const ctx: Ctx = { actor: null, actorType: "user", actorId: null, ip, userAgent };
-    const targets = users.length > 0 ? users : [null];
-    for (const user of targets)
-      await audit.record(store, ctx, {
-        agencyId: user?.agencyId ?? null,
-        action: "session.login_failed",
-        targetType: "user",
-        targetId: user?.id ?? null,
-        after: { reason: user ? "wrong_password_or_disabled" : "unknown_account" },
-      });
+    await audit.record(store, ctx, {
+      agencyId: user?.agencyId ?? null,
+      action: "session.login_failed",
+      targetType: "user",
+      targetId: user?.id ?? null,
+      after: {
+        reason:
+          opts.failureCode === "current_password_wrong"
+            ? "wrong_current_password"
+            : users.length === 0
+              ? "unknown_account"
+              : users.length === 1
+                ? "wrong_password_or_disabled"
+                : "several_accounts",
+      },
+    });
   }
 
   // ── sharing between nodes (PostgreSQL) ──────────────────────────────────

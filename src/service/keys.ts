@@ -4,10 +4,10 @@
  * entry, then invalidates the verification cache before returning, so a revocation or rotation has
  * taken effect by the time the request that made it returns.
  */
-import type { Clock } from "../core/clock.js";
-import { DAY } from "../core/clock.js";
+import { type Clock, DAY, utcDay } from "../core/clock.js";
 import { ApiError, denied, notFound } from "../core/errors.js";
 import { newId } from "../core/ids.js";
+import { daysInactive } from "../core/lifecycle.js";
 import type { Agency, ApiKey, KeyStatus, KeyToken, User } from "../core/model.js";
 import {
   type Actor,
@@ -28,6 +28,7 @@ import {
 } from "../core/token.js";
 import { Description, ensure, Name } from "../core/validate.js";
 import type { Store } from "../store/store.js";
+import { UsageStore } from "../store/usage-store.js";
 import { requireActor, resolveAccount } from "./access.js";
 import type { Audit } from "./audit.js";
 import { changed } from "./audit.js";
@@ -398,6 +399,39 @@ export class KeyService {
     return this.views(keys.filter((k) => canSeeKeys(actor, k)));
   }
 
+  /**
+   * Offboarding: revokes every active or expired key the user created that the caller may manage,
+   * in one transaction (all or none), and reports the rest as skipped. Each key is re-read locked,
+   * so a key changed meanwhile is judged as it is now.
+   */
+  async revokeCreatedBy(ctx: Ctx, user: User): Promise<{ revoked: string[]; skipped: string[] }> {
+    const actor = requireActor(ctx);
+    const listed = await this.list(ctx, user.agencyId, { includeLocations: true, createdBy: user.id });
+    const out = await this.deps.store.transaction(async (store) => {
+      const revoked: string[] = [];
+      const skipped: string[] = [];
+      for (const { id } of listed) {
+        const key = await store.getKeyForUpdate(id);
+        if (!key || !canManageKeys(actor, key) || key.status === "revoked" || key.status === "deleted") {
+          skipped.push(id);
+          continue;
+        }
+        await this.revokeInTx(ctx, store, key, "key.revoked");
+        revoked.push(id);
+      }
+      return { revoked, skipped };
+    });
+    for (const id of out.revoked) await this.invalidate(id);
+    return out;
+  }
+
+  /** A key's uses per UTC day over the last `days` days, for whoever may see the key. */
+  async usageByDay(ctx: Ctx, keyId: string, days: number): Promise<{ day: string; count: number }[]> {
+    const key = await this.visibleKey(requireActor(ctx), keyId);
+    const since = utcDay(this.deps.clock.now() - days * DAY);
+    return new UsageStore(this.deps.store).usageByDay(key.id, since);
+  }
+
   async get(ctx: Ctx, keyId: string): Promise<KeyView> {
     return this.view(await this.visibleKey(requireActor(ctx), keyId));
   }
@@ -651,7 +685,7 @@ export class KeyService {
           k.lastUsedAt === null
             ? null
             : { at: iso(k.lastUsedAt)!, ip: k.lastUsedIp, userAgent: k.lastUsedUa },
-        daysInactive: k.status === "active" ? Math.max(0, Math.floor((now - k.activityAt) / DAY)) : 0,
+        daysInactive: k.status === "active" ? daysInactive(k.activityAt, now) : 0,
         nextAction: na ? { action: na.action, at: iso(na.at)! } : null,
         nextActionAt: na ? iso(na.at) : null,
         rotation: old

@@ -2,10 +2,11 @@
  * The deployment secret (SPEC §5): the key under which legacy location keys are kept readable. It is
  * KEYWARD_SECRET, or one generated into `<dataDir>/secret.key` (mode 0600) on first start.
  */
-import { closeSync, mkdirSync, openSync, readFileSync, statSync, writeSync } from "node:fs";
+import { closeSync, openSync, readFileSync, statSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import type { Config } from "../config.js";
 import { newDeploymentSecret, SecretBox } from "../core/secretbox.js";
+import { ensurePrivateDir } from "../files.js";
 import type { Logger } from "../logger.js";
 
 /** The deployment secret: KEYWARD_SECRET, or one generated into `<dataDir>/secret.key` (mode 0600) on first start. */
@@ -16,7 +17,7 @@ export function loadDeploymentSecret(config: Pick<Config, "secret" | "dataDir">)
   looseMode?: boolean;
 } {
   if (config.secret) return { secret: config.secret, source: "env" };
-  mkdirSync(config.dataDir, { recursive: true });
+  ensurePrivateDir(config.dataDir);
   const file = join(config.dataDir, "secret.key");
   try {
     // `wx`: exactly one process creates it, however many start at once.

@@ -7,12 +7,13 @@
  */
 import { ConfigError } from "../config.js";
 import type { Clock } from "../core/clock.js";
-import { DAY, humanDate } from "../core/clock.js";
+import { humanDate } from "../core/clock.js";
 import type { Cron } from "../core/cron.js";
 import { ApiError, denied, notFound } from "../core/errors.js";
 import {
   type BannerKey,
   bannerActive,
+  daysInactive,
   decide,
   type LifecyclePolicy,
   mergePolicy,
@@ -215,7 +216,7 @@ export class LifecycleService implements LifecycleView {
         kind: k.kind,
         accountId: k.locationId ?? k.agencyId,
         lastActivityAt: iso(k.activityAt)!,
-        daysInactive: Math.max(0, Math.floor((now - k.activityAt) / DAY)),
+        daysInactive: daysInactive(k.activityAt, now),
         warned: w !== undefined && w.cycleAt === k.activityAt,
       });
       groups.set(at, list);

@@ -6,7 +6,8 @@
  */
 import type { Clock } from "../core/clock.js";
 import { DAY, utcDay } from "../core/clock.js";
-import type { Store, UseRecord } from "../store/store.js";
+import type { Store } from "../store/store.js";
+import { UsageStore, type UseRecord } from "../store/usage-store.js";
 import type { CachedToken } from "./cache.js";
 
 export interface UseInfo {
@@ -41,7 +42,7 @@ export class UsageRecorder {
     const now = this.clock.now();
     if (entry.warned) {
       const rec = this.toRecord(entry, now, info);
-      return this.store.recordUses([rec]).then(() => {
+      return new UsageStore(this.store).recordUses([rec]).then(() => {
         entry.warned = false; // the use began a new cycle
       });
     }
@@ -104,7 +105,7 @@ export class UsageRecorder {
         const batch = [...this.pending.values()];
         this.pending = new Map();
         try {
-          await this.store.recordUses(batch);
+          await new UsageStore(this.store).recordUses(batch);
           this.flushes++;
         } catch (err) {
           for (const rec of batch) this.mergeBack(rec);

@@ -1,6 +1,6 @@
 /**
- * The failure counts of the brute-force limits, shared by the nodes of one database (migration
- * 007). Each write reads the row under a lock, applies the same pure rule as the nodes do in
+ * The failure counts of the brute-force limits, shared by the nodes of one database (schema
+ * migration 005). Each write reads the row under a lock, applies the same pure rule as the nodes do in
  * memory (core/attempts.ts), and writes it back, so concurrent nodes add up rather than overwrite.
  */
 import type { Kysely } from "kysely";

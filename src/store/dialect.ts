@@ -2,11 +2,21 @@
  * The one place that knows SQLite from PostgreSQL. Everything else in `store/` writes portable
  * Kysely and asks this module for the few things that differ.
  */
-import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import SQLite from "better-sqlite3";
-import { Kysely, PostgresDialect, type RawBuilder, SqliteDialect, sql } from "kysely";
+import {
+  CompiledQuery,
+  type DatabaseConnection,
+  type Driver,
+  Kysely,
+  PostgresDialect,
+  type RawBuilder,
+  SqliteDialect,
+  SqliteDriver,
+  sql,
+} from "kysely";
 import pg from "pg";
+import { ensurePrivateDir, preparePrivateDatabase } from "../files.js";
 import type { Database } from "./schema.js";
 
 export type DialectName = "sqlite" | "postgres";
@@ -63,18 +73,70 @@ export function openDatabase(opts: {
       close: () => db.destroy(),
     };
   }
-  mkdirSync(opts.dataDir, { recursive: true });
+  ensurePrivateDir(opts.dataDir);
   const file = join(opts.dataDir, "keyward.sqlite");
   return openSqlite(file);
 }
 
+/**
+ * How long one SQLite statement may wait for a lock held by another process. better-sqlite3 is
+ * synchronous: SQLite's busy handler sleeps on the event loop's thread, so this is also the longest
+ * the whole server can stall on one attempt (issue 10 item 6). Longer waits for the write lock are
+ * asynchronous retries of `begin immediate` (`Store.transaction`).
+ */
+export const SQLITE_BUSY_TIMEOUT_MS = 10;
+
+/** How long a transaction keeps retrying for the write lock before the request answers 503. */
+export const SQLITE_WRITE_WAIT_MS = 5_000;
+
+/** While migrating nothing is served yet: statements may wait for another process's lock as before. */
+export const SQLITE_MIGRATION_BUSY_TIMEOUT_MS = 5_000;
+
+/**
+ * `begin immediate` found another process holding the write lock. Nothing of the transaction has run
+ * yet, so the caller may retry it as a whole (after giving the event loop back).
+ */
+export class WriteLockBusy extends Error {
+  constructor(cause: unknown) {
+    super("another process holds the SQLite write lock", { cause });
+  }
+}
+
+/**
+ * Transactions take the write lock when they begin (`begin immediate`), not at their first write: a
+ * transaction that cannot get it fails before running anything (safe to retry whole), and one that
+ * has it never meets SQLITE_BUSY (or SQLITE_BUSY_SNAPSHOT, which no waiting can cure) midway.
+ */
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    try {
+      await connection.executeQuery(CompiledQuery.raw("begin immediate"));
+    } catch (err) {
+      if (String((err as { code?: unknown }).code ?? "").startsWith("SQLITE_BUSY"))
+        throw new WriteLockBusy(err);
+      throw err;
+    }
+  }
+}
+
+class ImmediateSqliteDialect extends SqliteDialect {
+  constructor(private readonly database: SQLite.Database) {
+    super({ database });
+  }
+  override createDriver(): Driver {
+    return new ImmediateSqliteDriver({ database: this.database });
+  }
+}
+
 export function openSqlite(file: string): OpenedDatabase {
+  preparePrivateDatabase(file);
   const sqlite = new SQLite(file);
+  sqlite.pragma(`busy_timeout = ${SQLITE_MIGRATION_BUSY_TIMEOUT_MS}`);
   sqlite.pragma("journal_mode = WAL");
   sqlite.pragma("synchronous = NORMAL");
   sqlite.pragma("foreign_keys = ON");
-  sqlite.pragma("busy_timeout = 5000");
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  sqlite.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
+  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect(sqlite) });
   return {
     db,
     dialect: {

@@ -8,8 +8,9 @@
  */
 import { type Selectable, sql } from "kysely";
 import type { ApiKey } from "../core/model.js";
+import { auditToRow, keyFromRow, type NewAudit } from "./rows.js";
 import type { LifecycleWatchTable, OutboxTable } from "./schema.js";
-import { auditToRow, keyFromRow, type NewAudit, type Store } from "./store.js";
+import type { Store } from "./store.js";
 
 export type EventKind = "warning" | "email" | "action";
 
@@ -377,6 +378,7 @@ export class LifecycleStore {
    */
   async actOn(keyIds: readonly string[], action: "delete" | "expire", now: number): Promise<string[]> {
     const done: string[] = [];
+    // core/lifecycle.ts `daysInactive`, in SQL: the keys acted on have been inactive for days (now > activity).
     const days = sql<number>`cast((${now} - activity_at) / 86400000 as integer)`;
     for (const part of chunks(keyIds)) {
       const q = this.db

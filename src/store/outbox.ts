@@ -16,10 +16,17 @@ export interface OutgoingEmail {
   html: string;
 }
 
-/** Queues an e-mail inside the caller's transaction; returns its id. No recipient, no e-mail. */
-export async function enqueueEmail(store: Store, clock: Clock, msg: OutgoingEmail): Promise<string | null> {
+/**
+ * Queues an e-mail inside the caller's transaction; returns its id. No recipient, no e-mail. `id` is
+ * given when the caller planned the message before writing it (the scheduler's records name it).
+ */
+export async function enqueueEmail(
+  store: Store,
+  clock: Clock,
+  msg: OutgoingEmail & { id?: string },
+): Promise<string | null> {
   if (msg.to.length === 0) return null;
-  const id = newId("email");
+  const id = msg.id ?? newId("email");
   const now = clock.now();
   await store.db
     .insertInto("outbox")

@@ -5,7 +5,7 @@
  */
 import type { OpenedDatabase } from "./dialect.js";
 
-/** Advisory lock ids: arbitrary, fixed, and distinct from Kysely's migration lock. */
+/** Advisory lock ids: arbitrary, fixed, and distinct from Kysely's schema migration lock. */
 export const LOCKS = { bootstrap: 0x6b770001 } as const;
 
 export async function withClusterLock<T>(

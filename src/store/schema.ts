@@ -187,7 +187,7 @@ export interface LegacyMigrationTable {
   completed_at: number | null;
 }
 
-/** Keys whose first warning of the current cycle has been issued (migration 002). */
+/** Keys whose first warning of the current cycle has been issued (schema migration 002). */
 export interface LifecycleWatchTable {
   key_id: string;
   agency_id: string;
@@ -198,7 +198,7 @@ export interface LifecycleWatchTable {
   next_at: number;
 }
 
-/** Failure counts shared by the nodes for the brute-force limits (migration 007). */
+/** Failure counts shared by the nodes for the brute-force limits (schema migration 005). */
 export interface AuthFailureTable {
   kind: string;
   key: string;

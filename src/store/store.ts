@@ -14,156 +14,29 @@ import type {
   Session,
   User,
 } from "../core/model.js";
-import type { Plan, Role, UserType } from "../core/permissions.js";
+import type { Plan } from "../core/permissions.js";
 import type { KeyKind } from "../core/token.js";
-import type { DialectInfo } from "./dialect.js";
-import type {
-  AgencyTable,
-  ApiKeyTable,
-  AuditTable,
-  Database,
-  KeyTokenTable,
-  LocationTable,
-  UserTable,
-} from "./schema.js";
+import { type DialectInfo, SQLITE_WRITE_WAIT_MS, WriteLockBusy } from "./dialect.js";
+import {
+  agencyFromRow,
+  auditFromRow,
+  auditToRow,
+  bool,
+  int,
+  keyFromRow,
+  keyToRow,
+  locationFromRow,
+  type NewAudit,
+  tokenFromRow,
+  userFromRow,
+} from "./rows.js";
+import type { Database, UserTable } from "./schema.js";
+import { StorageUnavailable } from "./storage-errors.js";
+
+// Callers outside store/ that write rows directly (the simulation) or build audits.
+export { keyToRow, type NewAudit } from "./rows.js";
 
 type Db = Kysely<Database> | Transaction<Database>;
-
-const bool = (n: number) => n === 1;
-const int = (b: boolean) => (b ? 1 : 0);
-const parseJson = <T>(s: string | null): T | null => (s === null ? null : (JSON.parse(s) as T));
-/** Keys per `recordUses` statement: 4 parameters each, far below SQLite's and PostgreSQL's limits. */
-const USE_ROWS_PER_STATEMENT = 500;
-
-function agencyFromRow(r: Selectable<AgencyTable>): Agency {
-  return {
-    id: r.id,
-    name: r.name,
-    plan: r.plan as Plan,
-    enhancedSecurity: bool(r.enhanced_security),
-    legacyCreation: r.legacy_creation as Agency["legacyCreation"],
-    policyOverride: parseJson(r.policy_json),
-    createdAt: r.created_at,
-    updatedAt: r.updated_at,
-  };
-}
-
-function locationFromRow(r: Selectable<LocationTable>): Location {
-  return {
-    id: r.id,
-    agencyId: r.agency_id,
-    name: r.name,
-    email: r.email,
-    phone: r.phone,
-    timezone: r.timezone,
-    createdAt: r.created_at,
-    updatedAt: r.updated_at,
-    deletedAt: r.deleted_at,
-  };
-}
-
-function userFromRow(r: Selectable<UserTable>, locationIds: string[]): User {
-  return {
-    id: r.id,
-    agencyId: r.agency_id,
-    email: r.email,
-    name: r.name,
-    passwordHash: r.password_hash,
-    type: r.type as UserType,
-    role: r.role as Role,
-    isOwner: bool(r.is_owner),
-    canManageKeys: bool(r.can_manage_keys),
-    digestOptOut: bool(r.digest_opt_out),
-    locationIds,
-    createdAt: r.created_at,
-    updatedAt: r.updated_at,
-    disabledAt: r.disabled_at,
-  };
-}
-
-export function keyFromRow(r: Selectable<ApiKeyTable>): ApiKey {
-  return {
-    id: r.id,
-    agencyId: r.agency_id,
-    locationId: r.location_id,
-    kind: r.kind as KeyKind,
-    name: r.name,
-    description: r.description,
-    scopes: JSON.parse(r.scopes_json) as string[],
-    status: r.status as KeyStatus,
-    imported: bool(r.imported),
-    createdAt: r.created_at,
-    createdBy: r.created_by,
-    updatedAt: r.updated_at,
-    activityAt: r.activity_at,
-    lastUsedAt: r.last_used_at,
-    lastUsedIp: r.last_used_ip,
-    lastUsedUa: r.last_used_ua,
-    revokedAt: r.revoked_at,
-    expiredAt: r.expired_at,
-    deletedAt: r.deleted_at,
-    inactiveDays: r.inactive_days,
-    warnedAt: r.warned_at,
-    secretEnc: r.secret_enc,
-  };
-}
-
-function tokenFromRow(r: Selectable<KeyTokenTable>): KeyToken {
-  return {
-    hash: r.hash,
-    keyId: r.key_id,
-    display: r.display,
-    createdAt: r.created_at,
-    validUntil: r.valid_until,
-    retiredReason: r.retired_reason as KeyToken["retiredReason"],
-    lastUsedAt: r.last_used_at,
-  };
-}
-
-function auditFromRow(r: Selectable<AuditTable>): AuditEntry {
-  return {
-    seq: r.seq,
-    id: r.id,
-    at: r.at,
-    agencyId: r.agency_id,
-    actorType: r.actor_type as AuditEntry["actorType"],
-    actorId: r.actor_id,
-    ip: r.ip,
-    userAgent: r.user_agent,
-    action: r.action,
-    targetType: r.target_type,
-    targetId: r.target_id,
-    before: parseJson(r.before_json),
-    after: parseJson(r.after_json),
-  };
-}
-
-export function keyToRow(k: ApiKey): ApiKeyTable {
-  return {
-    id: k.id,
-    agency_id: k.agencyId,
-    location_id: k.locationId,
-    kind: k.kind,
-    name: k.name,
-    description: k.description,
-    scopes_json: JSON.stringify(k.scopes),
-    status: k.status,
-    imported: int(k.imported),
-    created_at: k.createdAt,
-    created_by: k.createdBy,
-    updated_at: k.updatedAt,
-    activity_at: k.activityAt,
-    last_used_at: k.lastUsedAt,
-    last_used_ip: k.lastUsedIp,
-    last_used_ua: k.lastUsedUa,
-    revoked_at: k.revokedAt,
-    expired_at: k.expiredAt,
-    deleted_at: k.deletedAt,
-    inactive_days: k.inactiveDays,
-    warned_at: k.warnedAt,
-    secret_enc: k.secretEnc,
-  };
-}
 
 /** What a token lookup returns: everything verification needs, in one read. */
 export interface TokenLookup {
@@ -181,21 +54,6 @@ export interface KeyFilter {
   kind?: KeyKind;
 }
 
-export interface UseRecord {
-  keyId: string;
-  /** Tokens in a rotation grace period also remember their own last use. */
-  tokenHash: string | null;
-  /** When that token was last used (the key's `lastUsedAt` may come from its new token). */
-  tokenUsedAt?: number;
-  lastUsedAt: number;
-  ip: string | null;
-  userAgent: string | null;
-  /** Uses per UTC day. */
-  days: Map<string, number>;
-  /** Legacy keys: uses per (day, endpoint, user agent, ip), for the migration report. */
-  details: Map<string, number> | null;
-}
-
 export interface AuditFilter {
   agencyId: string;
   action?: string;
@@ -208,35 +66,37 @@ export interface AuditFilter {
   limit: number;
 }
 
-export type NewAudit = Omit<AuditEntry, "seq">;
-
-export function auditToRow(e: NewAudit): Omit<AuditTable, "seq"> {
-  return {
-    id: e.id,
-    at: e.at,
-    agency_id: e.agencyId,
-    actor_type: e.actorType,
-    actor_id: e.actorId,
-    ip: e.ip,
-    user_agent: e.userAgent,
-    action: e.action,
-    target_type: e.targetType,
-    target_id: e.targetId,
-    before_json: e.before ? JSON.stringify(e.before) : null,
-    after_json: e.after ? JSON.stringify(e.after) : null,
-  };
-}
-
 export class Store {
   constructor(
     readonly db: Db,
     readonly dialect: DialectInfo,
   ) {}
 
-  /** Runs `fn` in one transaction; nested calls join the outer one. */
+  /**
+   * Runs `fn` in one transaction; nested calls join the outer one. On SQLite, while another process
+   * holds the write lock, the transaction is retried after short asynchronous pauses (the event loop
+   * keeps serving meanwhile), for up to SQLITE_WRITE_WAIT_MS; then it fails as storage unavailable.
+   */
   async transaction<T>(fn: (s: Store) => Promise<T>): Promise<T> {
     if (this.db.isTransaction) return fn(this);
-    return (this.db as Kysely<Database>).transaction().execute((tx) => fn(new Store(tx, this.dialect)));
+    const db = this.db as Kysely<Database>;
+    const started = performance.now();
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await db.transaction().execute((tx) => fn(new Store(tx, this.dialect)));
+      } catch (err) {
+        // Only a failed `begin immediate` is retried: `fn` has not run, so nothing is done twice.
+        if (!(err instanceof WriteLockBusy)) throw err;
+        const waited = performance.now() - started;
+        if (waited >= SQLITE_WRITE_WAIT_MS)
+          throw new StorageUnavailable(
+            `another process has held the database's write lock for over ${Math.round(waited / 1000)} s`,
+            err,
+          );
+        const pause = Math.min(100, 2 ** attempt) * (0.5 + Math.random());
+        await new Promise((r) => setTimeout(r, pause));
+      }
+    }
   }
 
   // ── agencies ────────────────────────────────────────────────────────────
@@ -701,135 +561,6 @@ export class Store {
       key: keyFromRow(r),
       agency: { plan: r.a_plan as Plan, enhancedSecurity: bool(r.a_eas) },
     };
-  }
-
-  /**
-   * Records a batch of uses in a bounded number of statements, however many requests they count.
-   * `last_used_at` and `activity_at` never move backwards (several nodes flush out of order).
-   */
-  async recordUses(uses: UseRecord[]): Promise<void> {
-    if (uses.length === 0) return;
-    const g = this.dialect.greatest;
-    // Rows are locked in one global order (key id, then day): two nodes flushing batches over the
-    // same keys at once wait for each other instead of deadlocking (PostgreSQL).
-    const batch = [...uses].sort((x, y) => (x.keyId < y.keyId ? -1 : x.keyId > y.keyId ? 1 : 0));
-    await this.transaction(async (s) => {
-      // One statement per chunk of keys (UPDATE … FROM (VALUES …), SQLite ≥ 3.33 and PostgreSQL), not
-      // one per key. A key appears once per batch (the recorder gathers per key), but keep the latest
-      // use of each key should a caller pass one twice.
-      const latest = new Map<string, UseRecord>();
-      for (const u of batch) {
-        const cur = latest.get(u.keyId);
-        if (!cur || u.lastUsedAt > cur.lastUsedAt) latest.set(u.keyId, u);
-      }
-      const rows = [...latest.values()];
-      for (let i = 0; i < rows.length; i += USE_ROWS_PER_STATEMENT) {
-        const part = rows.slice(i, i + USE_ROWS_PER_STATEMENT);
-        if (s.dialect.rowLocks)
-          // UPDATE … FROM locks rows in its join's order: lock them in key order first.
-          await s.db
-            .selectFrom("api_keys")
-            .select("id")
-            .where(
-              "id",
-              "in",
-              part.map((u) => u.keyId),
-            )
-            .orderBy("id")
-            .forUpdate()
-            .execute();
-        const values = sql.join(
-          part.map(
-            (u) =>
-              sql`(${u.keyId}, cast(${u.lastUsedAt} as bigint), cast(${u.ip} as text), cast(${u.userAgent} as text))`,
-          ),
-        );
-        // A use counts only while the key is active; a key acted on meanwhile stays as it is. The status
-        // test is an expression so that the planner drives the update from `v` by primary key rather than
-        // scanning every active key through the status index.
-        // `v`'s columns are column1 … column4 (id, at, ip, ua): SQLite takes no column list after the alias.
-        const newer = sql`(api_keys.last_used_at is null or api_keys.last_used_at < v.column2)`;
-        await s.db
-          .updateTable("api_keys")
-          .from(sql`(values ${values})`.as("v"))
-          .set({
-            last_used_at: sql`case when ${newer} then v.column2 else api_keys.last_used_at end`,
-            last_used_ip: sql`case when ${newer} then v.column3 else api_keys.last_used_ip end`,
-            last_used_ua: sql`case when ${newer} then v.column4 else api_keys.last_used_ua end`,
-            activity_at: g("api_keys.activity_at", "v.column2"),
-          })
-          .where(sql<boolean>`api_keys.id = v.column1 and (api_keys.status || '') = 'active'`)
-          .execute();
-      }
-      for (const u of batch) {
-        const tokenAt = u.tokenUsedAt ?? u.lastUsedAt;
-        if (u.tokenHash)
-          await s.db
-            .updateTable("key_tokens")
-            .set({
-              last_used_at: sql`coalesce(${g("last_used_at", sql.val(tokenAt))}, ${tokenAt})`,
-            })
-            .where("hash", "=", u.tokenHash)
-            .execute();
-      }
-      const daily = batch.flatMap((u) =>
-        [...u.days].sort().map(([day, count]) => ({ key_id: u.keyId, day, count })),
-      );
-      for (let i = 0; i < daily.length; i += 300)
-        await s.db
-          .insertInto("usage_daily")
-          .values(daily.slice(i, i + 300))
-          .onConflict((oc) =>
-            oc.columns(["key_id", "day"]).doUpdateSet({ count: sql`usage_daily.count + excluded.count` }),
-          )
-          .execute();
-      const details = batch.flatMap((u) =>
-        [...(u.details ?? [])].sort().map(([k, count]) => {
-          const [day, endpoint, user_agent, ip] = JSON.parse(k) as [string, string, string, string];
-          return { key_id: u.keyId, day, endpoint, user_agent, ip, count };
-        }),
-      );
-      for (let i = 0; i < details.length; i += 100)
-        await s.db
-          .insertInto("usage_details")
-          .values(details.slice(i, i + 100))
-          .onConflict((oc) =>
-            oc
-              .columns(["key_id", "day", "endpoint", "user_agent", "ip"])
-              .doUpdateSet({ count: sql`usage_details.count + excluded.count` }),
-          )
-          .execute();
-    });
-  }
-
-  async usageByDay(keyId: string, sinceDay: string): Promise<{ day: string; count: number }[]> {
-    return this.db
-      .selectFrom("usage_daily")
-      .select(["day", "count"])
-      .where("key_id", "=", keyId)
-      .where("day", ">=", sinceDay)
-      .orderBy("day")
-      .execute();
-  }
-
-  async usageDetails(
-    keyId: string,
-    sinceDay: string,
-  ): Promise<{ day: string; endpoint: string; userAgent: string; ip: string; count: number }[]> {
-    const rows = await this.db
-      .selectFrom("usage_details")
-      .selectAll()
-      .where("key_id", "=", keyId)
-      .where("day", ">=", sinceDay)
-      .orderBy("day")
-      .execute();
-    return rows.map((r) => ({
-      day: r.day,
-      endpoint: r.endpoint,
-      userAgent: r.user_agent,
-      ip: r.ip,
-      count: r.count,
-    }));
   }
 
   // ── audit ───────────────────────────────────────────────────────────────

@@ -7,6 +7,7 @@ import {
   bannerWindow,
   DEFAULT_POLICY,
   type Decision,
+  daysInactive,
   decide,
   dueAt,
   type KeyCycleState,
@@ -808,5 +809,17 @@ describe("on-time first warnings and the calendar", () => {
       "2026-04-01T00:00:00Z",
       "2026-06-16T00:00:00Z",
     ]);
+  });
+});
+
+describe("daysInactive (issue 11 item 2: one definition)", () => {
+  const DAY = 86_400_000;
+  it("counts whole days since the last activity, never less than zero", () => {
+    const t = Date.parse("2026-03-01T12:00:00Z");
+    expect(daysInactive(t, t)).toBe(0);
+    expect(daysInactive(t, t + DAY - 1)).toBe(0);
+    expect(daysInactive(t, t + DAY)).toBe(1);
+    expect(daysInactive(t, t + 90 * DAY + 5)).toBe(90);
+    expect(daysInactive(t + DAY, t)).toBe(0); // activity after "now" (a clock moved back)
   });
 });

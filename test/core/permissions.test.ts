@@ -8,11 +8,16 @@ import {
   canSeeLocation,
   keyChangeUserRefusal,
   keyCreateUserRefusal,
+  keyLocationRefusal,
+  keyMissingScopes,
   keyReachesAllOf,
+  keyUserApiRefusal,
   PLANS,
   planAllowsAgencyKeys,
   selfChangeRefusal,
   type UserFacts,
+  userChangeRefusal,
+  userDisableRefusal,
 } from "../../src/core/permissions.js";
 import { BUILTIN_SCOPES, ScopeCatalogue } from "../../src/core/scopes.js";
 
@@ -201,5 +206,57 @@ describe("nobody changes their own rights (issue 10 item 7)", () => {
   it("accepts what is theirs, and a right repeated as it is", () => {
     expect(selfChangeRefusal(me, { email: "new@x.test", password: "p" })).toBeNull();
     expect(selfChangeRefusal(me, { role: "admin", canManageKeys: false, locationIds: [] })).toBeNull();
+  });
+});
+
+describe("one place for the rules of every caller (issue 11 item 2)", () => {
+  it("a legacy key has full access; a token has its scopes", () => {
+    expect(keyMissingScopes({ kind: "legacy_v1", scopes: [] }, ["users.write"])).toEqual([]);
+    expect(
+      keyMissingScopes({ kind: "private_integration", scopes: ["users.readonly"] }, [
+        "users.readonly",
+        "users.write",
+      ]),
+    ).toEqual(["users.write"]);
+  });
+
+  it("only agency keys create and delete locations, naming the key to use instead", () => {
+    expect(keyLocationRefusal({ kind: "legacy_v1", locationId: "loc_1" }, "create")?.message).toMatch(
+      /agency's legacy key/,
+    );
+    expect(
+      keyLocationRefusal({ kind: "private_integration", locationId: "loc_1" }, "delete")?.message,
+    ).toMatch(/an agency key/);
+    expect(keyLocationRefusal({ kind: "legacy_v1", locationId: "loc_1" }, "update")).toBeNull();
+    expect(keyLocationRefusal({ kind: "legacy_v1", locationId: null }, "delete")).toBeNull();
+  });
+
+  it("Enhanced Account Security closes the legacy user APIs only", () => {
+    expect(keyUserApiRefusal({ kind: "legacy_v1", enhancedSecurity: true })?.code).toBe(
+      "disabled_by_security",
+    );
+    expect(keyUserApiRefusal({ kind: "legacy_v1", enhancedSecurity: false })).toBeNull();
+    expect(keyUserApiRefusal({ kind: "private_integration", enhancedSecurity: true })).toBeNull();
+  });
+
+  it("people: their own name is theirs, the rest an admin's, never the owner's rights", () => {
+    const facts = {
+      agencyId: AG,
+      type: "agency",
+      role: "user",
+      isOwner: false,
+      canManageKeys: false,
+      locationIds: [],
+    } as const;
+    const me = { userId: "usr_me", ...facts };
+    const admin = { ...me, userId: "usr_admin", role: "admin" as const };
+    const owner = { ...facts, id: "usr_owner", role: "admin" as const, isOwner: true, canManageKeys: true };
+    expect(userChangeRefusal(me, { ...facts, id: "usr_me" }, { name: "Me" })).toBeNull();
+    expect(userChangeRefusal(me, { ...facts, id: "usr_other" }, { name: "X" })).toMatch(/Only agency admins/);
+    expect(userChangeRefusal(admin, owner, { role: "user" })).toMatch(/cannot be reduced/);
+    expect(userChangeRefusal(admin, owner, { password: "x" })).toMatch(/Only the owner/);
+    expect(userDisableRefusal(admin, owner)).toMatch(/owner cannot be removed/);
+    expect(userDisableRefusal(admin, { ...facts, id: "usr_admin" })).toMatch(/cannot remove yourself/);
+    expect(userDisableRefusal(me, { ...facts, id: "usr_other" })).toMatch(/Only agency admins/);
   });
 });

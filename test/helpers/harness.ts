@@ -174,7 +174,7 @@ export async function seedWorld(kw: Keyward, plan: Plan = "agency_pro", tag = ""
     role: "admin" | "user",
     locationIds: string[] = [],
   ) =>
-    kw.accounts.createUser(systemCtx, agencyId, {
+    kw.users.createUser(systemCtx, agencyId, {
       email,
       name: email.split("@")[0]!,
       password: PASSWORD,

@@ -83,7 +83,7 @@ async function newToken(): Promise<string> {
 }
 
 /** Well-formed tokens (right prefix and checksum) that no key has. */
-const unknowns = Array.from({ length: 10 }, () => generateToken("kw", "private_integration"));
+const unknowns = Array.from({ length: 210 }, () => generateToken("kw", "private_integration"));
 const unknownToken = (i: number) => unknowns[i]!;
 
 describe("sign-in", () => {
@@ -194,6 +194,21 @@ describe("failed verifications, per source address", () => {
     expect((await get("/v2/token", token, addr())).status).toBe(200);
     h.clock.advance(60 * SECOND);
     expect((await get("/v2/token", token, from)).status).toBe(200);
+  });
+
+  it("behind a proxy, the address is the one the proxy saw: a client cannot choose its own", async () => {
+    // The proxy appends the address it saw; whatever the client sent comes before it.
+    const token = await newToken();
+    const seen = addr();
+    for (let i = 0; i < 5; i++)
+      expect((await get("/v2/token", unknownToken(100 + i), `10.9.8.${i}, ${seen}`)).body.code).toBe(
+        "not_found",
+      );
+    expect((await get("/v2/token", token, `203.0.113.99, ${seen}`)).status).toBe(429);
+    // Naming a victim's address first does not block the victim.
+    const victim = addr();
+    for (let i = 0; i < 5; i++) await get("/v2/token", unknownToken(200 + i), `${victim}, ${addr()}`);
+    expect((await get("/v2/token", token, victim)).status).toBe(200);
   });
 
   it("counts guesses only: a revoked token is told why, not blocked", async () => {

@@ -33,7 +33,8 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
-describe("keyward", () => {
+// Each test spawns the CLI several times (about 1 s of CPU each): generous time on a loaded machine.
+describe("keyward", { timeout: 120_000 }, () => {
   it("migrate brings an empty data folder up to date, then has nothing to do", async () => {
     const first = await run(["migrate"]);
     expect(first.code, first.stderr).toBe(0);

@@ -77,3 +77,30 @@ describe("changing your own password", () => {
     expect(await canSignIn(w.loc2Admin, NEW_PASSWORD)).toBe(true);
   });
 });
+
+describe("guessing the current password with a borrowed session", () => {
+  it("is limited like sign-in: after the account's allowance even the right one answers 429", async () => {
+    const max = h.kw.config.limits.signinAccount.max;
+    const me = await new Client(h).login(w.agencyAdmin);
+    const id = (await me.get("/api/me")).body.user.id;
+    for (let i = 0; i < max; i++) {
+      const wrong = await me.patch(`/api/users/${id}`, {
+        password: NEW_PASSWORD,
+        currentPassword: `guess number ${i} of many`,
+      });
+      expect(wrong.status).toBe(403);
+    }
+    const right = await me.patch(`/api/users/${id}`, { password: NEW_PASSWORD, currentPassword: PASSWORD });
+    expect(right.status).toBe(429);
+    expect(right.body.code).toBe("too_many_attempts");
+    expect(Number(right.headers.get("retry-after"))).toBeGreaterThan(0);
+    expect(await canSignIn(w.agencyAdmin, NEW_PASSWORD)).toBe(false);
+    const audited = await h.kw.store.listAudit({
+      agencyId: w.agencyId,
+      action: "session.login_failed",
+      limit: 100,
+    });
+    const mine = audited.filter((e) => e.targetId === id && e.after?.reason === "wrong_current_password");
+    expect(mine).toHaveLength(max);
+  });
+});

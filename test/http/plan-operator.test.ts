@@ -4,8 +4,8 @@
  * `keyward agencies set-plan` is in cli.test.ts). Every change is audit-logged.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { toActor } from "../../src/service/accounts.js";
 import { userCtx } from "../../src/service/context.js";
+import { toActor } from "../../src/service/users.js";
 import {
   Client,
   type Harness,

@@ -8,8 +8,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { bootstrapFirstAgency, checkBootstrapSettings } from "../../src/cli/bootstrap.js";
 import { ConfigError, loadConfig } from "../../src/config.js";
-import { Client, startHarness } from "../helpers/harness.js";
+import { Client, seedWorld, startHarness } from "../helpers/harness.js";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 let dataDir: string;
@@ -100,7 +101,10 @@ describe("first start (bootstrap)", () => {
       ],
     ];
     for (const [env, message] of cases) {
-      const r = await run(["serve"], env);
+      // An empty data folder each time: the settings are judged when they create the first agency.
+      const empty = mkdtempSync(join(tmpdir(), "keyward-bootstrap-"));
+      const r = await run(["serve"], { KEYWARD_DATA_DIR: empty, ...env });
+      rmSync(empty, { recursive: true, force: true });
       expect(r.code, r.stderr).toBe(2);
       expect(r.stderr).toMatch(/^Invalid configuration:/);
       expect(r.stderr).toMatch(message);
@@ -108,10 +112,29 @@ describe("first start (bootstrap)", () => {
   }, 300_000);
 
   it("twelve NULs are refused as control characters (an environment cannot carry NUL, a config loader can)", () => {
-    expect(() => loadConfig({ KEYWARD_BOOTSTRAP_PASSWORD: "\u0000".repeat(12) })).toThrow(ConfigError);
-    expect(() => loadConfig({ KEYWARD_BOOTSTRAP_PASSWORD: "\u0000".repeat(12) })).toThrow(
+    const nuls = loadConfig({ KEYWARD_BOOTSTRAP_PASSWORD: "\u0000".repeat(12) }).bootstrap;
+    expect(() => checkBootstrapSettings(nuls)).toThrow(ConfigError);
+    expect(() => checkBootstrapSettings(nuls)).toThrow(
       /KEYWARD_BOOTSTRAP_PASSWORD: must not contain control characters/,
     );
+  });
+
+  it("judges the settings only when they create the first agency: an old deployment keeps starting", async () => {
+    // A harness database already has its agencies: the weak password left in the environment
+    // creates nothing and stops nothing.
+    const config = loadConfig({
+      KEYWARD_BOOTSTRAP_PASSWORD: "aaaaaaaaaaaa",
+      KEYWARD_BOOTSTRAP_AGENCY_NAME: "My\u2066Agency",
+    });
+    const h = await startHarness();
+    try {
+      await seedWorld(h.kw);
+      const before = await h.kw.store.countAgencies();
+      expect(await bootstrapFirstAgency(h.kw, config)).toEqual({ created: false });
+      expect(await h.kw.store.countAgencies()).toBe(before);
+    } finally {
+      await h.close();
+    }
   });
 
   it("a good bootstrap password creates the owner, who can sign in with it", async () => {

@@ -13,6 +13,7 @@ import { DAY } from "../../src/core/clock.js";
 import { generateToken } from "../../src/core/token.js";
 import { type OpenedDatabase, openSqlite } from "../../src/store/dialect.js";
 import { Store } from "../../src/store/store.js";
+import { UsageStore } from "../../src/store/usage-store.js";
 import {
   Client,
   type Harness,
@@ -546,7 +547,7 @@ describe("use recording across nodes and shutdown", () => {
       expect(k.lastUsedAt).toBe(T0 + 2 * DAY);
       expect(k.lastUsedUa).toBe("newer");
       expect(k.activityAt).toBe(T0 + 2 * DAY);
-      expect(await store.usageByDay(id, "2026-01-01")).toEqual([
+      expect(await new UsageStore(store).usageByDay(id, "2026-01-01")).toEqual([
         { day: "2026-01-02", count: 1 },
         { day: "2026-01-03", count: 1 },
       ]);

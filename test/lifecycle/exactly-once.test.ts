@@ -65,7 +65,7 @@ async function seed(kw: Keyward): Promise<string[]> {
     const ctx = operatorCtx(agency.id);
     for (let l = 0; l < 2; l++) {
       const { location } = await kw.accounts.createLocation(systemCtx, agency.id, { name: `Loc ${a}.${l}` });
-      await kw.accounts.createUser(systemCtx, agency.id, {
+      await kw.users.createUser(systemCtx, agency.id, {
         email: `boss${a}.${l}@x.test`,
         name: "Boss",
         type: "account",

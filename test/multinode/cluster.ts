@@ -44,7 +44,8 @@ export interface NodeProcess {
 
 export interface NodeOptions {
   name: string;
-  databaseUrl: string;
+  /** PostgreSQL; absent: SQLite in the data folder (pass KEYWARD_DATA_DIR in `env` to share one). */
+  databaseUrl?: string;
   env?: Record<string, string>;
   /** CPU list for `taskset -c` (benchmarks); ignored where taskset is missing. */
   cpus?: string;
@@ -56,7 +57,7 @@ export async function startNode(o: NodeOptions): Promise<NodeProcess> {
   const dataDir = mkdtempSync(join(tmpdir(), `keyward-${o.name}-`));
   const env = {
     ...process.env,
-    KEYWARD_DATABASE_URL: o.databaseUrl,
+    ...(o.databaseUrl ? { KEYWARD_DATABASE_URL: o.databaseUrl } : {}),
     KEYWARD_PORT: String(port),
     KEYWARD_HOST: "127.0.0.1",
     KEYWARD_DATA_DIR: dataDir,

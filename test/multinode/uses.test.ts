@@ -12,6 +12,7 @@ import { hashToken } from "../../src/core/token.js";
 import { createLogger } from "../../src/logger.js";
 import { systemCtx } from "../../src/service/context.js";
 import { type OpenedDatabase, openDatabase } from "../../src/store/dialect.js";
+import { UsageStore } from "../../src/store/usage-store.js";
 import { startPostgres } from "../helpers/postgres.js";
 
 const T0 = Date.parse("2026-01-01T00:00:00Z");
@@ -92,7 +93,7 @@ it("a node flushing late never moves last_used_at back", async () => {
   expect(r.last_used_at).toBe(T0 + 60_000);
   expect(r.last_used_ip).toBe("10.0.0.1");
   expect(r.activity_at).toBe(T0 + 60_000);
-  const days = await a.store.usageByDay(k!.id, "2026-01-01");
+  const days = await new UsageStore(a.store).usageByDay(k!.id, "2026-01-01");
   expect(days).toEqual([{ day: "2026-01-01", count: 2 }]);
 });
 

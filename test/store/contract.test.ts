@@ -10,8 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { newId } from "../../src/core/ids.js";
 import type { Agency, ApiKey, AuditEntry, KeyToken, Location, User } from "../../src/core/model.js";
 import { type OpenedDatabase, openDatabase } from "../../src/store/dialect.js";
-import { migrateToLatest } from "../../src/store/migrate.js";
-import { Store, type UseRecord } from "../../src/store/store.js";
+import { migrateSchema } from "../../src/store/migrate-schema.js";
+import { Store } from "../../src/store/store.js";
+import { UsageStore, type UseRecord } from "../../src/store/usage-store.js";
 import { type RunningPostgres, startPostgres } from "../helpers/postgres.js";
 
 const T = Date.parse("2026-01-01T00:00:00Z");
@@ -171,10 +172,10 @@ describe.each(backends)("Store on $name", (backend) => {
 
   beforeAll(async () => {
     db = await backend.open();
-    const applied = await migrateToLatest(db.db, db.dialect);
+    const applied = await migrateSchema(db.db, db.dialect);
     expect(applied).toContain("001_core");
     // Migrating again is a no-op.
-    expect(await migrateToLatest(db.db, db.dialect)).toEqual([]);
+    expect(await migrateSchema(db.db, db.dialect)).toEqual([]);
     store = new Store(db.db, db.dialect);
     ag = agency();
     await store.insertAgency(ag);
@@ -484,16 +485,20 @@ describe.each(backends)("Store on $name", (backend) => {
       const details = new Map([
         [JSON.stringify(["2026-01-01", "GET /v1/locations/:id", "curl/8", "10.0.0.1"]), 3],
       ]);
-      await store.recordUses([use(k.id, at, { days: new Map([["2026-01-01", 3]]), details })]);
+      await new UsageStore(store).recordUses([
+        use(k.id, at, { days: new Map([["2026-01-01", 3]]), details }),
+      ]);
       let got = (await store.getKey(k.id))!;
       expect(got.lastUsedAt).toBe(at);
       expect(got.lastUsedIp).toBe("10.0.0.1");
       expect(got.lastUsedUa).toBe("curl/8");
       expect(got.activityAt).toBe(at);
-      expect(await store.usageByDay(k.id, "2026-01-01")).toEqual([{ day: "2026-01-01", count: 3 }]);
+      expect(await new UsageStore(store).usageByDay(k.id, "2026-01-01")).toEqual([
+        { day: "2026-01-01", count: 3 },
+      ]);
 
       // Same day again: counts add up (upsert), a new day gets its own row.
-      await store.recordUses([
+      await new UsageStore(store).recordUses([
         use(k.id, at + 1000, {
           ip: "10.0.0.2",
           days: new Map([
@@ -505,12 +510,14 @@ describe.each(backends)("Store on $name", (backend) => {
           ]),
         }),
       ]);
-      expect(await store.usageByDay(k.id, "2026-01-01")).toEqual([
+      expect(await new UsageStore(store).usageByDay(k.id, "2026-01-01")).toEqual([
         { day: "2026-01-01", count: 5 },
         { day: "2026-01-02", count: 5 },
       ]);
-      expect(await store.usageByDay(k.id, "2026-01-02")).toEqual([{ day: "2026-01-02", count: 5 }]);
-      expect(await store.usageDetails(k.id, "2026-01-01")).toEqual([
+      expect(await new UsageStore(store).usageByDay(k.id, "2026-01-02")).toEqual([
+        { day: "2026-01-02", count: 5 },
+      ]);
+      expect(await new UsageStore(store).usageDetails(k.id, "2026-01-01")).toEqual([
         {
           day: "2026-01-01",
           endpoint: "GET /v1/locations/:id",
@@ -526,8 +533,8 @@ describe.each(backends)("Store on $name", (backend) => {
     it("never moves last_used_at or activity_at backwards (nodes flush out of order)", async () => {
       const k = key(ag.id, { activityAt: T + 10_000 });
       await store.insertKey(k);
-      await store.recordUses([use(k.id, T + 20_000, { ip: "new", userAgent: "new-ua" })]);
-      await store.recordUses([use(k.id, T + 5_000, { ip: "old", userAgent: "old-ua" })]);
+      await new UsageStore(store).recordUses([use(k.id, T + 20_000, { ip: "new", userAgent: "new-ua" })]);
+      await new UsageStore(store).recordUses([use(k.id, T + 5_000, { ip: "old", userAgent: "old-ua" })]);
       const got = (await store.getKey(k.id))!;
       expect(got.lastUsedAt).toBe(T + 20_000);
       expect(got.lastUsedIp).toBe("new");
@@ -536,7 +543,7 @@ describe.each(backends)("Store on $name", (backend) => {
       // A use older than the key's last activity (a refresh, say) leaves activity where it is.
       const k2 = key(ag.id, { activityAt: T + 50_000 });
       await store.insertKey(k2);
-      await store.recordUses([use(k2.id, T + 1_000)]);
+      await new UsageStore(store).recordUses([use(k2.id, T + 1_000)]);
       expect((await store.getKey(k2.id))!.activityAt).toBe(T + 50_000);
       expect((await store.getKey(k2.id))!.lastUsedAt).toBe(T + 1_000);
     });
@@ -546,12 +553,14 @@ describe.each(backends)("Store on $name", (backend) => {
       await store.insertKey(k);
       const t = token(k.id, { validUntil: T + 10 ** 9, retiredReason: "rotated" });
       await store.insertToken(t);
-      await store.recordUses([use(k.id, T + 300, { tokenHash: t.hash })]);
+      await new UsageStore(store).recordUses([use(k.id, T + 300, { tokenHash: t.hash })]);
       expect((await store.tokensOfKey(k.id))[0]!.lastUsedAt).toBe(T + 300);
-      await store.recordUses([use(k.id, T + 100, { tokenHash: t.hash })]);
+      await new UsageStore(store).recordUses([use(k.id, T + 100, { tokenHash: t.hash })]);
       expect((await store.tokensOfKey(k.id))[0]!.lastUsedAt).toBe(T + 300);
       // The old token's own last use, when the key was used later with its new token.
-      await store.recordUses([use(k.id, T + 900, { tokenHash: t.hash, tokenUsedAt: T + 400 })]);
+      await new UsageStore(store).recordUses([
+        use(k.id, T + 900, { tokenHash: t.hash, tokenUsedAt: T + 400 }),
+      ]);
       expect((await store.tokensOfKey(k.id))[0]!.lastUsedAt).toBe(T + 400);
       expect((await store.getKey(k.id))!.lastUsedAt).toBe(T + 900);
     });
@@ -559,7 +568,7 @@ describe.each(backends)("Store on $name", (backend) => {
     it("does not touch a key that is no longer active, but still counts the day", async () => {
       const k = key(ag.id, { status: "revoked", revokedAt: T });
       await store.insertKey(k);
-      await store.recordUses([use(k.id, T + 1)]);
+      await new UsageStore(store).recordUses([use(k.id, T + 1)]);
       const got = (await store.getKey(k.id))!;
       expect(got.lastUsedAt).toBeNull();
       expect(got.activityAt).toBe(T);
@@ -572,10 +581,12 @@ describe.each(backends)("Store on $name", (backend) => {
         await store.insertKey(k);
         ids.push(k.id);
       }
-      await store.recordUses(ids.map((id, i) => use(id, T + i)));
+      await new UsageStore(store).recordUses(ids.map((id, i) => use(id, T + i)));
       expect((await store.getKey(ids[399]!))!.lastUsedAt).toBe(T + 399);
-      expect(await store.usageByDay(ids[0]!, "2026-01-01")).toEqual([{ day: "2026-01-01", count: 1 }]);
-      await store.recordUses([]); // nothing to do
+      expect(await new UsageStore(store).usageByDay(ids[0]!, "2026-01-01")).toEqual([
+        { day: "2026-01-01", count: 1 },
+      ]);
+      await new UsageStore(store).recordUses([]); // nothing to do
     });
 
     it("is atomic: a failing batch writes nothing", async () => {
@@ -584,9 +595,9 @@ describe.each(backends)("Store on $name", (backend) => {
       const bad = use(k.id, T + 5, {
         details: new Map([["not json", 1]]),
       });
-      await expect(store.recordUses([use(k.id, T + 5), bad])).rejects.toThrow();
+      await expect(new UsageStore(store).recordUses([use(k.id, T + 5), bad])).rejects.toThrow();
       expect((await store.getKey(k.id))!.lastUsedAt).toBeNull();
-      expect(await store.usageByDay(k.id, "2000-01-01")).toEqual([]);
+      expect(await new UsageStore(store).usageByDay(k.id, "2000-01-01")).toEqual([]);
     });
   });
 

@@ -15,7 +15,7 @@ export interface paths {
         put?: never;
         /**
          * Sign in
-         * @description Sets an HTTP-only session cookie. Send an Origin header naming this service.
+         * @description Sets an HTTP-only session cookie. Send an Origin header naming this service. When the e-mail and password open accounts in several agencies, the answer is 409 agency_choice_required with `agencies` (id and name of those only): send the request again with `agencyId`. Too many failed sign-ins for one account or from one address answer 429 `too_many_attempts` with Retry-After, whether or not the account exists.
          */
         post: {
             parameters: {
@@ -804,8 +804,8 @@ export interface paths {
         options?: never;
         head?: never;
         /**
-         * Rename the agency or change its plan
-         * @description A downgrade below agency_pro suspends agency keys (they verify as plan_required); an upgrade restores them.
+         * Rename the agency
+         * @description Agency admins. The plan is not theirs to change: a `plan` other than the current one is refused with 403 plan_managed_by_operator (see PUT /api/agencies/{agencyId}/plan).
          */
         patch: {
             parameters: {
@@ -842,6 +842,58 @@ export interface paths {
         };
         trace?: never;
     };
+    "/api/agencies/{agencyId}/plan": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Set the agency's plan (platform service token)
+         * @description The plan is the deployment's to set: the platform's service token here, or `keyward agencies set-plan` — never the agency's own admins. Audit-logged (agency.plan_changed). A downgrade below agency_pro suspends agency keys (they verify as plan_required); an upgrade restores them.
+         */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    agencyId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["PlanInput"];
+                };
+            };
+            responses: {
+                /** @description The agency */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Agency"];
+                    };
+                };
+                /** @description An error, as application/problem+json (see the error catalogue) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/agencies/{agencyId}/settings": {
         parameters: {
             query?: never;
@@ -849,7 +901,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Agency settings */
+        /**
+         * Agency settings (agency admins)
+         * @description Other members get 403 permission_denied: they find whether Enhanced Account Security is on in GET /api/me, and the inactivity policy in the forecast.
+         */
         get: {
             parameters: {
                 query?: never;
@@ -1261,7 +1316,7 @@ export interface paths {
         head?: never;
         /**
          * Change a user
-         * @description Roles, locations and the “manage API keys” permission: agency admins only. Anyone may change their own name, password and digest subscription.
+         * @description Roles, locations and the “manage API keys” permission: agency admins only, and never their own (403 permission_denied). Anyone may change their own name, password and digest subscription; changing your own password needs `currentPassword` and ends your other sessions.
          */
         patch: {
             parameters: {
@@ -1882,7 +1937,7 @@ export interface paths {
         put?: never;
         /**
          * Verify a token for another service
-         * @description Authenticated with the service token (Authorization: Bearer <KEYWARD_SERVICE_TOKEN>). Answers 200 with the verification code, whatever it is; a valid answer counts as a use.
+         * @description Authenticated with the service token (Authorization: Bearer <KEYWARD_SERVICE_TOKEN>). Answers 200 with the verification code, whatever it is; a valid answer counts as a use. Pass the client's address as `clientIp`: a client address with too many failed verifications is answered 429 `too_many_failures` with Retry-After, which the service should relay to that client.
          */
         post: {
             parameters: {
@@ -2669,6 +2724,8 @@ export interface components {
         Login: {
             email: string;
             password: string;
+            /** @description Which agency to sign in to, when the address has accounts in several */
+            agencyId?: string;
         };
         Me: {
             user: components["schemas"]["User"];
@@ -2798,6 +2855,10 @@ export interface components {
             /** @enum {string} */
             plan?: "starter" | "unlimited" | "agency_pro";
         };
+        PlanInput: {
+            /** @enum {string} */
+            plan: "starter" | "unlimited" | "agency_pro";
+        };
         Settings: {
             enhancedSecurity: boolean;
             /** @enum {string} */
@@ -2876,6 +2937,8 @@ export interface components {
             locationIds?: string[];
             canManageKeys?: boolean;
             digestOptOut?: boolean;
+            /** @description Your current password: required to change your own password */
+            currentPassword?: string;
         };
         AuditEntry: {
             seq: number;
@@ -2946,6 +3009,8 @@ export interface components {
             token: string;
             requiredScopes?: string[];
             locationId?: string;
+            /** @description The address of the client whose token this is. Failed verifications are limited per client address; without it they are not limited (the X-Client-IP header is read when this field is absent). */
+            clientIp?: string;
         };
         V1Location: {
             id: string;

@@ -1,8 +1,6 @@
 import { z } from "zod";
-import { ApiError } from "../../core/errors.js";
-import { canChangeAgencySettings } from "../../core/permissions.js";
-import { requireActor } from "../../service/access.js";
-import { publicAgency, publicLocation, publicUser } from "../../service/accounts.js";
+import { publicAgency, publicLocation } from "../../service/accounts.js";
+import { publicUser } from "../../service/users.js";
 import { requireService, requireSession } from "../auth.js";
 import type { Deps } from "../env.js";
 import { IdParam, type Router } from "../route.js";
@@ -254,7 +252,7 @@ export function accountRoutes(r: Router, deps: Deps): void {
       responses: { 200: { description: "Users", schema: z.object({ users: z.array(UserView) }) } },
     },
     async (c, { params }) =>
-      c.json({ users: (await deps.accounts.listUsers(c.get("ctx"), params.agencyId)).map(publicUser) }),
+      c.json({ users: (await deps.users.listUsers(c.get("ctx"), params.agencyId)).map(publicUser) }),
   );
   r.add(
     {
@@ -268,7 +266,7 @@ export function accountRoutes(r: Router, deps: Deps): void {
       responses: { 201: { description: "Created", schema: UserView } },
     },
     async (c, { params, body }) =>
-      c.json(publicUser(await deps.accounts.createUser(c.get("ctx"), params.agencyId, body)), 201),
+      c.json(publicUser(await deps.users.createUser(c.get("ctx"), params.agencyId, body)), 201),
   );
   r.add(
     {
@@ -280,7 +278,7 @@ export function accountRoutes(r: Router, deps: Deps): void {
       params: UserParam,
       responses: { 200: { description: "The user", schema: UserView } },
     },
-    async (c, { params }) => c.json(publicUser(await deps.accounts.getUser(c.get("ctx"), params.userId))),
+    async (c, { params }) => c.json(publicUser(await deps.users.getUser(c.get("ctx"), params.userId))),
   );
   r.add(
     {
@@ -295,10 +293,21 @@ export function accountRoutes(r: Router, deps: Deps): void {
       body: UserPatch,
       responses: { 200: { description: "The user", schema: UserView } },
     },
-    async (c, { params, body: { currentPassword, ...patch } }) =>
-      c.json(
-        publicUser(await deps.accounts.updateUser(c.get("ctx"), params.userId, patch, { currentPassword })),
-      ),
+    async (c, { params, body: { currentPassword, ...patch } }) => {
+      const ctx = c.get("ctx");
+      const change = () => deps.users.updateUser(ctx, params.userId, patch, { currentPassword });
+      const me = c.get("user");
+      // A wrong current password is a guess at it: limited and audited like a failed sign-in, so a
+      // borrowed session is no way to try passwords.
+      const user =
+        me && me.id === params.userId && patch.password !== undefined
+          ? await deps.attempts.signIn(me.email, ctx.ip, ctx.userAgent, change, {
+              agencyId: me.agencyId,
+              failureCode: "current_password_wrong",
+            })
+          : await change();
+      return c.json(publicUser(user));
+    },
   );
   r.add(
     {
@@ -310,7 +319,7 @@ export function accountRoutes(r: Router, deps: Deps): void {
       params: UserParam,
       responses: { 200: { description: "The user, disabled", schema: UserView } },
     },
-    async (c, { params }) => c.json(publicUser(await deps.accounts.disableUser(c.get("ctx"), params.userId))),
+    async (c, { params }) => c.json(publicUser(await deps.users.disableUser(c.get("ctx"), params.userId))),
   );
   r.add(
     {
@@ -328,10 +337,7 @@ export function accountRoutes(r: Router, deps: Deps): void {
       },
     },
     async (c, { params }) => {
-      const ctx = c.get("ctx");
-      const user = await deps.accounts.getUser(ctx, params.userId);
-      const keys = await deps.keys.list(ctx, user.agencyId, { includeLocations: true, createdBy: user.id });
-      return c.json({ keys });
+      return c.json({ keys: await deps.users.keysCreatedBy(c.get("ctx"), params.userId) });
     },
   );
   r.add(
@@ -352,21 +358,7 @@ export function accountRoutes(r: Router, deps: Deps): void {
       },
     },
     async (c, { params }) => {
-      const ctx = c.get("ctx");
-      const user = await deps.accounts.getUser(ctx, params.userId);
-      const keys = await deps.keys.list(ctx, user.agencyId, { includeLocations: true, createdBy: user.id });
-      const revoked: string[] = [];
-      const skipped: string[] = [];
-      for (const k of keys) {
-        try {
-          await deps.keys.revoke(ctx, k.id);
-          revoked.push(k.id);
-        } catch (e) {
-          if (!(e instanceof ApiError)) throw e;
-          skipped.push(k.id);
-        }
-      }
-      return c.json({ revoked, skipped });
+      return c.json(await deps.users.revokeKeysCreatedBy(c.get("ctx"), params.userId));
     },
   );
 
@@ -399,12 +391,7 @@ export function accountRoutes(r: Router, deps: Deps): void {
       },
     },
     async (c, { params, query }) => {
-      const actor = requireActor(c.get("ctx"));
-      if (actor.agencyId !== params.agencyId) throw new ApiError("resource_not_found", "Agency not found.");
-      if (!canChangeAgencySettings(actor, params.agencyId))
-        throw new ApiError("permission_denied", "Only agency admins can read the audit log.");
-      const entries = await deps.store.listAudit({
-        agencyId: params.agencyId,
+      const entries = await deps.accounts.auditLog(c.get("ctx"), params.agencyId, {
         ...(query.action ? { action: query.action } : {}),
         ...(query.actorId ? { actorId: query.actorId } : {}),
         ...(query.targetId ? { targetId: query.targetId } : {}),

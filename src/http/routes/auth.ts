@@ -1,7 +1,7 @@
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { z } from "zod";
-import { canChangeAgencySettings, canManageKeys, canSeeKeys } from "../../core/permissions.js";
-import { publicAgency, publicLocation, publicUser, toActor } from "../../service/accounts.js";
+import { publicAgency, publicLocation } from "../../service/accounts.js";
+import { publicUser } from "../../service/users.js";
 import { checkOrigin, clientOf, isHttps, requireSession, SESSION_COOKIE } from "../auth.js";
 import type { Deps } from "../env.js";
 import type { Router } from "../route.js";
@@ -37,8 +37,12 @@ export function authRoutes(r: Router, deps: Deps): void {
     async (c, { body }) => {
       checkOrigin(c, deps);
       const { ip, userAgent } = clientOf(c, deps);
-      const s = await deps.attempts.signIn(body.email, ip, userAgent, () =>
-        deps.accounts.login(body.email, body.password, ip, userAgent, body.agencyId),
+      const s = await deps.attempts.signIn(
+        body.email,
+        ip,
+        userAgent,
+        () => deps.sessions.login(body.email, body.password, ip, userAgent, body.agencyId),
+        { agencyId: body.agencyId },
       );
       setCookie(c, SESSION_COOKIE, s.token, {
         httpOnly: true,
@@ -63,7 +67,7 @@ export function authRoutes(r: Router, deps: Deps): void {
     },
     async (c) => {
       const token = getCookie(c, SESSION_COOKIE);
-      if (token) await deps.accounts.logout(token);
+      if (token) await deps.sessions.logout(token);
       deleteCookie(c, SESSION_COOKIE, { path: "/" });
       return c.body(null, 204);
     },
@@ -80,25 +84,12 @@ export function authRoutes(r: Router, deps: Deps): void {
       responses: { 200: { description: "The signed-in user", schema: Me } },
     },
     async (c) => {
-      const user = c.get("user")!;
-      const actor = toActor(user);
-      const agency = await deps.store.getAgency(user.agencyId);
-      const locations = await deps.store.listLocations(
-        user.agencyId,
-        user.type === "agency" ? undefined : user.locationIds,
-      );
+      const { agency, locations, permissions } = await deps.accounts.overview(c.get("ctx"));
       return c.json({
-        user: publicUser(user),
-        agency: publicAgency(agency!),
+        user: publicUser(c.get("user")!),
+        agency: publicAgency(agency),
         locations: locations.map(publicLocation),
-        permissions: {
-          seeAgencyKeys: canSeeKeys(actor, { agencyId: user.agencyId, locationId: null }),
-          manageAgencyKeys: canManageKeys(actor, { agencyId: user.agencyId, locationId: null }),
-          manageLocationKeys: locations
-            .filter((l) => canManageKeys(actor, { agencyId: l.agencyId, locationId: l.id }))
-            .map((l) => l.id),
-          changeAgencySettings: canChangeAgencySettings(actor, user.agencyId),
-        },
+        permissions,
       });
     },
   );

@@ -186,9 +186,7 @@ export function keyRoutes(r: Router, deps: Deps): void {
       },
     },
     async (c, { params, query }) => {
-      const key = await deps.keys.get(c.get("ctx"), params.keyId);
-      const since = new Date(deps.clock.now() - query.days * 86_400_000).toISOString().slice(0, 10);
-      return c.json({ days: await deps.store.usageByDay(key.id, since) });
+      return c.json({ days: await deps.keys.usageByDay(c.get("ctx"), params.keyId, query.days) });
     },
   );
 

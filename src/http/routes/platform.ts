@@ -4,9 +4,9 @@
  * its agency's locations.
  */
 import { z } from "zod";
-import { ApiError, notFound } from "../../core/errors.js";
 import { Email, Name, Password } from "../../core/validate.js";
-import { publicLocation, publicUser } from "../../service/accounts.js";
+import { publicLocation } from "../../service/accounts.js";
+import { publicUser } from "../../service/users.js";
 import type { VerifiedKey } from "../../service/verify.js";
 import { isGuess, requireKey, requireService } from "../auth.js";
 import type { Deps } from "../env.js";
@@ -39,8 +39,6 @@ const V2UserPatch = z
   })
   .meta({ id: "V2UserPatch" });
 
-const JSON_TYPE = { "Content-Type": "application/json" } as const;
-
 export function platformRoutes(r: Router, deps: Deps): void {
   // GET /v2/token's body, serialised once per verified key: the verifier answers the same
   // VerifiedKey object for as long as its cache entry lives (and never changes it).
@@ -69,6 +67,7 @@ export function platformRoutes(r: Router, deps: Deps): void {
       description: "Verifies the token and says whose it is and what it may do. Counts as a use.",
       tags: ["Platform API"],
       auth: "key",
+      ownHeaders: true,
       responses: {
         200: {
           description: "The token's key",
@@ -84,12 +83,13 @@ export function platformRoutes(r: Router, deps: Deps): void {
       },
     },
     // Not async: for a cached key the response is made without a promise (Hono and its Node
-    // adapter then write it straight away, as they do for a hello-world route).
+    // adapter then write it straight away, as they do for a hello-world route). Its headers are one
+    // shared object (ownHeaders), written by the adapter as they are.
     (c) => {
       const k = requireKey(c, deps, { endpoint: "GET /v2/token" });
       return k instanceof Promise
-        ? k.then((key) => c.body(tokenBody(key), 200, JSON_TYPE))
-        : c.body(tokenBody(k), 200, JSON_TYPE);
+        ? k.then((key) => new Response(tokenBody(key), { status: 200, headers: r.headers.json(c) }))
+        : new Response(tokenBody(k), { status: 200, headers: r.headers.json(c) });
     },
   );
 
@@ -108,10 +108,7 @@ export function platformRoutes(r: Router, deps: Deps): void {
     },
     async (c) => {
       const k = await requireKey(c, deps, { scopes: ["locations.readonly"], endpoint: "GET /v2/locations" });
-      const locations = await deps.store.listLocations(
-        k.agencyId,
-        k.locationId === null ? undefined : [k.locationId],
-      );
+      const locations = await deps.accounts.listLocations(c.get("ctx"), k.agencyId);
       return c.json({ locations: locations.map(publicLocation) });
     },
   );
@@ -132,9 +129,7 @@ export function platformRoutes(r: Router, deps: Deps): void {
         locationId: params.locationId,
         endpoint: "GET /v2/locations/:id",
       });
-      const loc = await deps.store.getLocation(params.locationId);
-      if (!loc) throw notFound("Location");
-      return c.json(publicLocation(loc));
+      return c.json(publicLocation(await deps.accounts.getLocation(c.get("ctx"), params.locationId)));
     },
   );
   r.add(
@@ -150,11 +145,6 @@ export function platformRoutes(r: Router, deps: Deps): void {
     },
     async (c, { body }) => {
       const k = await requireKey(c, deps, { scopes: ["locations.write"], endpoint: "POST /v2/locations" });
-      if (k.locationId !== null)
-        throw new ApiError(
-          "location_forbidden",
-          "A location key cannot create locations: use an agency key.",
-        );
       const { location, extra } = await deps.accounts.createLocation(c.get("ctx"), k.agencyId, body);
       // `extra`: what capabilities add, e.g. the legacy key (`apiKey`) while Enhanced Account Security is off.
       return c.json({ ...publicLocation(location), ...extra }, 201);
@@ -218,7 +208,7 @@ export function platformRoutes(r: Router, deps: Deps): void {
     },
     async (c) => {
       const k = await requireKey(c, deps, { scopes: ["users.readonly"], endpoint: "GET /v2/users" });
-      const users = await deps.accounts.listUsersForKey(k);
+      const users = await deps.users.listUsers(c.get("ctx"), k.agencyId);
       return c.json({ users: users.map(publicUser) });
     },
   );
@@ -234,8 +224,8 @@ export function platformRoutes(r: Router, deps: Deps): void {
       responses: { 200: { description: "The user", schema: UserView } },
     },
     async (c, { params }) => {
-      const k = await requireKey(c, deps, { scopes: ["users.readonly"], endpoint: "GET /v2/users/:id" });
-      return c.json(publicUser(await deps.accounts.getUserForKey(k, params.userId)));
+      await requireKey(c, deps, { scopes: ["users.readonly"], endpoint: "GET /v2/users/:id" });
+      return c.json(publicUser(await deps.users.getUser(c.get("ctx"), params.userId)));
     },
   );
   r.add(
@@ -251,7 +241,7 @@ export function platformRoutes(r: Router, deps: Deps): void {
     },
     async (c, { body }) => {
       const k = await requireKey(c, deps, { scopes: ["users.write"], endpoint: "POST /v2/users" });
-      return c.json(publicUser(await deps.accounts.createUserForKey(c.get("ctx"), k, body)), 201);
+      return c.json(publicUser(await deps.users.createUser(c.get("ctx"), k.agencyId, body)), 201);
     },
   );
   r.add(
@@ -267,8 +257,8 @@ export function platformRoutes(r: Router, deps: Deps): void {
       responses: { 200: { description: "The user", schema: UserView } },
     },
     async (c, { params, body }) => {
-      const k = await requireKey(c, deps, { scopes: ["users.write"], endpoint: "PUT /v2/users/:id" });
-      return c.json(publicUser(await deps.accounts.updateUserForKey(c.get("ctx"), k, params.userId, body)));
+      await requireKey(c, deps, { scopes: ["users.write"], endpoint: "PUT /v2/users/:id" });
+      return c.json(publicUser(await deps.users.updateUser(c.get("ctx"), params.userId, body)));
     },
   );
   r.add(
@@ -283,8 +273,8 @@ export function platformRoutes(r: Router, deps: Deps): void {
       responses: { 204: { description: "Removed" } },
     },
     async (c, { params }) => {
-      const k = await requireKey(c, deps, { scopes: ["users.write"], endpoint: "DELETE /v2/users/:id" });
-      await deps.accounts.disableUserForKey(c.get("ctx"), k, params.userId);
+      await requireKey(c, deps, { scopes: ["users.write"], endpoint: "DELETE /v2/users/:id" });
+      await deps.users.disableUser(c.get("ctx"), params.userId);
       return c.body(null, 204);
     },
   );

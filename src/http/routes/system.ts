@@ -1,8 +1,11 @@
+import { createHash, timingSafeEqual } from "node:crypto";
 import { type OpenAPIRegistry, OpenApiGeneratorV31 } from "@asteasolutions/zod-to-openapi";
-import type { Hono } from "hono";
+import type { Context, Hono } from "hono";
 import { sql } from "kysely";
 import { renderDocs } from "../docs.js";
 import type { AppEnv, Deps } from "../env.js";
+import type { ResponseHeaders } from "../headers.js";
+import { problemResponse } from "../problem.js";
 
 export function openApiDocument(registry: OpenAPIRegistry) {
   registry.registerComponent("securitySchemes", "session", {
@@ -31,7 +34,35 @@ export function openApiDocument(registry: OpenAPIRegistry) {
   });
 }
 
-export function systemRoutes(app: Hono<AppEnv>, deps: Deps, registry: OpenAPIRegistry): void {
+/**
+ * The docs page is server-rendered HTML with an inline stylesheet and no script: it may load
+ * nothing, run nothing and be framed by nobody.
+ */
+const DOCS_HEADERS = {
+  "content-security-policy":
+    "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+  "x-frame-options": "DENY",
+  "referrer-policy": "same-origin",
+  "cache-control": "no-cache",
+};
+
+/** Whether `/metrics` may be read: always without KEYWARD_METRICS_TOKEN, else with that bearer token. */
+function metricsAllowed(c: Context<AppEnv>, expected: string | undefined): boolean {
+  if (!expected) return true;
+  const header = c.req.header("authorization") ?? "";
+  const given = /^bearer /i.test(header) ? header.slice(7) : "";
+  // Compared as digests: equal lengths, and the time taken says nothing about the token.
+  return given !== "" && timingSafeEqual(digest(given), digest(expected));
+}
+
+const digest = (s: string) => createHash("sha256").update(s).digest();
+
+export function systemRoutes(
+  app: Hono<AppEnv>,
+  deps: Deps,
+  registry: OpenAPIRegistry,
+  headers: ResponseHeaders,
+): void {
   // Built on first request, when every route module has registered.
   let doc: ReturnType<typeof openApiDocument> | null = null;
   let html: string | null = null;
@@ -44,7 +75,7 @@ export function systemRoutes(app: Hono<AppEnv>, deps: Deps, registry: OpenAPIReg
     return html;
   };
 
-  app.get("/healthz", (c) => c.json({ status: "ok" }));
+  app.get("/healthz", (c) => headers.apply(c, c.json({ status: "ok" })));
   app.get("/readyz", async (c) => {
     const checks: { name: string; ok: boolean; detail?: string }[] = [];
     try {
@@ -54,16 +85,24 @@ export function systemRoutes(app: Hono<AppEnv>, deps: Deps, registry: OpenAPIReg
       checks.push({ name: "database", ok: false, detail: (e as Error).message });
     }
     for (const check of deps.readiness) checks.push(await check());
-    // Degraded checks (e.g. the invalidation channel) are reported but only the database gates readiness.
-    const ready = checks.find((x) => x.name === "database")?.ok ?? false;
-    return c.json({ status: ready ? "ready" : "unavailable", checks }, ready ? 200 : 503);
+    // Degraded checks (e.g. the invalidation channel) are reported; the database, and whether it can
+    // be written, gate readiness.
+    const ready = checks.every((x) => x.ok || (x.name !== "database" && x.name !== "storage"));
+    return headers.apply(c, c.json({ status: ready ? "ready" : "unavailable", checks }, ready ? 200 : 503));
   });
   app.get("/metrics", async (c) => {
+    if (!metricsAllowed(c, deps.config.metricsToken)) {
+      const res = problemResponse(
+        "unauthenticated",
+        "Send the metrics token as Authorization: Bearer <KEYWARD_METRICS_TOKEN>.",
+      );
+      res.headers.set("www-authenticate", 'Bearer realm="keyward-metrics"');
+      return headers.apply(c, res);
+    }
     deps.metrics.cacheEntries.set(deps.cache.size);
-    return c.text(await deps.metrics.registry.metrics(), 200, {
-      "content-type": deps.metrics.registry.contentType,
-    });
+    const text = await deps.metrics.registry.metrics();
+    return headers.apply(c, c.text(text, 200, { "content-type": deps.metrics.registry.contentType }));
   });
-  app.get("/openapi.json", (c) => c.json(document()));
-  app.get("/docs", (c) => c.html(docsHtml()));
+  app.get("/openapi.json", (c) => headers.apply(c, c.json(document())));
+  app.get("/docs", (c) => headers.apply(c, c.html(docsHtml(), 200, DOCS_HEADERS)));
 }

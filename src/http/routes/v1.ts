@@ -5,20 +5,24 @@
  * location responses never carry key material and the user APIs answer `disabled_by_security`.
  *
  * Authentication comes before the body is read, so a refused caller learns why it is refused
- * rather than what is wrong with its body.
+ * rather than what is wrong with its body: the handlers ask the key's standing rules (from
+ * core/permissions.ts) before reading it; the services apply the same rules whoever calls.
  */
 import type { Context } from "hono";
 import { z } from "zod";
-import { ApiError, notFound } from "../../core/errors.js";
+import { ApiError } from "../../core/errors.js";
 import { deprecationHeader, sunsetHeader } from "../../core/legacy.js";
 import type { Location } from "../../core/model.js";
+import { keyLocationRefusal, keyUserApiRefusal } from "../../core/permissions.js";
 import { inspectToken } from "../../core/token.js";
 import { Email, Name, Password } from "../../core/validate.js";
-import { publicLocation, publicUser } from "../../service/accounts.js";
+import { publicLocation } from "../../service/accounts.js";
+import { refuseIf } from "../../service/refusals.js";
+import { publicUser } from "../../service/users.js";
 import type { VerifiedKey } from "../../service/verify.js";
 import { bearer, isHttps, requireKey } from "../auth.js";
 import type { AppEnv, Deps } from "../env.js";
-import { IdParam, issuesOf, type Router, readText, validation } from "../route.js";
+import { IdParam, issuesOf, type Router, readJson, validation } from "../route.js";
 import { LocationBody, LocationPatch, LocationView, UserView } from "../schemas.js";
 
 const Tags = ["v1"];
@@ -54,9 +58,6 @@ const V1UserPatch = z.strictObject({
   canManageKeys: z.boolean().optional(),
 });
 
-const EAS_USERS =
-  "Enhanced Account Security is on for this agency: the v1 user APIs are disabled, because a leaked key could create or promote users. Use /v2/users with a private integration token (roles and permissions are changed by an agency admin in the console).";
-
 /** The v1 API's headers, on every response under /v1 (errors and unknown paths included). */
 function deprecationHeaders(deps: Deps) {
   const deprecation = deprecationHeader(deps.config.legacy.endOfSupport);
@@ -75,21 +76,7 @@ function deprecationHeaders(deps: Deps) {
 }
 
 async function readBody<S extends z.ZodType>(c: Context<AppEnv>, schema: S): Promise<z.infer<S>> {
-  const text = await readText(c);
-  let raw: unknown = {};
-  if (text.trim() !== "") {
-    if (!/^application\/([a-z.+-]*\+)?json\b/i.test(c.req.header("content-type") ?? ""))
-      throw new ApiError(
-        "unsupported_media_type",
-        "Send the body as JSON with Content-Type: application/json.",
-      );
-    try {
-      raw = JSON.parse(text);
-    } catch (e) {
-      throw new ApiError("invalid_json", `The body is not valid JSON: ${(e as Error).message}.`);
-    }
-  }
-  const r = schema.safeParse(raw);
+  const r = schema.safeParse(await readJson(c));
   if (!r.success) throw validation(issuesOf(r.error));
   return r.data;
 }
@@ -110,11 +97,6 @@ async function legacyKey(
   const key = await requireKey(c, deps, opts);
   if (key.kind !== "legacy_v1") throw new ApiError("legacy_key_required", v2);
   return key;
-}
-
-function agencyOnly(key: VerifiedKey, what: string): void {
-  if (key.locationId !== null)
-    throw new ApiError("location_forbidden", `A location key cannot ${what}: use the agency's legacy key.`);
 }
 
 export function v1Routes(r: Router, deps: Deps): void {
@@ -140,10 +122,7 @@ export function v1Routes(r: Router, deps: Deps): void {
     },
     async (c) => {
       const k = await legacyKey(c, deps, { endpoint: "GET /v1/locations" });
-      const locations = await deps.store.listLocations(
-        k.agencyId,
-        k.locationId === null ? undefined : [k.locationId],
-      );
+      const locations = await deps.accounts.listLocations(c.get("ctx"), k.agencyId);
       const keys = await legacy.apiKeys(
         k.agencyId,
         locations.map((l) => l.id),
@@ -164,9 +143,7 @@ export function v1Routes(r: Router, deps: Deps): void {
     },
     async (c, { params }) => {
       await legacyKey(c, deps, { locationId: params.locationId, endpoint: "GET /v1/locations/:id" });
-      const loc = await deps.store.getLocation(params.locationId);
-      if (!loc) throw notFound("Location");
-      return c.json(await v1Location(loc));
+      return c.json(await v1Location(await deps.accounts.getLocation(c.get("ctx"), params.locationId)));
     },
   );
 
@@ -183,7 +160,7 @@ export function v1Routes(r: Router, deps: Deps): void {
     },
     async (c) => {
       const k = await legacyKey(c, deps, { endpoint: "POST /v1/locations" });
-      agencyOnly(k, "create locations");
+      refuseIf(keyLocationRefusal(k, "create"));
       const body = await readBody(c, LocationBody);
       const { location, extra } = await deps.accounts.createLocation(c.get("ctx"), k.agencyId, body);
       const apiKey = typeof extra.apiKey === "string" ? extra.apiKey : undefined;
@@ -226,7 +203,7 @@ export function v1Routes(r: Router, deps: Deps): void {
         locationId: params.locationId,
         endpoint: "DELETE /v1/locations/:id",
       });
-      agencyOnly(k, "delete locations");
+      refuseIf(keyLocationRefusal(k, "delete"));
       await deps.accounts.deleteLocation(c.get("ctx"), params.locationId);
       return c.json({ succeeded: true });
     },
@@ -246,9 +223,9 @@ export function v1Routes(r: Router, deps: Deps): void {
     },
     async (c) => {
       const k = await legacyKey(c, deps, { endpoint: "POST /v1/users" });
-      if (k.enhancedSecurity) throw new ApiError("disabled_by_security", EAS_USERS);
+      refuseIf(keyUserApiRefusal(k));
       const body = await readBody(c, V1UserBody);
-      return c.json(publicUser(await deps.accounts.createUserForKey(c.get("ctx"), k, body)), 201);
+      return c.json(publicUser(await deps.users.createUser(c.get("ctx"), k.agencyId, body)), 201);
     },
   );
 
@@ -265,9 +242,9 @@ export function v1Routes(r: Router, deps: Deps): void {
     },
     async (c, { params }) => {
       const k = await legacyKey(c, deps, { endpoint: "PUT /v1/users/:id" });
-      if (k.enhancedSecurity) throw new ApiError("disabled_by_security", EAS_USERS);
+      refuseIf(keyUserApiRefusal(k));
       const body = await readBody(c, V1UserPatch);
-      return c.json(publicUser(await deps.accounts.updateUserForKey(c.get("ctx"), k, params.userId, body)));
+      return c.json(publicUser(await deps.users.updateUser(c.get("ctx"), params.userId, body)));
     },
   );
 
@@ -282,9 +259,8 @@ export function v1Routes(r: Router, deps: Deps): void {
       responses: { 200: { description: "Removed", schema: z.object({ succeeded: z.boolean() }) } },
     },
     async (c, { params }) => {
-      const k = await legacyKey(c, deps, { endpoint: "DELETE /v1/users/:id" });
-      if (k.enhancedSecurity) throw new ApiError("disabled_by_security", EAS_USERS);
-      await deps.accounts.disableUserForKey(c.get("ctx"), k, params.userId);
+      await legacyKey(c, deps, { endpoint: "DELETE /v1/users/:id" });
+      await deps.users.disableUser(c.get("ctx"), params.userId);
       return c.json({ succeeded: true });
     },
   );

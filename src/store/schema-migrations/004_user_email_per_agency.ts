@@ -8,7 +8,7 @@ import type { DialectInfo } from "../dialect.js";
  *
  * PostgreSQL drops the column's unique constraint. SQLite cannot drop a column constraint, so the
  * table is rebuilt from its own stored definition minus `unique` (whatever columns later
- * migrations added stay), with foreign-key enforcement off for the swap: dropping the old table
+ * schema migrations added stay), with foreign-key enforcement off for the swap: dropping the old table
  * must not cascade to sessions and location assignments, which point at it by name.
  */
 // biome-ignore lint/suspicious/noExplicitAny: migrations are written against the schema of their day
@@ -35,7 +35,7 @@ async function rebuildSqliteUsersWithoutUniqueEmail(db: Kysely<any>): Promise<vo
   const createSql = table.rows[0]?.sql;
   const uniqueEmail = /("email"\s+text\s+not\s+null)\s+unique/i;
   if (!createSql || !uniqueEmail.test(createSql))
-    throw new Error("006_user_email_per_agency: the users table is not the one this migration expects.");
+    throw new Error("004_user_email_per_agency: the users table is not the one this migration expects.");
   const rebuilt = createSql
     .replace(uniqueEmail, "$1")
     .replace(/^create table\s+"?users"?/i, 'create table "users_rebuilt"');
@@ -56,7 +56,7 @@ async function rebuildSqliteUsersWithoutUniqueEmail(db: Kysely<any>): Promise<vo
       for (const i of indexes.rows) await sql.raw(i.sql).execute(tx);
       const broken = await sql`pragma foreign_key_check`.execute(tx);
       if (broken.rows.length > 0)
-        throw new Error("006_user_email_per_agency: foreign keys do not hold after the rebuild.");
+        throw new Error("004_user_email_per_agency: foreign keys do not hold after the rebuild.");
     });
   } finally {
     await sql`pragma foreign_keys = on`.execute(db);

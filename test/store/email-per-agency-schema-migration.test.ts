@@ -1,5 +1,5 @@
 /**
- * Migration 006 on a database that already holds people (issue 10 §18): e-mail addresses become
+ * Schema migration 004 on a database that already holds people (issue 10 §18): e-mail addresses become
  * unique per agency instead of across the deployment, on SQLite (a table rebuild) and PostgreSQL
  * (a dropped constraint). Users, their sessions and location assignments survive the rebuild.
  */
@@ -9,17 +9,17 @@ import { join } from "node:path";
 import { type Kysely, type Migration, Migrator, sql } from "kysely";
 import { afterAll, describe, expect, it } from "vitest";
 import { type OpenedDatabase, openDatabase } from "../../src/store/dialect.js";
-import { migrateToLatest } from "../../src/store/migrate.js";
-import * as m001 from "../../src/store/migrations/001_core.js";
-import * as m002 from "../../src/store/migrations/002_lifecycle.js";
-import * as m005 from "../../src/store/migrations/005_legacy_migrations.js";
+import { migrateSchema } from "../../src/store/migrate-schema.js";
+import * as m001 from "../../src/store/schema-migrations/001_core.js";
+import * as m002 from "../../src/store/schema-migrations/002_lifecycle.js";
+import * as m003 from "../../src/store/schema-migrations/003_legacy_migrations.js";
 import { type RunningPostgres, startPostgres } from "../helpers/postgres.js";
 
 const T = Date.parse("2026-01-01T00:00:00Z");
 
-/** The schema as it was before 006, with the same bookkeeping tables as the real migrator. */
-async function migrateToBefore006(o: OpenedDatabase): Promise<void> {
-  const steps = { "001_core": m001, "002_lifecycle": m002, "005_legacy_migrations": m005 };
+/** The schema as it was before 004, with the same bookkeeping tables as the real migrator. */
+async function migrateToBefore004(o: OpenedDatabase): Promise<void> {
+  const steps = { "001_core": m001, "002_lifecycle": m002, "003_legacy_migrations": m003 };
   const migrator = new Migrator({
     db: o.db,
     provider: {
@@ -75,7 +75,7 @@ async function seed(db: Kysely<any>): Promise<void> {
     .insertInto("sessions")
     .values({ id: "sess_1", user_id: "usr_1", created_at: T, expires_at: T + 1000 })
     .execute();
-  // Before 006 an address is unique across agencies.
+  // Before 004 an address is unique across agencies.
   await expect(
     db
       .insertInto("users")
@@ -90,7 +90,7 @@ let pgServer: RunningPostgres | undefined;
 dialects.push({
   name: "sqlite",
   open: async () => {
-    const dir = mkdtempSync(join(tmpdir(), "keyward-m006-"));
+    const dir = mkdtempSync(join(tmpdir(), "keyward-m004-"));
     dirs.push(dir);
     return openDatabase({ dataDir: dir });
   },
@@ -107,14 +107,14 @@ afterAll(async () => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-describe.each(dialects)("006_user_email_per_agency on $name", (d) => {
+describe.each(dialects)("004_user_email_per_agency on $name", (d) => {
   it("keeps users, sessions and assignments; an address may then exist once per agency", async () => {
     const o = await d.open();
     try {
-      await migrateToBefore006(o);
+      await migrateToBefore004(o);
       const db = o.db as Kysely<any>;
       await seed(db);
-      expect(await migrateToLatest(o.db, o.dialect)).toContain("006_user_email_per_agency");
+      expect(await migrateSchema(o.db, o.dialect)).toContain("004_user_email_per_agency");
 
       const users = await db.selectFrom("users").select(["id", "agency_id", "email"]).execute();
       expect(users).toEqual([{ id: "usr_1", agency_id: "agy_a", email: "ann@acme.test" }]);
