@@ -56,6 +56,6 @@ export interface Deps {
   legacyMigrations: LegacyMigrations;
   /** Whether the database can be written (/readyz), told of storage failures requests meet. */
   storage: StorageHealth;
-  /** Readiness checks beyond the database (e.g. the invalidation channel). */
+  /** Readiness checks: the storage write probe, and the invalidation channel on PostgreSQL. */
   readiness: (() => Promise<{ name: string; ok: boolean; detail?: string }>)[];
 }
