@@ -1,7 +1,7 @@
 /**
  * The server side of the HTTP benchmark, run as its own process (pinned to one core by
  * verify-http.ts). One process serves, on two loopback ports:
- *  - the Keyward app exactly as `keyward serve` builds it (extensions included), on SQLite, with
+ *  - the Keyward app exactly as `keyward serve` builds it (`createKeyward`), on SQLite, with
  *    one agency, one location key and the service token set;
  *  - the framework's hello-world: a bare Hono app with `GET /hello`, served by @hono/node-server
  *    the same way. It is the baseline the verification routes are compared with.
@@ -14,10 +14,9 @@ import { randomBytes } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import { type ServerType, serve } from "@hono/node-server";
 import { Hono } from "hono";
-import { appOptions, extendKeyward } from "../src/cli/extensions.js";
+import { buildApp, createKeyward, type Keyward } from "../src/app/keyward.js";
 import { loadConfig } from "../src/config.js";
-import { createApp, type RouteModule } from "../src/http/app.js";
-import { createKeyward, type Keyward } from "../src/keyward.js";
+import type { RouteModule } from "../src/http/app.js";
 import { createLogger } from "../src/logger.js";
 import { Attempts } from "../src/service/attempts.js";
 import { systemCtx } from "../src/service/context.js";
@@ -55,8 +54,11 @@ async function main(): Promise<void> {
     // The seeded blocks below must outlast the run.
     KEYWARD_FAILED_AUTH_LOCK_SECONDS: "86400",
   });
-  const kw = await createKeyward({ config, logger: createLogger("silent") });
-  await extendKeyward(kw);
+  // Through extraRoutes, like the API routes.
+  const inApp: RouteModule = (r) => {
+    r.app.get("/hello", (c) => c.text(HELLO));
+  };
+  const kw = await createKeyward({ config, logger: createLogger("silent"), extraRoutes: [inApp] });
   const { agency } = await kw.accounts.createAgency(systemCtx, { name: "Bench Agency", plan: "agency_pro" });
   const { location } = await kw.accounts.createLocation(systemCtx, agency.id, { name: "Bench Location" });
   const { token } = await kw.store.transaction((store) =>
@@ -70,12 +72,6 @@ async function main(): Promise<void> {
     ),
   );
 
-  const opts = await appOptions(kw);
-  // Through extraRoutes, like the API routes.
-  const inApp: RouteModule = (r) => {
-    r.app.get("/hello", (c) => c.text(HELLO));
-  };
-  const app = createApp(kw, { ...opts, extraRoutes: [...(opts.extraRoutes ?? []), inApp] });
   // The brute-force limiter's worst case for a valid key: other addresses are blocked, so every
   // request looks its own address up (in normal operation nothing is blocked and it only checks
   // that). The same app without the limiter, sharing everything else (cache, verifier), is served
@@ -89,11 +85,11 @@ async function main(): Promise<void> {
       limits: { ...config.limits, failedAuth: { ...config.limits.failedAuth, max: 0 } },
     }),
   };
-  const appOff = createApp(withoutLimiter, opts);
+  const appOff = buildApp(withoutLimiter);
   const hello = new Hono();
   hello.get("/hello", (c) => c.text(HELLO));
 
-  const kwServer = await listen(app.fetch);
+  const kwServer = await listen(kw.app.fetch);
   const helloServer = await listen(hello.fetch);
   const offServer = await listen(appOff.fetch);
   kw.start();

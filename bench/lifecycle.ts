@@ -10,12 +10,12 @@
  */
 import { join } from "node:path";
 import SQLite from "better-sqlite3";
+import { createKeyward } from "../src/app/keyward.js";
+import { simulate } from "../src/cli/simulate.js";
 import { loadConfig } from "../src/config.js";
 import { DAY, ManualClock } from "../src/core/clock.js";
-import { createKeyward } from "../src/keyward.js";
 import { createLogger } from "../src/logger.js";
-import { attachLifecycle } from "../src/scheduler/attach.js";
-import { parseScenario, simulate } from "../src/scheduler/simulate.js";
+import { parseScenario } from "../src/scheduler/simulate.js";
 import { log, type Result, tempDir } from "./lib.js";
 
 const SUITE = "lifecycle";
@@ -154,15 +154,19 @@ export async function sweep(total: number, due: number): Promise<Result> {
       `seeded ${total} keys (${due} due) in ${((performance.now() - seedStarted) / 1000).toFixed(1)} s`,
     );
 
-    const kw = await createKeyward({ config, clock, logger: createLogger("silent") });
+    const kw = await createKeyward({
+      config,
+      clock,
+      logger: createLogger("silent"),
+      lifecycle: { background: false },
+    });
     try {
-      const lc = await attachLifecycle(kw, { background: false });
       const t0 = performance.now();
-      const r = await lc.tick(SWEEP);
+      const r = await kw.scheduler.tick(SWEEP);
       const t1 = performance.now();
       if (r.actions.length !== due) throw new Error(`expected ${due} actions, got ${r.actions.length}`);
       const again = performance.now();
-      const r2 = await lc.tick(SWEEP + 60_000);
+      const r2 = await kw.scheduler.tick(SWEEP + 60_000);
       const t2 = performance.now();
       return {
         suite: SUITE,

@@ -16,9 +16,9 @@ import type {
   RootOperationNode,
   UnknownRow,
 } from "kysely";
+import { createKeyward } from "../src/app/keyward.js";
 import { loadConfig } from "../src/config.js";
 import { ManualClock } from "../src/core/clock.js";
-import { createKeyward } from "../src/keyward.js";
 import { createLogger } from "../src/logger.js";
 import { LocalBus, VerificationCache } from "../src/service/cache.js";
 import { systemCtx } from "../src/service/context.js";

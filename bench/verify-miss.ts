@@ -11,10 +11,10 @@
 import { join } from "node:path";
 import SQLite from "better-sqlite3";
 import type { Insertable } from "kysely";
+import { createKeyward, type Keyward } from "../src/app/keyward.js";
 import { loadConfig } from "../src/config.js";
 import { newId } from "../src/core/ids.js";
 import { displayPrefix, generateToken, hashToken, last4, maskToken } from "../src/core/token.js";
-import { createKeyward, type Keyward } from "../src/keyward.js";
 import { createLogger } from "../src/logger.js";
 import type { AgencyTable, ApiKeyTable, KeyTokenTable, LocationTable } from "../src/store/schema.js";
 import { fmt, log, median, quantile, type Result, tempDir } from "./lib.js";

@@ -3,9 +3,10 @@
  * judged by the rules for new passwords and names only when they are used: a deployment that
  * bootstrapped long ago keeps starting with whatever is still in its environment.
  */
+
+import type { Keyward } from "../app/keyward.js";
 import { type Config, ConfigError } from "../config.js";
-import type { Keyward } from "../keyward.js";
-import { Name, Password } from "../service/validate.js";
+import { Name, Password } from "../core/validate.js";
 import { LOCKS, withClusterLock } from "../store/pg-locks.js";
 
 /** Throws ConfigError ("Invalid configuration: …", exit 2) naming each setting that breaks a rule. */

@@ -1,6 +1,5 @@
 import { parseArgs } from "node:util";
 import { ApiError } from "../core/errors.js";
-import { attachLifecycle } from "../scheduler/attach.js";
 import type { Forecast } from "../service/lifecycle.js";
 import { type Command, printJson, UsageError } from "./command.js";
 import { openKeyward } from "./runtime.js";
@@ -41,7 +40,6 @@ export const forecastCommand: Command = {
       throw new UsageError("--sweeps must be 1–100");
     const kw = await openKeyward({ quiet: true });
     try {
-      const lc = await attachLifecycle(kw, { background: false });
       const now = kw.clock.now();
       const agencies = values.agency
         ? [await kw.store.getAgency(values.agency)].filter((a) => a !== null)
@@ -50,7 +48,7 @@ export const forecastCommand: Command = {
         throw new ApiError("resource_not_found", `No agency ${values.agency}.`);
       const out: { agencyId: string; forecast: Forecast }[] = [];
       for (const a of agencies)
-        out.push({ agencyId: a.id, forecast: await lc.service.forecastOf(a, now, sweeps) });
+        out.push({ agencyId: a.id, forecast: await kw.lifecycle.forecastOf(a, now, sweeps) });
       if (values.json) {
         if (values.agency) printJson(out[0]!.forecast);
         else printJson({ forecasts: out.map((o) => ({ agencyId: o.agencyId, ...o.forecast })) });

@@ -1,6 +1,6 @@
 import { parseArgs } from "node:util";
 import { ApiError } from "../core/errors.js";
-import { LegacyService, type MigrationReport } from "../service/legacy.js";
+import type { MigrationReport } from "../service/legacy-report.js";
 import { type Command, printJson } from "./command.js";
 import { openKeyward } from "./runtime.js";
 
@@ -45,8 +45,6 @@ Without --agency: every agency. --json prints one report per line.`,
     });
     const kw = await openKeyward({ quiet: true });
     try {
-      // Reading needs no deployment secret: the report never shows key material.
-      const legacy = kw.legacy ?? new LegacyService(kw, null);
       let ids: string[];
       if (values.agency) {
         if (!(await kw.store.getAgency(values.agency)))
@@ -54,7 +52,7 @@ Without --agency: every agency. --json prints one report per line.`,
         ids = [values.agency];
       } else ids = (await kw.store.listAgencies()).map((a) => a.id);
       for (const id of ids) {
-        const report = await legacy.build(id);
+        const report = await kw.legacyReports.build(id);
         if (values.json) printJson(report);
         else process.stdout.write(`${human(report)}\n`);
       }

@@ -1,11 +1,9 @@
+import { createKeyward } from "../app/keyward.js";
 import { loadConfig } from "../config.js";
-import { createApp } from "../http/app.js";
 import { closeServer, listen } from "../http/server.js";
-import { createKeyward } from "../keyward.js";
 import { createLogger } from "../logger.js";
 import { bootstrapFirstAgency } from "./bootstrap.js";
 import type { Command } from "./command.js";
-import { appOptions, extendKeyward } from "./extensions.js";
 
 /** How long closing (the last flush, the database) may take after the shutdown timeout. */
 const CLOSE_GRACE_MS = 5_000;
@@ -18,7 +16,6 @@ export const serveCommand: Command = {
     const config = loadConfig();
     const logger = createLogger(config.logLevel);
     const kw = await createKeyward({ config, logger });
-    await extendKeyward(kw);
     const boot = await bootstrapFirstAgency(kw, config);
     if (boot.generatedPassword) {
       // Printed once, on the console only (not in the JSON log), so it never lands in log storage.
@@ -27,8 +24,7 @@ export const serveCommand: Command = {
       );
     } else if (boot.created)
       logger.info({ email: config.bootstrap.email }, "created the first agency and its owner");
-    const app = createApp(kw, await appOptions(kw));
-    const server = listen(app.fetch, config, (port) => {
+    const server = listen(kw.app.fetch, config, (port) => {
       logger.info(
         { url: `http://${config.host}:${port}`, database: kw.database.dialect.name },
         "keyward is listening",

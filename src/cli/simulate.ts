@@ -1,6 +1,17 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { eventLine, parseScenario, ScenarioError, type SimEvent, simulate } from "../scheduler/simulate.js";
+import { createKeyward } from "../app/keyward.js";
+import { createLogger } from "../logger.js";
+import {
+  eventLine,
+  parseScenario,
+  type Scenario,
+  ScenarioError,
+  type SimEvent,
+  type SimulateOptions,
+  type SimulateResult,
+  simulate as simulateOn,
+} from "../scheduler/simulate.js";
 import { type Command, UsageError } from "./command.js";
 
 const USAGE = `keyward simulate --scenario FILE [--json]
@@ -26,6 +37,21 @@ function human(e: SimEvent): string {
     case "expired":
       return `${at}  expired    ${e.key}`;
   }
+}
+
+/** Runs a scenario (already parsed) on a fresh instance built by the composition root. */
+export function simulate(sc: Scenario, opts: SimulateOptions = {}): Promise<SimulateResult> {
+  return simulateOn(
+    sc,
+    ({ config, clock, onTimeWithinMs, transport }) =>
+      createKeyward({
+        config,
+        clock,
+        logger: createLogger("silent"),
+        lifecycle: { background: false, onTimeWithinMs, transport },
+      }),
+    opts,
+  );
 }
 
 export const simulateCommand: Command = {

@@ -1,5 +1,4 @@
 import { parseArgs } from "node:util";
-import { attachLifecycle } from "../scheduler/attach.js";
 import type { TickReport } from "../scheduler/scheduler.js";
 import { type Command, printJson } from "./command.js";
 import { openKeyward } from "./runtime.js";
@@ -34,9 +33,8 @@ export const sweepCommand: Command = {
     const dryRun = values["dry-run"] === true;
     const kw = await openKeyward({ quiet: true });
     try {
-      const lc = await attachLifecycle(kw, { background: false });
-      const r = await lc.scheduler.tick(kw.clock.now(), { dryRun });
-      const delivered = dryRun ? null : await lc.delivery.deliverDue();
+      const r = await kw.scheduler.tick(kw.clock.now(), { dryRun });
+      const delivered = dryRun ? null : await kw.outbox.deliverDue();
       if (values.json) printJson({ ...reportJson(r), ...(delivered ? { delivery: delivered } : {}) });
       else {
         const would = dryRun ? "would issue" : "issued";

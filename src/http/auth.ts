@@ -13,6 +13,7 @@ import { toActor } from "../service/users.js";
 import type { VerifiedKey, VerifyOptions, VerifyResult } from "../service/verify.js";
 import type { AppEnv, Client, Deps } from "./env.js";
 import type { Guards } from "./route.js";
+import { isHttps } from "./scheme.js";
 
 export type { Client } from "./env.js";
 
@@ -43,11 +44,7 @@ export function clientOf(c: Context<AppEnv>, deps: ConfigDeps): Client {
   return client;
 }
 
-export function isHttps(c: Context<AppEnv>, deps: ConfigDeps): boolean {
-  if (c.env?.incoming?.socket?.encrypted) return true;
-  if (deps.config.trustProxy && c.req.header("x-forwarded-proto") === "https") return true;
-  return deps.config.publicUrl?.startsWith("https://") ?? false;
-}
+export { isHttps } from "./scheme.js";
 
 /**
  * The origins this service answers as: its public URL when one is set — then only that, since the

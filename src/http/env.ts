@@ -1,4 +1,3 @@
-import type { Keyward } from "../keyward.js";
 import type { Ctx } from "../service/context.js";
 
 /** The client's address and agent, as `clientOf` (http/auth.ts) reads them. */
@@ -24,4 +23,4 @@ export interface AppEnv {
   };
 }
 
-export type Deps = Keyward;
+export type { Deps } from "./deps.js";

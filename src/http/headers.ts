@@ -11,8 +11,8 @@
  *    http it means nothing to a browser and would only mislead.
  */
 import type { Context } from "hono";
-import { isHttps } from "./auth.js";
 import type { AppEnv, Deps } from "./env.js";
+import { isHttps } from "./scheme.js";
 
 export const HSTS = "max-age=31536000; includeSubDomains";
 

@@ -3,7 +3,7 @@ import { isIP } from "node:net";
 import { z } from "zod";
 import { PLANS } from "../core/permissions.js";
 import { KEY_KINDS } from "../core/token.js";
-import { Description, Email, Name, Password } from "../service/validate.js";
+import { Description, Email, Name, Password } from "../core/validate.js";
 
 const ScopeList = z.array(z.string().max(100)).max(100, "at most 100 scopes");
 const Kind = z.enum(KEY_KINDS);

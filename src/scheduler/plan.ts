@@ -13,9 +13,9 @@ import { newId } from "../core/ids.js";
 import { type Decision, daysInactive, decide, type KeyCycleState } from "../core/lifecycle.js";
 import type { Agency, ApiKey, AuditEntry, Location, User } from "../core/model.js";
 import { digestEmail, warningText } from "../notify/messages.js";
-import type { OutgoingEmail } from "../notify/outbox.js";
 import { accountAdmins, digestRecipients, type EffectivePolicy } from "../service/lifecycle.js";
 import type { CycleEvent, NewNotification, WatchRow } from "../store/lifecycle-store.js";
+import type { OutgoingEmail } from "../store/outbox.js";
 
 export interface TickWarning {
   agencyId: string;

@@ -22,7 +22,6 @@ import { MINUTE } from "../core/clock.js";
 import { maxLead, nextCalendarInstant } from "../core/lifecycle.js";
 import type { Agency, ApiKey, Location, User } from "../core/model.js";
 import type { Logger } from "../logger.js";
-import { enqueueEmail } from "../notify/outbox.js";
 import type { CacheBus, Invalidation, VerificationCache } from "../service/cache.js";
 import type { EffectivePolicy, LifecycleService } from "../service/lifecycle.js";
 import {
@@ -32,6 +31,7 @@ import {
   type NewNotification,
   type WatchRow,
 } from "../store/lifecycle-store.js";
+import { enqueueEmail } from "../store/outbox.js";
 import type { NewAudit, Store } from "../store/store.js";
 import { planAgency, type TickAction, type TickEmail, type TickWarning } from "./plan.js";
 

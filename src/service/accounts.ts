@@ -20,15 +20,15 @@ import {
   keySeesLocation,
   type Plan,
 } from "../core/permissions.js";
+import { Email, ensure, Name, Password } from "../core/validate.js";
 import type { AuditFilter, Store } from "../store/store.js";
+import { requireActor } from "./access.js";
 import type { Audit } from "./audit.js";
 import { changed } from "./audit.js";
 import type { CacheBus, VerificationCache } from "./cache.js";
 import type { Ctx } from "./context.js";
-import { requireActor } from "./keys.js";
 import { refuseIf, requireScopes } from "./refusals.js";
 import type { UserService } from "./users.js";
-import { Email, ensure, Name, Password } from "./validate.js";
 
 export interface AccountDeps {
   store: Store;
@@ -38,6 +38,8 @@ export interface AccountDeps {
   bus: CacheBus;
   /** Makes an agency's owner with the agency. */
   users: UserService;
+  /** What other capabilities do when a location comes or goes (the legacy location key). */
+  hooks: AccountHooks;
 }
 
 export interface LocationInput {
@@ -47,7 +49,7 @@ export interface LocationInput {
   timezone?: string | null | undefined;
 }
 
-/** Hooks other capabilities attach to (legacy keys on location creation, lifecycle on plan change …). */
+/** Hooks other capabilities provide at construction (the legacy location key on location creation …). */
 export interface AccountHooks {
   locationCreated?(
     ctx: Ctx,
@@ -82,8 +84,10 @@ export function publicAgency(a: Agency) {
 }
 
 export class AccountService {
-  readonly hooks: AccountHooks = {};
-  constructor(readonly deps: AccountDeps) {}
+  readonly hooks: AccountHooks;
+  constructor(readonly deps: AccountDeps) {
+    this.hooks = deps.hooks;
+  }
 
   // ── agencies ────────────────────────────────────────────────────────────
 

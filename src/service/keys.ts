@@ -13,7 +13,6 @@ import {
   type Actor,
   canManageKeys,
   canSeeKeys,
-  isKeyActor,
   type Owner,
   planAllowsAgencyKeys,
 } from "../core/permissions.js";
@@ -27,13 +26,14 @@ import {
   last4,
   maskToken,
 } from "../core/token.js";
+import { Description, ensure, Name } from "../core/validate.js";
 import type { Store } from "../store/store.js";
 import { UsageStore } from "../store/usage-store.js";
+import { requireActor, resolveAccount } from "./access.js";
 import type { Audit } from "./audit.js";
 import { changed } from "./audit.js";
 import type { CacheBus, VerificationCache } from "./cache.js";
 import type { Ctx } from "./context.js";
-import { Description, ensure, Name } from "./validate.js";
 
 export const MAX_GRACE_SECONDS = 7 * 24 * 3600;
 
@@ -104,30 +104,13 @@ export interface KeyServiceDeps {
   scopes: ScopeCatalogue;
   prefix: string;
   legacyCreationDefault: "existing_users" | "disabled";
-  lifecycle?: LifecycleView;
+  lifecycle: LifecycleView;
   /** Legacy location keys while Enhanced Account Security is off are kept encrypted (SPEC §5). */
-  encryptSecret?: (plaintext: string) => string;
+  encryptSecret: (plaintext: string) => string;
 }
 
 export class KeyService {
   constructor(readonly deps: KeyServiceDeps) {}
-
-  /** Resolves an account id (agency or location) the actor may see; 404 otherwise, never a hint. */
-  async resolveAccount(actor: Actor, accountId: string): Promise<{ agency: Agency; owner: Owner }> {
-    const { store } = this.deps;
-    if (accountId === actor.agencyId) {
-      const agency = await store.getAgency(accountId);
-      if (agency && actor.type === "agency")
-        return { agency, owner: { agencyId: agency.id, locationId: null } };
-    } else {
-      const loc = await store.getLocation(accountId);
-      if (loc && canSeeKeys(actor, { agencyId: loc.agencyId, locationId: loc.id })) {
-        const agency = await store.getAgency(loc.agencyId);
-        if (agency) return { agency, owner: { agencyId: agency.id, locationId: loc.id } };
-      }
-    }
-    throw notFound("Account");
-  }
 
   /** Loads a key the actor may see; 404 for anything else, including another tenant's keys. */
   private async visibleKey(
@@ -206,7 +189,7 @@ export class KeyService {
 
   async create(ctx: Ctx, accountId: string, input: CreateKeyInput): Promise<{ key: KeyView; token: string }> {
     const actor = requireActor(ctx);
-    const { agency, owner } = await this.resolveAccount(actor, accountId);
+    const { agency, owner } = await resolveAccount(this.deps.store, actor, accountId);
     if (!canManageKeys(actor, owner))
       throw denied("Creating keys here needs an admin with the “manage API keys” permission.");
     input = checkText(input);
@@ -217,12 +200,7 @@ export class KeyService {
     const key = await this.deps.store.transaction(async (store) => {
       await this.checkCreation(store, agency, owner, kind);
       const key = this.newKey(ctx, owner, kind, input.name, input.description ?? "", scopes);
-      if (
-        kind === "legacy_v1" &&
-        owner.locationId !== null &&
-        !agency.enhancedSecurity &&
-        this.deps.encryptSecret
-      )
+      if (kind === "legacy_v1" && owner.locationId !== null && !agency.enhancedSecurity)
         key.secretEnc = this.deps.encryptSecret(token);
       await store.insertKey(key);
       await store.insertToken(this.newToken(key.id, token, displayPrefix(this.deps.prefix, kind)));
@@ -310,7 +288,7 @@ export class KeyService {
 
   async import(ctx: Ctx, accountId: string, input: ImportKeyInput): Promise<{ key: KeyView }> {
     const actor = requireActor(ctx);
-    const { agency, owner } = await this.resolveAccount(actor, accountId);
+    const { agency, owner } = await resolveAccount(this.deps.store, actor, accountId);
     if (!canManageKeys(actor, owner))
       throw denied("Importing keys here needs an admin with the “manage API keys” permission.");
     input = checkText(input);
@@ -408,7 +386,7 @@ export class KeyService {
     opts: { statuses?: KeyStatus[]; includeLocations?: boolean; createdBy?: string } = {},
   ): Promise<KeyView[]> {
     const actor = requireActor(ctx);
-    const { owner } = await this.resolveAccount(actor, accountId);
+    const { owner } = await resolveAccount(this.deps.store, actor, accountId);
     const statuses = opts.statuses ?? ["active", "expired"];
     let locationIds: string[] | null | undefined = owner.locationId === null ? null : [owner.locationId];
     if (owner.locationId === null && opts.includeLocations) locationIds = undefined;
@@ -565,7 +543,7 @@ export class KeyService {
         inactiveDays: null,
         activityAt: now,
         updatedAt: now,
-        secretEnc: before.secretEnc && this.deps.encryptSecret ? this.deps.encryptSecret(token) : null,
+        secretEnc: before.secretEnc ? this.deps.encryptSecret(token) : null,
       };
       await store.updateKey(after);
       await this.deps.audit.record(store, ctx, {
@@ -681,7 +659,7 @@ export class KeyService {
     for (const t of tokens) tokensByKey.set(t.keyId, [...(tokensByKey.get(t.keyId) ?? []), t]);
     let next = new Map<string, NextAction | null>();
     const agency = await store.getAgency(keys[0]!.agencyId);
-    if (agency && this.deps.lifecycle) next = await this.deps.lifecycle.nextActions(keys, agency);
+    if (agency) next = await this.deps.lifecycle.nextActions(keys, agency);
     return keys.map((k) => {
       const mine = tokensByKey.get(k.id) ?? [];
       const current = mine.find((t) => t.validUntil === null) ?? mine[mine.length - 1];
@@ -736,13 +714,6 @@ function checkText<T extends { name?: string | undefined; description?: string |
       ? { description: ensure(Description, input.description, "description") }
       : {}),
   };
-}
-
-/** The signed-in person a use-case for people needs; a key, the operator or no one is refused. */
-export function requireActor(ctx: Ctx): Actor {
-  if (!ctx.actor || isKeyActor(ctx.actor))
-    throw new ApiError("unauthenticated", "Sign in first: POST /api/auth/login.");
-  return ctx.actor;
 }
 
 /** The fields of a key the audit log shows (never a token or its hash). */

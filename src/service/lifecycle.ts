@@ -24,9 +24,9 @@ import type { Agency, ApiKey, User } from "../core/model.js";
 import { type Actor, canChangeAgencySettings } from "../core/permissions.js";
 import { LifecycleStore, type OutboxStatus, type WatchRow } from "../store/lifecycle-store.js";
 import type { Store } from "../store/store.js";
-import type { AccountService } from "./accounts.js";
+import { requireActor, resolveAccount } from "./access.js";
 import type { Ctx } from "./context.js";
-import { type KeyService, type LifecycleView, type NextAction, requireActor } from "./keys.js";
+import type { LifecycleView, NextAction } from "./keys.js";
 import type { SettingsExtension, SettingsPatchInput } from "./settings.js";
 
 export interface EffectivePolicy {
@@ -70,25 +70,15 @@ export interface Forecast {
   sweeps: { at: string; action: "delete" | "expire"; keys: ForecastKey[] }[];
 }
 
-/** What the scheduler and the outbox worker expose once attached (see src/scheduler/attach.ts). */
-export interface LifecycleRuntime {
-  tick(now?: number): Promise<unknown>;
-  deliver(now?: number): Promise<unknown>;
-}
-
 export class LifecycleService implements LifecycleView {
   readonly lstore: LifecycleStore;
   readonly defaultPolicy: EffectivePolicy;
   private readonly parsed = new Map<string, EffectivePolicy>();
-  /** Set by attachLifecycle: the scheduler and outbox worker of this instance. */
-  runtime: LifecycleRuntime | null = null;
 
   constructor(
     readonly deps: {
       store: Store;
       clock: Clock;
-      keys: KeyService;
-      accounts: AccountService;
       policy: LifecyclePolicy;
     },
   ) {
@@ -163,7 +153,7 @@ export class LifecycleService implements LifecycleView {
   /** The account's banner now (the earliest actionAt when there are several), or null. */
   async banner(ctx: Ctx, accountId: string): Promise<BannerView | null> {
     const actor = requireActor(ctx);
-    const { agency, owner } = await this.deps.keys.resolveAccount(actor, accountId);
+    const { agency, owner } = await resolveAccount(this.deps.store, actor, accountId);
     return this.bannerOf(agency, owner.locationId ?? owner.agencyId, this.deps.clock.now());
   }
 

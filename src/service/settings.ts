@@ -1,15 +1,15 @@
 /**
- * Agency settings: Enhanced Account Security, the legacy-key creation rule, and whatever other
- * capabilities register (the lifecycle policy, the digest). Switching EAS either way never
+ * Agency settings: Enhanced Account Security, the legacy-key creation rule, and the fields other
+ * capabilities bring at construction (the lifecycle policy, the digest). Switching EAS either way never
  * creates, restores or deletes a key.
  */
 import { ApiError, denied } from "../core/errors.js";
 import type { Agency } from "../core/model.js";
 import { canChangeAgencySettings } from "../core/permissions.js";
 import type { Store } from "../store/store.js";
+import { requireActor } from "./access.js";
 import type { AccountService } from "./accounts.js";
 import type { Ctx } from "./context.js";
-import { requireActor } from "./keys.js";
 
 export interface SettingsPatchInput {
   enhancedSecurity?: boolean | undefined;
@@ -33,15 +33,19 @@ export const EAS_OFF_WARNING =
   "Turning Enhanced Account Security off is strongly discouraged: new locations will get legacy API keys automatically, location API responses will include those keys, and the v1 user APIs will allow creating and changing users with an API key. Send confirm: true to do it anyway.";
 
 export class SettingsService {
-  readonly extensions: SettingsExtension[] = [];
+  readonly extensions: readonly SettingsExtension[];
 
   constructor(
     private readonly deps: {
       store: Store;
       accounts: AccountService;
       legacy: { endOfSupport: string; creation: "existing_users" | "disabled" };
+      /** The capabilities adding fields (lifecycle policy and digest; EAS side effects). */
+      extensions: readonly SettingsExtension[];
     },
-  ) {}
+  ) {
+    this.extensions = deps.extensions;
+  }
 
   /** Agency admins only, like changing them: the document is an admin's (policy, digest, legacy rule). */
   async get(ctx: Ctx, agencyId: string): Promise<Record<string, unknown>> {

@@ -25,10 +25,11 @@ import {
   userDisableRefusal,
 } from "../core/permissions.js";
 import type { Store } from "../store/store.js";
+import { requireActor } from "./access.js";
 import type { Audit } from "./audit.js";
 import { changed } from "./audit.js";
 import type { Ctx } from "./context.js";
-import { type KeyService, type KeyView, requireActor } from "./keys.js";
+import type { KeyService, KeyView } from "./keys.js";
 import { hashPassword, verifyPassword } from "./passwords.js";
 import { refuseIf, requireScopes } from "./refusals.js";
 

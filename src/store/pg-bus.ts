@@ -16,7 +16,7 @@ import pg from "pg";
 import { type Clock, systemClock } from "../core/clock.js";
 import type { Logger } from "../logger.js";
 import type { Metrics } from "../metrics.js";
-import type { CacheBus, Invalidation } from "../service/cache.js";
+import type { CacheBus, Invalidation } from "./invalidation.js";
 import type { Store } from "./store.js";
 
 export const INVALIDATION_CHANNEL = "keyward_invalidation";

@@ -15,7 +15,7 @@
  */
 import { type Kysely, sql } from "kysely";
 import type { Logger } from "../logger.js";
-import type { CacheBus, Invalidation } from "../service/cache.js";
+import type { CacheBus, Invalidation } from "./invalidation.js";
 import type { Database } from "./schema.js";
 
 export interface SqliteBusOptions {

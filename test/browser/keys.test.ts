@@ -359,7 +359,7 @@ describe("at phone width", () => {
  * this build has no scheduler.
  */
 async function expireKey(keyId: string): Promise<void> {
-  const runtime = (h.kw.keys as any).deps?.lifecycle?.runtime;
+  const runtime = h.kw.scheduler;
   if (runtime) {
     const owner = await new Client(h).login(w.owner);
     const r = await owner.patch(`/api/agencies/${w.agencyId}/settings`, { policy: { action: "expire" } });

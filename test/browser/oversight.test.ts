@@ -27,7 +27,7 @@ beforeAll(async () => {
   await ensureConsoleBuilt();
   [h, browser] = await Promise.all([startHarness(), launchBrowser()]);
   w = await seedWorld(h.kw);
-  runtime = (h.kw.keys as any).deps?.lifecycle?.runtime ?? null;
+  runtime = h.kw.scheduler;
   const owner = await new Client(h).login(w.owner);
   const boss1 = await new Client(h).login(w.loc1Admin);
   const make = async (c: Client, account: string, name: string, scopes: string[] = []) => {

@@ -8,7 +8,6 @@ import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, write
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { lifecycleOf } from "../../src/scheduler/attach.js";
 import { Client, seedWorld, startHarness } from "../helpers/harness.js";
 
 const MAR17 = Date.parse("2026-03-17T00:00:00Z");
@@ -49,8 +48,8 @@ describe("files Keyward writes", () => {
       // A write through the API, and an e-mail written to the outbox folder (no SMTP).
       expect((await owner.post(`/api/accounts/${w.agencyId}/keys`, { name: "Old" })).status).toBe(201);
       h.clock.set(MAR17);
-      await lifecycleOf(h.kw)!.tick();
-      expect((await lifecycleOf(h.kw)!.deliver()).sent).toHaveLength(1);
+      await h.kw.scheduler.tick();
+      expect((await h.kw.outbox.deliverDue()).sent).toHaveLength(1);
 
       const found = modes(dataDir);
       const eml = Object.keys(found).find((f) => f.startsWith("outbox/") && f.endsWith(".eml"));

@@ -11,11 +11,9 @@ import { join } from "node:path";
 import { Writable } from "node:stream";
 import { type ServerType, serve } from "@hono/node-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { appOptions, extendKeyward } from "../../src/cli/extensions.js";
+import { createKeyward, type Keyward } from "../../src/app/keyward.js";
 import { loadConfig } from "../../src/config.js";
 import { ManualClock } from "../../src/core/clock.js";
-import { createApp } from "../../src/http/app.js";
-import { createKeyward, type Keyward } from "../../src/keyward.js";
 import { createLogger } from "../../src/logger.js";
 import { SERVICE_TOKEN, startHarness, T0 } from "../helpers/harness.js";
 
@@ -97,10 +95,8 @@ describe("a client that closes its connection mid-body", () => {
       KEYWARD_LOG_LEVEL: "debug",
     });
     kw = await createKeyward({ config, clock: new ManualClock(T0), logger: createLogger("debug", sink) });
-    await extendKeyward(kw);
-    const app = createApp(kw, await appOptions(kw));
     server = await new Promise<ServerType>((resolve) => {
-      const s = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }, () => resolve(s));
+      const s = serve({ fetch: kw.app.fetch, port: 0, hostname: "127.0.0.1" }, () => resolve(s));
     });
     port = (server.address() as AddressInfo).port;
   });

@@ -7,12 +7,10 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type ServerType, serve } from "@hono/node-server";
-import { appOptions, extendKeyward } from "../../src/cli/extensions.js";
+import { createKeyward, type Keyward } from "../../src/app/keyward.js";
 import { type Config, loadConfig } from "../../src/config.js";
 import { ManualClock } from "../../src/core/clock.js";
 import type { Plan } from "../../src/core/permissions.js";
-import { createApp } from "../../src/http/app.js";
-import { createKeyward, type Keyward } from "../../src/keyward.js";
 import { createLogger } from "../../src/logger.js";
 import { systemCtx } from "../../src/service/context.js";
 import type { OpenedDatabase } from "../../src/store/dialect.js";
@@ -53,10 +51,8 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     logger: createLogger("silent"),
     ...(opts.database ? { database: opts.database } : {}),
   });
-  await extendKeyward(kw);
-  const app = createApp(kw, await appOptions(kw));
   const server: ServerType = await new Promise((resolve) => {
-    const s = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }, () => resolve(s));
+    const s = serve({ fetch: kw.app.fetch, port: 0, hostname: "127.0.0.1" }, () => resolve(s));
   });
   if (opts.start) kw.start();
   const port = (server.address() as AddressInfo).port;

@@ -11,11 +11,9 @@ import { join } from "node:path";
 import { Writable } from "node:stream";
 import { serve } from "@hono/node-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { appOptions, extendKeyward } from "../../src/cli/extensions.js";
+import { createKeyward, type Keyward } from "../../src/app/keyward.js";
 import { loadConfig } from "../../src/config.js";
 import { ManualClock } from "../../src/core/clock.js";
-import { createApp } from "../../src/http/app.js";
-import { createKeyward, type Keyward } from "../../src/keyward.js";
 import { createLogger } from "../../src/logger.js";
 import { Client, type Harness, PASSWORD, SERVICE_TOKEN, seedWorld, T0 } from "../helpers/harness.js";
 
@@ -40,10 +38,8 @@ beforeAll(async () => {
   });
   const clock = new ManualClock(T0);
   kw = await createKeyward({ config, clock, logger: createLogger("debug", sink) });
-  await extendKeyward(kw);
-  const app = createApp(kw, await appOptions(kw));
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
-    const s = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }, () => resolve(s));
+    const s = serve({ fetch: kw.app.fetch, port: 0, hostname: "127.0.0.1" }, () => resolve(s));
   });
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   h = { kw, url, origin: url, clock, dataDir, close: async () => {} };

@@ -8,8 +8,8 @@ import { type ServerType, serve } from "@hono/node-server";
 import type { Context } from "hono";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { appOptions } from "../../src/cli/extensions.js";
-import { createApp, type RouteModule } from "../../src/http/app.js";
+import { buildApp } from "../../src/app/keyward.js";
+import type { RouteModule } from "../../src/http/app.js";
 import type { AppEnv } from "../../src/http/env.js";
 import type { Router } from "../../src/http/route.js";
 import {
@@ -43,8 +43,7 @@ const Answer = z.object({ actorType: z.string(), actorId: z.string().nullable() 
 
 describe("registering a route", () => {
   const register = async (mod: RouteModule) => {
-    const opts = await appOptions(h.kw);
-    return () => createApp(h.kw, { ...opts, extraRoutes: [...(opts.extraRoutes ?? []), mod] });
+    return () => buildApp(h.kw, [mod]);
   };
 
   it("is refused without a guard, with a guard that does not exist, and with scopes a guard ignores", async () => {
@@ -164,8 +163,7 @@ describe("registering a route", () => {
 
 describe("a handler's answers", () => {
   it("are of the statuses and shapes its route declares (the errors expected below are tsc's)", async () => {
-    const opts = await appOptions(h.kw);
-    const app = createApp(h.kw, { ...opts, extraRoutes: [...(opts.extraRoutes ?? []), typedRoutes] });
+    const app = buildApp(h.kw, [typedRoutes]);
     const one = await app.request("/typed?a=1");
     expect(one.status).toBe(200);
     expect(await one.json()).toEqual({ n: 1 });

@@ -3,13 +3,13 @@ import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { createKeyward } from "../../src/app/keyward.js";
 import { loadConfig } from "../../src/config.js";
 import { advice, clientName, purposeOf, suggestScopes } from "../../src/core/legacy.js";
 import { SecretBox, SecretBoxError } from "../../src/core/secretbox.js";
 import { generateToken } from "../../src/core/token.js";
-import { createKeyward } from "../../src/keyward.js";
 import { createLogger } from "../../src/logger.js";
-import { attachLegacy, loadDeploymentSecret } from "../../src/service/legacy.js";
+import { loadDeploymentSecret } from "../../src/service/legacy-secret.js";
 import { Client, startHarness } from "../helpers/harness.js";
 import { call, seedKey } from "./helpers.js";
 
@@ -97,9 +97,8 @@ describe("the deployment secret", () => {
           clock: h.clock,
           logger: createLogger("silent"),
         });
-        await attachLegacy(kw2);
         try {
-          return await kw2.legacy!.apiKeys(agency.id, [locationId]);
+          return await kw2.legacy.apiKeys(agency.id, [locationId]);
         } finally {
           await kw2.close();
         }

@@ -7,12 +7,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { operatorCtx } from "../../src/cli/runtime.js";
+import { createKeyward, type Keyward } from "../../src/app/keyward.js";
 import { loadConfig } from "../../src/config.js";
 import { ManualClock } from "../../src/core/clock.js";
-import { createKeyward, type Keyward } from "../../src/keyward.js";
 import { createLogger } from "../../src/logger.js";
-import { attachLifecycle, type Lifecycle } from "../../src/scheduler/attach.js";
+import { operatorCtx } from "../../src/service/access.js";
 import { systemCtx } from "../../src/service/context.js";
 import { type OpenedDatabase, openDatabase, openSqlite } from "../../src/store/dialect.js";
 import type { OutboxRow } from "../../src/store/lifecycle-store.js";
@@ -25,7 +24,6 @@ const APR1 = Date.parse("2026-04-01T00:00:00Z");
 
 interface Node {
   kw: Keyward;
-  lc: Lifecycle;
   sent: OutboxRow[];
 }
 
@@ -40,14 +38,19 @@ async function node(
     KEYWARD_LOG_LEVEL: "silent",
     KEYWARD_SCHEDULER: "false",
   });
-  const kw = await createKeyward({ config, clock, logger: createLogger("silent"), database });
   const sent: OutboxRow[] = [];
-  const lc = await attachLifecycle(kw, {
-    background: false,
-    transport: { send: async (m) => void sent.push(m), close() {} },
-    scheduler: beforeCommit ? { beforeCommit } : {},
+  const kw = await createKeyward({
+    config,
+    clock,
+    logger: createLogger("silent"),
+    database,
+    lifecycle: {
+      background: false,
+      transport: { send: async (m) => void sent.push(m), close() {} },
+      ...(beforeCommit ? { beforeCommit } : {}),
+    },
   });
-  return { kw, lc, sent };
+  return { kw, sent };
 }
 
 /** Five agencies, each with an admin, two locations with an admin, and keys in every account. */
@@ -138,7 +141,7 @@ async function twoSchedulers(open: () => OpenedDatabase, tune?: (d: OpenedDataba
     await seed(a.kw);
     for (const at of [MAR17, MAR25, Date.parse("2026-03-31T00:00:00Z"), APR1]) {
       clock.set(at);
-      const [ra, rb] = await Promise.all([a.lc.tick(at), b.lc.tick(at)]);
+      const [ra, rb] = await Promise.all([a.kw.scheduler.tick(at), b.kw.scheduler.tick(at)]);
       // Whatever the split, the two together did each thing once.
       if (at === MAR17) {
         expect(ra.warnings.length + rb.warnings.length).toBe(15);
@@ -147,10 +150,11 @@ async function twoSchedulers(open: () => OpenedDatabase, tune?: (d: OpenedDataba
     }
     expect(await counts(a.kw)).toEqual(AFTER_SWEEP);
     // Running again at the same instants changes nothing.
-    for (const at of [MAR17, MAR25, APR1]) await Promise.all([a.lc.tick(at), b.lc.tick(at)]);
+    for (const at of [MAR17, MAR25, APR1])
+      await Promise.all([a.kw.scheduler.tick(at), b.kw.scheduler.tick(at)]);
     expect(await counts(b.kw)).toEqual(AFTER_SWEEP);
     // Both deliver the outbox at once: each digest goes out once.
-    await Promise.all([a.lc.deliver(APR1), b.lc.deliver(APR1)]);
+    await Promise.all([a.kw.outbox.deliverDue(APR1), b.kw.outbox.deliverDue(APR1)]);
     expect(a.sent.length + b.sent.length).toBe(5);
     expect(new Set([...a.sent, ...b.sent].map((m) => m.id)).size).toBe(5);
   } finally {
@@ -204,7 +208,7 @@ describe("a crash between deciding and sending", () => {
     try {
       const keys = await seed(a.kw);
       clock.set(MAR17);
-      await expect(a.lc.tick(MAR17)).rejects.toThrow("power cut");
+      await expect(a.kw.scheduler.tick(MAR17)).rejects.toThrow("power cut");
       expect(await counts(a.kw)).toEqual({
         ...AFTER_FIRST,
         notifications: 0,
@@ -215,7 +219,7 @@ describe("a crash between deciding and sending", () => {
       const k = await a.kw.store.getKey(keys[0]!);
       expect(k?.warnedAt).toBeNull();
       crash = false;
-      await a.lc.tick(MAR17);
+      await a.kw.scheduler.tick(MAR17);
       expect(await counts(a.kw)).toEqual(AFTER_FIRST);
     } finally {
       await a.kw.close();
@@ -227,10 +231,10 @@ describe("a crash between deciding and sending", () => {
     const b = await node(db2, clock, dir);
     try {
       clock.set(MAR17 + 60_000);
-      expect((await b.lc.tick()).warnings).toEqual([]);
-      const r = await b.lc.deliver();
+      expect((await b.kw.scheduler.tick()).warnings).toEqual([]);
+      const r = await b.kw.outbox.deliverDue();
       expect(r.sent.length).toBe(5);
-      expect((await b.lc.deliver()).sent).toEqual([]);
+      expect((await b.kw.outbox.deliverDue()).sent).toEqual([]);
       expect(b.sent.map((m) => m.to[0]).sort()).toEqual([0, 1, 2, 3, 4].map((i) => `owner${i}@x.test`));
       expect(await counts(b.kw)).toEqual(AFTER_FIRST);
     } finally {
@@ -248,14 +252,14 @@ describe("a crash between deciding and sending", () => {
     try {
       await seed(a.kw);
       clock.set(MAR17);
-      await a.lc.tick();
+      await a.kw.scheduler.tick();
       const { LifecycleStore } = await import("../../src/store/lifecycle-store.js");
       const ls = new LifecycleStore(a.kw.store);
       const [m] = await ls.dueEmails(MAR17, 1);
       // Claimed by a worker that then vanished.
       expect(await ls.claimEmail(m!, MAR17 + 5 * 60_000)).toBe(true);
-      expect((await a.lc.deliver(MAR17)).sent.length).toBe(4);
-      expect((await a.lc.deliver(MAR17 + 5 * 60_000)).sent).toEqual([m!.id]);
+      expect((await a.kw.outbox.deliverDue(MAR17)).sent.length).toBe(4);
+      expect((await a.kw.outbox.deliverDue(MAR17 + 5 * 60_000)).sent).toEqual([m!.id]);
       expect(a.sent.length).toBe(5);
     } finally {
       await a.kw.close();

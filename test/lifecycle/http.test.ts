@@ -6,7 +6,6 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { SMTPServer } from "smtp-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { lifecycleOf } from "../../src/scheduler/attach.js";
 import {
   Client,
   type Harness,
@@ -161,7 +160,7 @@ describe("lifecycle over HTTP, with the digest through real SMTP", () => {
   it("the first warning: one notification per account to its admins, one digest to the agency admins", async () => {
     h.clock.set(MAR17);
     await relogin();
-    const r = await lifecycleOf(h.kw)!.tick();
+    const r = await h.kw.scheduler.tick();
     expect(r.warnings.map((x) => [x.accountId, x.keyIds.length, x.to]).sort()).toEqual(
       [
         [w.agencyId, 1, [w.agencyAdmin, w.owner].sort()],
@@ -204,7 +203,7 @@ describe("lifecycle over HTTP, with the digest through real SMTP", () => {
     const staff = await new Client(h).login(w.agencyUser);
     expect((await staff.get(`/api/agencies/${w.agencyId}/outbox`)).status).toBe(403);
 
-    const d = await lifecycleOf(h.kw)!.deliver();
+    const d = await h.kw.outbox.deliverDue();
     expect(d.sent).toHaveLength(1);
     expect(received).toHaveLength(1);
     const m = received[0]!;
@@ -274,7 +273,7 @@ describe("lifecycle over HTTP, with the digest through real SMTP", () => {
   it("the sweep deletes the rest: a tombstone that answers deleted with the date; a failed e-mail is visible", async () => {
     h.clock.set(Date.parse(APR1));
     await relogin();
-    const r = await lifecycleOf(h.kw)!.tick();
+    const r = await h.kw.scheduler.tick();
     expect(r.actions.map((a) => a.keyId).sort()).toEqual(
       [keys["Reports script"]!.id, keys["Agency dashboard"]!.id].sort(),
     );
@@ -292,11 +291,11 @@ describe("lifecycle over HTTP, with the digest through real SMTP", () => {
 
     // The next digest fails at the SMTP server: retried with backoff, then failed and visible.
     h.clock.set(Date.parse("2026-06-16T00:00:00Z"));
-    await lifecycleOf(h.kw)!.tick();
+    await h.kw.scheduler.tick();
     failing = true;
     let t = h.clock.now();
     for (let i = 0; i < 8; i++) {
-      await lifecycleOf(h.kw)!.deliver(t);
+      await h.kw.outbox.deliverDue(t);
       t += 7 * 3_600_000;
       h.clock.set(t);
     }
@@ -326,8 +325,8 @@ describe("without SMTP", () => {
       const owner = await new Client(h).login(w.owner);
       expect((await owner.post(`/api/accounts/${w.agencyId}/keys`, { name: "Old" })).status).toBe(201);
       h.clock.set(MAR17);
-      await lifecycleOf(h.kw)!.tick();
-      const d = await lifecycleOf(h.kw)!.deliver();
+      await h.kw.scheduler.tick();
+      const d = await h.kw.outbox.deliverDue();
       expect(d.sent).toHaveLength(1);
       const files = readdirSync(join(h.dataDir, "outbox"));
       expect(files).toEqual([`${d.sent[0]}.eml`]);

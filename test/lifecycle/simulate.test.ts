@@ -3,7 +3,8 @@
  * services, scheduler and store on a temporary SQLite database under a virtual clock).
  */
 import { describe, expect, it } from "vitest";
-import { parseScenario, ScenarioError, type SimEvent, simulate } from "../../src/scheduler/simulate.js";
+import { simulate } from "../../src/cli/simulate.js";
+import { parseScenario, ScenarioError, type SimEvent } from "../../src/scheduler/simulate.js";
 
 const OWNER = "owner@ag1.test";
 const BOSS = "boss@loc1.test";

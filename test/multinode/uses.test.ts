@@ -5,10 +5,10 @@
  * and a warned key's use is written through on whichever node serves it.
  */
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { createKeyward, type Keyward } from "../../src/app/keyward.js";
 import { loadConfig } from "../../src/config.js";
 import { ManualClock } from "../../src/core/clock.js";
 import { hashToken } from "../../src/core/token.js";
-import { createKeyward, type Keyward } from "../../src/keyward.js";
 import { createLogger } from "../../src/logger.js";
 import { systemCtx } from "../../src/service/context.js";
 import { type OpenedDatabase, openDatabase } from "../../src/store/dialect.js";

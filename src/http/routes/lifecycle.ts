@@ -3,9 +3,6 @@
  * forecast and e-mail outbox. Thin: parse, call the LifecycleService, serialise.
  */
 import { z } from "zod";
-import { ApiError } from "../../core/errors.js";
-import type { Keyward } from "../../keyward.js";
-import { LifecycleService } from "../../service/lifecycle.js";
 import type { Deps } from "../env.js";
 import { IdParam, type Router } from "../route.js";
 import { PolicyView } from "../schemas.js";
@@ -77,13 +74,6 @@ const OutboxEmail = z
   })
   .meta({ id: "OutboxEmail" });
 
-function service(deps: Keyward): LifecycleService {
-  const svc = deps.keys.deps.lifecycle;
-  if (!(svc instanceof LifecycleService))
-    throw new ApiError("unavailable", "The inactivity lifecycle is not attached to this instance.");
-  return svc;
-}
-
 export function lifecycleRoutes(r: Router, deps: Deps): void {
   r.add(
     {
@@ -98,7 +88,7 @@ export function lifecycleRoutes(r: Router, deps: Deps): void {
       responses: { 200: { description: "Notifications", schema: Notifications } },
     },
     async (c, { query, user }, reply) =>
-      reply.json(c, 200, await service(deps).notifications(user, query.limit ?? 100)),
+      reply.json(c, 200, await deps.lifecycle.notifications(user, query.limit ?? 100)),
   );
 
   r.add(
@@ -112,7 +102,7 @@ export function lifecycleRoutes(r: Router, deps: Deps): void {
       responses: { 204: { description: "Marked read" } },
     },
     async (c, { params, user }, reply) => {
-      await service(deps).markRead(user, params.id);
+      await deps.lifecycle.markRead(user, params.id);
       return reply.empty(c, 204);
     },
   );
@@ -130,7 +120,7 @@ export function lifecycleRoutes(r: Router, deps: Deps): void {
       responses: { 200: { description: "The banner", schema: Banner }, 204: { description: "No banner" } },
     },
     async (c, { params }, reply) => {
-      const b = await service(deps).banner(c.get("ctx"), params.accountId);
+      const b = await deps.lifecycle.banner(c.get("ctx"), params.accountId);
       return b ? reply.json(c, 200, b) : reply.empty(c, 204);
     },
   );
@@ -149,7 +139,7 @@ export function lifecycleRoutes(r: Router, deps: Deps): void {
       responses: { 200: { description: "The forecast", schema: Forecast } },
     },
     async (c, { params, query }, reply) =>
-      reply.json(c, 200, await service(deps).forecast(c.get("ctx"), params.agencyId, query.sweeps ?? 4)),
+      reply.json(c, 200, await deps.lifecycle.forecast(c.get("ctx"), params.agencyId, query.sweeps ?? 4)),
   );
 
   r.add(
@@ -167,6 +157,6 @@ export function lifecycleRoutes(r: Router, deps: Deps): void {
       },
     },
     async (c, { params, query }, reply) =>
-      reply.json(c, 200, await service(deps).outbox(c.get("ctx"), params.agencyId, query.status)),
+      reply.json(c, 200, await deps.lifecycle.outbox(c.get("ctx"), params.agencyId, query.status)),
   );
 }

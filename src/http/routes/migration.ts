@@ -3,8 +3,7 @@
  * key to a private integration token. People's routes (session cookie).
  */
 import { z } from "zod";
-import type { LegacyService } from "../../service/legacy.js";
-import { Name } from "../../service/validate.js";
+import { Name } from "../../core/validate.js";
 import type { RouteModule } from "../app.js";
 import type { Deps } from "../env.js";
 import { IdParam, type Router } from "../route.js";
@@ -71,8 +70,7 @@ const StartBody = z
 const CompleteBody = z.strictObject({ force: z.boolean().default(false) }).meta({ id: "CompleteMigration" });
 
 export function migrationRoutes(r: Router, deps: Deps): void {
-  const legacy: LegacyService | undefined = deps.legacy;
-  if (!legacy) throw new Error("migrationRoutes needs attachLegacy(kw) first");
+  const { legacyReports, legacyMigrations } = deps;
 
   r.add(
     {
@@ -86,7 +84,8 @@ export function migrationRoutes(r: Router, deps: Deps): void {
       params: AgencyParam,
       responses: { 200: { description: "The report", schema: MigrationReportView } },
     },
-    async (c, { params }, reply) => reply.json(c, 200, await legacy.report(c.get("ctx"), params.agencyId)),
+    async (c, { params }, reply) =>
+      reply.json(c, 200, await legacyReports.report(c.get("ctx"), params.agencyId)),
   );
 
   r.add(
@@ -114,7 +113,7 @@ export function migrationRoutes(r: Router, deps: Deps): void {
       },
     },
     async (c, { params, body }, reply) =>
-      reply.json(c, 201, await legacy.startMigration(c.get("ctx"), params.keyId, body)),
+      reply.json(c, 201, await legacyMigrations.startMigration(c.get("ctx"), params.keyId, body)),
   );
 
   r.add(
@@ -140,9 +139,13 @@ export function migrationRoutes(r: Router, deps: Deps): void {
       },
     },
     async (c, { params, body }, reply) =>
-      reply.json(c, 200, await legacy.completeMigration(c.get("ctx"), params.keyId, { force: body.force })),
+      reply.json(
+        c,
+        200,
+        await legacyMigrations.completeMigration(c.get("ctx"), params.keyId, { force: body.force }),
+      ),
   );
 }
 
-/** The legacy capability's route modules, for `appOptions` (after `attachLegacy`). */
+/** The legacy capability's route modules (the composition root adds them to the app). */
 export const legacyRoutes: RouteModule[] = [v1Routes, migrationRoutes];

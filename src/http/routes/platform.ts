@@ -4,9 +4,9 @@
  * its agency's locations.
  */
 import { z } from "zod";
+import { Email, Name, Password } from "../../core/validate.js";
 import { publicLocation } from "../../service/accounts.js";
 import { publicUser } from "../../service/users.js";
-import { Email, Name, Password } from "../../service/validate.js";
 import type { VerifiedKey } from "../../service/verify.js";
 import { isGuess } from "../auth.js";
 import type { Deps } from "../env.js";

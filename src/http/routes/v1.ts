@@ -14,11 +14,10 @@ import { z } from "zod";
 import { deprecationHeader, sunsetHeader } from "../../core/legacy.js";
 import type { Location } from "../../core/model.js";
 import { keyLocationRefusal, keyUserApiRefusal } from "../../core/permissions.js";
+import { Email, Name, Password } from "../../core/validate.js";
 import { publicLocation } from "../../service/accounts.js";
-import type { LegacyService } from "../../service/legacy.js";
 import { refuseIf } from "../../service/refusals.js";
 import { publicUser } from "../../service/users.js";
-import { Email, Name, Password } from "../../service/validate.js";
 import { isHttps } from "../auth.js";
 import type { AppEnv, Deps } from "../env.js";
 import { IdParam, type Router } from "../route.js";
@@ -79,8 +78,7 @@ function deprecationHeaders(deps: Deps) {
 }
 
 export function v1Routes(r: Router, deps: Deps): void {
-  const legacy: LegacyService | undefined = deps.legacy;
-  if (!legacy) throw new Error("v1Routes needs attachLegacy(kw) first");
+  const { legacy } = deps;
   const mw = deprecationHeaders(deps);
   r.app.use("/v1", mw);
   r.app.use("/v1/*", mw);

@@ -15,21 +15,26 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sql } from "kysely";
-import { operatorCtx } from "../../cli/runtime.js";
-import { loadConfig } from "../../config.js";
+import { type Config, loadConfig } from "../../config.js";
 import { ManualClock } from "../../core/clock.js";
 import { ApiError } from "../../core/errors.js";
 import { bannerActive, nextCalendarInstant } from "../../core/lifecycle.js";
 import type { ApiKey } from "../../core/model.js";
 import { generateToken } from "../../core/token.js";
-import { createKeyward, type Keyward } from "../../keyward.js";
-import { createLogger } from "../../logger.js";
-import type { AgencyFacts } from "../../service/cache.js";
+import type { MailTransport } from "../../notify/delivery.js";
+import { operatorCtx } from "../../service/access.js";
+import type { AccountService } from "../../service/accounts.js";
+import type { AgencyFacts, VerificationCache } from "../../service/cache.js";
 import { systemCtx } from "../../service/context.js";
-import type { EffectivePolicy } from "../../service/lifecycle.js";
+import type { KeyService } from "../../service/keys.js";
+import type { EffectivePolicy, LifecycleService } from "../../service/lifecycle.js";
+import type { UsageRecorder } from "../../service/usage.js";
+import type { UserService } from "../../service/users.js";
+import type { Verifier } from "../../service/verify.js";
 import type { OutboxRow } from "../../store/lifecycle-store.js";
 import { LifecycleStore } from "../../store/lifecycle-store.js";
-import { attachLifecycle, type Lifecycle } from "../attach.js";
+import type { Store } from "../../store/store.js";
+import type { Scheduler } from "../scheduler.js";
 import { bannerEvents, compareEvents, type SimEvent, tickEvents } from "./events.js";
 import { createdKey, creationAudit, insertKeys, keyAtStart, primeCache, type ScenarioKey } from "./keys.js";
 import type { Scenario } from "./scenario.js";
@@ -43,13 +48,43 @@ export interface SimulateOptions {
   tmpDir?: string;
 }
 
+/**
+ * What a simulation runs on: an instance as the composition root builds it (`createKeyward`), passed
+ * in by the caller so that the scheduler does not depend on the layers above it.
+ */
+export interface SimInstance {
+  config: Readonly<Config>;
+  store: Store;
+  cache: VerificationCache;
+  usage: UsageRecorder;
+  verifier: Verifier;
+  keys: KeyService;
+  accounts: AccountService;
+  users: UserService;
+  lifecycle: LifecycleService;
+  scheduler: Scheduler;
+  close(): Promise<void>;
+}
+
+/** Builds the instance a simulation runs on, with its scheduler and mail transport settings. */
+export type OpenSimInstance = (o: {
+  config: Readonly<Config>;
+  clock: ManualClock;
+  onTimeWithinMs: number;
+  transport: MailTransport;
+}) => Promise<SimInstance>;
+
 export interface SimulateResult {
   events: SimEvent[];
   stats: { instants: number; ticks: number; uses: number; keys: number };
 }
 
 /** Runs a scenario (already parsed) and returns its events in time order. */
-export async function simulate(sc: Scenario, opts: SimulateOptions = {}): Promise<SimulateResult> {
+export async function simulate(
+  sc: Scenario,
+  open: OpenSimInstance,
+  opts: SimulateOptions = {},
+): Promise<SimulateResult> {
   const dir = mkdtempSync(join(opts.tmpDir ?? tmpdir(), "keyward-sim-"));
   const clock = new ManualClock(sc.start);
   const base = loadConfig({ KEYWARD_DATA_DIR: dir, KEYWARD_LOG_LEVEL: "silent", KEYWARD_SCHEDULER: "false" });
@@ -60,7 +95,12 @@ export async function simulate(sc: Scenario, opts: SimulateOptions = {}): Promis
     // domain time) would only turn the virtual clock's jumps into cache misses.
     cacheTtlMs: Number.MAX_SAFE_INTEGER,
   });
-  const kw = await createKeyward({ config, clock, logger: createLogger("silent") });
+  const kw = await open({
+    config,
+    clock,
+    onTimeWithinMs: 0,
+    transport: { async send(_m: OutboxRow) {}, close() {} },
+  });
   try {
     // A throw-away database of one connection: no fsync, the rollback journal in memory (a crash loses
     // nothing worth keeping).
@@ -68,12 +108,7 @@ export async function simulate(sc: Scenario, opts: SimulateOptions = {}): Promis
       await sql`pragma synchronous = off`.execute(kw.store.db);
       await sql`pragma journal_mode = memory`.execute(kw.store.db);
     }
-    const lc = await attachLifecycle(kw, {
-      background: false,
-      scheduler: { onTimeWithinMs: 0 },
-      transport: { async send(_m: OutboxRow) {}, close() {} },
-    });
-    return await new Run(kw, lc, clock, sc, opts).run();
+    return await new Run(kw, clock, sc, opts).run();
   } finally {
     await kw.close();
     rmSync(dir, { recursive: true, force: true });
@@ -99,8 +134,7 @@ class Run {
   private uses = 0;
 
   constructor(
-    private readonly kw: Keyward,
-    private readonly lc: Lifecycle,
+    private readonly kw: SimInstance,
     private readonly clock: ManualClock,
     private readonly sc: Scenario,
     private readonly opts: SimulateOptions,
@@ -126,7 +160,7 @@ class Run {
     const order = Array.from(useTimes.keys()).sort((a, b) => useTimes[a]! - useTimes[b]!);
     const actions = sc.actions.filter((a) => a.at >= sc.start && a.at < sc.end);
     const outageEnds = sc.outages.map((o) => o.to).filter((t) => t > sc.start && t < sc.end);
-    const policies = [...new Set([this.lc.service.defaultPolicy, ...this.agencyPolicy.values()])];
+    const policies = [...new Set([this.kw.lifecycle.defaultPolicy, ...this.agencyPolicy.values()])];
 
     let ci = 0;
     let ui = 0;
@@ -162,13 +196,13 @@ class Run {
       if (tickNow) {
         await this.writeCreated();
         await this.kw.usage.flush();
-        const r = await this.lc.scheduler.tick(t);
+        const r = await this.kw.scheduler.tick(t);
         this.ticks++;
         instantEvents.push(...tickEvents(t, r));
         for (const a of r.actions) dirty.add(a.accountId);
         for (const w of r.warnings) dirty.add(w.accountId);
         if (r.actions.length + r.warnings.length > 0) full = true;
-        const w = await this.lc.scheduler.nextWakeAt(t);
+        const w = await this.kw.scheduler.nextWakeAt(t);
         nextScheduler = w;
       }
       if (full) await this.refreshWatched();
@@ -217,7 +251,7 @@ class Run {
       if (a.override) {
         const withPolicy = { ...agency, policyOverride: a.override };
         await kw.store.updateAgency(withPolicy);
-        this.agencyPolicy.set(a.id, this.lc.service.policyOf(withPolicy));
+        this.agencyPolicy.set(a.id, this.kw.lifecycle.policyOf(withPolicy));
       }
       for (const l of a.locations) await accounts.createLocation(systemCtx, a.id, { id: l.id, name: l.name });
       const mk = (
@@ -342,7 +376,7 @@ class Run {
     for (const r of rows) byAccount.set(r.accountId, [...(byAccount.get(r.accountId) ?? []), r]);
     const now = new Map<string, Map<number, string[]>>();
     for (const [accountId, list] of byAccount) {
-      const ep = this.agencyPolicy.get(list[0]!.agencyId) ?? this.lc.service.defaultPolicy;
+      const ep = this.agencyPolicy.get(list[0]!.agencyId) ?? this.kw.lifecycle.defaultPolicy;
       const on = bannerActive(
         list.map((r) => ({ id: r.keyId, actionAt: r.actionAt, firstWarningAt: r.firstWarningAt })),
         t,

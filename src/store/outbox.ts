@@ -4,7 +4,7 @@
  */
 import type { Clock } from "../core/clock.js";
 import { newId } from "../core/ids.js";
-import type { Store } from "../store/store.js";
+import type { Store } from "./store.js";
 
 export interface OutgoingEmail {
   agencyId: string | null;

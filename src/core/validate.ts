@@ -1,8 +1,8 @@
 /** Shared shape rules for names and free text, so every endpoint refuses the same things the same way. */
 import { z } from "zod";
-import { ApiError } from "../core/errors.js";
-import { describeHidden, findHiddenCharacter } from "../core/text.js";
+import { ApiError } from "./errors.js";
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, passwordProblem } from "./password-rules.js";
+import { describeHidden, findHiddenCharacter } from "./text.js";
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this refuses
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;

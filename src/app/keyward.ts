@@ -1,0 +1,277 @@
+/**
+ * The composition root: the one place that builds an application — config, clock, store, cache,
+ * every service (each given its dependencies in its constructor), the lifecycle scheduler and the
+ * outbox worker, legacy v1, and the HTTP app with the console. `keyward serve`, the CLI, the tests,
+ * the benchmarks and `keyward simulate` all call `createKeyward`; two instances in one process share
+ * nothing. Nothing is attached afterwards.
+ */
+import { join } from "node:path";
+import type { Hono } from "hono";
+import type { Config } from "../config.js";
+import { type Clock, systemClock } from "../core/clock.js";
+import { ScopeCatalogue } from "../core/scopes.js";
+import { createApp, type RouteModule } from "../http/app.js";
+import type { Deps } from "../http/deps.js";
+import type { AppEnv } from "../http/env.js";
+import { lifecycleRoutes } from "../http/routes/lifecycle.js";
+import { legacyRoutes } from "../http/routes/migration.js";
+import { staticSite } from "../http/static.js";
+import { createLogger, type Logger } from "../logger.js";
+import { Metrics } from "../metrics.js";
+import { fileTransport, type MailTransport, OutboxDelivery, smtpTransport } from "../notify/delivery.js";
+import { Scheduler, type SchedulerDeps } from "../scheduler/scheduler.js";
+import { AccountService } from "../service/accounts.js";
+import { Attempts } from "../service/attempts.js";
+import { Audit } from "../service/audit.js";
+import { type CacheBus, VerificationCache } from "../service/cache.js";
+import { KeyService } from "../service/keys.js";
+import { LegacyService } from "../service/legacy.js";
+import { LegacyMigrations } from "../service/legacy-migration.js";
+import { LegacyReports } from "../service/legacy-report.js";
+import { openDeploymentSecretBox } from "../service/legacy-secret.js";
+import { LifecycleService } from "../service/lifecycle.js";
+import { SessionService } from "../service/sessions.js";
+import { SettingsService } from "../service/settings.js";
+import { UsageRecorder } from "../service/usage.js";
+import { UserService } from "../service/users.js";
+import { Verifier } from "../service/verify.js";
+import { AttemptsStore } from "../store/attempts-store.js";
+import { type OpenedDatabase, openDatabase } from "../store/dialect.js";
+import { migrateSchema } from "../store/migrate-schema.js";
+import { PgBus } from "../store/pg-bus.js";
+import { SqliteBus } from "../store/sqlite-bus.js";
+import { StorageHealth } from "../store/storage-health.js";
+import { Store } from "../store/store.js";
+
+/** A first warning at most this late counts as on time (ticks are up to a minute apart). */
+export const ON_TIME_WITHIN_MS = 5 * 60_000;
+
+export interface KeywardOptions {
+  config: Readonly<Config>;
+  clock?: Clock;
+  logger?: Logger;
+  /** An already opened database (tests share one between several instances). */
+  database?: OpenedDatabase;
+  bus?: CacheBus;
+  /** How the lifecycle runs here (tests and `keyward simulate` choose; the defaults are production's). */
+  lifecycle?: {
+    /** Where e-mails go (default: KEYWARD_SMTP_URL, else files under `<dataDir>/outbox`). */
+    transport?: MailTransport;
+    onTimeWithinMs?: number;
+    /** Tests: called inside each agency's transaction just before it commits (throw to simulate a crash). */
+    beforeCommit?: SchedulerDeps["beforeCommit"];
+    /** Run the scheduler and the outbox worker on `start()` (default: KEYWARD_SCHEDULER). */
+    background?: boolean;
+  };
+  /** Routes added after Keyward's own (the HTTP benchmark's reference route). */
+  extraRoutes?: RouteModule[];
+}
+
+export interface Keyward extends Deps {
+  /** The HTTP application: every route, the problem+json mapper and the console. */
+  app: Hono<AppEnv>;
+  /** The inactivity scheduler (warns and acts; `tick()` runs it once). */
+  scheduler: Scheduler;
+  /** The e-mail outbox worker (`deliverDue()` sends what is due). */
+  outbox: OutboxDelivery;
+  /** Background work to start with the server and stop before closing (scheduler, outbox …). */
+  background: { start(): void; stop(): Promise<void> }[];
+  start(): void;
+  close(): Promise<void>;
+}
+
+/** Keyward's routes beyond the core ones, and the console: the app `serve` runs. */
+export function buildApp(deps: Deps, extraRoutes: RouteModule[] = []): Hono<AppEnv> {
+  return createApp(deps, {
+    extraRoutes: [...legacyRoutes, lifecycleRoutes, ...extraRoutes],
+    staticSite: staticSite(),
+  });
+}
+
+export async function createKeyward(opts: KeywardOptions): Promise<Keyward> {
+  const { config } = opts;
+  const clock = opts.clock ?? systemClock;
+  const logger = opts.logger ?? createLogger(config.logLevel);
+  const database =
+    opts.database ??
+    openDatabase({
+      databaseUrl: config.databaseUrl,
+      dataDir: config.dataDir,
+      onIdleError: (err) => logger.warn({ err }, "an idle database connection failed; it will be replaced"),
+    });
+  await migrateSchema(database.db, database.dialect);
+  const store = new Store(database.db, database.dialect);
+  const cache = new VerificationCache();
+  const metrics = new Metrics();
+  metrics.invalidationConnected.set(1);
+  // Several processes may share the database: on PostgreSQL invalidations travel over LISTEN/NOTIFY,
+  // on SQLite through the change log each process polls (the CLI, or servers on one data folder). The
+  // bus is listening before anything is served.
+  const bus =
+    opts.bus ??
+    (database.pool
+      ? await PgBus.open({
+          connectionString: config.databaseUrl ?? database.pool.options.connectionString ?? "",
+          pool: database.pool,
+          logger,
+          metrics,
+        })
+      : await SqliteBus.open({ db: database.db, logger }));
+  bus.subscribe((msg) => cache.apply(msg));
+  const audit = new Audit(clock);
+  const scopes = new ScopeCatalogue(config.scopes);
+  const usage = new UsageRecorder(store, clock, (err) =>
+    logger.error({ err }, "recording uses failed; will retry"),
+  );
+  const verifier = new Verifier({
+    store,
+    cache,
+    bus,
+    usage,
+    clock,
+    prefix: config.tokenPrefix,
+    cacheTtlMs: config.cacheTtlMs,
+  });
+  bus.subscribe((msg) => {
+    if (msg.type === "location") verifier.forgetLocation(msg.id);
+  });
+
+  // The services, each after what it needs: the lifecycle (which key listings ask for next actions),
+  // keys, legacy v1 (which creates keys), users (who may own keys), sessions, accounts (whose new
+  // locations get a legacy key, whose agencies get an owner), settings.
+  const lifecycle = new LifecycleService({ store, clock, policy: config.policy });
+  const box = openDeploymentSecretBox(config, logger);
+  const keys = new KeyService({
+    store,
+    clock,
+    audit,
+    cache,
+    bus,
+    scopes,
+    prefix: config.tokenPrefix,
+    legacyCreationDefault: config.legacy.creation,
+    lifecycle,
+    encryptSecret: (plaintext) => box.seal(plaintext),
+  });
+  const legacy = new LegacyService({
+    store,
+    clock,
+    audit,
+    logger,
+    keys,
+    box,
+    creationDefault: config.legacy.creation,
+  });
+  const legacyReports = new LegacyReports({
+    store,
+    clock,
+    usage,
+    keys,
+    scopes,
+    endOfSupport: config.legacy.endOfSupport,
+  });
+  const legacyMigrations = new LegacyMigrations({
+    store,
+    clock,
+    audit,
+    usage,
+    keys,
+    reports: legacyReports,
+  });
+  const users = new UserService({ store, clock, audit, keys });
+  const sessions = new SessionService({ store, clock, audit, sessionTtlMs: config.sessionTtlMs });
+  const accounts = new AccountService({
+    store,
+    clock,
+    audit,
+    cache,
+    bus,
+    users,
+    hooks: legacy.accountHooks(),
+  });
+  const settings = new SettingsService({
+    store,
+    accounts,
+    legacy: config.legacy,
+    extensions: [legacy.settingsExtension(), lifecycle.settingsExtension()],
+  });
+  const storage = new StorageHealth(database.db, database.dialect, clock);
+  const attempts = new Attempts({
+    limits: config.limits,
+    clock,
+    metrics,
+    logger,
+    store,
+    audit,
+    // Nodes sharing a PostgreSQL database share their failure counts; one SQLite server needs not.
+    ...(database.pool ? { shared: new AttemptsStore(database.db, database.dialect) } : {}),
+  });
+
+  // Background work: the scheduler issues warnings and acts; the outbox worker sends e-mails.
+  const lc = opts.lifecycle ?? {};
+  const scheduler = new Scheduler({
+    store,
+    clock,
+    lifecycle,
+    cache,
+    bus,
+    logger,
+    publicUrl: config.publicUrl,
+    onTimeWithinMs: lc.onTimeWithinMs ?? ON_TIME_WITHIN_MS,
+    ...(lc.beforeCommit ? { beforeCommit: lc.beforeCommit } : {}),
+  });
+  const transport =
+    lc.transport ??
+    (config.smtpUrl ? smtpTransport(config.smtpUrl) : fileTransport(join(config.dataDir, "outbox"), logger));
+  const outbox = new OutboxDelivery({ store, clock, logger, audit, transport, from: config.mailFrom });
+  const background: Keyward["background"] = [attempts];
+  if (lc.background ?? config.scheduler) background.push(scheduler, outbox);
+  else background.push({ start() {}, stop: async () => transport.close() });
+
+  const deps: Deps = {
+    config,
+    clock,
+    logger,
+    database,
+    store,
+    cache,
+    bus,
+    usage,
+    verifier,
+    keys,
+    accounts,
+    users,
+    sessions,
+    settings,
+    audit,
+    attempts,
+    scopes,
+    metrics,
+    lifecycle,
+    legacy,
+    legacyReports,
+    legacyMigrations,
+    storage,
+    readiness: [() => storage.check(), ...(bus instanceof PgBus ? [async () => bus.health()] : [])],
+  };
+  let started = false;
+  // One object: the routes see the same instance the caller holds.
+  return Object.assign(deps, {
+    app: buildApp(deps, opts.extraRoutes),
+    scheduler,
+    outbox,
+    background,
+    start() {
+      if (started) return;
+      started = true;
+      usage.start(config.usageFlushMs);
+      for (const b of background) b.start();
+    },
+    async close() {
+      for (const b of [...background].reverse()) await b.stop();
+      await usage.stop();
+      await bus.close();
+      if (!opts.database) await database.close();
+    },
+  });
+}

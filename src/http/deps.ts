@@ -1,0 +1,61 @@
+/**
+ * What the HTTP layer needs from a running instance, named here so that `http/` depends on the
+ * services below it and not on the composition root above it (`app/keyward.ts`, whose `Keyward`
+ * offers all of this and more). A route reads only these.
+ */
+import type { Config } from "../config.js";
+import type { Clock } from "../core/clock.js";
+import type { ScopeCatalogue } from "../core/scopes.js";
+import type { Logger } from "../logger.js";
+import type { Metrics } from "../metrics.js";
+import type { AccountService } from "../service/accounts.js";
+import type { Attempts } from "../service/attempts.js";
+import type { Audit } from "../service/audit.js";
+import type { CacheBus, VerificationCache } from "../service/cache.js";
+import type { KeyService } from "../service/keys.js";
+import type { LegacyService } from "../service/legacy.js";
+import type { LegacyMigrations } from "../service/legacy-migration.js";
+import type { LegacyReports } from "../service/legacy-report.js";
+import type { LifecycleService } from "../service/lifecycle.js";
+import type { SessionService } from "../service/sessions.js";
+import type { SettingsService } from "../service/settings.js";
+import type { UsageRecorder } from "../service/usage.js";
+import type { UserService } from "../service/users.js";
+import type { Verifier } from "../service/verify.js";
+import type { OpenedDatabase } from "../store/dialect.js";
+import type { StorageHealth } from "../store/storage-health.js";
+import type { Store } from "../store/store.js";
+
+export interface Deps {
+  config: Readonly<Config>;
+  clock: Clock;
+  logger: Logger;
+  database: OpenedDatabase;
+  store: Store;
+  cache: VerificationCache;
+  bus: CacheBus;
+  usage: UsageRecorder;
+  verifier: Verifier;
+  keys: KeyService;
+  accounts: AccountService;
+  users: UserService;
+  sessions: SessionService;
+  settings: SettingsService;
+  audit: Audit;
+  /** The brute-force limits (sign-in, failed verifications and service tokens). */
+  attempts: Attempts;
+  scopes: ScopeCatalogue;
+  metrics: Metrics;
+  /** The inactivity lifecycle as people see it (policy, next actions, banner, forecast, notifications). */
+  lifecycle: LifecycleService;
+  /** Enhanced Account Security and the legacy v1 location keys. */
+  legacy: LegacyService;
+  /** The migration report of legacy v1 keys. */
+  legacyReports: LegacyReports;
+  /** Replacing a legacy v1 key with a private integration token. */
+  legacyMigrations: LegacyMigrations;
+  /** Whether the database can be written (/readyz), told of storage failures requests meet. */
+  storage: StorageHealth;
+  /** Readiness checks: the storage write probe, and the invalidation channel on PostgreSQL. */
+  readiness: (() => Promise<{ name: string; ok: boolean; detail?: string }>)[];
+}
