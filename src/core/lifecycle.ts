@@ -14,10 +14,14 @@
 import { DAY, HOUR } from "./clock.js";
 import { type Cron, CronError, parseCron } from "./cron.js";
 
+/** What the sweep does to a key inactive past the policy: delete it, or expire it (kept, unusable). */
+export const INACTIVITY_ACTIONS = ["delete", "expire"] as const;
+export type InactivityAction = (typeof INACTIVITY_ACTIONS)[number];
+
 export interface LifecyclePolicy {
   /** Days without activity after which a key is due for the action. */
   inactivityDays: number;
-  action: "delete" | "expire";
+  action: InactivityAction;
   /** When actions happen: a cron expression in UTC. */
   sweep: string;
   /** In-app warning leads, in days before the action; distinct, sorted descending once validated. */
@@ -277,7 +281,7 @@ export type Due =
   /** `leadDays` is the lead's nominal value, even when issued late. `first` for the cycle's first warning. */
   | { type: "warning"; leadDays: number; first: boolean }
   | { type: "email" }
-  | { type: "action"; action: "delete" | "expire" };
+  | { type: "action"; action: InactivityAction };
 
 export interface Decision {
   /**

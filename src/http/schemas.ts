@@ -1,6 +1,7 @@
 /** Request and response schemas shared by the routes and the OpenAPI document. */
 import { isIP } from "node:net";
 import { z } from "zod";
+import { INACTIVITY_ACTIONS } from "../core/lifecycle.js";
 import { PLANS } from "../core/permissions.js";
 import { KEY_KINDS } from "../core/token.js";
 import { Description, Email, Name, Password } from "../service/validate.js";
@@ -69,7 +70,7 @@ export const KeyView = z
       .object({ at: z.string(), ip: z.string().nullable(), userAgent: z.string().nullable() })
       .nullable(),
     daysInactive: z.number(),
-    nextAction: z.object({ action: z.enum(["delete", "expire"]), at: z.string() }).nullable(),
+    nextAction: z.object({ action: z.enum(INACTIVITY_ACTIONS), at: z.string() }).nullable(),
     nextActionAt: z.string().nullable(),
     rotation: z
       .object({
@@ -291,7 +292,7 @@ export const StatusQuery = z.object({
 export const PolicyView = z
   .object({
     inactivityDays: z.number().int(),
-    action: z.enum(["delete", "expire"]),
+    action: z.enum(INACTIVITY_ACTIONS),
     sweep: z.string().meta({ description: "A cron expression in UTC" }),
     inAppLeadsDays: z.array(z.number().int()),
     emailLeadDays: z.number().int(),

@@ -10,7 +10,13 @@
  * entries, the first-warning mark on the key).
  */
 import { newId } from "../core/ids.js";
-import { type Decision, daysInactive, decide, type KeyCycleState } from "../core/lifecycle.js";
+import {
+  type Decision,
+  daysInactive,
+  decide,
+  type InactivityAction,
+  type KeyCycleState,
+} from "../core/lifecycle.js";
 import type { Agency, ApiKey, AuditEntry, Location, User } from "../core/model.js";
 import { digestEmail, warningText } from "../notify/messages.js";
 import type { OutgoingEmail } from "../notify/outbox.js";
@@ -41,7 +47,7 @@ export interface TickAction {
   keyId: string;
   agencyId: string;
   accountId: string;
-  action: "delete" | "expire";
+  action: InactivityAction;
 }
 
 /** One agency's keys that the scheduler looked at, and the people its messages go to. */
@@ -83,7 +89,7 @@ export interface PlannedAction {
 
 export interface AgencyPlan {
   /** The policy's action, for `actions`. */
-  action: "delete" | "expire";
+  action: InactivityAction;
   actions: PlannedAction[];
   /** First warnings: the instant recorded on the key (`warned_at`) → key ids. */
   warned: Map<number, string[]>;

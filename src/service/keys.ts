@@ -7,8 +7,8 @@
 import { type Clock, DAY, utcDay } from "../core/clock.js";
 import { ApiError, denied, notFound } from "../core/errors.js";
 import { newId } from "../core/ids.js";
-import { daysInactive } from "../core/lifecycle.js";
-import type { Agency, ApiKey, KeyStatus, KeyToken, User } from "../core/model.js";
+import { daysInactive, type InactivityAction } from "../core/lifecycle.js";
+import type { Agency, ApiKey, KeyStatus, KeyToken, LegacyCreation, User } from "../core/model.js";
 import {
   type Actor,
   canManageKeys,
@@ -39,7 +39,7 @@ export const MAX_GRACE_SECONDS = 7 * 24 * 3600;
 
 /** What the lifecycle says will happen to a key next (filled in by the lifecycle service). */
 export interface NextAction {
-  action: "delete" | "expire";
+  action: InactivityAction;
   at: number;
 }
 
@@ -63,7 +63,7 @@ export interface KeyView {
   createdBy: { id: string; name: string; email: string } | null;
   lastUsed: { at: string; ip: string | null; userAgent: string | null } | null;
   daysInactive: number;
-  nextAction: { action: "delete" | "expire"; at: string } | null;
+  nextAction: { action: InactivityAction; at: string } | null;
   nextActionAt: string | null;
   rotation: {
     pending: true;
@@ -103,7 +103,7 @@ export interface KeyServiceDeps {
   bus: CacheBus;
   scopes: ScopeCatalogue;
   prefix: string;
-  legacyCreationDefault: "existing_users" | "disabled";
+  legacyCreationDefault: LegacyCreation;
   lifecycle?: LifecycleView;
   /** Legacy location keys while Enhanced Account Security is off are kept encrypted (SPEC §5). */
   encryptSecret?: (plaintext: string) => string;

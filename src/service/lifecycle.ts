@@ -15,6 +15,7 @@ import {
   bannerActive,
   daysInactive,
   decide,
+  type InactivityAction,
   type LifecyclePolicy,
   mergePolicy,
   sweepAtOrAfter,
@@ -47,7 +48,7 @@ export function plural(n: number, one: string, many = `${one}s`): string {
 export interface BannerView {
   accountId: string;
   actionAt: string;
-  action: "delete" | "expire";
+  action: InactivityAction;
   keyIds: string[];
   count: number;
   message: string;
@@ -67,7 +68,7 @@ export interface ForecastKey {
 export interface Forecast {
   generatedAt: string;
   policy: LifecyclePolicy;
-  sweeps: { at: string; action: "delete" | "expire"; keys: ForecastKey[] }[];
+  sweeps: { at: string; action: InactivityAction; keys: ForecastKey[] }[];
 }
 
 /** What the scheduler and the outbox worker expose once attached (see src/scheduler/attach.ts). */
@@ -373,7 +374,7 @@ export function accountAdmins(users: readonly User[], agencyId: string, accountI
   );
 }
 
-export function actionVerb(action: "delete" | "expire"): string {
+export function actionVerb(action: InactivityAction): string {
   return action === "delete" ? "deleted" : "expired";
 }
 

@@ -7,6 +7,7 @@
  * due keys and the banners without reading every key.
  */
 import { type Selectable, sql } from "kysely";
+import type { InactivityAction } from "../core/lifecycle.js";
 import type { ApiKey } from "../core/model.js";
 import { auditToRow, keyFromRow, type NewAudit } from "./rows.js";
 import type { LifecycleWatchTable, OutboxTable } from "./schema.js";
@@ -376,7 +377,7 @@ export class LifecycleStore {
    * Deletes (tombstone) or expires keys, only those still active: returns the ids acted on. The number
    * of days without use is kept for the verification message.
    */
-  async actOn(keyIds: readonly string[], action: "delete" | "expire", now: number): Promise<string[]> {
+  async actOn(keyIds: readonly string[], action: InactivityAction, now: number): Promise<string[]> {
     const done: string[] = [];
     // core/lifecycle.ts `daysInactive`, in SQL: the keys acted on have been inactive for days (now > activity).
     const days = sql<number>`cast((${now} - activity_at) / 86400000 as integer)`;

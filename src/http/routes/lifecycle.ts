@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import { ApiError } from "../../core/errors.js";
+import { INACTIVITY_ACTIONS } from "../../core/lifecycle.js";
 import type { Keyward } from "../../keyward.js";
 import { LifecycleService } from "../../service/lifecycle.js";
 import { requireSession } from "../auth.js";
@@ -36,7 +37,7 @@ const Banner = z
   .object({
     accountId: z.string(),
     actionAt: z.string(),
-    action: z.enum(["delete", "expire"]),
+    action: z.enum(INACTIVITY_ACTIONS),
     keyIds: z.array(z.string()),
     count: z.number().int(),
     message: z.string(),
@@ -59,7 +60,7 @@ const Forecast = z
     generatedAt: z.string(),
     policy: PolicyView,
     sweeps: z.array(
-      z.object({ at: z.string(), action: z.enum(["delete", "expire"]), keys: z.array(ForecastKey) }),
+      z.object({ at: z.string(), action: z.enum(INACTIVITY_ACTIONS), keys: z.array(ForecastKey) }),
     ),
   })
   .meta({ id: "Forecast" });
