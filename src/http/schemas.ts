@@ -3,7 +3,7 @@ import { isIP } from "node:net";
 import { z } from "zod";
 import { INACTIVITY_ACTIONS } from "../core/lifecycle.js";
 import { PLANS } from "../core/permissions.js";
-import { KEY_KINDS } from "../core/token.js";
+import { KEY_KINDS, MAX_ROTATION_GRACE_SECONDS } from "../core/token.js";
 import { Description, Email, Name, Password } from "../service/validate.js";
 
 const ScopeList = z.array(z.string().max(100)).max(100, "at most 100 scopes");
@@ -28,8 +28,8 @@ export const RotateBody = z
       .number()
       .int("must be a whole number of seconds")
       .min(0, "must be 0 (rotate now) or more")
-      .max(604_800, "must be at most 604800 (7 days)")
-      .default(604_800),
+      .max(MAX_ROTATION_GRACE_SECONDS, `must be at most ${MAX_ROTATION_GRACE_SECONDS} (7 days)`)
+      .default(MAX_ROTATION_GRACE_SECONDS),
   })
   .meta({ id: "Rotate" });
 

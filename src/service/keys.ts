@@ -25,6 +25,7 @@ import {
   inspectToken,
   type KeyKind,
   last4,
+  MAX_ROTATION_GRACE_SECONDS,
   maskToken,
 } from "../core/token.js";
 import type { Store } from "../store/store.js";
@@ -34,8 +35,6 @@ import { changed } from "./audit.js";
 import type { CacheBus, VerificationCache } from "./cache.js";
 import type { Ctx } from "./context.js";
 import { Description, ensure, Name } from "./validate.js";
-
-export const MAX_GRACE_SECONDS = 7 * 24 * 3600;
 
 /** What the lifecycle says will happen to a key next (filled in by the lifecycle service). */
 export interface NextAction {
@@ -531,13 +530,13 @@ export class KeyService {
     if (
       !Number.isInteger(expireOldAfterSeconds) ||
       expireOldAfterSeconds < 0 ||
-      expireOldAfterSeconds > MAX_GRACE_SECONDS
+      expireOldAfterSeconds > MAX_ROTATION_GRACE_SECONDS
     )
       throw new ApiError(
         "validation_failed",
-        `expireOldAfterSeconds must be a whole number from 0 to ${MAX_GRACE_SECONDS} (7 days).`,
+        `expireOldAfterSeconds must be a whole number from 0 to ${MAX_ROTATION_GRACE_SECONDS} (7 days).`,
         {
-          issues: [{ field: "expireOldAfterSeconds", message: `must be 0–${MAX_GRACE_SECONDS}` }],
+          issues: [{ field: "expireOldAfterSeconds", message: `must be 0–${MAX_ROTATION_GRACE_SECONDS}` }],
         },
       );
     let token = "";
