@@ -7,7 +7,7 @@
  */
 import { ConfigError } from "../config.js";
 import type { Clock } from "../core/clock.js";
-import { humanDate } from "../core/clock.js";
+import { humanDate, isoSecond } from "../core/clock.js";
 import type { Cron } from "../core/cron.js";
 import { ApiError, denied, notFound } from "../core/errors.js";
 import {
@@ -35,7 +35,7 @@ export interface EffectivePolicy {
   cron: Cron;
 }
 
-const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString().replace(".000Z", "Z"));
+const iso = (t: number | null) => (t === null ? null : isoSecond(t));
 
 export function keysLink(accountId: string, keyIds: readonly string[]): string {
   return `/accounts/${encodeURIComponent(accountId)}/keys?highlight=${keyIds.map(encodeURIComponent).join(",")}`;

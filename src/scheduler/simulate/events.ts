@@ -2,6 +2,7 @@
  * The simulation's output: its events (SPEC §4 "Simulation", `--json` lines), made from what the
  * scheduler reports and from banner changes, ordered within an instant. No I/O.
  */
+import { isoSecond as iso } from "../../core/clock.js";
 import type { TickReport } from "../scheduler.js";
 
 export type SimEvent =
@@ -28,8 +29,6 @@ const ORDER: Record<SimEvent["type"], number> = {
   email: 3,
   banner_on: 4,
 };
-
-const iso = (t: number) => new Date(Math.floor(t / 1000) * 1000).toISOString().replace(".000Z", "Z");
 
 /** What a scheduler tick at `t` did, as events. An e-mail without a recipient is not sent: no event. */
 export function tickEvents(t: number, r: TickReport): SimEvent[] {
