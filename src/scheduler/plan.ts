@@ -1,5 +1,5 @@
 /**
- * What one agency's due keys need at one instant (SPEC §4 rules 1, 2, 5, 6 and 7), as plain data:
+ * What one agency's due keys need at one instant (docs/spec.md §4 rules 1, 2, 5, 6 and 7), as plain data:
  * `planAgency` reads nothing and writes nothing, so every rule of the scheduler can be tested without a
  * database. The scheduler reads the keys, their cycle events and watch rows inside its transaction,
  * calls `planAgency`, then writes what the plan says in the same transaction.
@@ -251,7 +251,7 @@ export function planAgency(
     });
   }
 
-  // First warnings: recorded on the key so that its next use is written through (SPEC §3).
+  // First warnings: recorded on the key so that its next use is written through (docs/spec.md §3).
   for (const keyIds of plan.warned.values()) plan.invalidate.push(...keyIds);
 
   // In-app warnings: one notification per account, lead and actionAt, to the account's admins.

@@ -1,5 +1,5 @@
 /**
- * Key use-cases (SPEC §2): create, list, edit, revoke, rotate (now or later), expire-now and cancel
+ * Key use-cases (docs/spec.md §2): create, list, edit, revoke, rotate (now or later), expire-now and cancel
  * of a pending rotation, refresh, import. Every change happens in one transaction with its audit
  * entry, then invalidates the verification cache before returning, so a revocation or rotation has
  * taken effect by the time the request that made it returns.
@@ -104,7 +104,7 @@ export interface KeyServiceDeps {
   prefix: string;
   legacyCreationDefault: LegacyCreation;
   lifecycle?: LifecycleView;
-  /** Legacy location keys while Enhanced Account Security is off are kept encrypted (SPEC §5). */
+  /** Legacy location keys while Enhanced Account Security is off are kept encrypted (docs/spec.md §5). */
   encryptSecret?: (plaintext: string) => string;
 }
 
@@ -167,7 +167,7 @@ export class KeyService {
   }
 
   /**
-   * The plan table (SPEC §1) and, for new legacy keys, the legacy-creation rule (SPEC §5). An
+   * The plan table (docs/spec.md §1) and, for new legacy keys, the legacy-creation rule (docs/spec.md §5). An
    * imported key is not a new credential (it exists elsewhere and "keeps working unchanged"), so
    * only the plan applies to it.
    */

@@ -1,5 +1,5 @@
 /**
- * Enhanced Account Security and the legacy v1 keys (SPEC §5).
+ * Enhanced Account Security and the legacy v1 keys (docs/spec.md §5).
  *
  * - While EAS is off, a new location gets a legacy v1 key, kept readable (AES-256-GCM under the
  *   deployment secret) so the v1 location API can return it as `apiKey`. While EAS is on, nothing

@@ -1,5 +1,5 @@
 /**
- * The inactivity lifecycle as people see it (SPEC §4): each agency's effective policy, the next action
+ * The inactivity lifecycle as people see it (docs/spec.md §4): each agency's effective policy, the next action
  * of every key in listings, the banner, the forecast, in-app notifications, the outbox, and the policy
  * and digest fields of the agency settings. Everything here is derived from stored state and the
  * clock, so it is right whether or not the scheduler is running. The scheduler (src/scheduler/) is

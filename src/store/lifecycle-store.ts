@@ -1,5 +1,5 @@
 /**
- * Storage for the inactivity lifecycle (SPEC §4), named for what the scheduler, the banners and the
+ * Storage for the inactivity lifecycle (docs/spec.md §4), named for what the scheduler, the banners and the
  * forecast mean. Every write here happens inside the caller's transaction (a `Store` bound to it).
  *
  * The authority on a key's cycle is `lifecycle_events` (one row per key, cycle, kind and lead, under a

@@ -1,5 +1,5 @@
 /**
- * Key management over HTTP (SPEC §2): create, list (masked), edit, revoke, import by plaintext and
+ * Key management over HTTP (docs/spec.md §2): create, list (masked), edit, revoke, import by plaintext and
  * by SHA-256, and rotation: later with a grace period, expire-now, cancel, rotate an expired key,
  * refresh (expired keys only).
  */

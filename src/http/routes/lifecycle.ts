@@ -1,5 +1,5 @@
 /**
- * The lifecycle's HTTP face (SPEC §4): in-app notifications, the account banner, the agency's
+ * The lifecycle's HTTP face (docs/spec.md §4): in-app notifications, the account banner, the agency's
  * forecast and e-mail outbox. Thin: parse, call the LifecycleService, serialise.
  */
 import { z } from "zod";

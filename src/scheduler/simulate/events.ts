@@ -1,5 +1,5 @@
 /**
- * The simulation's output: its events (SPEC §4 "Simulation", `--json` lines), made from what the
+ * The simulation's output: its events (docs/spec.md §4 "Simulation", `--json` lines), made from what the
  * scheduler reports and from banner changes, ordered within an instant. No I/O.
  */
 import { isoSecond as iso } from "../../core/clock.js";
@@ -79,7 +79,7 @@ export function compareEvents(a: SimEvent, b: SimEvent): number {
   return ORDER[a.type] - ORDER[b.type] || JSON.stringify(a).localeCompare(JSON.stringify(b));
 }
 
-/** One event as the JSON line `--json` prints: fields in the SPEC's order. */
+/** One event as the JSON line `--json` prints: fields in the order of docs/spec.md §4. */
 export function eventLine(e: SimEvent): string {
   return JSON.stringify(e);
 }

@@ -1,5 +1,5 @@
 /**
- * The simulation's scenario (SPEC §4 "Simulation"): its JSON shape, checked with zod, then resolved —
+ * The simulation's scenario (docs/spec.md §4 "Simulation"): its JSON shape, checked with zod, then resolved —
  * instants as epoch milliseconds, the policy merged over the default and validated, owners resolved to
  * agency and location, every problem listed at once. No I/O.
  */

@@ -213,7 +213,7 @@ function CompanySettings({ view }: { view: View }) {
   );
 }
 
-/** What each plan allows (SPEC §1). The plan is the deployment's to set, so it is shown, not offered. */
+/** What each plan allows (docs/spec.md §1). The plan is the deployment's to set, so it is shown, not offered. */
 const PLANS = [
   { id: "starter", label: "Starter", agencyKeys: false },
   { id: "unlimited", label: "Unlimited", agencyKeys: false },
