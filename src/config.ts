@@ -6,6 +6,8 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { z } from "zod";
 import type { FailureRule } from "./core/attempts.js";
+import { INACTIVITY_ACTIONS, type InactivityAction } from "./core/lifecycle.js";
+import { LEGACY_CREATION_RULES, type LegacyCreation } from "./core/model.js";
 import { PLANS } from "./core/permissions.js";
 import { BUILTIN_SCOPES, SCOPE_NAME, type ScopeDef } from "./core/scopes.js";
 
@@ -52,9 +54,9 @@ const EnvSchema = z.object({
   KEYWARD_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
   KEYWARD_SCHEDULER: bool.default(true),
   KEYWARD_LEGACY_END_OF_SUPPORT: z.iso.date().default("2025-12-31"),
-  KEYWARD_LEGACY_CREATION: z.enum(["existing_users", "disabled"]).default("existing_users"),
+  KEYWARD_LEGACY_CREATION: z.enum(LEGACY_CREATION_RULES).default("existing_users"),
   KEYWARD_INACTIVITY_DAYS: intIn(1, 3650).default(90),
-  KEYWARD_INACTIVITY_ACTION: z.enum(["delete", "expire"]).default("delete"),
+  KEYWARD_INACTIVITY_ACTION: z.enum(INACTIVITY_ACTIONS).default("delete"),
   KEYWARD_SWEEP_CRON: z.string().min(9).default("0 0 1 1,4,7,10 *"),
   KEYWARD_INAPP_LEADS_DAYS: z
     .string()
@@ -102,10 +104,10 @@ export interface Config {
   mailFrom: string;
   secret: string | undefined;
   scheduler: boolean;
-  legacy: { endOfSupport: string; creation: "existing_users" | "disabled" };
+  legacy: { endOfSupport: string; creation: LegacyCreation };
   policy: {
     inactivityDays: number;
-    action: "delete" | "expire";
+    action: InactivityAction;
     sweep: string;
     inAppLeadsDays: number[];
     emailLeadDays: number;

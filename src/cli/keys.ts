@@ -1,6 +1,6 @@
 import { parseArgs } from "node:util";
 import { ApiError } from "../core/errors.js";
-import { KEY_KINDS, type KeyKind } from "../core/token.js";
+import { KEY_KINDS, type KeyKind, MAX_ROTATION_GRACE_SECONDS } from "../core/token.js";
 import type { KeyView } from "../service/keys.js";
 import { type Command, printJson, UsageError } from "./command.js";
 import { openKeyward, operatorCtx } from "./runtime.js";
@@ -116,7 +116,9 @@ export const keysCommand: Command = {
       else {
         const grace = values["grace-seconds"] === undefined ? 0 : Number(values["grace-seconds"]);
         if (!Number.isInteger(grace))
-          throw new UsageError("--grace-seconds must be a whole number of seconds (0–604800)");
+          throw new UsageError(
+            `--grace-seconds must be a whole number of seconds (0–${MAX_ROTATION_GRACE_SECONDS})`,
+          );
         const r = await kw.keys.rotate(ctx, keyId, grace);
         if (values.json) printJson(r);
         else process.stdout.write(`${line(r.key)}\nNew token (shown once, store it now): ${r.token}\n`);

@@ -16,7 +16,7 @@ import { type Command, UsageError } from "./command.js";
 
 const USAGE = `keyward simulate --scenario FILE [--json]
 
-Runs the inactivity lifecycle of a scenario (SPEC §4 "Simulation"; format in docs/lifecycle.md) on a
+Runs the inactivity lifecycle of a scenario (docs/spec.md §4 "Simulation"; format in docs/lifecycle.md) on a
 temporary database under a virtual clock and prints every event: with --json one JSON object per line,
 otherwise readable lines (and a progress bar on a terminal). An invalid scenario exits with status 2.`;
 

@@ -1,4 +1,5 @@
 import { parseArgs } from "node:util";
+import { isoSecond as iso } from "../core/clock.js";
 import type { TickReport } from "../scheduler/scheduler.js";
 import { type Command, printJson } from "./command.js";
 import { openKeyward } from "./runtime.js";
@@ -8,8 +9,6 @@ const USAGE = `keyward sweep [--dry-run] [--json]
 Runs the lifecycle scheduler once, now: issues the warnings and digests that are due and acts on the
 keys whose action date has come, then delivers due e-mails. With --dry-run it decides everything in a
 transaction that is rolled back, and prints what it would have done.`;
-
-const iso = (t: number) => new Date(t).toISOString().replace(".000Z", "Z");
 
 export function reportJson(r: TickReport) {
   return {

@@ -1,5 +1,5 @@
 /**
- * Vixie-cron schedules, in UTC, for the inactivity sweep (SPEC §4).
+ * Vixie-cron schedules, in UTC, for the inactivity sweep (docs/spec.md §4).
  *
  * Why this is strict and exact: every date Keyward promises an admin ("this key will be deleted on …",
  * "you will be warned 15 days before") is computed from the sweep schedule. A schedule that is misread,

@@ -3,7 +3,7 @@
  * status each, a default message. Handlers throw `ApiError`; one mapper writes problem+json.
  */
 
-/** The outcomes of verifying a token (SPEC §3). */
+/** The outcomes of verifying a token (docs/spec.md §3). */
 export const VERIFY_STATUS = {
   malformed: 401,
   not_found: 401,

@@ -1,5 +1,5 @@
 /**
- * Pure rules of the legacy v1 surface (SPEC §5): the deprecation headers, which private-integration
+ * Pure rules of the legacy v1 surface (docs/spec.md §5): the deprecation headers, which private-integration
  * scopes replace what a legacy key was used for, and the plain-words advice of the migration report.
  * No I/O; the caller passes the key's recorded use.
  */

@@ -1,5 +1,5 @@
 /**
- * The inactivity lifecycle of SPEC §4, as pure functions of stored state and `now`.
+ * The inactivity lifecycle of docs/spec.md §4, as pure functions of stored state and `now`.
  *
  * Why it is built this way: the product's promise is *no surprise* — no key is deleted or expired with
  * less notice than the policy promises, whatever happened in between (downtime, a policy change, a key
@@ -14,10 +14,14 @@
 import { DAY, HOUR } from "./clock.js";
 import { type Cron, CronError, parseCron } from "./cron.js";
 
+/** What the sweep does to a key inactive past the policy: delete it, or expire it (kept, unusable). */
+export const INACTIVITY_ACTIONS = ["delete", "expire"] as const;
+export type InactivityAction = (typeof INACTIVITY_ACTIONS)[number];
+
 export interface LifecyclePolicy {
   /** Days without activity after which a key is due for the action. */
   inactivityDays: number;
-  action: "delete" | "expire";
+  action: InactivityAction;
   /** When actions happen: a cron expression in UTC. */
   sweep: string;
   /** In-app warning leads, in days before the action; distinct, sorted descending once validated. */
@@ -207,7 +211,7 @@ function show(v: unknown): string {
 }
 
 // ---------------------------------------------------------------------------------------------------
-// Definitions (SPEC §4)
+// Definitions (docs/spec.md §4)
 
 /** The longest in-app lead, in days: the lead the first warning carries. */
 export function longestInAppLead(p: LifecyclePolicy): number {
@@ -277,7 +281,7 @@ export type Due =
   /** `leadDays` is the lead's nominal value, even when issued late. `first` for the cycle's first warning. */
   | { type: "warning"; leadDays: number; first: boolean }
   | { type: "email" }
-  | { type: "action"; action: "delete" | "expire" };
+  | { type: "action"; action: InactivityAction };
 
 export interface Decision {
   /**
@@ -305,7 +309,7 @@ export interface DecideOptions {
 }
 
 /**
- * What is due now for one active key, and when the next thing will be (SPEC §4 rules 1, 2, 5 and 6).
+ * What is due now for one active key, and when the next thing will be (docs/spec.md §4 rules 1, 2, 5 and 6).
  * The caller records `due` and `skippedLeads` in one transaction, then calls again at `nextAt`. Uses,
  * refreshes and rotations are not its business: they change `lastActivity`, which starts a new cycle.
  */
@@ -419,7 +423,7 @@ export interface Banner<K extends BannerKey> {
 /**
  * The banners on at `now` for one account's active keys, by actionAt ascending. A banner shows for an
  * actionAt while an active key with that actionAt has had its first warning, from actionAt − bannerHours
- * until no such key is left (SPEC §4 rule 3: acted on, spared or revoked). Normally the sweep acts at
+ * until no such key is left (docs/spec.md §4 rule 3: acted on, spared or revoked). Normally the sweep acts at
  * actionAt and the banner goes then; if the scheduler was down over the sweep, the banner stays until
  * it acts, since the keys are still there and still about to go.
  */

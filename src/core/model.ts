@@ -3,7 +3,9 @@ import type { Plan, Role, UserType } from "./permissions.js";
 import type { KeyKind } from "./token.js";
 
 export type KeyStatus = "active" | "expired" | "revoked" | "deleted";
-export type LegacyCreation = "existing_users" | "disabled";
+/** Who may still create legacy v1 keys (KEYWARD_LEGACY_CREATION, or an agency's own setting). */
+export const LEGACY_CREATION_RULES = ["existing_users", "disabled"] as const;
+export type LegacyCreation = (typeof LEGACY_CREATION_RULES)[number];
 
 export interface Agency {
   id: string;

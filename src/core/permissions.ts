@@ -1,5 +1,5 @@
 /**
- * Who may do what (SPEC §1). Pure: the caller loads the actor and passes it in. Every rule of the
+ * Who may do what (docs/spec.md §1). Pure: the caller loads the actor and passes it in. Every rule of the
  * permission and plan tables lives here and nowhere else — for people (`Actor`) and for API keys
  * (`KeyActor`) alike. The services apply them: a use-case takes the context, asks the rule that
  * fits its caller, and refuses with the rule's code; handlers only parse and shape.
@@ -232,7 +232,7 @@ export function keySeesLocation(key: KeyReach, agencyId: string, locationId: str
 }
 
 /**
- * Creating and deleting locations is an agency's business (SPEC §2): a location key may only read
+ * Creating and deleting locations is an agency's business (docs/spec.md §2): a location key may only read
  * and change its own location. The advice names the key the caller should use instead.
  */
 export function keyLocationRefusal(

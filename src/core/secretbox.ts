@@ -1,6 +1,6 @@
 /**
  * Reversible encryption of the one secret Keyward keeps readable: a legacy location key while
- * Enhanced Account Security is off (SPEC §2, §5). AES-256-GCM under a key derived (HKDF-SHA256) from
+ * Enhanced Account Security is off (docs/spec.md §2, §5). AES-256-GCM under a key derived (HKDF-SHA256) from
  * the deployment secret; a fresh 96-bit nonce per message; the tag authenticates both the
  * ciphertext and a fixed context string, so a value sealed for another purpose does not open here.
  *

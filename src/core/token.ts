@@ -9,6 +9,9 @@ import * as crypto from "node:crypto";
 export type KeyKind = "private_integration" | "legacy_v1";
 export const KEY_KINDS: readonly KeyKind[] = ["private_integration", "legacy_v1"];
 
+/** The longest a rotated-out token keeps working (7 days): the API's limit, and the console's "later". */
+export const MAX_ROTATION_GRACE_SECONDS = 7 * 24 * 3600;
+
 const KIND_TAG: Record<KeyKind, string> = { private_integration: "pit", legacy_v1: "v1" };
 const TAG_KIND: Record<string, KeyKind> = { pit: "private_integration", v1: "legacy_v1" };
 

@@ -1,8 +1,9 @@
 /** Request and response schemas shared by the routes and the OpenAPI document. */
 import { isIP } from "node:net";
 import { z } from "zod";
+import { INACTIVITY_ACTIONS } from "../core/lifecycle.js";
 import { PLANS } from "../core/permissions.js";
-import { KEY_KINDS } from "../core/token.js";
+import { KEY_KINDS, MAX_ROTATION_GRACE_SECONDS } from "../core/token.js";
 import { Description, Email, Name, Password } from "../core/validate.js";
 
 const ScopeList = z.array(z.string().max(100)).max(100, "at most 100 scopes");
@@ -27,8 +28,8 @@ export const RotateBody = z
       .number()
       .int("must be a whole number of seconds")
       .min(0, "must be 0 (rotate now) or more")
-      .max(604_800, "must be at most 604800 (7 days)")
-      .default(604_800),
+      .max(MAX_ROTATION_GRACE_SECONDS, `must be at most ${MAX_ROTATION_GRACE_SECONDS} (7 days)`)
+      .default(MAX_ROTATION_GRACE_SECONDS),
   })
   .meta({ id: "Rotate" });
 
@@ -69,7 +70,7 @@ export const KeyView = z
       .object({ at: z.string(), ip: z.string().nullable(), userAgent: z.string().nullable() })
       .nullable(),
     daysInactive: z.number(),
-    nextAction: z.object({ action: z.enum(["delete", "expire"]), at: z.string() }).nullable(),
+    nextAction: z.object({ action: z.enum(INACTIVITY_ACTIONS), at: z.string() }).nullable(),
     nextActionAt: z.string().nullable(),
     rotation: z
       .object({
@@ -291,7 +292,7 @@ export const StatusQuery = z.object({
 export const PolicyView = z
   .object({
     inactivityDays: z.number().int(),
-    action: z.enum(["delete", "expire"]),
+    action: z.enum(INACTIVITY_ACTIONS),
     sweep: z.string().meta({ description: "A cron expression in UTC" }),
     inAppLeadsDays: z.array(z.number().int()),
     emailLeadDays: z.number().int(),

@@ -3,6 +3,7 @@
  * Pure functions of what the scheduler decided; no I/O.
  */
 import { humanDate } from "../core/clock.js";
+import type { InactivityAction } from "../core/lifecycle.js";
 import { actionVerb, keysLink, plural } from "../service/lifecycle.js";
 
 export interface WarningText {
@@ -15,7 +16,7 @@ export function warningText(input: {
   keys: { name: string }[];
   leadDays: number;
   actionAt: number;
-  action: "delete" | "expire";
+  action: InactivityAction;
   inactivityDays: number;
   now: number;
 }): WarningText {
@@ -70,7 +71,7 @@ export function digestEmail(input: {
   agencyName: string;
   accounts: DigestAccount[];
   actionAt: number;
-  action: "delete" | "expire";
+  action: InactivityAction;
   inactivityDays: number;
   consoleUrl: string | undefined;
 }): DigestEmail {

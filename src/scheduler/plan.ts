@@ -1,5 +1,5 @@
 /**
- * What one agency's due keys need at one instant (SPEC §4 rules 1, 2, 5, 6 and 7), as plain data:
+ * What one agency's due keys need at one instant (docs/spec.md §4 rules 1, 2, 5, 6 and 7), as plain data:
  * `planAgency` reads nothing and writes nothing, so every rule of the scheduler can be tested without a
  * database. The scheduler reads the keys, their cycle events and watch rows inside its transaction,
  * calls `planAgency`, then writes what the plan says in the same transaction.
@@ -10,7 +10,13 @@
  * entries, the first-warning mark on the key).
  */
 import { newId } from "../core/ids.js";
-import { type Decision, daysInactive, decide, type KeyCycleState } from "../core/lifecycle.js";
+import {
+  type Decision,
+  daysInactive,
+  decide,
+  type InactivityAction,
+  type KeyCycleState,
+} from "../core/lifecycle.js";
 import type { Agency, ApiKey, AuditEntry, Location, User } from "../core/model.js";
 import { digestEmail, warningText } from "../notify/messages.js";
 import { accountAdmins, digestRecipients, type EffectivePolicy } from "../service/lifecycle.js";
@@ -41,7 +47,7 @@ export interface TickAction {
   keyId: string;
   agencyId: string;
   accountId: string;
-  action: "delete" | "expire";
+  action: InactivityAction;
 }
 
 /** One agency's keys that the scheduler looked at, and the people its messages go to. */
@@ -83,7 +89,7 @@ export interface PlannedAction {
 
 export interface AgencyPlan {
   /** The policy's action, for `actions`. */
-  action: "delete" | "expire";
+  action: InactivityAction;
   actions: PlannedAction[];
   /** First warnings: the instant recorded on the key (`warned_at`) → key ids. */
   warned: Map<number, string[]>;
@@ -245,7 +251,7 @@ export function planAgency(
     });
   }
 
-  // First warnings: recorded on the key so that its next use is written through (SPEC §3).
+  // First warnings: recorded on the key so that its next use is written through (docs/spec.md §3).
   for (const keyIds of plan.warned.values()) plan.invalidate.push(...keyIds);
 
   // In-app warnings: one notification per account, lead and actionAt, to the account's admins.

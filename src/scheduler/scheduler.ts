@@ -1,5 +1,5 @@
 /**
- * The lifecycle scheduler (SPEC §4): a tick issues what is due — warnings, digest e-mails, sweep
+ * The lifecycle scheduler (docs/spec.md §4): a tick issues what is due — warnings, digest e-mails, sweep
  * actions — computed from stored state by `planAgency()` (plan.ts, over `decide()`), so any instant can
  * be recomputed after a crash. This file reads, locks and writes; the rules are in the plan.
  *

@@ -1,5 +1,5 @@
 /**
- * `keyward simulate` (SPEC §4 "Simulation"), in parts: the scenario (simulate/scenario.ts), the engine
+ * `keyward simulate` (docs/spec.md §4 "Simulation"), in parts: the scenario (simulate/scenario.ts), the engine
  * that runs it on the real services under a virtual clock (simulate/engine.ts, with the keys it writes
  * in simulate/keys.ts), and its output events (simulate/events.ts). This file is what callers import.
  */

@@ -1,4 +1,4 @@
-/** The append-only audit log (SPEC §6). Callers pass the store of their transaction. */
+/** The append-only audit log (docs/spec.md §6). Callers pass the store of their transaction. */
 import type { Clock } from "../core/clock.js";
 import { newId } from "../core/ids.js";
 import type { Store } from "../store/store.js";

@@ -1,5 +1,5 @@
 /**
- * Key use-cases (SPEC §2): create, list, edit, revoke, rotate (now or later), expire-now and cancel
+ * Key use-cases (docs/spec.md §2): create, list, edit, revoke, rotate (now or later), expire-now and cancel
  * of a pending rotation, refresh, import. Every change happens in one transaction with its audit
  * entry, then invalidates the verification cache before returning, so a revocation or rotation has
  * taken effect by the time the request that made it returns.
@@ -7,8 +7,8 @@
 import { type Clock, DAY, utcDay } from "../core/clock.js";
 import { ApiError, denied, notFound } from "../core/errors.js";
 import { newId } from "../core/ids.js";
-import { daysInactive } from "../core/lifecycle.js";
-import type { Agency, ApiKey, KeyStatus, KeyToken, User } from "../core/model.js";
+import { daysInactive, type InactivityAction } from "../core/lifecycle.js";
+import type { Agency, ApiKey, KeyStatus, KeyToken, LegacyCreation, User } from "../core/model.js";
 import {
   type Actor,
   canManageKeys,
@@ -24,6 +24,7 @@ import {
   inspectToken,
   type KeyKind,
   last4,
+  MAX_ROTATION_GRACE_SECONDS,
   maskToken,
 } from "../core/token.js";
 import { Description, ensure, Name } from "../core/validate.js";
@@ -35,11 +36,9 @@ import { changed } from "./audit.js";
 import type { CacheBus, VerificationCache } from "./cache.js";
 import type { Ctx } from "./context.js";
 
-export const MAX_GRACE_SECONDS = 7 * 24 * 3600;
-
 /** What the lifecycle says will happen to a key next (filled in by the lifecycle service). */
 export interface NextAction {
-  action: "delete" | "expire";
+  action: InactivityAction;
   at: number;
 }
 
@@ -63,7 +62,7 @@ export interface KeyView {
   createdBy: { id: string; name: string; email: string } | null;
   lastUsed: { at: string; ip: string | null; userAgent: string | null } | null;
   daysInactive: number;
-  nextAction: { action: "delete" | "expire"; at: string } | null;
+  nextAction: { action: InactivityAction; at: string } | null;
   nextActionAt: string | null;
   rotation: {
     pending: true;
@@ -103,9 +102,9 @@ export interface KeyServiceDeps {
   bus: CacheBus;
   scopes: ScopeCatalogue;
   prefix: string;
-  legacyCreationDefault: "existing_users" | "disabled";
+  legacyCreationDefault: LegacyCreation;
   lifecycle: LifecycleView;
-  /** Legacy location keys while Enhanced Account Security is off are kept encrypted (SPEC §5). */
+  /** Legacy location keys while Enhanced Account Security is off are kept encrypted (docs/spec.md §5). */
   encryptSecret: (plaintext: string) => string;
 }
 
@@ -151,7 +150,7 @@ export class KeyService {
   }
 
   /**
-   * The plan table (SPEC §1) and, for new legacy keys, the legacy-creation rule (SPEC §5). An
+   * The plan table (docs/spec.md §1) and, for new legacy keys, the legacy-creation rule (docs/spec.md §5). An
    * imported key is not a new credential (it exists elsewhere and "keeps working unchanged"), so
    * only the plan applies to it.
    */
@@ -509,13 +508,13 @@ export class KeyService {
     if (
       !Number.isInteger(expireOldAfterSeconds) ||
       expireOldAfterSeconds < 0 ||
-      expireOldAfterSeconds > MAX_GRACE_SECONDS
+      expireOldAfterSeconds > MAX_ROTATION_GRACE_SECONDS
     )
       throw new ApiError(
         "validation_failed",
-        `expireOldAfterSeconds must be a whole number from 0 to ${MAX_GRACE_SECONDS} (7 days).`,
+        `expireOldAfterSeconds must be a whole number from 0 to ${MAX_ROTATION_GRACE_SECONDS} (7 days).`,
         {
-          issues: [{ field: "expireOldAfterSeconds", message: `must be 0–${MAX_GRACE_SECONDS}` }],
+          issues: [{ field: "expireOldAfterSeconds", message: `must be 0–${MAX_ROTATION_GRACE_SECONDS}` }],
         },
       );
     let token = "";

@@ -1,5 +1,5 @@
 /**
- * The guided migration of a legacy v1 key (SPEC §5): create the private integration token the
+ * The guided migration of a legacy v1 key (docs/spec.md §5): create the private integration token the
  * report suggests, follow the legacy key's traffic, and revoke the legacy key once it has gone quiet.
  */
 import type { Clock } from "../core/clock.js";

@@ -1,5 +1,5 @@
 /**
- * The migration report (SPEC §5): what each legacy v1 key was used for in the last 90 days, the
+ * The migration report (docs/spec.md §5): what each legacy v1 key was used for in the last 90 days, the
  * scopes of the private integration token that would replace it, and how far its guided migration
  * (legacy-migration.ts) has come.
  */

@@ -1,5 +1,5 @@
 /**
- * The deployment secret (SPEC §5): the key under which legacy location keys are kept readable. It is
+ * The deployment secret (docs/spec.md §5): the key under which legacy location keys are kept readable. It is
  * KEYWARD_SECRET, or one generated into `<dataDir>/secret.key` (mode 0600) on first start.
  */
 import { closeSync, openSync, readFileSync, statSync, writeSync } from "node:fs";

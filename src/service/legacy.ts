@@ -1,5 +1,5 @@
 /**
- * Enhanced Account Security and the legacy v1 location keys (SPEC §5).
+ * Enhanced Account Security and the legacy v1 location keys (docs/spec.md §5).
  *
  * - While EAS is off, a new location gets a legacy v1 key, kept readable (AES-256-GCM under the
  *   deployment secret, see legacy-secret.ts) so the v1 location API can return it as `apiKey`. While
@@ -11,7 +11,7 @@
  */
 import type { Clock } from "../core/clock.js";
 import { isoSecond } from "../core/clock.js";
-import type { Agency, Location } from "../core/model.js";
+import type { Agency, LegacyCreation, Location } from "../core/model.js";
 import { type SecretBox, SecretBoxError } from "../core/secretbox.js";
 import type { Logger } from "../logger.js";
 import { LegacyStore } from "../store/legacy-store.js";
@@ -34,7 +34,7 @@ export interface LegacyServiceDeps {
   /** The deployment secret's cipher for the readable copies. */
   box: SecretBox;
   /** KEYWARD_LEGACY_KEY_CREATION: the rule of agencies that did not choose one. */
-  creationDefault: "existing_users" | "disabled";
+  creationDefault: LegacyCreation;
 }
 
 export class LegacyService {

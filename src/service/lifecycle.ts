@@ -1,5 +1,5 @@
 /**
- * The inactivity lifecycle as people see it (SPEC §4): each agency's effective policy, the next action
+ * The inactivity lifecycle as people see it (docs/spec.md §4): each agency's effective policy, the next action
  * of every key in listings, the banner, the forecast, in-app notifications, the outbox, and the policy
  * and digest fields of the agency settings. Everything here is derived from stored state and the
  * clock, so it is right whether or not the scheduler is running. The scheduler (src/scheduler/) is
@@ -7,7 +7,7 @@
  */
 import { ConfigError } from "../config.js";
 import type { Clock } from "../core/clock.js";
-import { humanDate } from "../core/clock.js";
+import { humanDate, isoSecond } from "../core/clock.js";
 import type { Cron } from "../core/cron.js";
 import { ApiError, denied, notFound } from "../core/errors.js";
 import {
@@ -15,6 +15,7 @@ import {
   bannerActive,
   daysInactive,
   decide,
+  type InactivityAction,
   type LifecyclePolicy,
   mergePolicy,
   sweepAtOrAfter,
@@ -34,7 +35,7 @@ export interface EffectivePolicy {
   cron: Cron;
 }
 
-const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString().replace(".000Z", "Z"));
+const iso = (t: number | null) => (t === null ? null : isoSecond(t));
 
 export function keysLink(accountId: string, keyIds: readonly string[]): string {
   return `/accounts/${encodeURIComponent(accountId)}/keys?highlight=${keyIds.map(encodeURIComponent).join(",")}`;
@@ -47,7 +48,7 @@ export function plural(n: number, one: string, many = `${one}s`): string {
 export interface BannerView {
   accountId: string;
   actionAt: string;
-  action: "delete" | "expire";
+  action: InactivityAction;
   keyIds: string[];
   count: number;
   message: string;
@@ -67,7 +68,7 @@ export interface ForecastKey {
 export interface Forecast {
   generatedAt: string;
   policy: LifecyclePolicy;
-  sweeps: { at: string; action: "delete" | "expire"; keys: ForecastKey[] }[];
+  sweeps: { at: string; action: InactivityAction; keys: ForecastKey[] }[];
 }
 
 export class LifecycleService implements LifecycleView {
@@ -363,7 +364,7 @@ export function accountAdmins(users: readonly User[], agencyId: string, accountI
   );
 }
 
-export function actionVerb(action: "delete" | "expire"): string {
+export function actionVerb(action: InactivityAction): string {
   return action === "delete" ? "deleted" : "expired";
 }
 

@@ -4,7 +4,7 @@
  * creates, restores or deletes a key.
  */
 import { ApiError, denied } from "../core/errors.js";
-import type { Agency } from "../core/model.js";
+import type { Agency, LegacyCreation } from "../core/model.js";
 import { canChangeAgencySettings } from "../core/permissions.js";
 import type { Store } from "../store/store.js";
 import { requireActor } from "./access.js";
@@ -14,7 +14,7 @@ import type { Ctx } from "./context.js";
 export interface SettingsPatchInput {
   enhancedSecurity?: boolean | undefined;
   confirm?: boolean | undefined;
-  legacyCreation?: "existing_users" | "disabled" | undefined;
+  legacyCreation?: LegacyCreation | undefined;
   [k: string]: unknown;
 }
 
@@ -39,7 +39,7 @@ export class SettingsService {
     private readonly deps: {
       store: Store;
       accounts: AccountService;
-      legacy: { endOfSupport: string; creation: "existing_users" | "disabled" };
+      legacy: { endOfSupport: string; creation: LegacyCreation };
       /** The capabilities adding fields (lifecycle policy and digest; EAS side effects). */
       extensions: readonly SettingsExtension[];
     },

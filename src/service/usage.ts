@@ -2,7 +2,7 @@
  * Use recording. Uses are gathered in memory and written in one batch per flush interval
  * (at most 10 s behind, flushed on shutdown): a key costs one row write per flush however many
  * requests it served. A key that has been warned of an inactivity action is written through before
- * its response returns, so that the use spares it for certain (SPEC §3).
+ * its response returns, so that the use spares it for certain (docs/spec.md §3).
  */
 import type { Clock } from "../core/clock.js";
 import { DAY, utcDay } from "../core/clock.js";

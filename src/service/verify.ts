@@ -1,5 +1,5 @@
 /**
- * Verification (SPEC §3): a presented token in, one stable code out. Expected outcomes are values,
+ * Verification (docs/spec.md §3): a presented token in, one stable code out. Expected outcomes are values,
  * not exceptions. The hot path for a cached key is: one SHA-256, two map lookups, a few
  * comparisons, and an in-memory use record; a token not in the cache has its shape checked (no I/O)
  * before the store is asked.

@@ -1,5 +1,5 @@
 /**
- * Storage for the legacy v1 capability (SPEC §5): the guided-migration links, the use history the
+ * Storage for the legacy v1 capability (docs/spec.md §5): the guided-migration links, the use history the
  * migration report reads, and the legacy location keys' ciphertexts.
  */
 import { sql } from "kysely";

@@ -1,5 +1,5 @@
 /**
- * Storage for the inactivity lifecycle (SPEC §4), named for what the scheduler, the banners and the
+ * Storage for the inactivity lifecycle (docs/spec.md §4), named for what the scheduler, the banners and the
  * forecast mean. Every write here happens inside the caller's transaction (a `Store` bound to it).
  *
  * The authority on a key's cycle is `lifecycle_events` (one row per key, cycle, kind and lead, under a
@@ -7,6 +7,7 @@
  * due keys and the banners without reading every key.
  */
 import { type Selectable, sql } from "kysely";
+import type { InactivityAction } from "../core/lifecycle.js";
 import type { ApiKey } from "../core/model.js";
 import { auditToRow, keyFromRow, type NewAudit } from "./rows.js";
 import type { LifecycleWatchTable, OutboxTable } from "./schema.js";
@@ -376,7 +377,7 @@ export class LifecycleStore {
    * Deletes (tombstone) or expires keys, only those still active: returns the ids acted on. The number
    * of days without use is kept for the verification message.
    */
-  async actOn(keyIds: readonly string[], action: "delete" | "expire", now: number): Promise<string[]> {
+  async actOn(keyIds: readonly string[], action: InactivityAction, now: number): Promise<string[]> {
     const done: string[] = [];
     // core/lifecycle.ts `daysInactive`, in SQL: the keys acted on have been inactive for days (now > activity).
     const days = sql<number>`cast((${now} - activity_at) / 86400000 as integer)`;

@@ -72,7 +72,7 @@ export interface ApiKeyTable {
   created_at: number;
   created_by: string | null;
   updated_at: number;
-  /** SPEC §4 lastActivity: the latest of creation, last use, last refresh or rotation. */
+  /** docs/spec.md §4 lastActivity: the latest of creation, last use, last refresh or rotation. */
   activity_at: number;
   last_used_at: number | null;
   last_used_ip: string | null;

@@ -93,7 +93,7 @@ function run(
   throw new Error("no end");
 }
 
-describe("the definitions of SPEC §4, on its example", () => {
+describe("the definitions of docs/spec.md §4, on its example", () => {
   // Key created 2025-12-01, last used 2026-02-10T09:30Z, default policy (quarterly sweep).
   const { p, cron } = policy();
   const lastActivity = at("2026-02-10T09:30:00Z");
@@ -557,7 +557,7 @@ describe("banner", () => {
     expect(bannerActive(keys, at("2026-06-30T23:59:59.999Z"), p).map((b) => b.keys.map((k) => k.id))).toEqual(
       [["a", "b"]],
     );
-    // SPEC §4 rule 3: the banner stays until no counted key is left. Past actionAt with the keys still
+    // docs/spec.md §4 rule 3: the banner stays until no counted key is left. Past actionAt with the keys still
     // active (the scheduler was down over the sweep), it is still on; once they are acted on, it is off.
     expect(bannerActive(keys, july, p).map((b) => b.keys.map((k) => k.id))).toEqual([["a", "b"]]);
     expect(bannerActive([keys[3]!], july, p)).toEqual([]);

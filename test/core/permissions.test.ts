@@ -1,4 +1,4 @@
-/** SPEC §1: every row of the permission table and the plan table, as pure rules. */
+/** docs/spec.md §1: every row of the permission table and the plan table, as pure rules. */
 import { describe, expect, it } from "vitest";
 import {
   type Actor,

@@ -1,4 +1,4 @@
-/** The token format (SPEC §2): shape, CRC32 check, and every malformed reason with its message. */
+/** The token format (docs/spec.md §2): shape, CRC32 check, and every malformed reason with its message. */
 import { crc32 as zlibCrc32 } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import {

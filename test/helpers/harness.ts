@@ -156,7 +156,7 @@ export interface World {
 }
 
 /**
- * Two agencies with locations and a person of every role (SPEC §1), built through the services.
+ * Two agencies with locations and a person of every role (docs/spec.md §1), built through the services.
  * `tag` keeps e-mails unique when several worlds share a database.
  */
 export async function seedWorld(kw: Keyward, plan: Plan = "agency_pro", tag = ""): Promise<World> {

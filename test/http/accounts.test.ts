@@ -1,5 +1,5 @@
 /**
- * SPEC §1 over HTTP: every row of the permission table for every role (owner, agency admin,
+ * docs/spec.md §1 over HTTP: every row of the permission table for every role (owner, agency admin,
  * agency user, account admin on its own and on another location, account user), the per-user
  * "manage API keys" switch, and the plan table. A refusal is 403 where the person may see the
  * thing and 404 where they may not; either way nothing changes.

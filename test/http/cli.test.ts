@@ -94,8 +94,15 @@ describe("keyward", { timeout: 120_000 }, () => {
     const revoked = await run(["keys", "revoke", made.key.id]);
     expect(revoked.code).toBe(0);
     expect(revoked.stdout).toContain("revoked");
-    const all = JSON.parse((await run(["keys", "list", "--account", agencyId, "--all", "--json"])).stdout);
+    const listed = await run(["keys", "list", "--account", agencyId, "--all", "--json"]);
+    const all = JSON.parse(listed.stdout);
     expect(all.keys.find((k: any) => k.id === made.key.id).status).toBe("revoked");
+    // Every time Keyward prints is whole seconds (core/clock.ts), also the API views the CLI prints.
+    for (const out of [listed.stdout, rotated.stdout, (await run(["agencies", "list", "--json"])).stdout]) {
+      expect(out).toMatch(/"createdAt":"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ"/);
+      expect(out).not.toMatch(/\d\d:\d\d:\d\d\.\d+Z/);
+    }
+    expect(all.keys.find((k: any) => k.id === made.key.id).revokedAt).toMatch(/:\d\dZ$/);
 
     // Refused by the service: exit status 1 with the code.
     const [again, unknownScope, missing, controlName, badEmail, shortPassword] = await Promise.all([

@@ -1,12 +1,12 @@
 /**
- * Key management over HTTP (SPEC §2): create, list (masked), edit, revoke, import by plaintext and
+ * Key management over HTTP (docs/spec.md §2): create, list (masked), edit, revoke, import by plaintext and
  * by SHA-256, and rotation: later with a grace period, expire-now, cancel, rotate an expired key,
  * refresh (expired keys only).
  */
 import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DAY, HOUR } from "../../src/core/clock.js";
-import { generateToken } from "../../src/core/token.js";
+import { generateToken, MAX_ROTATION_GRACE_SECONDS } from "../../src/core/token.js";
 import { systemCtx } from "../../src/service/context.js";
 import {
   Client,
@@ -279,6 +279,21 @@ describe("rotation", () => {
     expect(await verify(k.token)).toBe("valid"); // nothing changed
     const r = await admin.post(`/api/keys/${k.id}/rotate`, {});
     expect(r.body.key.rotation.oldTokenExpiresAt).toBe(new Date(h.clock.now() + 7 * DAY).toISOString());
+  });
+
+  it("GET /api/me gives the console the longest grace a rotation accepts", async () => {
+    const me = await admin.get("/api/me");
+    expect(me.status).toBe(200);
+    const limit = me.body.limits.rotationGraceMaxSeconds;
+    expect(limit).toBe(MAX_ROTATION_GRACE_SECONDS);
+    expect(limit).toBe(7 * 86_400);
+    const k = await create(w.loc1);
+    const over = await admin.post(`/api/keys/${k.id}/rotate`, { expireOldAfterSeconds: limit + 1 });
+    expect(over.status).toBe(400);
+    expect(over.body.issues[0].field).toBe("expireOldAfterSeconds");
+    const r = await admin.post(`/api/keys/${k.id}/rotate`, { expireOldAfterSeconds: limit });
+    expect(r.status).toBe(200);
+    expect(r.body.key.rotation.oldTokenExpiresAt).toBe(new Date(h.clock.now() + limit * 1000).toISOString());
   });
 
   it("expire-now stops the old token at once; cancel revokes the new one and keeps the old", async () => {

@@ -1,5 +1,5 @@
 /**
- * SPEC §3 over HTTP: every verification code, through the platform API (Authorization header) and
+ * docs/spec.md §3 over HTTP: every verification code, through the platform API (Authorization header) and
  * through POST /api/verify (service token); problem+json bodies and WWW-Authenticate on every 401;
  * the cache (counted queries); use recording (batched, flushed on close, never backwards, warned
  * keys written through).

@@ -1,5 +1,5 @@
 /**
- * Enhanced Account Security (SPEC §5) over real HTTP: each effect on and off, the switch never
+ * Enhanced Account Security (docs/spec.md §5) over real HTTP: each effect on and off, the switch never
  * touching keys, key material never in any location response or the audit log while it is on.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

@@ -1,5 +1,5 @@
 /**
- * The migration report and the guided migration (SPEC §5), on a use history built with real
+ * The migration report and the guided migration (docs/spec.md §5), on a use history built with real
  * requests under the ManualClock: what each legacy key is still used for, what replaces it, the
  * legacy traffic falling to zero, and the revocation at the end.
  */

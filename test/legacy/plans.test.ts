@@ -1,5 +1,5 @@
 /**
- * Plan tiers (SPEC §1): agency keys are an agency_pro feature, at creation and at verification.
+ * Plan tiers (docs/spec.md §1): agency keys are an agency_pro feature, at creation and at verification.
  * A downgrade suspends agency keys (they verify as plan_required), an upgrade brings them back;
  * legacy keys and private integration tokens alike, through the verification cache.
  */

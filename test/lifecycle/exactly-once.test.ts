@@ -1,5 +1,5 @@
 /**
- * SPEC §4 rule 7: two schedulers on one database, and a crash between deciding and sending, never
+ * docs/spec.md §4 rule 7: two schedulers on one database, and a crash between deciding and sending, never
  * send anything twice nor lose anything.
  */
 import { mkdtempSync, rmSync } from "node:fs";

@@ -1,5 +1,5 @@
 /**
- * `planAgency` without a database: the scheduler's rules (SPEC §4 rules 1, 2, 5, 6, 7) as plain data.
+ * `planAgency` without a database: the scheduler's rules (docs/spec.md §4 rules 1, 2, 5, 6, 7) as plain data.
  * Each test feeds the keys, their recorded cycle events and watch rows as the store would return them
  * (events of the current cycle only), and checks what the plan says to issue and record.
  */

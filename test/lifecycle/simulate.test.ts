@@ -1,5 +1,5 @@
 /**
- * SPEC §4, rule by rule, as exact event lists of `keyward simulate` (run in-process: the real
+ * docs/spec.md §4, rule by rule, as exact event lists of `keyward simulate` (run in-process: the real
  * services, scheduler and store on a temporary SQLite database under a virtual clock).
  */
 import { describe, expect, it } from "vitest";
@@ -96,7 +96,7 @@ describe("on time (rules 1, 2, 3, 5)", () => {
     expect(await run(world({ keys: [k1()] }))).toEqual(onTime);
   });
 
-  it("the SPEC's own example: used, then revoked before any warning — nothing happens", async () => {
+  it("the spec's own example (docs/spec.md §4): used, then revoked before any warning — nothing happens", async () => {
     expect(
       await run({
         ...world({ end: "2027-01-01T00:00:00Z" }),

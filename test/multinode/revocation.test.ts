@@ -1,6 +1,6 @@
 /**
  * Three Keyward processes on one PostgreSQL: a change made through one node is honoured by the
- * others within the product's promise of one second (SPEC §3), with their caches warm. The window is
+ * others within the product's promise of one second (docs/spec.md §3), with their caches warm. The window is
  * a bound on polling, not a timing assertion: the propagation figures are in bench/multinode.ts.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

@@ -2753,6 +2753,10 @@ export interface components {
                 manageLocationKeys: string[];
                 changeAgencySettings: boolean;
             };
+            limits: {
+                /** @description The longest expireOldAfterSeconds a rotation accepts: the console's "expire later". */
+                rotationGraceMaxSeconds: number;
+            };
         };
         Agency: {
             id: string;

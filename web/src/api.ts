@@ -63,7 +63,11 @@ export type Scope = Ok<"/api/scopes", "get">["scopes"][number];
 export type Notification = Schemas["Notification"];
 export type Banner = Schemas["Banner"];
 export type Policy = Schemas["Policy"];
+/** What the sweep does to an inactive key: "delete" or "expire". */
+export type InactivityAction = Policy["action"];
 export type Settings = Schemas["Settings"];
+/** Who may still create legacy v1 keys. */
+export type LegacyCreation = Settings["legacyCreation"];
 export type Forecast = Schemas["Forecast"];
 export type ForecastKey = Forecast["sweeps"][number]["keys"][number];
 export type AuditEntry = Schemas["AuditEntry"];

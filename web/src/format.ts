@@ -1,5 +1,5 @@
 /** Words and dates as an admin reads them. Times come from the server; the browser clock is never used. */
-import type { Key, Kind } from "./api";
+import type { InactivityAction, Key, Kind } from "./api";
 
 const DATE = new Intl.DateTimeFormat("en-GB", { day: "numeric", month: "short", year: "numeric" });
 const DATE_TIME = new Intl.DateTimeFormat("en-GB", {
@@ -53,7 +53,7 @@ export function nextActionWords(k: Pick<Key, "nextAction" | "status">): string |
   return `${verb} on ${date(k.nextAction.at)} if still unused`;
 }
 
-export function actionVerb(action: "delete" | "expire", tense: "future" | "past" = "future"): string {
+export function actionVerb(action: InactivityAction, tense: "future" | "past" = "future"): string {
   if (tense === "past") return action === "delete" ? "deleted" : "expired";
   return action === "delete" ? "be deleted" : "expire";
 }

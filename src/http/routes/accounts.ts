@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { LEGACY_CREATION_RULES } from "../../core/model.js";
 import { publicAgency, publicLocation } from "../../service/accounts.js";
 import { publicUser } from "../../service/users.js";
 import type { Deps } from "../env.js";
@@ -27,7 +28,7 @@ const UserParam = IdParam("userId");
 export const SettingsView = z
   .object({
     enhancedSecurity: z.boolean(),
-    legacyCreation: z.enum(["existing_users", "disabled"]),
+    legacyCreation: z.enum(LEGACY_CREATION_RULES),
     legacyEndOfSupport: z.string(),
     // Added by the lifecycle capability (always present on a full Keyward; see SettingsExtension).
     policy: PolicyView.optional(),
@@ -43,7 +44,7 @@ export const SettingsPatch = z
   .strictObject({
     enhancedSecurity: z.boolean().optional(),
     confirm: z.boolean().optional(),
-    legacyCreation: z.enum(["existing_users", "disabled"]).optional(),
+    legacyCreation: z.enum(LEGACY_CREATION_RULES).optional(),
     policy: z.record(z.string(), z.unknown()).nullable().optional().meta({
       description:
         "The agency's lifecycle policy override: fields merge into it (null for a field resets it to the deployment default); null resets the whole policy.",

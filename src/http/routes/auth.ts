@@ -1,5 +1,6 @@
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { z } from "zod";
+import { MAX_ROTATION_GRACE_SECONDS } from "../../core/token.js";
 import { publicAgency, publicLocation } from "../../service/accounts.js";
 import { publicUser } from "../../service/users.js";
 import { checkOrigin, clientOf, isHttps, SESSION_COOKIE } from "../auth.js";
@@ -17,6 +18,12 @@ const Me = z
       manageAgencyKeys: z.boolean(),
       manageLocationKeys: z.array(z.string()),
       changeAgencySettings: z.boolean(),
+    }),
+    limits: z.object({
+      rotationGraceMaxSeconds: z
+        .number()
+        .int()
+        .describe('The longest expireOldAfterSeconds a rotation accepts: the console\'s "expire later".'),
     }),
   })
   .meta({ id: "Me" });
@@ -88,6 +95,7 @@ export function authRoutes(r: Router, deps: Deps): void {
         agency: publicAgency(agency),
         locations: locations.map(publicLocation),
         permissions,
+        limits: { rotationGraceMaxSeconds: MAX_ROTATION_GRACE_SECONDS },
       });
     },
   );

@@ -1,8 +1,9 @@
 /**
- * The lifecycle's HTTP face (SPEC §4): in-app notifications, the account banner, the agency's
+ * The lifecycle's HTTP face (docs/spec.md §4): in-app notifications, the account banner, the agency's
  * forecast and e-mail outbox. Thin: parse, call the LifecycleService, serialise.
  */
 import { z } from "zod";
+import { INACTIVITY_ACTIONS } from "../../core/lifecycle.js";
 import type { Deps } from "../env.js";
 import { IdParam, type Router } from "../route.js";
 import { PolicyView } from "../schemas.js";
@@ -32,7 +33,7 @@ const Banner = z
   .object({
     accountId: z.string(),
     actionAt: z.string(),
-    action: z.enum(["delete", "expire"]),
+    action: z.enum(INACTIVITY_ACTIONS),
     keyIds: z.array(z.string()),
     count: z.number().int(),
     message: z.string(),
@@ -55,7 +56,7 @@ const Forecast = z
     generatedAt: z.string(),
     policy: PolicyView,
     sweeps: z.array(
-      z.object({ at: z.string(), action: z.enum(["delete", "expire"]), keys: z.array(ForecastKey) }),
+      z.object({ at: z.string(), action: z.enum(INACTIVITY_ACTIONS), keys: z.array(ForecastKey) }),
     ),
   })
   .meta({ id: "Forecast" });

@@ -1,5 +1,5 @@
 /**
- * The way off legacy v1 (SPEC §5): the migration report, and the guided migration of one legacy
+ * The way off legacy v1 (docs/spec.md §5): the migration report, and the guided migration of one legacy
  * key to a private integration token. People's routes (session cookie).
  */
 import { z } from "zod";

@@ -1,5 +1,5 @@
 /**
- * The legacy v1 API (SPEC §5): locations and users with a legacy v1 key (`kw_v1_…`) of an agency or
+ * The legacy v1 API (docs/spec.md §5): locations and users with a legacy v1 key (`kw_v1_…`) of an agency or
  * of one location. Deprecated: every response, errors included, carries `Deprecation` (RFC 9745),
  * `Sunset` (RFC 8594) and a `Link` to the docs. While the agency's Enhanced Account Security is on,
  * location responses never carry key material and the user APIs answer `disabled_by_security`.

@@ -1,5 +1,5 @@
 /**
- * The simulation's engine (SPEC §4 "Simulation"): the real services, scheduler and store on a
+ * The simulation's engine (docs/spec.md §4 "Simulation"): the real services, scheduler and store on a
  * temporary SQLite database under a virtual clock, from `start` to `end` of a parsed scenario
  * (scenario.ts), collecting every lifecycle event (events.ts). The keys of the scenario are written by
  * keys.ts.

@@ -1,7 +1,8 @@
 /**
- * The simulation's output: its events (SPEC §4 "Simulation", `--json` lines), made from what the
+ * The simulation's output: its events (docs/spec.md §4 "Simulation", `--json` lines), made from what the
  * scheduler reports and from banner changes, ordered within an instant. No I/O.
  */
+import { isoSecond as iso } from "../../core/clock.js";
 import type { TickReport } from "../scheduler.js";
 
 export type SimEvent =
@@ -28,8 +29,6 @@ const ORDER: Record<SimEvent["type"], number> = {
   email: 3,
   banner_on: 4,
 };
-
-const iso = (t: number) => new Date(Math.floor(t / 1000) * 1000).toISOString().replace(".000Z", "Z");
 
 /** What a scheduler tick at `t` did, as events. An e-mail without a recipient is not sent: no event. */
 export function tickEvents(t: number, r: TickReport): SimEvent[] {
@@ -80,7 +79,7 @@ export function compareEvents(a: SimEvent, b: SimEvent): number {
   return ORDER[a.type] - ORDER[b.type] || JSON.stringify(a).localeCompare(JSON.stringify(b));
 }
 
-/** One event as the JSON line `--json` prints: fields in the SPEC's order. */
+/** One event as the JSON line `--json` prints: fields in the order of docs/spec.md §4. */
 export function eventLine(e: SimEvent): string {
   return JSON.stringify(e);
 }

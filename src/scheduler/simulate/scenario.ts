@@ -1,9 +1,10 @@
 /**
- * The simulation's scenario (SPEC §4 "Simulation"): its JSON shape, checked with zod, then resolved —
+ * The simulation's scenario (docs/spec.md §4 "Simulation"): its JSON shape, checked with zod, then resolved —
  * instants as epoch milliseconds, the policy merged over the default and validated, owners resolved to
  * agency and location, every problem listed at once. No I/O.
  */
 import { z } from "zod";
+import { isoSecond } from "../../core/clock.js";
 import { DEFAULT_POLICY, type LifecyclePolicy, mergePolicy, validatePolicy } from "../../core/lifecycle.js";
 import type { KeyKind } from "../../core/token.js";
 
@@ -168,9 +169,7 @@ export function parseScenario(raw: unknown): Scenario {
     const createdAt = t(k.createdAt);
     const uses = k.uses.map(t).sort((a, b) => a - b);
     if (uses.length > 0 && uses[0]! < createdAt)
-      problems.push(
-        `keys[${i}].uses: a use (${new Date(uses[0]!).toISOString()}) is before the key's createdAt`,
-      );
+      problems.push(`keys[${i}].uses: a use (${isoSecond(uses[0]!)}) is before the key's createdAt`);
     return {
       id: k.id,
       owner: k.owner,

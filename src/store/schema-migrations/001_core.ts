@@ -171,7 +171,7 @@ export async function up(db: Kysely<any>, d: DialectInfo): Promise<void> {
     .addColumn("action_at", t, (c) => c.notNull())
     .addColumn("skipped", "integer", (c) => c.notNull().defaultTo(0))
     .addColumn("ref_id", "text")
-    // Exactly once (SPEC §4 rule 7): one row per key, cycle, kind and lead, written in the deciding transaction.
+    // Exactly once (docs/spec.md §4 rule 7): one row per key, cycle, kind and lead, written in the deciding transaction.
     .addPrimaryKeyConstraint("lifecycle_events_pk", ["key_id", "cycle_at", "kind", "lead_days"])
     .execute();
 

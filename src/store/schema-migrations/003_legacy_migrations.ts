@@ -1,7 +1,7 @@
 import type { Kysely } from "kysely";
 import type { DialectInfo } from "../dialect.js";
 
-/** Guided migration of a legacy v1 key (SPEC §5): the private integration token that replaces it. */
+/** Guided migration of a legacy v1 key (docs/spec.md §5): the private integration token that replaces it. */
 // biome-ignore lint/suspicious/noExplicitAny: migrations are written against the schema of their day
 export async function up(db: Kysely<any>, _d: DialectInfo): Promise<void> {
   await db.schema

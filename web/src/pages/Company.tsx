@@ -9,6 +9,8 @@ import {
   api,
   type FieldIssue,
   type Forecast,
+  type InactivityAction,
+  type LegacyCreation,
   type Ok,
   type Policy,
   type Settings,
@@ -119,7 +121,7 @@ function CompanySettings({ view }: { view: View }) {
     toast("Enhanced Account Security is on.");
     await reloadMe();
   });
-  const legacy = useAction(async (value: string) => {
+  const legacy = useAction(async (value: LegacyCreation) => {
     settings.setData(await patch({ legacyCreation: value }));
     toast("Saved.");
   });
@@ -187,7 +189,7 @@ function CompanySettings({ view }: { view: View }) {
               label="Who may create new legacy keys"
               value={s.legacyCreation}
               disabled={!admin || legacy.busy}
-              onChange={(e) => void legacy.run(e.target.value)}
+              onChange={(e) => void legacy.run(e.target.value as LegacyCreation)}
               error={legacy.error?.detail}
             >
               <option value="existing_users">Only accounts that already have an active legacy key</option>
@@ -211,7 +213,7 @@ function CompanySettings({ view }: { view: View }) {
   );
 }
 
-/** What each plan allows (SPEC §1). The plan is the deployment's to set, so it is shown, not offered. */
+/** What each plan allows (docs/spec.md §1). The plan is the deployment's to set, so it is shown, not offered. */
 const PLANS = [
   { id: "starter", label: "Starter", agencyKeys: false },
   { id: "unlimited", label: "Unlimited", agencyKeys: false },
@@ -315,7 +317,7 @@ function PolicySection({
       });
     const next: Policy = {
       inactivityDays: whole("inactivityDays"),
-      action: form.action as Policy["action"],
+      action: form.action as InactivityAction,
       sweep: form.sweep.trim(),
       inAppLeadsDays: leadParts.map(Number),
       emailLeadDays: whole("emailLeadDays"),

@@ -1,6 +1,11 @@
-/** Rotate: choose to expire the current token in 7 days or now, confirm, then the new token is shown. */
+/**
+ * Rotate: choose to expire the current token later (the API's longest grace, from `GET /api/me`) or now,
+ * confirm, then the new token is shown.
+ */
 import { useState } from "react";
 import { api, type Key } from "../../api";
+import { plural } from "../../format";
+import { useSession } from "../../session";
 import { ErrorText, Modal, useAction } from "../../ui";
 
 export function RotateDialog({
@@ -13,11 +18,13 @@ export function RotateDialog({
   onRotated: (key: Key, token: string) => void;
 }) {
   const [choice, setChoice] = useState<"later" | "now" | null>(null);
+  const graceSeconds = useSession().me.limits.rotationGraceMaxSeconds;
+  const grace = plural(Math.round(graceSeconds / 86_400), "day");
   const { run, busy, error } = useAction(async () => {
     const r = await api.post<{ key: Key; token: string }>(
       `/api/keys/${encodeURIComponent(apiKey.id)}/rotate`,
       {
-        expireOldAfterSeconds: choice === "now" ? 0 : 7 * 86_400,
+        expireOldAfterSeconds: choice === "now" ? 0 : graceSeconds,
       },
     );
     onRotated(r.key, r.token);
@@ -38,7 +45,7 @@ export function RotateDialog({
           <button type="button" className="choice" onClick={() => setChoice("later")} data-autofocus>
             <strong>Rotate and expire this token later</strong>
             <span className="muted small">
-              The current token keeps working for 7 days, so you have time to update your integrations.
+              The current token keeps working for {grace}, so you have time to update your integrations.
             </span>
           </button>
           <button type="button" className="choice" onClick={() => setChoice("now")}>
@@ -69,7 +76,7 @@ export function RotateDialog({
             disabled={busy}
             onClick={() => void run()}
           >
-            {busy ? "Rotating…" : choice === "later" ? "Rotate, expire in 7 days" : "Rotate, expire now"}
+            {busy ? "Rotating…" : choice === "later" ? `Rotate, expire in ${grace}` : "Rotate, expire now"}
           </button>
         </>
       }
@@ -77,7 +84,7 @@ export function RotateDialog({
       {choice === "later" ? (
         <p>
           A new token is created for <strong>{apiKey.name}</strong>. The current token{" "}
-          <code>{apiKey.token}</code> keeps working for 7 days; after that only the new token works.
+          <code>{apiKey.token}</code> keeps working for {grace}; after that only the new token works.
         </p>
       ) : (
         <p>
