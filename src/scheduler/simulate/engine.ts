@@ -237,7 +237,6 @@ class Run {
     // What a token lookup returns of its agency, for priming the cache.
     for (const [id, a] of await kw.store.getAgencies(sc.agencies.map((a) => a.id)))
       this.agencyFacts.set(id, { plan: a.plan, enhancedSecurity: a.enhancedSecurity });
-    // Keys that exist at start, with their history (uses and actions before start), in batches.
     // The key service's name and scope rules, for every key before anything runs: a refused key stops
     // the simulation before its first event, saying which key, rather than halfway through the year.
     for (const k of sc.keys) {
@@ -248,6 +247,7 @@ class Run {
         throw new ApiError(e.code, `Scenario key "${k.id}": ${e.message}`, e.extra);
       }
     }
+    // Keys that exist at start, with their history (uses and actions before start), in batches.
     const existing = sc.keys.filter((k) => k.createdAt <= sc.start);
     for (const k of existing) this.keyAgency.set(k.id, k.agencyId);
     await this.writeKeys(existing.map((k) => keyAtStart(k, sc)));
