@@ -28,7 +28,7 @@ import {
   maskToken,
 } from "../core/token.js";
 import { Description, ensure, Name } from "../core/validate.js";
-import type { Store } from "../store/store.js";
+import type { NewAudit, Store } from "../store/store.js";
 import { UsageStore } from "../store/usage-store.js";
 import { requireActor, resolveAccount } from "./access.js";
 import type { Audit } from "./audit.js";
@@ -88,6 +88,23 @@ export interface EditKeyInput {
   name?: string | undefined;
   description?: string | undefined;
   scopes?: string[] | undefined;
+}
+
+/**
+ * A key created by the system rather than a person (`createSystemKeys`). `id`, `createdAt` and
+ * `history` are for keys that arrive with an identity and a past of their own (`keyward simulate`'s
+ * scenario keys); without them the key is new, now, with a fresh id.
+ */
+export interface SystemKeyInput {
+  owner: Owner;
+  kind: KeyKind;
+  name: string;
+  description?: string | undefined;
+  scopes?: string[] | undefined;
+  id?: string | undefined;
+  createdAt?: number | undefined;
+  /** Where the key stands after what happened to it since `createdAt` (uses, a revocation). */
+  history?: Pick<ApiKey, "activityAt" | "lastUsedAt" | "status" | "revokedAt"> | undefined;
 }
 
 export type ImportKeyInput = CreateKeyInput & { token?: string | undefined; sha256?: string | undefined };
@@ -238,6 +255,68 @@ export class KeyService {
     return { key, token };
   }
 
+  /**
+   * Creates many keys outside any person's request, in the caller's transaction, with multi-row
+   * inserts: the text and scope checks of `create` (all inputs are checked before anything is
+   * written), its rows (`newKey`, `newToken`) and its `key.created` audit entries, dated at each
+   * key's creation. Like `createSystemKey`, it skips the plan and legacy-creation rules: those are
+   * about what an account's people may create, and the system creates what it was told to.
+   */
+  async createSystemKeys(
+    ctx: Ctx,
+    store: Store,
+    items: readonly SystemKeyInput[],
+  ): Promise<{ key: ApiKey; token: string; stored: KeyToken }[]> {
+    const checked = items.map((item) => ({ item, ...this.checkSystemKey(item) }));
+    const out = checked.map(({ item, name, description, scopes }) => {
+      const at = item.createdAt ?? this.deps.clock.now();
+      const key: ApiKey = {
+        ...this.newKey(ctx, item.owner, item.kind, name, description, scopes, at),
+        ...(item.id !== undefined ? { id: item.id } : {}),
+        ...item.history,
+      };
+      const token = generateToken(this.deps.prefix, item.kind);
+      const stored: KeyToken = {
+        ...this.newToken(key.id, token, displayPrefix(this.deps.prefix, item.kind), at),
+        lastUsedAt: key.lastUsedAt,
+      };
+      return { key, token, stored };
+    });
+    await store.insertKeys(out.map((o) => o.key));
+    await store.insertTokens(out.map((o) => o.stored));
+    await store.appendAudits(
+      out.map(
+        ({ key }): NewAudit => ({
+          id: newId("audit"),
+          at: key.createdAt,
+          agencyId: key.agencyId,
+          actorType: ctx.actorType,
+          actorId: ctx.actorId,
+          ip: ctx.ip,
+          userAgent: ctx.userAgent,
+          action: "key.created",
+          targetType: "key",
+          targetId: key.id,
+          before: null,
+          after: auditFields(key),
+        }),
+      ),
+    );
+    return out;
+  }
+
+  /**
+   * The text and scope rules of a system creation, alone (`createSystemKeys` applies them): for a
+   * caller that wants to refuse a whole batch of future creations up front. Returns the values as
+   * they will be stored (a trimmed name, sorted scopes).
+   */
+  checkSystemKey(item: SystemKeyInput): { name: string; description: string; scopes: string[] } {
+    const text = checkText({ name: item.name, description: item.description });
+    const scopes = [...new Set(item.scopes ?? [])].sort();
+    this.checkScopes(item.kind, scopes, item.owner);
+    return { name: text.name, description: text.description ?? "", scopes };
+  }
+
   private newKey(
     ctx: Ctx,
     owner: Owner,
@@ -245,8 +324,8 @@ export class KeyService {
     name: string,
     description: string,
     scopes: string[],
+    now = this.deps.clock.now(),
   ): ApiKey {
-    const now = this.deps.clock.now();
     return {
       id: newId("key"),
       agencyId: owner.agencyId,
@@ -273,12 +352,12 @@ export class KeyService {
     };
   }
 
-  private newToken(keyId: string, token: string, prefixPart: string): KeyToken {
+  private newToken(keyId: string, token: string, prefixPart: string, now = this.deps.clock.now()): KeyToken {
     return {
       hash: hashToken(token),
       keyId,
       display: maskToken(prefixPart, last4(token)),
-      createdAt: this.deps.clock.now(),
+      createdAt: now,
       validUntil: null,
       retiredReason: null,
       lastUsedAt: null,

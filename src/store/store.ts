@@ -38,6 +38,21 @@ export { keyToRow, type NewAudit } from "./rows.js";
 
 type Db = Kysely<Database> | Transaction<Database>;
 
+/** Rows per multi-row insert: well under SQLite's and PostgreSQL's limits on bound parameters. */
+const BATCH_ROWS = 500;
+
+function tokenToRow(t: KeyToken) {
+  return {
+    hash: t.hash,
+    key_id: t.keyId,
+    display: t.display,
+    created_at: t.createdAt,
+    valid_until: t.validUntil,
+    retired_reason: t.retiredReason,
+    last_used_at: t.lastUsedAt,
+  };
+}
+
 /** What a token lookup returns: everything verification needs, in one read. */
 export interface TokenLookup {
   token: KeyToken;
@@ -424,6 +439,15 @@ export class Store {
     await this.db.insertInto("api_keys").values(keyToRow(k)).execute();
   }
 
+  /** Many keys in multi-row statements (500 rows each), in the caller's transaction. */
+  async insertKeys(keys: readonly ApiKey[]): Promise<void> {
+    for (let i = 0; i < keys.length; i += BATCH_ROWS)
+      await this.db
+        .insertInto("api_keys")
+        .values(keys.slice(i, i + BATCH_ROWS).map(keyToRow))
+        .execute();
+  }
+
   async updateKey(k: ApiKey): Promise<void> {
     const { id: _id, ...row } = keyToRow(k);
     await this.db.updateTable("api_keys").set(row).where("id", "=", k.id).execute();
@@ -473,6 +497,15 @@ export class Store {
         last_used_at: t.lastUsedAt,
       })
       .execute();
+  }
+
+  /** Many tokens in multi-row statements (500 rows each), in the caller's transaction. */
+  async insertTokens(tokens: readonly KeyToken[]): Promise<void> {
+    for (let i = 0; i < tokens.length; i += BATCH_ROWS)
+      await this.db
+        .insertInto("key_tokens")
+        .values(tokens.slice(i, i + BATCH_ROWS).map(tokenToRow))
+        .execute();
   }
 
   async updateToken(t: KeyToken): Promise<void> {
@@ -567,6 +600,15 @@ export class Store {
 
   async appendAudit(e: NewAudit): Promise<void> {
     await this.db.insertInto("audit_log").values(auditToRow(e)).execute();
+  }
+
+  /** Many entries in multi-row statements (500 rows each), in the caller's transaction. */
+  async appendAudits(entries: readonly NewAudit[]): Promise<void> {
+    for (let i = 0; i < entries.length; i += BATCH_ROWS)
+      await this.db
+        .insertInto("audit_log")
+        .values(entries.slice(i, i + BATCH_ROWS).map(auditToRow))
+        .execute();
   }
 
   async listAudit(f: AuditFilter): Promise<AuditEntry[]> {

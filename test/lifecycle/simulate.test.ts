@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { simulate } from "../../src/cli/simulate.js";
+import { ApiError } from "../../src/core/errors.js";
 import { parseScenario, ScenarioError, type SimEvent } from "../../src/scheduler/simulate.js";
 
 const OWNER = "owner@ag1.test";
@@ -392,5 +393,22 @@ describe("invalid scenarios", () => {
       /actions\[0\].type/,
     );
     expect(bad({ ...world(), surprise: 1 })).toMatch(/unknown field surprise/);
+  });
+});
+
+describe("keys are created through the key service's rules (issue 11 item 6)", () => {
+  it("a key name the service refuses stops the run before any event, naming the key", async () => {
+    const later = k1({ id: "k2", name: "tab\there", createdAt: "2026-03-01T00:00:00Z" });
+    const seen: SimEvent[] = [];
+    const refused = await simulate(parseScenario(world({ keys: [k1(), later] })), {
+      onEvents: (events) => seen.push(...events),
+    }).then(
+      () => null,
+      (e: unknown) => e as ApiError,
+    );
+    expect(refused).toBeInstanceOf(ApiError);
+    expect(refused!.code).toBe("validation_failed");
+    expect(refused!.message).toMatch(/^Scenario key "k2": .*name: must not contain control characters/);
+    expect(seen).toEqual([]);
   });
 });

@@ -1,8 +1,8 @@
 /**
  * The simulation's engine (docs/spec.md §4 "Simulation"): the real services, scheduler and store on a
  * temporary SQLite database under a virtual clock, from `start` to `end` of a parsed scenario
- * (scenario.ts), collecting every lifecycle event (events.ts). The keys of the scenario are written by
- * keys.ts.
+ * (scenario.ts), collecting every lifecycle event (events.ts). The keys of the scenario are mapped by
+ * keys.ts and created through the key service's system creation (`KeyService.createSystemKeys`).
  *
  * The clock jumps from one instant to the next where something can happen: a use, an admin action, a
  * key's creation, the end of an outage, and the lifecycle's calendar (each sweep, and each sweep minus a
@@ -19,14 +19,14 @@ import { type Config, loadConfig } from "../../config.js";
 import { ManualClock } from "../../core/clock.js";
 import { ApiError } from "../../core/errors.js";
 import { bannerActive, nextCalendarInstant } from "../../core/lifecycle.js";
-import type { ApiKey } from "../../core/model.js";
+import type { ApiKey, KeyToken } from "../../core/model.js";
 import { generateToken } from "../../core/token.js";
 import type { MailTransport } from "../../notify/delivery.js";
 import { operatorCtx } from "../../service/access.js";
 import type { AccountService } from "../../service/accounts.js";
 import type { AgencyFacts, VerificationCache } from "../../service/cache.js";
 import { systemCtx } from "../../service/context.js";
-import type { KeyService } from "../../service/keys.js";
+import type { KeyService, SystemKeyInput } from "../../service/keys.js";
 import type { EffectivePolicy, LifecycleService } from "../../service/lifecycle.js";
 import type { UsageRecorder } from "../../service/usage.js";
 import type { UserService } from "../../service/users.js";
@@ -36,7 +36,7 @@ import { LifecycleStore } from "../../store/lifecycle-store.js";
 import type { Store } from "../../store/store.js";
 import type { Scheduler } from "../scheduler.js";
 import { bannerEvents, compareEvents, type SimEvent, tickEvents } from "./events.js";
-import { createdKey, creationAudit, insertKeys, keyAtStart, primeCache, type ScenarioKey } from "./keys.js";
+import { createdKey, keyAtStart, primeCache, type ScenarioKey } from "./keys.js";
 import type { Scenario } from "./scenario.js";
 
 export interface SimulateOptions {
@@ -118,7 +118,7 @@ export async function simulate(
 class Run {
   private readonly tokens = new Map<string, string>();
   /** Keys created in the simulation and not written yet (see `createKey`). */
-  private created: { k: ScenarioKey; key: ApiKey; token: string }[] = [];
+  private created: SystemKeyInput[] = [];
   private readonly unwritten = new Set<string>();
   private readonly agencyFacts = new Map<string, AgencyFacts>();
   private readonly keyAgency = new Map<string, string>();
@@ -271,23 +271,20 @@ class Run {
     // What a token lookup returns of its agency, for priming the cache.
     for (const [id, a] of await kw.store.getAgencies(sc.agencies.map((a) => a.id)))
       this.agencyFacts.set(id, { plan: a.plan, enhancedSecurity: a.enhancedSecurity });
-    // Keys that exist at start, with their history (uses and actions before start), in batches.
-    const existing = sc.keys.filter((k) => k.createdAt <= sc.start);
-    const rows: { key: ApiKey; token: string }[] = [];
-    for (const k of existing) {
-      this.keyAgency.set(k.id, k.agencyId);
-      rows.push({ key: keyAtStart(k, sc), token: generateToken(kw.config.tokenPrefix, k.kind) });
-    }
-    for (let i = 0; i < rows.length; i += 500) {
-      const part = rows.slice(i, i + 500);
-      await kw.store.transaction(async (s) => {
-        await insertKeys(s, kw.config.tokenPrefix, part);
-      });
-      for (const { key, token } of part) {
-        this.tokens.set(key.id, token);
-        this.prime(key, token);
+    // The key service's name and scope rules, for every key before anything runs: a refused key stops
+    // the simulation before its first event, saying which key, rather than halfway through the year.
+    for (const k of sc.keys) {
+      try {
+        kw.keys.checkSystemKey(createdKey(k));
+      } catch (e) {
+        if (!(e instanceof ApiError)) throw e;
+        throw new ApiError(e.code, `Scenario key "${k.id}": ${e.message}`, e.extra);
       }
     }
+    // Keys that exist at start, with their history (uses and actions before start), in batches.
+    const existing = sc.keys.filter((k) => k.createdAt <= sc.start);
+    for (const k of existing) this.keyAgency.set(k.id, k.agencyId);
+    await this.writeKeys(existing.map((k) => keyAtStart(k, sc)));
   }
 
   /**
@@ -296,39 +293,41 @@ class Run {
    * next tick — so one transaction carries many creations instead of one each.
    */
   private createKey(k: ScenarioKey): void {
-    const { kw } = this;
     this.keyAgency.set(k.id, k.agencyId);
-    const token = generateToken(kw.config.tokenPrefix, k.kind);
-    const key = createdKey(k);
-    this.created.push({ k, key, token });
+    this.created.push(createdKey(k));
     this.unwritten.add(k.id);
-    this.tokens.set(k.id, token);
   }
 
   /** Puts a key just written into the verification cache, as its first verification would read it. */
-  private prime(key: ApiKey, token: string): void {
+  private prime(key: ApiKey, stored: KeyToken): void {
     const agency = this.agencyFacts.get(key.agencyId);
-    if (agency) primeCache(this.kw.cache, this.kw.config.tokenPrefix, agency, key, token, this.clock.now());
+    if (agency) primeCache(this.kw.cache, agency, key, stored, this.clock.now());
   }
 
   private async writeCreated(): Promise<void> {
     if (this.created.length === 0) return;
-    const { kw } = this;
     const created = this.created;
     this.created = [];
     this.unwritten.clear();
-    for (let i = 0; i < created.length; i += 500) {
-      const part = created.slice(i, i + 500);
-      await kw.store.transaction(async (s) => {
-        await insertKeys(s, kw.config.tokenPrefix, part);
-        await new LifecycleStore(s).appendAudits(
-          part.map(({ k, key }) =>
-            creationAudit({ ...operatorCtx(k.agencyId), actorId: "simulate" }, k, key),
-          ),
-        );
-      });
-      // Their first use would read them back: put them in the cache as that read would.
-      for (const { key, token } of part) this.prime(key, token);
+    await this.writeKeys(created);
+  }
+
+  /**
+   * Writes keys through the key service's system creation (its checks, rows and `key.created` audit
+   * entries), 500 keys per transaction, keeps their tokens for their uses, and puts them in the cache
+   * as their first verification would read them.
+   */
+  private async writeKeys(items: readonly SystemKeyInput[]): Promise<void> {
+    const { kw } = this;
+    // The creator the audit log shows; every field of it but the actor is the same for all agencies.
+    const ctx = { ...operatorCtx(""), actor: null, actorId: "simulate" };
+    for (let i = 0; i < items.length; i += 500) {
+      const part = items.slice(i, i + 500);
+      const written = await kw.store.transaction((s) => kw.keys.createSystemKeys(ctx, s, part));
+      for (const { key, token, stored } of written) {
+        this.tokens.set(key.id, token);
+        this.prime(key, stored);
+      }
     }
   }
 
