@@ -20,7 +20,6 @@ import { ManualClock } from "../../core/clock.js";
 import { ApiError } from "../../core/errors.js";
 import { bannerActive, nextCalendarInstant } from "../../core/lifecycle.js";
 import type { ApiKey, KeyToken } from "../../core/model.js";
-import { generateToken } from "../../core/token.js";
 import type { MailTransport } from "../../notify/delivery.js";
 import { operatorCtx } from "../../service/access.js";
 import type { AccountService } from "../../service/accounts.js";
