@@ -51,9 +51,4 @@ export class ResponseHeaders {
     if (this.https(c)) h.set("strict-transport-security", HSTS);
     return res;
   }
-
-  /** `apply`, to what a handler returns (a response or its promise). */
-  finish(c: Context<AppEnv>, res: Response | Promise<Response>): Response | Promise<Response> {
-    return res instanceof Promise ? res.then((r) => this.apply(c, r)) : this.apply(c, res);
-  }
 }
