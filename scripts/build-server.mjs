@@ -3,10 +3,11 @@
 // Quiet when there is nothing to do; `--force` rebuilds anyway. Run by `npm run build`, `npm start`
 // (prestart) and `npm pack` (prepack). A lock folder serialises processes that build at once.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { builtAfter, withBuildLock } from "./build-common.mjs";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const DIST = join(ROOT, "dist");
@@ -17,28 +18,9 @@ const LOCK = join(ROOT, ".server-build-lock");
 export const ENTRY = join(DIST, "cli", "index.js");
 const SOURCES = ["src", "tsconfig.json", "tsconfig.build.json"];
 
-function newestMtime(path) {
-  let st;
-  try {
-    st = statSync(path);
-  } catch {
-    return 0;
-  }
-  if (!st.isDirectory()) return st.mtimeMs;
-  let newest = st.mtimeMs;
-  for (const name of readdirSync(path)) newest = Math.max(newest, newestMtime(join(path, name)));
-  return newest;
-}
-
 /** True when dist/ was built after the last change to any source file. */
 export function isFresh() {
-  let built;
-  try {
-    built = statSync(STAMP).mtimeMs;
-  } catch {
-    return false;
-  }
-  return SOURCES.every((s) => newestMtime(join(ROOT, s)) <= built);
+  return builtAfter(STAMP, ROOT, SOURCES);
 }
 
 /** The path of tsc, or null when TypeScript (a devDependency) is not installed. */
@@ -50,26 +32,6 @@ function tscPath() {
   }
 }
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-async function takeLock() {
-  const started = Date.now();
-  for (;;) {
-    try {
-      mkdirSync(LOCK);
-      return true;
-    } catch (e) {
-      if (e.code !== "EEXIST") throw e;
-      // A lock older than 5 minutes was left by a build that died.
-      try {
-        if (Date.now() - statSync(LOCK).mtimeMs > 300_000) rmSync(LOCK, { recursive: true, force: true });
-      } catch {}
-      if (Date.now() - started > 180_000) return false;
-      await sleep(200);
-    }
-  }
-}
-
 /** Builds unless fresh. Returns "fresh", "built" or "unavailable" (TypeScript is not installed). */
 export async function buildServer({ force = false, quiet = true } = {}) {
   if (!force && isFresh()) return "fresh";
@@ -78,8 +40,7 @@ export async function buildServer({ force = false, quiet = true } = {}) {
     console.warn("keyward: dist/ is not up to date and TypeScript is not installed (npm ci installs it).");
     return "unavailable";
   }
-  if (!(await takeLock())) throw new Error(`Could not take the server build lock ${LOCK}`);
-  try {
+  return withBuildLock(LOCK, "server", async () => {
     if (!force && isFresh()) return "fresh"; // another process built it while we waited
     const started = Date.now();
     // From scratch, so that a deleted source leaves no stale module behind.
@@ -93,9 +54,7 @@ export async function buildServer({ force = false, quiet = true } = {}) {
     if (!quiet || process.env.KEYWARD_BUILD_VERBOSE)
       console.log(`keyward: built the server into dist/ in ${Date.now() - started} ms`);
     return "built";
-  } finally {
-    rmSync(LOCK, { recursive: true, force: true });
-  }
+  });
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
