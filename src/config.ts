@@ -8,7 +8,7 @@ import { z } from "zod";
 import type { FailureRule } from "./core/attempts.js";
 import { INACTIVITY_ACTIONS, type InactivityAction } from "./core/lifecycle.js";
 import { LEGACY_CREATION_RULES, type LegacyCreation } from "./core/model.js";
-import { PLANS } from "./core/permissions.js";
+import { DEFAULT_PLAN, PLANS } from "./core/permissions.js";
 import { BUILTIN_SCOPES, SCOPE_NAME, type ScopeDef } from "./core/scopes.js";
 
 const intIn = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
@@ -37,7 +37,7 @@ const EnvSchema = z.object({
   // Judged by the rules for new passwords and names when the first agency is created from them
   // (cli/bootstrap.ts), not at every start.
   KEYWARD_BOOTSTRAP_PASSWORD: z.string().optional(),
-  KEYWARD_BOOTSTRAP_PLAN: z.enum(PLANS).default("agency_pro"),
+  KEYWARD_BOOTSTRAP_PLAN: z.enum(PLANS).default(DEFAULT_PLAN),
   KEYWARD_BOOTSTRAP_AGENCY_NAME: z.string().default("My Agency"),
   KEYWARD_SESSION_TTL_HOURS: intIn(1, 24 * 90).default(12),
   KEYWARD_USAGE_FLUSH_MS: intIn(100, 10_000).default(5_000),
@@ -46,6 +46,7 @@ const EnvSchema = z.object({
   KEYWARD_LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
   KEYWARD_SCOPES_FILE: z.string().optional(),
   KEYWARD_TRUST_PROXY: bool.default(false),
+  KEYWARD_ACCESS_LOG: bool.default(true),
   KEYWARD_SMTP_URL: z
     .string()
     .regex(/^smtps?:\/\//, "must be an smtp:// or smtps:// URL")
@@ -54,6 +55,7 @@ const EnvSchema = z.object({
   KEYWARD_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
   KEYWARD_SCHEDULER: bool.default(true),
   KEYWARD_LEGACY_END_OF_SUPPORT: z.iso.date().default("2025-12-31"),
+  KEYWARD_LEGACY_DEPRECATED_SINCE: z.iso.date().optional(),
   KEYWARD_LEGACY_CREATION: z.enum(LEGACY_CREATION_RULES).default("existing_users"),
   KEYWARD_INACTIVITY_DAYS: intIn(1, 3650).default(90),
   KEYWARD_INACTIVITY_ACTION: z.enum(INACTIVITY_ACTIONS).default("delete"),
@@ -100,11 +102,14 @@ export interface Config {
   logLevel: Env["KEYWARD_LOG_LEVEL"];
   scopes: ScopeDef[];
   trustProxy: boolean;
+  /** One `info` line per request (http/access-log.ts). */
+  accessLog: boolean;
   smtpUrl: string | undefined;
   mailFrom: string;
   secret: string | undefined;
   scheduler: boolean;
-  legacy: { endOfSupport: string; creation: LegacyCreation };
+  /** `deprecatedSince`: when the v1 deprecation was announced (`Deprecation`); `endOfSupport`: `Sunset`. */
+  legacy: { deprecatedSince: string; endOfSupport: string; creation: LegacyCreation };
   policy: {
     inactivityDays: number;
     action: InactivityAction;
@@ -156,6 +161,23 @@ function loadScopes(file: string | undefined): ScopeDef[] {
   return [...BUILTIN_SCOPES, ...parsed.data.filter((s) => !builtin.has(s.name))];
 }
 
+/**
+ * When the v1 API's deprecation was announced: the setting, else a year before the end of support (a
+ * common notice period). It cannot come after the end of support.
+ */
+function legacyDeprecatedSince(given: string | undefined, endOfSupport: string): string {
+  if (given === undefined) {
+    const d = new Date(`${endOfSupport}T00:00:00Z`);
+    d.setUTCFullYear(d.getUTCFullYear() - 1);
+    return d.toISOString().slice(0, 10);
+  }
+  if (given > endOfSupport)
+    throw new ConfigError(
+      `Invalid configuration:\n  KEYWARD_LEGACY_DEPRECATED_SINCE: ${given} is after KEYWARD_LEGACY_END_OF_SUPPORT (${endOfSupport}); deprecation is announced before support ends.`,
+    );
+  return given;
+}
+
 export function loadConfig(env: Record<string, string | undefined> = process.env): Readonly<Config> {
   const picked = Object.fromEntries(
     Object.entries(env).filter(([k, v]) => k.startsWith("KEYWARD_") && v !== undefined && v !== ""),
@@ -187,11 +209,19 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: e.KEYWARD_LOG_LEVEL,
     scopes: loadScopes(e.KEYWARD_SCOPES_FILE),
     trustProxy: e.KEYWARD_TRUST_PROXY,
+    accessLog: e.KEYWARD_ACCESS_LOG,
     smtpUrl: e.KEYWARD_SMTP_URL,
     mailFrom: e.KEYWARD_MAIL_FROM,
     secret: e.KEYWARD_SECRET,
     scheduler: e.KEYWARD_SCHEDULER,
-    legacy: { endOfSupport: e.KEYWARD_LEGACY_END_OF_SUPPORT, creation: e.KEYWARD_LEGACY_CREATION },
+    legacy: {
+      deprecatedSince: legacyDeprecatedSince(
+        e.KEYWARD_LEGACY_DEPRECATED_SINCE,
+        e.KEYWARD_LEGACY_END_OF_SUPPORT,
+      ),
+      endOfSupport: e.KEYWARD_LEGACY_END_OF_SUPPORT,
+      creation: e.KEYWARD_LEGACY_CREATION,
+    },
     policy: {
       inactivityDays: e.KEYWARD_INACTIVITY_DAYS,
       action: e.KEYWARD_INACTIVITY_ACTION,

@@ -1,5 +1,5 @@
 import { parseArgs } from "node:util";
-import { PLANS, type Plan } from "../core/permissions.js";
+import { DEFAULT_PLAN, PLANS, type Plan } from "../core/permissions.js";
 import { publicAgency } from "../service/accounts.js";
 import { systemCtx } from "../service/context.js";
 import { type Command, printJson, UsageError } from "./command.js";
@@ -10,7 +10,9 @@ export const agenciesCommand: Command = {
   summary: "List or create agencies, set their plan",
   usage: `keyward agencies list [--json]
 keyward agencies create --name NAME --owner-email EMAIL [--plan starter|unlimited|agency_pro] [--owner-password PASSWORD]
-keyward agencies set-plan AGENCY_ID starter|unlimited|agency_pro`,
+keyward agencies set-plan AGENCY_ID starter|unlimited|agency_pro
+
+Without --plan a new agency is on ${DEFAULT_PLAN}, as with the API and the first start; agency keys need agency_pro.`,
   async run(argv) {
     const [sub, ...rest] = argv;
     if (sub === "set-plan") return setPlan(rest);
@@ -18,7 +20,7 @@ keyward agencies set-plan AGENCY_ID starter|unlimited|agency_pro`,
       args: rest,
       options: {
         name: { type: "string" },
-        plan: { type: "string", default: "starter" },
+        plan: { type: "string", default: DEFAULT_PLAN },
         "owner-email": { type: "string" },
         "owner-password": { type: "string" },
         json: { type: "boolean" },

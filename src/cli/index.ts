@@ -6,6 +6,7 @@ import { agenciesCommand } from "./agencies.js";
 import { type Command, UsageError } from "./command.js";
 import { forecastCommand } from "./forecast.js";
 import { keysCommand } from "./keys.js";
+import { locationsCommand } from "./locations.js";
 import { migrateCommand } from "./migrate.js";
 import { migrationReportCommand } from "./migration-report.js";
 import { serveCommand } from "./serve.js";
@@ -17,6 +18,7 @@ export const COMMANDS: Command[] = [
   migrateCommand,
   keysCommand,
   agenciesCommand,
+  locationsCommand,
   migrationReportCommand,
   forecastCommand,
   sweepCommand,

@@ -30,6 +30,12 @@ export const serveCommand: Command = {
         "keyward is listening",
       );
     });
+    if (!config.publicUrl)
+      logger.warn(
+        "KEYWARD_PUBLIC_URL is not set: links in e-mails (digests, invitations) are relative paths a mail " +
+          "client cannot open, and the Origin check trusts the Host header. Set it to the URL people reach " +
+          "Keyward at, e.g. KEYWARD_PUBLIC_URL=https://keys.example.com",
+      );
     kw.start();
     let stopping = false;
     const stop = async (signal: string) => {

@@ -9,9 +9,9 @@ export function endOfSupportInstant(date: string): number {
   return Date.parse(`${date}T00:00:00Z`);
 }
 
-/** RFC 9745 `Deprecation`: a structured-field Date, `@<epoch seconds>`. */
-export function deprecationHeader(endOfSupport: string): string {
-  return `@${Math.floor(endOfSupportInstant(endOfSupport) / 1000)}`;
+/** RFC 9745 `Deprecation`: a structured-field Date, `@<epoch seconds>`, of when deprecation was announced. */
+export function deprecationHeader(deprecatedSince: string): string {
+  return `@${Math.floor(endOfSupportInstant(deprecatedSince) / 1000)}`;
 }
 
 /** RFC 8594 `Sunset`: an HTTP-date. */

@@ -8,6 +8,12 @@ import type { KeyKind } from "./token.js";
 
 export type Plan = "starter" | "unlimited" | "agency_pro";
 export const PLANS: readonly Plan[] = ["starter", "unlimited", "agency_pro"];
+/**
+ * The plan of an agency created without one — by the API, the CLI or the first start alike. The least:
+ * a platform that forgets to pass its tenant's plan grants nothing it did not pay for (agency keys need
+ * `agency_pro`); the operator raises it with `keyward agencies set-plan` or KEYWARD_BOOTSTRAP_PLAN.
+ */
+export const DEFAULT_PLAN: Plan = "starter";
 export type UserType = "agency" | "account";
 export type Role = "admin" | "user";
 

@@ -9,6 +9,7 @@ import { HTTPException } from "hono/http-exception";
 import { secureHeaders } from "hono/secure-headers";
 import { ApiError } from "../core/errors.js";
 import { storageFailure } from "../store/storage-errors.js";
+import { AccessLog } from "./access-log.js";
 import { guards } from "./auth.js";
 import type { AppEnv, Deps } from "./env.js";
 import { ResponseHeaders } from "./headers.js";
@@ -108,7 +109,8 @@ export function createApp(deps: Deps, opts: AppOptions = {}): Hono<AppEnv> {
     });
     return res!;
   };
-  const router = new Router(app, registry, limitBody, guards(deps), headers);
+  const access = new AccessLog(deps.logger, deps.config.accessLog);
+  const router = new Router(app, registry, limitBody, guards(deps), headers, access);
 
   // HSTS is ResponseHeaders' (every response, and only over https), not this middleware's.
   app.use("/api/*", secureHeaders({ strictTransportSecurity: false }));
@@ -127,10 +129,20 @@ export function createApp(deps: Deps, opts: AppOptions = {}): Hono<AppEnv> {
     deps.metrics.countResponse(res.status);
     return res;
   };
-  app.fetch = (req, env, ctx) => {
-    const res = honoFetch(req, env, ctx);
-    return res instanceof Promise ? res.then(counted) : counted(res);
-  };
+  app.fetch = !access.enabled
+    ? (req, env, ctx) => {
+        const res = honoFetch(req, env, ctx);
+        return res instanceof Promise ? res.then(counted) : counted(res);
+      }
+    : (req, env, ctx) => {
+        const started = performance.now();
+        const logged = (r: Response): Response => {
+          access.done(req, r, started);
+          return counted(r);
+        };
+        const res = honoFetch(req, env, ctx);
+        return res instanceof Promise ? res.then(logged) : logged(res);
+      };
   return app;
 }
 

@@ -9,6 +9,7 @@ import { z } from "zod";
 import { ApiError } from "../core/errors.js";
 import type { User } from "../core/model.js";
 import type { VerifiedKey } from "../service/verify.js";
+import type { AccessLog } from "./access-log.js";
 import type { AppEnv } from "./env.js";
 import type { ResponseHeaders } from "./headers.js";
 
@@ -262,6 +263,8 @@ export class Router {
     private readonly guards: Guards,
     /** The headers every response carries (nosniff, no-store, HSTS over https), added by `reply`. */
     readonly headers: ResponseHeaders,
+    /** Told which route answers each request, for the access log's line. */
+    private readonly access?: AccessLog,
   ) {
     this.replies = repliesWith(headers);
   }
@@ -301,6 +304,7 @@ export class Router {
       // Nothing to parse and no body: guard and handler are Hono's one handler for the path, called
       // without an extra async step when the guard needs none (GET /v2/token is hot).
       this.app.on(method, path, (c): Response | Promise<Response> => {
+        this.access?.route(c, spec.path);
         const who = guard.check(c, route, undefined);
         return who instanceof Promise
           ? who.then((w) => call(c, inputOf(w, undefined, undefined, undefined), reply))
@@ -320,6 +324,7 @@ export class Router {
     // The body limit is applied here, after the guard and the path's middleware (the v1 headers),
     // so that a refused body is answered like any other error of the route.
     this.app.on(method, path, async (c) => {
+      this.access?.route(c, spec.path);
       const params = spec.params ? parseWith(spec.params, c.req.param(), "path") : undefined;
       const who = await guard.check(c, route, params);
       return spec.method === "get" ? read(c, params, who) : this.limitBody(c, () => read(c, params, who));

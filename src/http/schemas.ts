@@ -2,7 +2,7 @@
 import { isIP } from "node:net";
 import { z } from "zod";
 import { INACTIVITY_ACTIONS } from "../core/lifecycle.js";
-import { PLANS } from "../core/permissions.js";
+import { DEFAULT_PLAN, PLANS } from "../core/permissions.js";
 import { KEY_KINDS, MAX_ROTATION_GRACE_SECONDS } from "../core/token.js";
 import { Description, Email, Name, Password } from "../core/validate.js";
 
@@ -227,7 +227,7 @@ export const NewAgencyBody = z
       .regex(/^[A-Za-z0-9_-]{1,64}$/, "1–64 letters, digits, _ or -")
       .optional(),
     name: Name,
-    plan: z.enum(PLANS).default("starter"),
+    plan: z.enum(PLANS).default(DEFAULT_PLAN),
     owner: z.strictObject({ email: Email, name: Name, password: Password.optional() }),
   })
   .meta({ id: "NewAgency" });

@@ -49,6 +49,11 @@ const ref = (x: RawBuilder<unknown> | string) => (typeof x === "string" ? sql.re
 // counters, far below 2^53, so numbers are correct and keep rows identical across dialects.
 pg.types.setTypeParser(20, (v) => Number.parseInt(v, 10));
 
+/** The embedded database's file in a data folder. */
+export function sqliteFile(dataDir: string): string {
+  return join(dataDir, "keyward.sqlite");
+}
+
 export function openDatabase(opts: {
   databaseUrl?: string | undefined;
   dataDir: string;
@@ -74,8 +79,7 @@ export function openDatabase(opts: {
     };
   }
   ensurePrivateDir(opts.dataDir);
-  const file = join(opts.dataDir, "keyward.sqlite");
-  return openSqlite(file);
+  return openSqlite(sqliteFile(opts.dataDir));
 }
 
 /**

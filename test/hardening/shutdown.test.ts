@@ -41,6 +41,8 @@ async function startServer(env: Record<string, string>): Promise<Server> {
       KEYWARD_DATA_DIR: dataDir,
       KEYWARD_BOOTSTRAP_EMAIL: EMAIL,
       KEYWARD_BOOTSTRAP_PASSWORD: PASSWORD,
+      // The test creates an agency key: the first agency needs the plan that allows them.
+      KEYWARD_BOOTSTRAP_PLAN: "agency_pro",
       KEYWARD_SCHEDULER: "false",
       KEYWARD_LOG_LEVEL: "info",
       ...env,

@@ -11,7 +11,7 @@ import { createKeyward, type Keyward } from "../../src/app/keyward.js";
 import { type Config, loadConfig } from "../../src/config.js";
 import { ManualClock } from "../../src/core/clock.js";
 import type { Plan } from "../../src/core/permissions.js";
-import { createLogger } from "../../src/logger.js";
+import { createLogger, type Logger } from "../../src/logger.js";
 import { systemCtx } from "../../src/service/context.js";
 import type { OpenedDatabase } from "../../src/store/dialect.js";
 
@@ -34,6 +34,8 @@ export interface HarnessOptions {
   database?: OpenedDatabase;
   /** Start background work (usage flushes, scheduler); off by default so tests drive it. */
   start?: boolean;
+  /** Where the instance logs (default: nowhere). */
+  logger?: Logger;
 }
 
 export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
@@ -48,7 +50,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   const kw = await createKeyward({
     config,
     clock,
-    logger: createLogger("silent"),
+    logger: opts.logger ?? createLogger("silent"),
     ...(opts.database ? { database: opts.database } : {}),
   });
   const server: ServerType = await new Promise((resolve) => {

@@ -210,6 +210,10 @@ describe("every route's documented security is the guard it runs behind", () => 
           for (const other of [{}, cookie, key])
             expect(await call(other), label).toEqual({ status: 401, code: "invalid_service_token" });
           expect(GUARD_CODES, label).not.toContain((await call(service)).code);
+        } else if (scheme === "metricsToken") {
+          // Documented as optional ([{}, {metricsToken}]): open while KEYWARD_METRICS_TOKEN is unset, as here.
+          expect(op.security, label).toContainEqual({});
+          expect((await call({})).status, label).toBe(200);
         } else {
           expect(scheme, label).toBe("apiKey");
           for (const other of [{}, cookie])

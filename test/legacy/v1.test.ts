@@ -28,8 +28,9 @@ beforeAll(async () => {
 });
 afterAll(() => h.close());
 
+// 2024-12-31T00:00:00Z: by default, deprecation is announced a year before the end of support.
+const DEPRECATION = `@${Date.parse("2024-12-31T00:00:00Z") / 1000}`;
 // 2025-12-31T00:00:00Z, the default end of support.
-const DEPRECATION = "@1767139200";
 const SUNSET = "Wed, 31 Dec 2025 00:00:00 GMT";
 
 function expectDeprecated(r: Raw, deprecation = DEPRECATION, sunset = SUNSET) {
@@ -80,13 +81,15 @@ describe("v1 headers", () => {
     expect(docs).toContain('id="v1"');
   });
 
-  it("Sunset follows the end-of-support setting", async () => {
-    const h2 = await startHarness({ env: { KEYWARD_LEGACY_END_OF_SUPPORT: "2026-06-30" } });
+  it("Sunset follows the end-of-support setting, Deprecation the date deprecation was announced", async () => {
+    const h2 = await startHarness({
+      env: { KEYWARD_LEGACY_END_OF_SUPPORT: "2026-06-30", KEYWARD_LEGACY_DEPRECATED_SINCE: "2025-09-15" },
+    });
     try {
       const r = await call(h2, null, "GET", "/v1/locations");
       expect(r.status).toBe(401);
       expect(r.headers.get("sunset")).toBe("Tue, 30 Jun 2026 00:00:00 GMT");
-      expect(r.headers.get("deprecation")).toBe(`@${Date.parse("2026-06-30T00:00:00Z") / 1000}`);
+      expect(r.headers.get("deprecation")).toBe(`@${Date.parse("2025-09-15T00:00:00Z") / 1000}`);
       expect(r.headers.get("www-authenticate")).toMatch(/^Bearer error="invalid_token"/);
     } finally {
       await h2.close();

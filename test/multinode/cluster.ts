@@ -63,6 +63,8 @@ export async function startNode(o: NodeOptions): Promise<NodeProcess> {
     KEYWARD_DATA_DIR: dataDir,
     KEYWARD_BOOTSTRAP_EMAIL: OWNER_EMAIL,
     KEYWARD_BOOTSTRAP_PASSWORD: OWNER_PASSWORD,
+    // The tests create agency keys on the first agency: the plan that allows them.
+    KEYWARD_BOOTSTRAP_PLAN: "agency_pro",
     KEYWARD_SERVICE_TOKEN: SERVICE_TOKEN,
     KEYWARD_LOG_LEVEL: "warn",
     ...o.env,

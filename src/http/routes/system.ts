@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from "node:crypto";
 import { type OpenAPIRegistry, OpenApiGeneratorV31 } from "@asteasolutions/zod-to-openapi";
 import type { Context, Hono } from "hono";
 import { sql } from "kysely";
+import { z } from "zod";
 import { renderDocs } from "../docs.js";
 import type { AppEnv, Deps } from "../env.js";
 import type { ResponseHeaders } from "../headers.js";
@@ -17,6 +18,11 @@ export function openApiDocument(registry: OpenAPIRegistry) {
     type: "http",
     scheme: "bearer",
     description: "KEYWARD_SERVICE_TOKEN",
+  });
+  registry.registerComponent("securitySchemes", "metricsToken", {
+    type: "http",
+    scheme: "bearer",
+    description: "KEYWARD_METRICS_TOKEN (only when it is set)",
   });
   registry.registerComponent("securitySchemes", "apiKey", {
     type: "http",
@@ -57,12 +63,79 @@ function metricsAllowed(c: Context<AppEnv>, expected: string | undefined): boole
 
 const digest = (s: string) => createHash("sha256").update(s).digest();
 
+const Readiness = z.object({
+  status: z.enum(["ready", "unavailable"]),
+  checks: z.array(
+    z.object({
+      name: z.string().meta({ description: "`database`, `storage`, `invalidation` …" }),
+      ok: z.boolean(),
+      detail: z.string().optional().meta({ description: "Why a check failed" }),
+    }),
+  ),
+});
+
+/**
+ * The probes and metrics are plain Hono routes (no guard of the Router's kinds: `/metrics` checks its
+ * own token), so the Router does not document them: they are described here, in the same document.
+ */
+function documentSystemRoutes(registry: OpenAPIRegistry): void {
+  const tags = ["System"];
+  registry.registerPath({
+    method: "get",
+    path: "/healthz",
+    summary: "Liveness: the process answers",
+    description:
+      'Always `200 {"status":"ok"}` while the process serves requests; it checks nothing else. Use it as a liveness probe (restart when it fails).',
+    tags,
+    security: [],
+    responses: {
+      200: {
+        description: "The process is alive",
+        content: { "application/json": { schema: z.object({ status: z.literal("ok") }) } },
+      },
+    },
+  });
+  registry.registerPath({
+    method: "get",
+    path: "/readyz",
+    summary: "Readiness: the database answers and can be written",
+    description:
+      "`200` with `status: ready` when the database answers and can be written; `503` with `status: unavailable` otherwise. Degraded checks (the invalidation channel between nodes) are listed with `ok: false` without making the node unready. Use it as a readiness probe (stop sending traffic when it fails).",
+    tags,
+    security: [],
+    responses: {
+      200: { description: "Ready", content: { "application/json": { schema: Readiness } } },
+      503: { description: "Not ready", content: { "application/json": { schema: Readiness } } },
+    },
+  });
+  registry.registerPath({
+    method: "get",
+    path: "/metrics",
+    summary: "Prometheus metrics",
+    description:
+      "Prometheus text format: responses by status, verifications by code and their latency, the verification cache's size, the invalidation channel, failed sign-ins and verifications, and requests refused by a brute-force limit. Open unless `KEYWARD_METRICS_TOKEN` is set; then send `Authorization: Bearer <KEYWARD_METRICS_TOKEN>` (`401 unauthenticated` otherwise).",
+    tags,
+    security: [{}, { metricsToken: [] }],
+    responses: {
+      200: {
+        description: "The metrics",
+        content: {
+          "text/plain; version=0.0.4": {
+            schema: z.string().meta({ example: 'keyward_http_responses_total{status="200"} 42' }),
+          },
+        },
+      },
+    },
+  });
+}
+
 export function systemRoutes(
   app: Hono<AppEnv>,
   deps: Deps,
   registry: OpenAPIRegistry,
   headers: ResponseHeaders,
 ): void {
+  documentSystemRoutes(registry);
   // Built on first request, when every route module has registered.
   let doc: ReturnType<typeof openApiDocument> | null = null;
   let html: string | null = null;

@@ -62,7 +62,7 @@ const V1UserPatch = z
 
 /** The v1 API's headers, on every response under /v1 (errors and unknown paths included). */
 function deprecationHeaders(deps: Deps) {
-  const deprecation = deprecationHeader(deps.config.legacy.endOfSupport);
+  const deprecation = deprecationHeader(deps.config.legacy.deprecatedSince);
   const sunset = sunsetHeader(deps.config.legacy.endOfSupport);
   return async (c: Context<AppEnv>, next: () => Promise<void>) => {
     await next();
