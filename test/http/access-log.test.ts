@@ -79,7 +79,10 @@ describe("access log", () => {
 
   it("is off with KEYWARD_ACCESS_LOG=false, and below info", async () => {
     const off = sink();
-    h = await startHarness({ env: { KEYWARD_ACCESS_LOG: "false" }, logger: createLogger("info", off.stream) });
+    h = await startHarness({
+      env: { KEYWARD_ACCESS_LOG: "false" },
+      logger: createLogger("info", off.stream),
+    });
     await fetch(`${h.url}/healthz`);
     await h.close();
     const quiet = sink();
