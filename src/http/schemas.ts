@@ -86,6 +86,17 @@ export const KeyView = z
     suspended: z
       .boolean()
       .meta({ description: "Agency key suspended by the plan (verifies as plan_required)" }),
+    leak: z
+      .object({
+        reportedAt: z.string(),
+        source: z
+          .string()
+          .meta({ description: "The scanning partner's source (e.g. `content`), or `admin`" }),
+        url: z.string().nullable(),
+        action: z.enum(["revoked", "notified"]),
+      })
+      .nullable()
+      .meta({ description: "The latest report of this key's token leaking, or null" }),
   })
   .meta({ id: "Key" });
 

@@ -28,6 +28,7 @@ import {
   maskToken,
 } from "../core/token.js";
 import { Description, ensure, Name } from "../core/validate.js";
+import { LeakStore } from "../store/leak-store.js";
 import type { NewAudit, Store } from "../store/store.js";
 import { UsageStore } from "../store/usage-store.js";
 import { requireActor, resolveAccount } from "./access.js";
@@ -75,6 +76,13 @@ export interface KeyView {
   deletedAt: string | null;
   /** An agency key while the agency's plan does not allow agency keys: it verifies as plan_required. */
   suspended: boolean;
+  /** The latest report of its token leaking (issue 14): where, from whom, and what was done. */
+  leak: {
+    reportedAt: string;
+    source: string;
+    url: string | null;
+    action: "revoked" | "notified";
+  } | null;
 }
 
 export interface CreateKeyInput {
@@ -738,7 +746,9 @@ export class KeyService {
     let next = new Map<string, NextAction | null>();
     const agency = await store.getAgency(keys[0]!.agencyId);
     if (agency) next = await this.deps.lifecycle.nextActions(keys, agency);
+    const leaks = await new LeakStore(store).latestOf(keys.map((k) => k.id));
     return keys.map((k) => {
+      const leak = leaks.get(k.id);
       const mine = tokensByKey.get(k.id) ?? [];
       const current = mine.find((t) => t.validUntil === null) ?? mine[mine.length - 1];
       const old = this.pendingOld(mine, now);
@@ -778,6 +788,9 @@ export class KeyService {
         expiredAt: iso(k.expiredAt),
         deletedAt: iso(k.deletedAt),
         suspended: k.locationId === null && agency !== null && !planAllowsAgencyKeys(agency.plan),
+        leak: leak
+          ? { reportedAt: iso(leak.reportedAt)!, source: leak.source, url: leak.url, action: leak.action }
+          : null,
       } satisfies KeyView;
     });
   }

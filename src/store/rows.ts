@@ -27,6 +27,7 @@ export function agencyFromRow(r: Selectable<AgencyTable>): Agency {
     enhancedSecurity: bool(r.enhanced_security),
     legacyCreation: r.legacy_creation as Agency["legacyCreation"],
     policyOverride: parseJson(r.policy_json),
+    keyRules: parseJson(r.key_rules_json) as Agency["keyRules"],
     createdAt: r.created_at,
     updatedAt: r.updated_at,
   };
