@@ -378,3 +378,48 @@ describe("leaked tokens", () => {
     expect(again.body.code).toBe("invalid_state");
   });
 });
+
+describe("leak reports on PostgreSQL", () => {
+  it("the same signed body sent to two nodes at once is acted on once", async () => {
+    const { startPostgres } = await import("../helpers/postgres.js");
+    const { openDatabase } = await import("../../src/store/dialect.js");
+    const dir = mkdtempSync(join(tmpdir(), "keyward-leak-keys-"));
+    const keyFile = join(dir, "keys.json");
+    const gh = keyPair();
+    writeKeys(keyFile, [{ id: "gh-1", pem: gh.pem }]);
+    const pg = await startPostgres();
+    const env = { KEYWARD_DATABASE_URL: pg.url, KEYWARD_LEAK_REPORT_KEYS: keyFile };
+    const a = await startHarness({ database: openDatabase({ databaseUrl: pg.url, dataDir: tmpdir() }), env });
+    const b = await startHarness({ database: openDatabase({ databaseUrl: pg.url, dataDir: tmpdir() }), env });
+    try {
+      const w = await seedWorld(a.kw, "agency_pro", "-pg");
+      const owner = await new Client(a).login(w.owner);
+      const k = await owner.post(`/api/accounts/${w.loc1}/keys`, { name: "Twice" });
+      const body = JSON.stringify([
+        { token: k.body.token, type: "t", url: "https://x.test/a", source: "content" },
+      ]);
+      const signature = sign("sha256", Buffer.from(body), gh.privateKey).toString("base64");
+      const send = (h: Harness) =>
+        fetch(`${h.url}/api/leaks`, {
+          method: "POST",
+          headers: {
+            "content-type": "application/json",
+            "Github-Public-Key-Identifier": "gh-1",
+            "Github-Public-Key-Signature": signature,
+          },
+          body,
+        }).then((r) => r.status);
+      const statuses = await Promise.all([send(a), send(b), send(a), send(b)]);
+      expect(statuses.sort()).toEqual([200, 409, 409, 409]);
+      const entries = (await owner.get(`/api/agencies/${w.agencyId}/audit?action=key.leaked`)).body.entries;
+      expect(entries).toHaveLength(1);
+      // Revoked on the other node too.
+      expect((await withKey(b, k.body.token, "GET", "/v2/token")).status).toBe(401);
+    } finally {
+      await a.close();
+      await b.close();
+      await pg.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
