@@ -72,6 +72,9 @@ export const KeyView = z
     daysInactive: z.number(),
     nextAction: z.object({ action: z.enum(INACTIVITY_ACTIONS), at: z.string() }).nullable(),
     nextActionAt: z.string().nullable(),
+    warned: z.boolean().meta({
+      description: "Warned of its coming inactivity action in the current cycle: an admin may Keep it",
+    }),
     rotation: z
       .object({
         pending: z.literal(true),

@@ -41,6 +41,8 @@ import type { Ctx } from "./context.js";
 export interface NextAction {
   action: InactivityAction;
   at: number;
+  /** Its first warning of the current cycle has been issued: the action is pending (Keep applies). */
+  warned?: boolean;
 }
 
 export interface LifecycleView {
@@ -76,6 +78,8 @@ export interface KeyView {
   deletedAt: string | null;
   /** An agency key while the agency's plan does not allow agency keys: it verifies as plan_required. */
   suspended: boolean;
+  /** Warned of its coming inactivity action in the current cycle: an admin may Keep it (issue 14). */
+  warned: boolean;
   /** The latest report of its token leaking (issue 14): where, from whom, and what was done. */
   leak: {
     reportedAt: string;
@@ -776,6 +780,7 @@ export class KeyService {
         daysInactive: k.status === "active" ? daysInactive(k.activityAt, now) : 0,
         nextAction: na ? { action: na.action, at: iso(na.at)! } : null,
         nextActionAt: na ? iso(na.at) : null,
+        warned: na?.warned === true,
         rotation: old
           ? {
               pending: true,

@@ -36,13 +36,10 @@ export const SettingsView = z
     policyOverride: PolicyView.partial().nullable().optional(),
     digest: DigestView.optional(),
     // Added by the leak and Keep capability (issue 14).
-    leakAction: z
-      .enum(LEAK_ACTIONS)
-      .optional()
-      .meta({
-        description:
-          "What a verified leak report does to the key: revoke it (default) or notify its admins only",
-      }),
+    leakAction: z.enum(LEAK_ACTIONS).optional().meta({
+      description:
+        "What a verified leak report does to the key: revoke it (default) or notify its admins only",
+    }),
     allowKeep: z
       .boolean()
       .optional()
