@@ -131,27 +131,31 @@ export class LeakService {
           "leak_report_replayed",
           "This signed report was already received: it is not acted on twice.",
         );
-      const labels = new Map<string, Feedback["label"]>();
-      const out: Feedback[] = [];
+      // Each distinct token once, in hash order: two reports naming the same keys lock them in the
+      // same order (no deadlock on PostgreSQL); the answer keeps the report's order.
+      const byHash = new Map<string, LeakReport>();
       for (const rep of reports) {
         const hash = hashToken(rep.token);
-        let label = labels.get(hash);
-        if (label === undefined) {
-          const key = await this.liveKeyOf(s, rep.token, hash, now);
-          label = key ? "true_positive" : "false_positive";
-          labels.set(hash, label);
-          if (key) {
-            const after = await this.leakInTx(ctx, s, key, {
-              source: rep.source ?? "unknown",
-              url: rep.url ?? null,
-              tokenType: rep.type ?? null,
-              reason: null,
-            });
-            if (after.status === "revoked") revoked.push(after.id);
-          }
-        }
-        out.push({ token_hash: hash, token_type: rep.type ?? "", label });
+        if (!byHash.has(hash)) byHash.set(hash, rep);
       }
+      const labels = new Map<string, Feedback["label"]>();
+      for (const hash of [...byHash.keys()].sort()) {
+        const rep = byHash.get(hash)!;
+        const key = await this.liveKeyOf(s, rep.token, hash, now);
+        labels.set(hash, key ? "true_positive" : "false_positive");
+        if (!key) continue;
+        const after = await this.leakInTx(ctx, s, key, {
+          source: rep.source ?? "unknown",
+          url: rep.url ?? null,
+          tokenType: rep.type ?? null,
+          reason: null,
+        });
+        if (after.status === "revoked") revoked.push(after.id);
+      }
+      const out: Feedback[] = reports.map((rep) => {
+        const token_hash = hashToken(rep.token);
+        return { token_hash, token_type: rep.type ?? "", label: labels.get(token_hash)! };
+      });
       return out;
     });
     for (const id of revoked) await this.deps.keys.invalidate(id);
