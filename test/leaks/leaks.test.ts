@@ -11,6 +11,8 @@ import { join } from "node:path";
 import { SMTPServer } from "smtp-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HOUR } from "../../src/core/clock.js";
+import { createLogger } from "../../src/logger.js";
+import { LeakReportKeys } from "../../src/service/leak-keys.js";
 import { Client, type Harness, seedWorld, startHarness, type World, withKey } from "../helpers/harness.js";
 
 interface Received {
@@ -420,6 +422,39 @@ describe("leak reports on PostgreSQL", () => {
       await a.close();
       await b.close();
       await pg.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("the leak report key file", () => {
+  const silent = createLogger("silent");
+
+  it("accepts GitHub's document and a bare array; unset or wrong keys trust nothing", () => {
+    const dir = mkdtempSync(join(tmpdir(), "keyward-leak-keys-"));
+    try {
+      const k = keyPair();
+      const body = Buffer.from('[{"token":"x"}]');
+      const sig = sign("sha256", body, k.privateKey).toString("base64");
+      const file = join(dir, "keys.json");
+      writeFileSync(file, JSON.stringify([{ key_identifier: "a", key: k.pem }]));
+      expect(new LeakReportKeys(file, silent).verify("a", sig, body)).toBe(true);
+      expect(new LeakReportKeys(file, silent).verify("b", sig, body)).toBe(false);
+      expect(new LeakReportKeys(undefined, silent).verify("a", sig, body)).toBe(false);
+      expect(new LeakReportKeys(join(dir, "missing.json"), silent).verify("a", sig, body)).toBe(false);
+      // An RSA or Ed25519 key is not a P-256 key: the whole file is refused.
+      const ed = generateKeyPairSync("ed25519").publicKey.export({ type: "spki", format: "pem" }) as string;
+      writeFileSync(
+        file,
+        JSON.stringify({
+          public_keys: [
+            { key_identifier: "a", key: k.pem },
+            { key_identifier: "e", key: ed },
+          ],
+        }),
+      );
+      expect(new LeakReportKeys(file, silent).verify("a", sig, body)).toBe(false);
+    } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   });
