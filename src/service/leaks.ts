@@ -159,6 +159,13 @@ export class LeakService {
       return out;
     });
     for (const id of revoked) await this.deps.keys.invalidate(id);
+    const found = feedback.filter((f) => f.label === "true_positive").length;
+    // Never the token: how many, and which keys were revoked (their ids).
+    if (found > 0)
+      this.deps.logger.warn(
+        { reports: reports.length, leaked: found, revoked },
+        "leak report: tokens of this deployment found in public",
+      );
     return feedback;
   }
 
