@@ -77,6 +77,7 @@ const EnvSchema = z.object({
   KEYWARD_METRICS_TOKEN: z.string().min(32, "must be at least 32 characters").optional(),
   KEYWARD_SHUTDOWN_TIMEOUT_MS: intIn(100, 600_000).default(10_000),
   KEYWARD_REQUEST_TIMEOUT_MS: intIn(1_000, 600_000).default(30_000),
+  KEYWARD_LEAK_REPORT_KEYS: z.string().min(1).optional(),
 });
 
 export type Env = z.infer<typeof EnvSchema>;
@@ -135,6 +136,12 @@ export interface Config {
   shutdownTimeoutMs: number;
   /** The longest a client may take to send a whole request (headers and body). */
   requestTimeoutMs: number;
+  /**
+   * The file of a secret-scanning partner's public keys (`{public_keys: [{key_identifier, key,
+   * is_current}]}` as GitHub publishes them, or the bare array) that sign leak reports; re-read when
+   * it changes. Unset: every leak report is refused (docs/leaks.md).
+   */
+  leakReportKeysFile: string | undefined;
 }
 
 export class ConfigError extends Error {}
@@ -234,6 +241,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     metricsToken: e.KEYWARD_METRICS_TOKEN,
     shutdownTimeoutMs: e.KEYWARD_SHUTDOWN_TIMEOUT_MS,
     requestTimeoutMs: e.KEYWARD_REQUEST_TIMEOUT_MS,
+    leakReportKeysFile:
+      e.KEYWARD_LEAK_REPORT_KEYS === undefined ? undefined : resolve(e.KEYWARD_LEAK_REPORT_KEYS),
   });
 }
 

@@ -24,7 +24,11 @@ import { AccountService } from "../service/accounts.js";
 import { Attempts } from "../service/attempts.js";
 import { Audit } from "../service/audit.js";
 import { type CacheBus, VerificationCache } from "../service/cache.js";
+import { KeepService } from "../service/keep.js";
+import { keyRulesSettingsExtension } from "../service/key-rules.js";
 import { KeyService } from "../service/keys.js";
+import { LeakReportKeys } from "../service/leak-keys.js";
+import { LeakService } from "../service/leaks.js";
 import { LegacyService } from "../service/legacy.js";
 import { LegacyMigrations } from "../service/legacy-migration.js";
 import { LegacyReports } from "../service/legacy-report.js";
@@ -193,8 +197,20 @@ export async function createKeyward(opts: KeywardOptions): Promise<Keyward> {
     store,
     accounts,
     legacy: config.legacy,
-    extensions: [legacy.settingsExtension(), lifecycle.settingsExtension()],
+    extensions: [legacy.settingsExtension(), lifecycle.settingsExtension(), keyRulesSettingsExtension()],
   });
+  // Leaked tokens and Keep (issue 14).
+  const leaks = new LeakService({
+    store,
+    clock,
+    audit,
+    keys,
+    prefix: config.tokenPrefix,
+    reportKeys: new LeakReportKeys(config.leakReportKeysFile, logger),
+    publicUrl: config.publicUrl,
+    logger,
+  });
+  const keep = new KeepService({ store, clock, audit, keys, lifecycle });
   const storage = new StorageHealth(database.db, database.dialect, clock);
   const attempts = new Attempts({
     limits: config.limits,
@@ -251,6 +267,8 @@ export async function createKeyward(opts: KeywardOptions): Promise<Keyward> {
     legacy,
     legacyReports,
     legacyMigrations,
+    leaks,
+    keep,
     storage,
     readiness: [() => storage.check(), ...(bus instanceof PgBus ? [async () => bus.health()] : [])],
   };

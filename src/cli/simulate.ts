@@ -36,6 +36,8 @@ function human(e: SimEvent): string {
       return `${at}  deleted    ${e.key}`;
     case "expired":
       return `${at}  expired    ${e.key}`;
+    case "kept":
+      return `${at}  kept       ${e.key}`;
   }
 }
 

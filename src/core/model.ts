@@ -1,4 +1,5 @@
 /** The domain as services and handlers see it: camelCase, times in epoch milliseconds. */
+import type { KeyRules } from "./key-rules.js";
 import type { Plan, Role, UserType } from "./permissions.js";
 import type { KeyKind } from "./token.js";
 
@@ -15,6 +16,8 @@ export interface Agency {
   legacyCreation: LegacyCreation | null;
   /** The agency's own lifecycle policy fields, over the deployment default. */
   policyOverride: Record<string, unknown> | null;
+  /** Leak and Keep rules the agency set (issue 14); absent or null: the defaults (core/key-rules.ts). */
+  keyRules?: Partial<KeyRules> | null | undefined;
   createdAt: number;
   updatedAt: number;
 }

@@ -18,6 +18,7 @@ import { type BodyLimit, Router } from "./route.js";
 import { accountRoutes } from "./routes/accounts.js";
 import { authRoutes } from "./routes/auth.js";
 import { keyRoutes } from "./routes/keys.js";
+import { leakRoutes } from "./routes/leaks.js";
 import { platformRoutes } from "./routes/platform.js";
 import { systemRoutes } from "./routes/system.js";
 
@@ -118,6 +119,7 @@ export function createApp(deps: Deps, opts: AppOptions = {}): Hono<AppEnv> {
   systemRoutes(app, deps, registry, headers);
   authRoutes(router, deps);
   keyRoutes(router, deps);
+  leakRoutes(router, deps);
   accountRoutes(router, deps);
   platformRoutes(router, deps);
   for (const mod of opts.extraRoutes ?? []) mod(router, deps);

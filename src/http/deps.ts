@@ -12,7 +12,9 @@ import type { AccountService } from "../service/accounts.js";
 import type { Attempts } from "../service/attempts.js";
 import type { Audit } from "../service/audit.js";
 import type { CacheBus, VerificationCache } from "../service/cache.js";
+import type { KeepService } from "../service/keep.js";
 import type { KeyService } from "../service/keys.js";
+import type { LeakService } from "../service/leaks.js";
 import type { LegacyService } from "../service/legacy.js";
 import type { LegacyMigrations } from "../service/legacy-migration.js";
 import type { LegacyReports } from "../service/legacy-report.js";
@@ -54,6 +56,10 @@ export interface Deps {
   legacyReports: LegacyReports;
   /** Replacing a legacy v1 key with a private integration token. */
   legacyMigrations: LegacyMigrations;
+  /** Leaked tokens: partners' signed reports and admins' reports (issue 14). */
+  leaks: LeakService;
+  /** Keep a warned key (issue 14). */
+  keep: KeepService;
   /** Whether the database can be written (/readyz), told of storage failures requests meet. */
   storage: StorageHealth;
   /** Readiness checks: the storage write probe, and the invalidation channel on PostgreSQL. */

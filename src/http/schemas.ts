@@ -72,6 +72,9 @@ export const KeyView = z
     daysInactive: z.number(),
     nextAction: z.object({ action: z.enum(INACTIVITY_ACTIONS), at: z.string() }).nullable(),
     nextActionAt: z.string().nullable(),
+    warned: z.boolean().meta({
+      description: "Warned of its coming inactivity action in the current cycle: an admin may Keep it",
+    }),
     rotation: z
       .object({
         pending: z.literal(true),
@@ -86,6 +89,17 @@ export const KeyView = z
     suspended: z
       .boolean()
       .meta({ description: "Agency key suspended by the plan (verifies as plan_required)" }),
+    leak: z
+      .object({
+        reportedAt: z.string(),
+        source: z
+          .string()
+          .meta({ description: "The scanning partner's source (e.g. `content`), or `admin`" }),
+        url: z.string().nullable(),
+        action: z.enum(["revoked", "notified"]),
+      })
+      .nullable()
+      .meta({ description: "The latest report of this key's token leaking, or null" }),
   })
   .meta({ id: "Key" });
 

@@ -34,7 +34,7 @@ export function warningText(input: {
     `${names}${more} ${n === 1 ? "has" : "have"} not been used for ${input.inactivityDays} days or more. ` +
     `In ${plural(days, "day")} (${humanDate(input.actionAt)}) ${n === 1 ? "it" : "they"} will be ${verb}` +
     (input.action === "expire" ? " (an admin can refresh or rotate an expired key)" : "") +
-    ". Any successful use before then keeps a key; if a key is no longer needed, revoke it.";
+    ". Any successful use before then keeps a key, and an admin can choose Keep; if a key is no longer needed, revoke it.";
   return { title, body };
 }
 
@@ -94,7 +94,7 @@ export function digestEmail(input: {
     `${plural(n, "API key")} of ${input.agencyName} ${n === 1 ? "has" : "have"} not been used for ` +
     `${input.inactivityDays} days or more and will be ${verb} on ${when}.`;
   const keep =
-    "A key that is used successfully before then is kept. If a key is no longer needed, revoke it." +
+    "A key that is used successfully before then is kept; an admin can also choose Keep on the keys page (the links below). If a key is no longer needed, revoke it." +
     (input.action === "expire" ? " An expired key can be refreshed or rotated by an admin." : "");
 
   const text: string[] = [intro, "", keep, ""];

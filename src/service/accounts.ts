@@ -212,6 +212,7 @@ export class AccountService {
           enhancedSecurity: before.enhancedSecurity,
           legacyCreation: before.legacyCreation,
           policy: before.policyOverride,
+          keyRules: before.keyRules ?? null,
         },
         {
           name: after.name,
@@ -219,6 +220,7 @@ export class AccountService {
           enhancedSecurity: after.enhancedSecurity,
           legacyCreation: after.legacyCreation,
           policy: after.policyOverride,
+          keyRules: after.keyRules ?? null,
         },
       );
       if (Object.keys(diff.after).length === 0) return before;

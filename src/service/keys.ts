@@ -28,6 +28,7 @@ import {
   maskToken,
 } from "../core/token.js";
 import { Description, ensure, Name } from "../core/validate.js";
+import { LeakStore } from "../store/leak-store.js";
 import type { NewAudit, Store } from "../store/store.js";
 import { UsageStore } from "../store/usage-store.js";
 import { requireActor, resolveAccount } from "./access.js";
@@ -40,6 +41,8 @@ import type { Ctx } from "./context.js";
 export interface NextAction {
   action: InactivityAction;
   at: number;
+  /** Its first warning of the current cycle has been issued: the action is pending (Keep applies). */
+  warned?: boolean;
 }
 
 export interface LifecycleView {
@@ -75,6 +78,15 @@ export interface KeyView {
   deletedAt: string | null;
   /** An agency key while the agency's plan does not allow agency keys: it verifies as plan_required. */
   suspended: boolean;
+  /** Warned of its coming inactivity action in the current cycle: an admin may Keep it (issue 14). */
+  warned: boolean;
+  /** The latest report of its token leaking (issue 14): where, from whom, and what was done. */
+  leak: {
+    reportedAt: string;
+    source: string;
+    url: string | null;
+    action: "revoked" | "notified";
+  } | null;
 }
 
 export interface CreateKeyInput {
@@ -738,7 +750,9 @@ export class KeyService {
     let next = new Map<string, NextAction | null>();
     const agency = await store.getAgency(keys[0]!.agencyId);
     if (agency) next = await this.deps.lifecycle.nextActions(keys, agency);
+    const leaks = await new LeakStore(store).latestOf(keys.map((k) => k.id));
     return keys.map((k) => {
+      const leak = leaks.get(k.id);
       const mine = tokensByKey.get(k.id) ?? [];
       const current = mine.find((t) => t.validUntil === null) ?? mine[mine.length - 1];
       const old = this.pendingOld(mine, now);
@@ -766,6 +780,7 @@ export class KeyService {
         daysInactive: k.status === "active" ? daysInactive(k.activityAt, now) : 0,
         nextAction: na ? { action: na.action, at: iso(na.at)! } : null,
         nextActionAt: na ? iso(na.at) : null,
+        warned: na?.warned === true,
         rotation: old
           ? {
               pending: true,
@@ -778,6 +793,9 @@ export class KeyService {
         expiredAt: iso(k.expiredAt),
         deletedAt: iso(k.deletedAt),
         suspended: k.locationId === null && agency !== null && !planAllowsAgencyKeys(agency.plan),
+        leak: leak
+          ? { reportedAt: iso(leak.reportedAt)!, source: leak.source, url: leak.url, action: leak.action }
+          : null,
       } satisfies KeyView;
     });
   }

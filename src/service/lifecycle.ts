@@ -144,8 +144,14 @@ export class LifecycleService implements LifecycleView {
     const ep = this.policyOf(agency);
     const now = this.deps.clock.now();
     const watch = await this.lstore.watchOf(active.map((k) => k.id));
-    for (const k of active)
-      out.set(k.id, { action: ep.policy.action, at: this.actionAtOf(k, watch.get(k.id), ep, now) });
+    for (const k of active) {
+      const w = watch.get(k.id);
+      out.set(k.id, {
+        action: ep.policy.action,
+        at: this.actionAtOf(k, w, ep, now),
+        warned: w !== undefined && w.cycleAt === k.activityAt,
+      });
+    }
     return out;
   }
 

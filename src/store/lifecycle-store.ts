@@ -437,6 +437,8 @@ export class LifecycleStore {
       .selectAll("n")
       .select("r.read_at")
       .where("r.user_id", "=", userId)
+      // A warning whose keys were all kept is gone (issue 14, store/leak-store.ts clearKeptWarnings).
+      .where("n.cleared_at", "is", null)
       .orderBy("n.created_at", "desc")
       .orderBy("n.id", "desc")
       .limit(limit)
@@ -458,10 +460,12 @@ export class LifecycleStore {
 
   async unreadCount(userId: string): Promise<number> {
     const r = await this.db
-      .selectFrom("notification_recipients")
+      .selectFrom("notification_recipients as r")
+      .innerJoin("notifications as n", "n.id", "r.notification_id")
       .select(sql<number>`count(*)`.as("n"))
-      .where("user_id", "=", userId)
-      .where("read_at", "is", null)
+      .where("r.user_id", "=", userId)
+      .where("r.read_at", "is", null)
+      .where("n.cleared_at", "is", null)
       .executeTakeFirstOrThrow();
     return Number(r.n);
   }

@@ -27,6 +27,8 @@ export function agencyFromRow(r: Selectable<AgencyTable>): Agency {
     enhancedSecurity: bool(r.enhanced_security),
     legacyCreation: r.legacy_creation as Agency["legacyCreation"],
     policyOverride: parseJson(r.policy_json),
+    // Only when set: an agency without its own rules reads exactly as before (core/key-rules.ts defaults).
+    ...(r.key_rules_json === null ? {} : { keyRules: parseJson(r.key_rules_json) as Agency["keyRules"] }),
     createdAt: r.created_at,
     updatedAt: r.updated_at,
   };

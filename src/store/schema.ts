@@ -12,6 +12,8 @@ export interface AgencyTable {
   enhanced_security: number;
   legacy_creation: string | null;
   policy_json: string | null;
+  /** Leak and Keep rules (schema migration 009): JSON of Partial<KeyRules>, null for the defaults. */
+  key_rules_json: string | null;
   created_at: number;
   updated_at: number;
 }
@@ -153,6 +155,8 @@ export interface NotificationTable {
   title: string;
   body: string;
   created_at: number;
+  /** Set when no key it warns about is pending any more because of a Keep (schema migration 009). */
+  cleared_at: number | null;
 }
 
 export interface NotificationRecipientTable {
@@ -209,6 +213,30 @@ export interface AuthFailureTable {
   updated_at: number;
 }
 
+/** Where a key's token was reported leaked, and what was done (schema migration 009). */
+export interface KeyLeakTable {
+  id: string;
+  key_id: string;
+  agency_id: string;
+  /** `github` style partner source (the report's `source`), or `admin` for a report from the console/API. */
+  source: string;
+  url: string | null;
+  /** The scanning partner's token type, e.g. `keyward_private_integration_token`. */
+  token_type: string | null;
+  reason: string | null;
+  reported_at: number;
+  reporter_type: string;
+  reporter_id: string | null;
+  /** `revoked` or `notified`: what the agency's leakAction did. */
+  action: string;
+}
+
+/** Signed leak reports seen recently, to refuse a replay of the same body (schema migration 009). */
+export interface LeakReportReceiptTable {
+  digest: string;
+  received_at: number;
+}
+
 export interface Database {
   agencies: AgencyTable;
   locations: LocationTable;
@@ -227,4 +255,6 @@ export interface Database {
   lifecycle_watch: LifecycleWatchTable;
   legacy_migrations: LegacyMigrationTable;
   auth_failures: AuthFailureTable;
+  key_leaks: KeyLeakTable;
+  leak_report_receipts: LeakReportReceiptTable;
 }

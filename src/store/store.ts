@@ -134,6 +134,7 @@ export class Store {
         enhanced_security: int(a.enhancedSecurity),
         legacy_creation: a.legacyCreation,
         policy_json: a.policyOverride ? JSON.stringify(a.policyOverride) : null,
+        key_rules_json: a.keyRules ? JSON.stringify(a.keyRules) : null,
         created_at: a.createdAt,
         updated_at: a.updatedAt,
       })
@@ -181,6 +182,7 @@ export class Store {
         enhanced_security: int(a.enhancedSecurity),
         legacy_creation: a.legacyCreation,
         policy_json: a.policyOverride ? JSON.stringify(a.policyOverride) : null,
+        key_rules_json: a.keyRules ? JSON.stringify(a.keyRules) : null,
         updated_at: a.updatedAt,
       })
       .where("id", "=", a.id)

@@ -1,14 +1,18 @@
 /** The deletion banner: across the top of an account whose keys are acted on within the banner window. */
+import { useState } from "react";
 import { api, type Banner as BannerData, type Me } from "./api";
 import { actionVerb, dateTime, plural } from "./format";
+import { KeepDialog, useReloadOnKeep } from "./KeepDialog";
 import { keysLink, type View } from "./links";
 import { Link, useRoute } from "./router";
+import { canManage } from "./session";
 import { useLoad } from "./ui";
 
 export function Banner({ me, view }: { me: Me; view: View }) {
   const route = useRoute();
   // Reloaded on every navigation: it is derived state and may have changed.
-  const { data } = useLoad(async () => {
+  const [keeping, setKeeping] = useState(false);
+  const { data, reload } = useLoad(async () => {
     try {
       return (
         (await api.get<BannerData | undefined>(
@@ -19,6 +23,7 @@ export function Banner({ me, view }: { me: Me; view: View }) {
       return null; // no banner endpoint on this server, or no right to see it: nothing to show
     }
   }, [view.accountId, route.path, route.query.toString()]);
+  useReloadOnKeep(reload);
   if (!data) return null;
   const words =
     data.message ||
@@ -32,6 +37,18 @@ export function Banner({ me, view }: { me: Me; view: View }) {
       <Link className="deletion-banner-link" to={keysLink(me, data.accountId, data.keyIds)}>
         Review {data.count === 1 ? "the key" : `the ${data.count} keys`}
       </Link>
+      {canManage(me, { locationId: data.accountId === me.agency.id ? null : data.accountId }) ? (
+        <button type="button" className="deletion-banner-keep" onClick={() => setKeeping(true)}>
+          Keep {data.count === 1 ? "it" : "them"}
+        </button>
+      ) : null}
+      {keeping ? (
+        <KeepDialog
+          keys={data.keyIds.map((id) => ({ id }))}
+          onClose={() => setKeeping(false)}
+          onKept={() => reload()}
+        />
+      ) : null}
     </section>
   );
 }

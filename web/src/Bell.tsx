@@ -2,6 +2,7 @@
 import { useEffect, useState } from "react";
 import { api, type Me, type Ok } from "./api";
 import { dateTime } from "./format";
+import { KeepDialog, useReloadOnKeep } from "./KeepDialog";
 import { keysLink } from "./links";
 import { navigate, useRoute } from "./router";
 import { ErrorText, Modal, useAction, useLoad } from "./ui";
@@ -25,6 +26,8 @@ export function Bell({ me }: { me: Me }) {
     const t = window.setInterval(() => void inbox.reload(), 60_000);
     return () => window.clearInterval(t);
   }, [inbox.reload]);
+
+  useReloadOnKeep(inbox.reload);
 
   if (inbox.data === null && !inbox.error) return null;
   const unread = inbox.data?.unread ?? 0;
@@ -82,6 +85,7 @@ function NotificationsPanel({
     onChanged();
   });
   const unreadIds = list.filter((n) => !n.readAt).map((n) => n.id);
+  const [keeping, setKeeping] = useState<string[] | null>(null);
   return (
     <Modal
       title="Notifications"
@@ -129,6 +133,16 @@ function NotificationsPanel({
                     {n.keyIds.length === 1 ? "Show the key" : `Show the ${n.keyIds.length} keys`}
                   </button>
                 ) : null}
+                {n.type === "inactivity_warning" && n.keyIds.length ? (
+                  <button
+                    type="button"
+                    className="button button-small"
+                    onClick={() => setKeeping(n.keyIds)}
+                    aria-label={`Keep the keys of “${n.title}”`}
+                  >
+                    {n.keyIds.length === 1 ? "Keep the key" : `Keep the ${n.keyIds.length} keys`}
+                  </button>
+                ) : null}
                 {n.readAt ? null : (
                   <button
                     type="button"
@@ -145,6 +159,13 @@ function NotificationsPanel({
           ))}
         </ul>
       )}
+      {keeping ? (
+        <KeepDialog
+          keys={keeping.map((id) => ({ id }))}
+          onClose={() => setKeeping(null)}
+          onKept={onChanged}
+        />
+      ) : null}
     </Modal>
   );
 }

@@ -860,6 +860,171 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/leaks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Report leaked tokens (secret-scanning partners)
+         * @description GitHub's secret-scanning partner format: a JSON array of {token, type, url, source}, signed with ECDSA P-256 / SHA-256 over the raw body (headers Github-Public-Key-Identifier and Github-Public-Key-Signature, base64 DER) by a key in KEYWARD_LEAK_REPORT_KEYS. Each token of this deployment that still works is acted on per the agency's leakAction (revoke, or notify) and its admins are told. Answers GitHub's feedback, one entry per report. Unsigned, badly signed or unknown key: 401 leak_signature_invalid; the same signed body again within 24 hours: 409 leak_report_replayed. See docs/leaks.md.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["LeakReport"];
+                };
+            };
+            responses: {
+                /** @description Feedback per reported token */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["LeakFeedback"];
+                    };
+                };
+                /** @description An error, as application/problem+json (see the error catalogue) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/keys/{keyId}/report-leak": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Report a key's token leaked
+         * @description For admins of the key. Does what a scanning partner's report does: per the agency's leakAction the key is revoked at once (default) or kept working; the leak is recorded on the key, audit-logged (key.leaked) and the key's admins are told in-app and by e-mail.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    keyId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        reason: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description The key after the report */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Key"];
+                    };
+                };
+                /** @description An error, as application/problem+json (see the error catalogue) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/keys/{keyId}/keep": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Keep a warned key
+         * @description For admins of the key, while an inactivity action is pending (the key has been warned and not yet acted on): spares it, and restarts its inactivity clock from now as if used — without recording a use (lastUsed is unchanged). Audit-logged (key.kept) with the reason; clears the key's warnings and banner. 409 nothing_pending when nothing is pending; 403 keep_forbidden when the agency's allowKeep is off.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    keyId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        reason: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Kept */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            key: components["schemas"]["Key"];
+                            keptAt: string;
+                            spared: {
+                                action: string;
+                                at: string;
+                            } | null;
+                        };
+                    };
+                };
+                /** @description An error, as application/problem+json (see the error catalogue) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/agencies": {
         parameters: {
             query?: never;
@@ -2962,6 +3127,8 @@ export interface components {
                 at: string;
             } | null;
             nextActionAt: string | null;
+            /** @description Warned of its coming inactivity action in the current cycle: an admin may Keep it */
+            warned: boolean;
             rotation: {
                 /** @enum {boolean} */
                 pending: true;
@@ -2974,6 +3141,15 @@ export interface components {
             deletedAt: string | null;
             /** @description Agency key suspended by the plan (verifies as plan_required) */
             suspended: boolean;
+            /** @description The latest report of this key's token leaking, or null */
+            leak: {
+                reportedAt: string;
+                /** @description The scanning partner's source (e.g. `content`), or `admin` */
+                source: string;
+                url: string | null;
+                /** @enum {string} */
+                action: "revoked" | "notified";
+            } | null;
         };
         KeyWithToken: {
             key: components["schemas"]["Key"];
@@ -3005,6 +3181,21 @@ export interface components {
             /** @default 604800 */
             expireOldAfterSeconds: number;
         };
+        LeakFeedback: {
+            /** @description Hex SHA-256 of the reported token */
+            token_hash: string;
+            token_type: string;
+            /** @enum {string} */
+            label: "true_positive" | "false_positive";
+        }[];
+        LeakReport: ({
+            token: string;
+            type?: string;
+            url?: string | null;
+            source?: string | null;
+        } & {
+            [key: string]: unknown;
+        })[];
         NewAgency: {
             id?: string;
             name: string;
@@ -3045,6 +3236,13 @@ export interface components {
                 bannerHours?: number;
             } | null;
             digest?: components["schemas"]["Digest"];
+            /**
+             * @description What a verified leak report does to the key: revoke it (default) or notify its admins only
+             * @enum {string}
+             */
+            leakAction?: "revoke" | "notify";
+            /** @description Whether admins may Keep a warned key (default true) */
+            allowKeep?: boolean;
         } & {
             [key: string]: unknown;
         };
@@ -3071,6 +3269,9 @@ export interface components {
             policy?: {
                 [key: string]: unknown;
             } | null;
+            /** @enum {string} */
+            leakAction?: "revoke" | "notify";
+            allowKeep?: boolean;
         };
         LocationInput: {
             name: string;

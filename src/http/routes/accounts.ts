@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { LEAK_ACTIONS } from "../../core/key-rules.js";
 import { LEGACY_CREATION_RULES } from "../../core/model.js";
 import { publicAgency, publicLocation } from "../../service/accounts.js";
 import { publicUser } from "../../service/users.js";
@@ -34,6 +35,15 @@ export const SettingsView = z
     policy: PolicyView.optional(),
     policyOverride: PolicyView.partial().nullable().optional(),
     digest: DigestView.optional(),
+    // Added by the leak and Keep capability (issue 14).
+    leakAction: z.enum(LEAK_ACTIONS).optional().meta({
+      description:
+        "What a verified leak report does to the key: revoke it (default) or notify its admins only",
+    }),
+    allowKeep: z
+      .boolean()
+      .optional()
+      .meta({ description: "Whether admins may Keep a warned key (default true)" }),
   })
   .loose()
   .meta({ id: "Settings" });
@@ -49,6 +59,8 @@ export const SettingsPatch = z
       description:
         "The agency's lifecycle policy override: fields merge into it (null for a field resets it to the deployment default); null resets the whole policy.",
     }),
+    leakAction: z.enum(LEAK_ACTIONS).optional(),
+    allowKeep: z.boolean().optional(),
   })
   .meta({ id: "SettingsPatch" });
 

@@ -16,7 +16,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sql } from "kysely";
 import { type Config, loadConfig } from "../../config.js";
-import { ManualClock } from "../../core/clock.js";
+import { isoSecond as iso, ManualClock } from "../../core/clock.js";
 import { ApiError } from "../../core/errors.js";
 import { bannerActive, nextCalendarInstant } from "../../core/lifecycle.js";
 import type { ApiKey, KeyToken } from "../../core/model.js";
@@ -25,6 +25,7 @@ import { operatorCtx } from "../../service/access.js";
 import type { AccountService } from "../../service/accounts.js";
 import type { AgencyFacts, VerificationCache } from "../../service/cache.js";
 import { systemCtx } from "../../service/context.js";
+import type { KeepService } from "../../service/keep.js";
 import type { KeyService, SystemKeyInput } from "../../service/keys.js";
 import type { EffectivePolicy, LifecycleService } from "../../service/lifecycle.js";
 import type { UsageRecorder } from "../../service/usage.js";
@@ -36,7 +37,7 @@ import type { Store } from "../../store/store.js";
 import type { Scheduler } from "../scheduler.js";
 import { bannerEvents, compareEvents, type SimEvent, tickEvents } from "./events.js";
 import { createdKey, keyAtStart, primeCache, type ScenarioKey } from "./keys.js";
-import type { Scenario } from "./scenario.js";
+import type { Scenario, ScenarioAction } from "./scenario.js";
 
 export interface SimulateOptions {
   /** Called with the fraction of [start, end) done, at most about 200 times. */
@@ -58,6 +59,7 @@ export interface SimInstance {
   usage: UsageRecorder;
   verifier: Verifier;
   keys: KeyService;
+  keep: KeepService;
   accounts: AccountService;
   users: UserService;
   lifecycle: LifecycleService;
@@ -181,17 +183,17 @@ class Run {
         await this.use(id);
         if (this.watched.has(id)) dirty.add(this.accountOf(id));
       }
+      const instantEvents: SimEvent[] = [];
       while (ai < actions.length && actions[ai]!.at === t) {
         const a = actions[ai++]!;
         await this.writeCreated();
-        await this.action(a.type, a.key);
+        if (await this.action(a.type, a.key)) instantEvents.push({ at: iso(t), type: "kept", key: a.key });
         if (this.watched.has(a.key)) dirty.add(this.accountOf(a.key));
       }
 
       const inOutage = sc.outages.some((o) => t >= o.from && t < o.to);
       const tickNow =
         !inOutage && (t === sc.start || t >= nextCalendar || t >= nextScheduler || outageEnds.includes(t));
-      const instantEvents: SimEvent[] = [];
       if (tickNow) {
         await this.writeCreated();
         await this.kw.usage.flush();
@@ -340,11 +342,16 @@ class Run {
     if (r.valid) this.uses++;
   }
 
-  private async action(type: "revoke" | "refresh" | "rotate", keyId: string): Promise<void> {
+  /** An admin's action; true for a Keep that took effect (it prints a `kept` event). */
+  private async action(type: ScenarioAction, keyId: string): Promise<boolean> {
     const agencyId = this.keyAgency.get(keyId);
-    if (!agencyId) return;
+    if (!agencyId) return false;
     const ctx = operatorCtx(agencyId);
     try {
+      if (type === "keep") {
+        await this.kw.keep.keep(ctx, keyId, "keyward simulate");
+        return true;
+      }
       if (type === "revoke") await this.kw.keys.revoke(ctx, keyId);
       else if (type === "refresh") await this.kw.keys.refresh(ctx, keyId);
       else {
@@ -352,9 +359,11 @@ class Run {
         this.tokens.set(keyId, token);
       }
     } catch (e) {
-      // Refreshing an active key, revoking a deleted one …: refused, and nothing changes.
+      // Refreshing an active key, revoking a deleted one, keeping a key with nothing pending …:
+      // refused, and nothing changes.
       if (!(e instanceof ApiError)) throw e;
     }
+    return false;
   }
 
   private async refreshWatched(): Promise<void> {

@@ -19,9 +19,13 @@ export type SimEvent =
   | { at: string; type: "banner_on"; account: string; actionAt: string; keys: string[] }
   | { at: string; type: "banner_off"; account: string; actionAt: string }
   | { at: string; type: "deleted"; key: string }
-  | { at: string; type: "expired"; key: string };
+  | { at: string; type: "expired"; key: string }
+  /** An admin's Keep that took effect (issue 14): the key was spared and starts a new cycle. */
+  | { at: string; type: "kept"; key: string };
 
 const ORDER: Record<SimEvent["type"], number> = {
+  // Admin actions count before the scheduler at one instant, so a Keep is listed first.
+  kept: -1,
   deleted: 0,
   expired: 0,
   banner_off: 1,

@@ -14,6 +14,9 @@ const Instant = z.iso.datetime({ message: 'must be an ISO 8601 UTC time such as 
 const Id = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "must be 1–64 letters, digits, _ or -");
 const EmailAddr = z.email({ message: "must be an e-mail address" });
 const PolicyObject = z.record(z.string(), z.unknown());
+/** What an admin does in a scenario; `keep` (issue 14) spares a warned key from its coming action. */
+export const SCENARIO_ACTIONS = ["revoke", "refresh", "rotate", "keep"] as const;
+export type ScenarioAction = (typeof SCENARIO_ACTIONS)[number];
 
 const ScenarioSchema = z.strictObject({
   start: Instant,
@@ -53,9 +56,7 @@ const ScenarioSchema = z.strictObject({
       }),
     )
     .default([]),
-  actions: z
-    .array(z.strictObject({ at: Instant, type: z.enum(["revoke", "refresh", "rotate"]), key: Id }))
-    .default([]),
+  actions: z.array(z.strictObject({ at: Instant, type: z.enum(SCENARIO_ACTIONS), key: Id })).default([]),
   outages: z.array(z.strictObject({ from: Instant, to: Instant })).default([]),
 });
 
@@ -83,7 +84,7 @@ export interface Scenario {
     createdAt: number;
     uses: number[];
   }[];
-  actions: { at: number; type: "revoke" | "refresh" | "rotate"; key: string }[];
+  actions: { at: number; type: ScenarioAction; key: string }[];
   outages: { from: number; to: number }[];
 }
 

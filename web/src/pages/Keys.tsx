@@ -7,6 +7,7 @@
 import { useMemo, useState } from "react";
 import { api, type Key, type Me, qs } from "../api";
 import { date, plural } from "../format";
+import { KeepDialog, useReloadOnKeep } from "../KeepDialog";
 import type { View } from "../links";
 import { Link, useRoute } from "../router";
 import { useSession } from "../session";
@@ -14,6 +15,7 @@ import { ErrorText, Modal, useAction, useLoad, useToast } from "../ui";
 import { CreateKeySidebar } from "./keys/CreateKeySidebar";
 import { EditKeySidebar } from "./keys/EditKeySidebar";
 import { type KeyAction, KeyTable } from "./keys/KeyTable";
+import { ReportLeakDialog } from "./keys/ReportLeakDialog";
 import { RevokeDialog } from "./keys/RevokeDialog";
 import { RotateDialog } from "./keys/RotateDialog";
 import { CancelRotationDialog, ExpireNowDialog } from "./keys/RotationDialogs";
@@ -42,6 +44,7 @@ export function KeysPage({ view }: { view: View }) {
       ),
     [view.accountId, showAll, picked !== null],
   );
+  useReloadOnKeep(keys.reload);
 
   const refresh = useAction(async (k: Key) => {
     await api.post(`/api/keys/${encodeURIComponent(k.id)}/refresh`);
@@ -198,6 +201,16 @@ export function KeysPage({ view }: { view: View }) {
             setDialog({ type: "token", key, token, title: "Your new token" });
           }}
         />
+      ) : null}
+      {dialog?.type === "keep" ? (
+        <KeepDialog
+          keys={[{ id: dialog.key.id, name: dialog.key.name }]}
+          onClose={() => closeAnd(false)}
+          onKept={keys.reload}
+        />
+      ) : null}
+      {dialog?.type === "report-leak" ? (
+        <ReportLeakDialog apiKey={dialog.key} onClose={() => closeAnd(false)} onReported={keys.reload} />
       ) : null}
       {dialog?.type === "expire-now" ? (
         <ExpireNowDialog apiKey={dialog.key} onClose={() => closeAnd(false)} onExpired={keys.reload} />

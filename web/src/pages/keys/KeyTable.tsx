@@ -9,7 +9,7 @@ import { canManage } from "../../session";
 
 /** What a row's buttons ask the page to open. */
 export type KeyAction = {
-  type: "edit" | "revoke" | "rotate" | "expire-now" | "cancel-rotation";
+  type: "edit" | "revoke" | "rotate" | "expire-now" | "cancel-rotation" | "keep" | "report-leak";
   key: Key;
 };
 
@@ -131,6 +131,11 @@ export function KeyTable({
                       </span>
                     ) : null}
                     {k.rotation ? <span className="badge badge-info">Rotation pending</span> : null}
+                    {k.leak ? (
+                      <span className="badge badge-revoked" title={k.leak.url ?? k.leak.source}>
+                        Leaked {date(k.leak.reportedAt)}
+                      </span>
+                    ) : null}
                   </td>
                   <td data-label="Next action">
                     <NextAction k={k} />
@@ -232,6 +237,16 @@ function RowActions({
           Rotate
         </button>
       )}
+      {k.status === "active" && k.warned ? (
+        <button
+          type="button"
+          className="button button-small button-primary"
+          aria-label={label("Keep")}
+          onClick={() => onAction({ type: "keep", key: k })}
+        >
+          Keep
+        </button>
+      ) : null}
       <button
         type="button"
         className="button button-small button-danger-outline"
@@ -239,6 +254,14 @@ function RowActions({
         onClick={() => onAction({ type: "revoke", key: k })}
       >
         Revoke
+      </button>
+      <button
+        type="button"
+        className="button button-small button-danger-outline"
+        aria-label={label("Report leaked")}
+        onClick={() => onAction({ type: "report-leak", key: k })}
+      >
+        Report leaked
       </button>
     </div>
   );
