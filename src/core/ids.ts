@@ -10,6 +10,7 @@ const prefixes = {
   notification: "ntf",
   email: "eml",
   audit: "aud",
+  invitation: "inv",
 } as const;
 
 export type IdKind = keyof typeof prefixes;

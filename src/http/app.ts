@@ -17,6 +17,7 @@ import { type BodyLimit, Router } from "./route.js";
 import { accountRoutes } from "./routes/accounts.js";
 import { authRoutes } from "./routes/auth.js";
 import { keyRoutes } from "./routes/keys.js";
+import { peopleRoutes } from "./routes/people.js";
 import { platformRoutes } from "./routes/platform.js";
 import { systemRoutes } from "./routes/system.js";
 
@@ -117,6 +118,7 @@ export function createApp(deps: Deps, opts: AppOptions = {}): Hono<AppEnv> {
   authRoutes(router, deps);
   keyRoutes(router, deps);
   accountRoutes(router, deps);
+  peopleRoutes(router, deps);
   platformRoutes(router, deps);
   for (const mod of opts.extraRoutes ?? []) mod(router, deps);
 

@@ -57,6 +57,8 @@ export interface SessionTable {
   revoked_at: number | null;
   ip: string | null;
   user_agent: string | null;
+  /** When the session was last used (schema migration 011; at most a minute behind). */
+  last_seen_at: number | null;
 }
 
 export interface ApiKeyTable {
@@ -209,6 +211,26 @@ export interface AuthFailureTable {
   updated_at: number;
 }
 
+/** An invitation to join an agency (schema migration 011); only its token's hash is stored. */
+export interface InvitationTable {
+  id: string;
+  agency_id: string;
+  email: string;
+  name: string | null;
+  type: string;
+  role: string;
+  location_ids_json: string;
+  can_manage_keys: number;
+  token_hash: string;
+  invited_by: string | null;
+  created_at: number;
+  sent_at: number;
+  expires_at: number;
+  accepted_at: number | null;
+  accepted_user_id: string | null;
+  cancelled_at: number | null;
+}
+
 export interface Database {
   agencies: AgencyTable;
   locations: LocationTable;
@@ -227,4 +249,5 @@ export interface Database {
   lifecycle_watch: LifecycleWatchTable;
   legacy_migrations: LegacyMigrationTable;
   auth_failures: AuthFailureTable;
+  invitations: InvitationTable;
 }
