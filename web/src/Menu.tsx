@@ -40,9 +40,14 @@ export function RowMenu({ label, items }: { label: string; items: MenuItem[] }) 
     const below = t.bottom + 4;
     const top = below + m.height > window.innerHeight - 8 ? Math.max(8, t.top - 4 - m.height) : below;
     setPos({ top, left });
+  }, [open]);
+
+  // Focus moves in once the menu is placed (a hidden element cannot take focus).
+  useEffect(() => {
+    if (!open || !pos || menu.current?.contains(document.activeElement)) return;
     const list = itemsOf(menu.current);
     (open === "last" ? list[list.length - 1] : list[0])?.focus();
-  }, [open]);
+  }, [open, pos]);
 
   useEffect(() => {
     if (!open) return;
@@ -91,7 +96,10 @@ export function RowMenu({ label, items }: { label: string; items: MenuItem[] }) 
         aria-label={label}
         onClick={() => (open ? close(false) : setOpen("first"))}
         onKeyDown={(e) => {
-          if (e.key === "ArrowDown" || e.key === "ArrowUp") {
+          if (e.key === "Escape" && open) {
+            e.preventDefault();
+            close(true);
+          } else if (e.key === "ArrowDown" || e.key === "ArrowUp") {
             e.preventDefault();
             setOpen(e.key === "ArrowDown" ? "first" : "last");
           }
