@@ -58,8 +58,14 @@ export function KeyTable({
         <thead>
           <tr>
             <th scope="col">Name</th>
-            {showAccount ? <th scope="col">Location</th> : null}
-            <th scope="col">Token</th>
+            {showAccount ? (
+              <th scope="col" className="col-location">
+                Location
+              </th>
+            ) : null}
+            <th scope="col" className="col-token">
+              Token
+            </th>
             <th scope="col">Scopes</th>
             <th scope="col">Activity</th>
             <th scope="col">Status</th>
@@ -90,9 +96,19 @@ export function KeyTable({
                     {k.description ? (
                       <span className="muted small block description">{k.description}</span>
                     ) : null}
+                    {/* Between phone width and 1280 px the location and token columns fold in here. */}
+                    <span className="key-sub small">
+                      {showAccount ? `${locName(k.locationId)} · ` : ""}
+                      <code className="token">{k.token}</code>
+                      {k.kind === "legacy_v1" ? <span className="badge badge-warning">Legacy v1</span> : null}
+                    </span>
                   </th>
-                  {showAccount ? <td data-label="Location">{locName(k.locationId)}</td> : null}
-                  <td data-label="Token">
+                  {showAccount ? (
+                    <td data-label="Location" className="col-location">
+                      {locName(k.locationId)}
+                    </td>
+                  ) : null}
+                  <td data-label="Token" className="col-token">
                     <code className="token">{k.token}</code>
                     <span className="muted small block">
                       {KIND_LABEL[k.kind]}
