@@ -231,6 +231,7 @@ function roleWords(u: { type: string; role: string }): string {
 
 function accessWords(me: ReturnType<typeof useSession>["me"], u: { type: string; locationIds: string[] }) {
   if (u.type === "agency") return "Agency and all locations";
+  if (u.locationIds.length === 0) return "No location: sees nothing until given one";
   return `Locations: ${u.locationIds.map((id) => me.locations.find((l) => l.id === id)?.name ?? id).join(", ")}`;
 }
 
@@ -399,7 +400,10 @@ function InviteSidebar({
           autoComplete="off"
           required
           value={email}
-          onChange={(e) => setEmail(e.target.value)}
+          onChange={(e) => {
+            setEmail(e.target.value);
+            setError(null);
+          }}
           error={error?.field("email")}
         />
         <TextField
