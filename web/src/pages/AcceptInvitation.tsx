@@ -22,7 +22,7 @@ export function AcceptInvitationPage({ onAccepted }: { onAccepted: () => Promise
   const [password, setPassword] = useState("");
   const [repeat, setRepeat] = useState("");
   const [mismatch, setMismatch] = useState(false);
-  const { run, busy, error } = useAction(async () => {
+  const { run, busy, error, setError } = useAction(async () => {
     await api.post("/api/invitations/accept", { token, password, ...(name.trim() ? { name } : {}) });
     await onAccepted();
   });
@@ -61,7 +61,10 @@ export function AcceptInvitationPage({ onAccepted }: { onAccepted: () => Promise
               autoComplete="new-password"
               hint="At least 12 characters; a common password is refused."
               value={password}
-              onChange={(e) => setPassword(e.target.value)}
+              onChange={(e) => {
+                setPassword(e.target.value);
+                setError(null);
+              }}
               error={error?.field("password")}
               required
             />
