@@ -108,8 +108,9 @@ export class SessionService {
     if (!session || session.revokedAt !== null || session.expiresAt <= now) return null;
     const user = await store.getUser(session.userId);
     // "Last seen" for the profile's list of sessions: one write a minute at most per session.
+    // Best effort: a busy database must not turn a request into a failure for the sake of this note.
     if (user && (session.lastSeenAt ?? 0) <= now - LAST_SEEN_EVERY_MS)
-      await new SessionStore(store).touch(session.id, now, LAST_SEEN_EVERY_MS);
+      await new SessionStore(store).touch(session.id, now, LAST_SEEN_EVERY_MS).catch(() => {});
     return user && user.disabledAt === null ? user : null;
   }
 

@@ -217,12 +217,19 @@ describe("inviting people", () => {
     }
   });
 
-  it("an agency alone is offered to invite its first teammate", async () => {
+  it("an agency alone is offered to invite its first teammate and create its first key", async () => {
     const { page, context } = await openPage(browser, h, { email: w.otherOwner, path: "/agency/users" });
     try {
       await page.getByRole("button", { name: "Invite your first teammate" }).click();
       await page.getByRole("dialog", { name: "Invite people" }).waitFor();
       await shot(page, "users-empty-invite", false);
+      await page.keyboard.press("Escape");
+      // No key yet either: the keys page offers the first one, for the agency and for its locations.
+      await page.goto("/agency/keys");
+      await page.getByRole("button", { name: "Create a location key" }).waitFor();
+      await shot(page, "keys-empty");
+      await page.getByRole("button", { name: "Create your first key" }).click();
+      await page.getByRole("dialog", { name: "Add New API key" }).waitFor();
     } finally {
       await context.close();
     }

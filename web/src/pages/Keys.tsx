@@ -141,6 +141,7 @@ export function KeysPage({ view }: { view: View }) {
                 showAccount
                 empty="No location has a key yet."
                 onCreate={me.permissions.manageLocationKeys.length ? create : undefined}
+                createLabel="Create a location key"
                 caption="Location API keys"
                 {...rowProps}
               />

@@ -31,6 +31,7 @@ export function KeyTable({
   onRefresh,
   refreshing,
   onCreate,
+  createLabel = "Create your first key",
 }: RowProps & {
   keys: Key[];
   showAccount: boolean;
@@ -38,6 +39,7 @@ export function KeyTable({
   caption: string;
   /** Offered in the empty state ("Create your first key") to those who may create one here. */
   onCreate?: (() => void) | undefined;
+  createLabel?: string;
 }) {
   const locName = (id: string | null) => me.locations.find((l) => l.id === id)?.name ?? id ?? "";
   if (keys.length === 0)
@@ -46,7 +48,7 @@ export function KeyTable({
         <p>{empty}</p>
         {onCreate ? (
           <button type="button" className="button button-primary" onClick={onCreate}>
-            Create your first key
+            {createLabel}
           </button>
         ) : null}
       </div>
