@@ -211,6 +211,16 @@ describe("the plan", () => {
       ]);
       expect(await plan.getByRole("button").count()).toBe(0); // read-only
       await plan.screenshot({ path: "test-artifacts/screenshots/layout-plan.png" });
+      // An agency user, who sees Company read-only, sees the plan too.
+      const staff = await open(1280, { email: w.agencyUser });
+      try {
+        await staff.page.goto("/agency/company");
+        const theirs = staff.page.getByRole("region", { name: "Plan" });
+        await theirs.getByText("This agency is on").waitFor();
+        expect(await theirs.textContent()).toContain("This agency is on Starter");
+      } finally {
+        await staff.close();
+      }
     } finally {
       await close();
       await setPlan(h, w.agencyId, "agency_pro");

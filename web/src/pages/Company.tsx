@@ -98,6 +98,7 @@ function CompanyOverview({ view }: { view: View }) {
           onSaved={() => {}}
         />
       ) : null}
+      <PlanSection plan={me.agency.plan} />
     </div>
   );
 }
