@@ -24,6 +24,7 @@ import { AccountService } from "../service/accounts.js";
 import { Attempts } from "../service/attempts.js";
 import { Audit } from "../service/audit.js";
 import { type CacheBus, VerificationCache } from "../service/cache.js";
+import { InvitationService } from "../service/invitations.js";
 import { KeepService } from "../service/keep.js";
 import { keyRulesSettingsExtension } from "../service/key-rules.js";
 import { KeyService } from "../service/keys.js";
@@ -34,6 +35,7 @@ import { LegacyMigrations } from "../service/legacy-migration.js";
 import { LegacyReports } from "../service/legacy-report.js";
 import { openDeploymentSecretBox } from "../service/legacy-secret.js";
 import { LifecycleService } from "../service/lifecycle.js";
+import { ProfileService } from "../service/profile.js";
 import { SessionService } from "../service/sessions.js";
 import { SettingsService } from "../service/settings.js";
 import { UsageRecorder } from "../service/usage.js";
@@ -184,6 +186,8 @@ export async function createKeyward(opts: KeywardOptions): Promise<Keyward> {
   });
   const users = new UserService({ store, clock, audit, keys });
   const sessions = new SessionService({ store, clock, audit, sessionTtlMs: config.sessionTtlMs });
+  const invitations = new InvitationService({ store, clock, audit, users, publicUrl: config.publicUrl });
+  const profile = new ProfileService({ store, clock, audit });
   const accounts = new AccountService({
     store,
     clock,
@@ -258,6 +262,8 @@ export async function createKeyward(opts: KeywardOptions): Promise<Keyward> {
     accounts,
     users,
     sessions,
+    invitations,
+    profile,
     settings,
     audit,
     attempts,

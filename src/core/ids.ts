@@ -11,6 +11,7 @@ const prefixes = {
   email: "eml",
   audit: "aud",
   leak: "lek",
+  invitation: "inv",
 } as const;
 
 export type IdKind = keyof typeof prefixes;

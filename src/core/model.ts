@@ -94,6 +94,8 @@ export interface Session {
   createdAt: number;
   expiresAt: number;
   revokedAt: number | null;
+  /** When it was last used (noted at most once a minute); null until then. */
+  lastSeenAt?: number | null;
 }
 
 export interface AuditEntry {

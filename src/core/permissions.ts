@@ -184,6 +184,13 @@ export function userDisableRefusal(a: Actor, target: UserFacts & { id: string })
   return null;
 }
 
+/** Who may let a disabled user sign in again: the same admins who may remove them, never themselves. */
+export function userEnableRefusal(a: Actor, target: UserFacts & { id: string }): string | null {
+  if (!canManageUsers(a, target.agencyId)) return "Only agency admins can re-enable users.";
+  if (target.id === a.userId) return "Nobody re-enables themselves: ask another agency admin.";
+  return null;
+}
+
 /** The user a change leaves: what their reach and rights would be. */
 function applied(before: UserFacts, change: UserChange): UserFacts {
   const type = change.type ?? before.type;

@@ -12,6 +12,7 @@ import type { AccountService } from "../service/accounts.js";
 import type { Attempts } from "../service/attempts.js";
 import type { Audit } from "../service/audit.js";
 import type { CacheBus, VerificationCache } from "../service/cache.js";
+import type { InvitationService } from "../service/invitations.js";
 import type { KeepService } from "../service/keep.js";
 import type { KeyService } from "../service/keys.js";
 import type { LeakService } from "../service/leaks.js";
@@ -19,6 +20,7 @@ import type { LegacyService } from "../service/legacy.js";
 import type { LegacyMigrations } from "../service/legacy-migration.js";
 import type { LegacyReports } from "../service/legacy-report.js";
 import type { LifecycleService } from "../service/lifecycle.js";
+import type { ProfileService } from "../service/profile.js";
 import type { SessionService } from "../service/sessions.js";
 import type { SettingsService } from "../service/settings.js";
 import type { UsageRecorder } from "../service/usage.js";
@@ -42,6 +44,10 @@ export interface Deps {
   accounts: AccountService;
   users: UserService;
   sessions: SessionService;
+  /** Inviting people by e-mail, and accepting an invitation (issue 16 item 3). */
+  invitations: InvitationService;
+  /** A person's own sessions (issue 16 item 4). */
+  profile: ProfileService;
   settings: SettingsService;
   audit: Audit;
   /** The brute-force limits (sign-in, failed verifications and service tokens). */

@@ -147,6 +147,13 @@ export const LocationView = z
   })
   .meta({ id: "Location" });
 
+/** A location as the locations page lists it (issue 16 item 2): additive fields over Location. */
+export const LocationSummaryView = LocationView.extend({
+  keyCount: z.number().int().describe("Active and expired keys of the location: deleting it revokes them"),
+  admins: z.array(z.object({ id: z.string(), name: z.string(), email: z.string() })),
+  userCount: z.number().int().describe("People (not disabled) assigned to the location"),
+}).meta({ id: "LocationSummary" });
+
 export const AgencyView = z
   .object({
     id: z.string(),

@@ -6,6 +6,9 @@ import { humanDate } from "../core/clock.js";
 import type { InactivityAction } from "../core/lifecycle.js";
 import { actionVerb, keysLink, plural } from "../service/lifecycle.js";
 
+/** The console's profile page, where the digest is switched off. */
+export const PROFILE_PATH = "/profile";
+
 export interface WarningText {
   title: string;
   body: string;
@@ -114,7 +117,9 @@ export function digestEmail(input: {
       );
     text.push(`  Review: ${link}`, "");
   }
-  text.push("You receive this digest as an agency admin; you can turn it off in your profile.");
+  // The profile page has the switch (issue 16 item 4): the sentence leads there.
+  const profile = `${base}${PROFILE_PATH}`;
+  text.push(`You receive this digest as an agency admin; you can turn it off in your profile: ${profile}`);
 
   const rows = accounts
     .map((a) => {
@@ -145,7 +150,7 @@ export function digestEmail(input: {
   const html =
     `<!doctype html><html><body style="font-family:system-ui,-apple-system,Segoe UI,sans-serif;color:#111;max-width:720px">` +
     `<h2 style="margin:0 0 12px">${esc(subject)}</h2><p>${esc(intro)}</p><p>${esc(keep)}</p>${rows}` +
-    `<p style="color:#6b7280;font-size:12px;margin-top:24px">You receive this digest as an agency admin; you can turn it off in your profile.</p>` +
+    `<p style="color:#6b7280;font-size:12px;margin-top:24px">You receive this digest as an agency admin; you can turn it off in <a href="${esc(profile)}">your profile</a>.</p>` +
     `</body></html>`;
   return { subject, text: text.join("\n"), html };
 }

@@ -264,6 +264,37 @@ export class AccountService {
     );
   }
 
+  /**
+   * The locations page (issue 16 item 2): each location the caller sees with its live keys (active
+   * and expired: what deleting it would revoke), its admins, and how many people are assigned to it.
+   */
+  async locationOverview(ctx: Ctx, agencyId: string) {
+    const locations = await this.listLocations(ctx, agencyId);
+    const { store } = this.deps;
+    const [keys, users] = await Promise.all([
+      locations.length === 0
+        ? []
+        : store.listKeys({
+            agencyId,
+            locationIds: locations.map((l) => l.id),
+            statuses: ["active", "expired"],
+          }),
+      store.listUsers(agencyId),
+    ]);
+    return locations.map((l) => {
+      const people = users.filter((u) => u.disabledAt === null && u.locationIds.includes(l.id));
+      return {
+        location: l,
+        keyCount: keys.filter((k) => k.locationId === l.id).length,
+        admins: people
+          .filter((u) => u.role === "admin")
+          .map((u) => ({ id: u.id, name: u.name, email: u.email }))
+          .sort((a, b) => a.name.localeCompare(b.name)),
+        userCount: people.length,
+      };
+    });
+  }
+
   async getLocation(ctx: Ctx, locationId: string): Promise<Location> {
     if (ctx.actor && isKeyActor(ctx.actor)) {
       requireScopes(ctx.actor, ["locations.readonly"]);

@@ -7,6 +7,7 @@ import type { Clock } from "../core/clock.js";
 import { ApiError } from "../core/errors.js";
 import type { User } from "../core/model.js";
 import { hashToken } from "../core/token.js";
+import { SessionStore } from "../store/session-store.js";
 import type { Store } from "../store/store.js";
 import type { Audit } from "./audit.js";
 import type { Ctx } from "./context.js";
@@ -26,6 +27,9 @@ export interface SessionDeps {
  * number keeps the work, and so the time, the same for up to this many accounts.
  */
 export const SIGNIN_HASHES = 3;
+
+/** How stale a session's `lastSeenAt` may get: it is written at most this often. */
+export const LAST_SEEN_EVERY_MS = 60_000;
 
 export class SessionService {
   /** Password hashes computed by sign-ins: the figure behind the constant-work rule above. */
@@ -100,8 +104,13 @@ export class SessionService {
   async authenticate(sessionToken: string): Promise<User | null> {
     const { store, clock } = this.deps;
     const session = await store.getSession(hashToken(sessionToken));
-    if (!session || session.revokedAt !== null || session.expiresAt <= clock.now()) return null;
+    const now = clock.now();
+    if (!session || session.revokedAt !== null || session.expiresAt <= now) return null;
     const user = await store.getUser(session.userId);
+    // "Last seen" for the profile's list of sessions: one write a minute at most per session.
+    // Best effort: a busy database must not turn a request into a failure for the sake of this note.
+    if (user && (session.lastSeenAt ?? 0) <= now - LAST_SEEN_EVERY_MS)
+      await new SessionStore(store).touch(session.id, now, LAST_SEEN_EVERY_MS).catch(() => {});
     return user && user.disabledAt === null ? user : null;
   }
 

@@ -23,6 +23,7 @@ import {
   type UserType,
   userChangeRefusal,
   userDisableRefusal,
+  userEnableRefusal,
 } from "../core/permissions.js";
 import type { Store } from "../store/store.js";
 import { requireActor } from "./access.js";
@@ -342,6 +343,31 @@ export class UserService {
     const refusal = userDisableRefusal(actor, before);
     if (refusal) throw denied(refusal);
     return this.applyDisable(ctx, before);
+  }
+
+  /** Lets a disabled user sign in again (their old sessions stay ended). A user not disabled is left as is. */
+  async enableUser(ctx: Ctx, userId: string): Promise<User> {
+    const actor = requireActor(ctx);
+    const before = await this.getUser(ctx, userId);
+    const refusal = userEnableRefusal(actor, before);
+    if (refusal) throw denied(refusal);
+    if (before.disabledAt === null) return before;
+    const now = this.deps.clock.now();
+    return this.deps.store.transaction(async (s) => {
+      const locked = (await s.getUserForUpdate(userId)) ?? before;
+      if (locked.disabledAt === null) return locked;
+      const after = { ...locked, disabledAt: null, updatedAt: now };
+      await s.updateUser(after);
+      await this.deps.audit.record(s, ctx, {
+        agencyId: after.agencyId,
+        action: "user.enabled",
+        targetType: "user",
+        targetId: after.id,
+        before: { disabled: true },
+        after: { disabled: false },
+      });
+      return after;
+    });
   }
 
   private async applyDisable(ctx: Ctx, checked: User, recheck?: (locked: User) => void): Promise<User> {

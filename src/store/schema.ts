@@ -12,7 +12,7 @@ export interface AgencyTable {
   enhanced_security: number;
   legacy_creation: string | null;
   policy_json: string | null;
-  /** Leak and Keep rules (schema migration 009): JSON of Partial<KeyRules>, null for the defaults. */
+  /** Leak and Keep rules (schema migration 007): JSON of Partial<KeyRules>, null for the defaults. */
   key_rules_json: string | null;
   created_at: number;
   updated_at: number;
@@ -59,6 +59,8 @@ export interface SessionTable {
   revoked_at: number | null;
   ip: string | null;
   user_agent: string | null;
+  /** When the session was last used (schema migration 008; at most a minute behind). */
+  last_seen_at: number | null;
 }
 
 export interface ApiKeyTable {
@@ -155,7 +157,7 @@ export interface NotificationTable {
   title: string;
   body: string;
   created_at: number;
-  /** Set when no key it warns about is pending any more because of a Keep (schema migration 009). */
+  /** Set when no key it warns about is pending any more because of a Keep (schema migration 007). */
   cleared_at: number | null;
 }
 
@@ -213,7 +215,7 @@ export interface AuthFailureTable {
   updated_at: number;
 }
 
-/** Where a key's token was reported leaked, and what was done (schema migration 009). */
+/** Where a key's token was reported leaked, and what was done (schema migration 007). */
 export interface KeyLeakTable {
   id: string;
   key_id: string;
@@ -231,10 +233,30 @@ export interface KeyLeakTable {
   action: string;
 }
 
-/** Signed leak reports seen recently, to refuse a replay of the same body (schema migration 009). */
+/** Signed leak reports seen recently, to refuse a replay of the same body (schema migration 007). */
 export interface LeakReportReceiptTable {
   digest: string;
   received_at: number;
+}
+
+/** An invitation to join an agency (schema migration 008); only its token's hash is stored. */
+export interface InvitationTable {
+  id: string;
+  agency_id: string;
+  email: string;
+  name: string | null;
+  type: string;
+  role: string;
+  location_ids_json: string;
+  can_manage_keys: number;
+  token_hash: string;
+  invited_by: string | null;
+  created_at: number;
+  sent_at: number;
+  expires_at: number;
+  accepted_at: number | null;
+  accepted_user_id: string | null;
+  cancelled_at: number | null;
 }
 
 export interface Database {
@@ -257,4 +279,5 @@ export interface Database {
   auth_failures: AuthFailureTable;
   key_leaks: KeyLeakTable;
   leak_report_receipts: LeakReportReceiptTable;
+  invitations: InvitationTable;
 }

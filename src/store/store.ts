@@ -416,6 +416,7 @@ export class Store {
           createdAt: r.created_at,
           expiresAt: r.expires_at,
           revokedAt: r.revoked_at,
+          lastSeenAt: r.last_seen_at ?? null,
         }
       : null;
   }

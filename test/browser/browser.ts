@@ -87,3 +87,12 @@ export function keyRow(page: Page, name: string) {
 export function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
+
+/** Opens a row's actions menu ("Actions for …") and picks an item: the keyboard-operable menu button. */
+export async function rowAction(page: Page, name: string, item: string): Promise<void> {
+  await page.getByRole("button", { name: `Actions for ${name}`, exact: true }).click();
+  await page
+    .getByRole("menu", { name: `Actions for ${name}` })
+    .getByRole("menuitem", { name: item, exact: true })
+    .click();
+}

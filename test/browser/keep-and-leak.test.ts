@@ -6,7 +6,7 @@
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Client, type Harness, seedWorld, startHarness, type World, withKey } from "../helpers/harness.js";
-import { ensureConsoleBuilt, keyRow, launchBrowser, openPage, shot } from "./browser.js";
+import { ensureConsoleBuilt, keyRow, launchBrowser, openPage, rowAction, shot } from "./browser.js";
 
 let h: Harness;
 let w: World;
@@ -103,9 +103,7 @@ describe("Keep from the banner, and Report leaked", () => {
       await dialog.getByRole("button", { name: "Keep", exact: true }).click();
       await banner.waitFor({ state: "detached" });
 
-      await keyRow(page, "Pasted in chat")
-        .getByRole("button", { name: "Report leaked Pasted in chat" })
-        .click();
+      await rowAction(page, "Pasted in chat", "Report leaked");
       const report = page.getByRole("dialog", { name: "Report leaked API key" });
       await report.getByLabel(/Where did it leak/).fill("pasted in a public Slack channel");
       await shot(page, "report-leak-dialog", false);

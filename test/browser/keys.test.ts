@@ -6,7 +6,7 @@
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Client, type Harness, seedWorld, startHarness, type World, withKey } from "../helpers/harness.js";
-import { ensureConsoleBuilt, keyRow, launchBrowser, openPage, shot } from "./browser.js";
+import { ensureConsoleBuilt, keyRow, launchBrowser, openPage, rowAction, shot } from "./browser.js";
 
 let h: Harness;
 let w: World;
@@ -117,9 +117,7 @@ describe("an agency admin", () => {
       expect(await tokenWorks(token)).toBe(true);
 
       // Rotate later: a new token now, the old one keeps working for 7 days.
-      await keyRow(page, "Zapier — bookings")
-        .getByRole("button", { name: "Rotate Zapier — bookings" })
-        .click();
+      await rowAction(page, "Zapier — bookings", "Rotate");
       const rotate = page.getByRole("dialog", { name: "Rotate “Zapier — bookings”" });
       await rotate.getByRole("button", { name: /Rotate and expire this token now/ }).waitFor();
       await shot(page, "keys-rotate-choices", false);
@@ -151,7 +149,7 @@ describe("an agency admin", () => {
       expect(await tokenWorks(token2)).toBe(true);
 
       // Rotate later again, then Cancel rotation: the old token stays, the new one stops.
-      await pending.getByRole("button", { name: /^Rotate / }).click();
+      await rowAction(page, "Zapier — bookings", "Rotate");
       await page.getByRole("button", { name: /Rotate and expire this token later/ }).click();
       await page.getByRole("button", { name: "Rotate, expire in 7 days" }).click();
       const token3 = await revealedToken(page);
@@ -165,7 +163,7 @@ describe("an agency admin", () => {
       expect(await tokenWorks(token3)).toBe(false);
 
       // Rotate now: the old token stops at once.
-      await pending.getByRole("button", { name: /^Rotate / }).click();
+      await rowAction(page, "Zapier — bookings", "Rotate");
       await page.getByRole("button", { name: /Rotate and expire this token now/ }).click();
       const confirmNow = page.getByRole("dialog", { name: "Rotate and expire this token now?" });
       expect(await confirmNow.textContent()).toContain("stops working immediately");
@@ -176,7 +174,7 @@ describe("an agency admin", () => {
       expect(await tokenWorks(token4)).toBe(true);
 
       // Revoke: the question, a red Revoke button, and the key is gone from the list.
-      await pending.getByRole("button", { name: "Revoke Zapier — bookings" }).click();
+      await rowAction(page, "Zapier — bookings", "Revoke");
       const revoke = page.getByRole("dialog", { name: "Revoke API key" });
       expect(await revoke.textContent()).toContain("Are you sure you want to revoke this API key?");
       const red = revoke.getByRole("button", { name: "Revoke", exact: true });
@@ -218,7 +216,11 @@ describe("an agency admin", () => {
       const row = keyRow(page, "Old CRM export");
       await row.getByText("Expired", { exact: true }).waitFor();
       expect(await row.getByRole("button", { name: "Refresh Old CRM export" }).count()).toBe(1);
-      expect(await row.getByRole("button", { name: "Rotate Old CRM export" }).count()).toBe(1);
+      await row.getByRole("button", { name: "Actions for Old CRM export" }).click();
+      const menu = page.getByRole("menu", { name: "Actions for Old CRM export" });
+      expect(await menu.getByRole("menuitem", { name: "Rotate" }).count()).toBe(1);
+      await page.keyboard.press("Escape");
+      await menu.waitFor({ state: "detached" });
       expect(await row.textContent()).toContain("refresh or rotate it");
       await shot(page, "keys-expired-location-view");
       await row.getByRole("button", { name: "Refresh Old CRM export" }).click();
@@ -305,7 +307,9 @@ describe("people without the right to manage keys", () => {
       expect(await sidebar.getByLabel("Account", { exact: true }).count()).toBe(0);
       await page.keyboard.press("Escape");
       expect(
-        await keyRow(page, "Booking widget").getByRole("button", { name: "Revoke Booking widget" }).count(),
+        await keyRow(page, "Booking widget")
+          .getByRole("button", { name: "Actions for Booking widget" })
+          .count(),
       ).toBe(1);
     } finally {
       await context.close();

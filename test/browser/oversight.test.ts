@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Client, type Harness, seedWorld, startHarness, type World, withKey } from "../helpers/harness.js";
-import { ensureConsoleBuilt, keyRow, launchBrowser, openPage, shot } from "./browser.js";
+import { ensureConsoleBuilt, keyRow, launchBrowser, openPage, rowAction, shot } from "./browser.js";
 
 let h: Harness;
 let w: World;
@@ -285,7 +285,7 @@ describe("Settings → Company", () => {
       await page.goto("/agency/users");
       await page.getByRole("heading", { name: "Users", exact: true }).waitFor();
       await page.locator("tr", { hasText: "boss1" }).first().waitFor();
-      expect(await page.getByRole("button", { name: /^Offboard/ }).count()).toBe(0);
+      expect(await page.getByRole("button", { name: /^Actions for/ }).count()).toBe(0);
       expect(await page.getByRole("switch").count()).toBe(0);
     } finally {
       await context.close();
@@ -366,7 +366,7 @@ describe("users", () => {
       await shot(page, "users");
 
       // Offboarding boss1: their two keys, revoked; then boss1, removed.
-      await page.getByRole("button", { name: "Offboard boss1" }).click();
+      await rowAction(page, "boss1", "Offboard");
       const sidebar = page.getByRole("dialog", { name: "Offboard boss1" });
       await sidebar.getByText("Booking widget").waitFor();
       await sidebar.getByText("Zapier — production").waitFor();
@@ -385,7 +385,7 @@ describe("users", () => {
         .click();
       await sidebar.getByText("boss1 has been removed.").waitFor();
       await page.keyboard.press("Escape");
-      await page.locator("tr", { hasText: "boss1" }).getByText("Removed").waitFor();
+      await page.locator("tr", { hasText: "boss1" }).getByText("Disabled").waitFor();
       expect(
         (
           await new Client(h).post("/api/auth/login", {

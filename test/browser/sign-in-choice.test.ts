@@ -50,7 +50,7 @@ describe("signing in to one of several agencies", () => {
       const plan = page.getByRole("region", { name: "Plan" });
       await plan.waitFor();
       expect(await plan.textContent()).toContain("This agency is on Starter.");
-      expect(await plan.getByRole("row", { name: /Starter \(current\)/ }).count()).toBe(1);
+      expect(await plan.getByRole("row", { name: /Starter Current/ }).count()).toBe(1);
       expect(await plan.getByRole("combobox").count()).toBe(0); // nothing to choose
     } finally {
       await context.close();

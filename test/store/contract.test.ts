@@ -305,6 +305,7 @@ describe.each(backends)("Store on $name", (backend) => {
         createdAt: T,
         expiresAt: T + 1000,
         revokedAt: null,
+        lastSeenAt: null,
       });
       expect(await store.getSession("nope")).toBeNull();
       await store.revokeSession(s1, T + 5);

@@ -7,15 +7,21 @@ import { type ApiError, api, asApiError, type Me } from "./api";
 import { Banner } from "./Banner";
 import { Bell } from "./Bell";
 import { homePath, resolveAccountLink, type View } from "./links";
+import { AcceptInvitationPage } from "./pages/AcceptInvitation";
 import { AuditPage } from "./pages/Audit";
 import { CompanyPage } from "./pages/Company";
 import { InventoryPage } from "./pages/Inventory";
 import { KeysPage } from "./pages/Keys";
+import { LocationsPage } from "./pages/Locations";
 import { LoginPage } from "./pages/Login";
+import { ProfilePage } from "./pages/Profile";
 import { UsersPage } from "./pages/Users";
 import { Link, navigate, RouteContext, useLocation } from "./router";
 import { SessionContext, useSession } from "./session";
 import { ErrorText, ToastProvider } from "./ui";
+
+/** The profile page: one for everyone, outside the agency and location views. */
+const PROFILE_PATH = "/profile";
 
 function viewOf(me: Me, path: string): View | null {
   const m = /^\/location\/([^/]+)/.exec(path);
@@ -72,6 +78,16 @@ export function App() {
     navigate("/login", { replace: true });
   }, []);
 
+  // The invitation e-mail's page is public: it is shown whoever is (or is not) signed in here.
+  if (loc.path === "/invitation")
+    return (
+      <AcceptInvitationPage
+        onAccepted={async () => {
+          await reloadMe();
+          navigate("/", { replace: true });
+        }}
+      />
+    );
   if (state === "loading")
     return (
       <p className="loading-page" role="status">
@@ -121,7 +137,11 @@ function Shell({ me }: { me: Me }) {
   useEffect(() => {
     const fromServer = resolveAccountLink(me, loc.path, loc.query);
     if (fromServer) navigate(fromServer, { replace: true });
-    else if (loc.path === "/" || loc.path === "/login" || (!view && loc.path !== "/no-access"))
+    else if (
+      loc.path === "/" ||
+      loc.path === "/login" ||
+      (!view && loc.path !== "/no-access" && loc.path !== PROFILE_PATH)
+    )
       navigate(homePath(me), { replace: true });
   }, [loc.path, loc.query, view, me]);
 
@@ -131,12 +151,19 @@ function Shell({ me }: { me: Me }) {
     setMenuOpen(false);
   }, [loc.path]);
 
-  const page = view ? pageFor(view, loc.path, me) : null;
+  const page =
+    loc.path === PROFILE_PATH
+      ? { title: "Your profile", element: <ProfilePage /> }
+      : view
+        ? pageFor(view, loc.path, me)
+        : null;
   useEffect(() => {
     document.title = page ? `${page.title} · ${view?.name ?? ""} · Keyward` : "Keyward";
   }, [page, view]);
 
-  const nav = view ? navItems(view, me) : [];
+  // The profile belongs to no view: the navigation is that of one's home view.
+  const navView = view ?? viewOf(me, homePath(me));
+  const nav = navView ? navItems(navView, me) : [];
 
   return (
     <div className="app">
@@ -160,9 +187,14 @@ function Shell({ me }: { me: Me }) {
         <ViewSwitcher me={me} view={view} />
         <div className="topbar-end">
           <Bell me={me} />
-          <span className="whoami" title={me.user.email}>
+          <Link
+            to={PROFILE_PATH}
+            className="whoami"
+            title={`Your profile (${me.user.email})`}
+            aria-current={loc.path === PROFILE_PATH ? "page" : undefined}
+          >
             {me.user.name}
-          </span>
+          </Link>
           <button type="button" className="button button-small" onClick={() => void signOut()}>
             Sign out
           </button>
@@ -210,6 +242,7 @@ function navItems(view: View, me: Me) {
       title: "Settings",
       items: [
         { to: "/agency/keys", label: "API Keys" },
+        { to: "/agency/locations", label: "Locations" },
         { to: "/agency/company", label: "Company" },
       ],
     },
@@ -238,6 +271,8 @@ function pageFor(view: View, path: string, me: Me): { title: string; element: Re
       return me.permissions.changeAgencySettings
         ? { title: "Audit log", element: <AuditPage view={view} /> }
         : null;
+    case "/locations":
+      return { title: "Locations", element: <LocationsPage view={view} /> };
     case "/users":
       return { title: "Users", element: <UsersPage view={view} /> };
     default:

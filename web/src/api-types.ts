@@ -1299,7 +1299,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List locations */
+        /**
+         * List locations
+         * @description Each location the caller sees, with `keyCount` (its active and expired keys: what deleting it revokes), `admins` (its location admins) and `userCount` (people assigned to it).
+         */
         get: {
             parameters: {
                 query?: never;
@@ -1318,7 +1321,7 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            locations: components["schemas"]["Location"][];
+                            locations: components["schemas"]["LocationSummary"][];
                         };
                     };
                 };
@@ -1819,6 +1822,384 @@ export interface paths {
         };
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/agencies/{agencyId}/invitations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Open invitations (agency admins)
+         * @description Invitations neither accepted nor cancelled, newest first; expired ones say so (`expired`).
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    agencyId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Invitations */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            invitations: components["schemas"]["Invitation"][];
+                        };
+                    };
+                };
+                /** @description An error, as application/problem+json (see the error catalogue) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Invite a person by e-mail (agency admins)
+         * @description Sends an e-mail whose link (valid 7 days, single use) opens the console's page for choosing a password, which creates the user with this role, these locations and this "manage API keys" switch. 409 conflict when the address already has a user in the agency or an open invitation. Audited (invitation.created).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    agencyId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["InvitationInput"];
+                };
+            };
+            responses: {
+                /** @description Invited */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Invitation"];
+                    };
+                };
+                /** @description An error, as application/problem+json (see the error catalogue) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/agencies/{agencyId}/invitations/{invitationId}/resend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send an invitation again, with a new link
+         * @description The previous link stops working; the new one is valid 7 days from now. Audited (invitation.resent).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    agencyId: string;
+                    invitationId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Sent again */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Invitation"];
+                    };
+                };
+                /** @description An error, as application/problem+json (see the error catalogue) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/agencies/{agencyId}/invitations/{invitationId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Cancel an invitation
+         * @description Its link stops working at once. Audited (invitation.cancelled).
+         */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    agencyId: string;
+                    invitationId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Cancelled */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description An error, as application/problem+json (see the error catalogue) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/invitations/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Accept an invitation: choose a password (public)
+         * @description The token comes from the invitation e-mail's link. Creates the user and signs them in (session cookie). Refused with 404 invitation_not_found (unknown or replaced link), 409 invitation_used, 410 invitation_cancelled or 410 invitation_expired; unknown links count as failed attempts of the address (429 too_many_failures when there are too many).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["InvitationAccept"];
+                };
+            };
+            responses: {
+                /** @description Accepted and signed in */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            user: components["schemas"]["User"];
+                        };
+                    };
+                };
+                /** @description An error, as application/problem+json (see the error catalogue) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/users/{userId}/enable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Re-enable a removed user (agency admins)
+         * @description They can sign in again with their password; sessions ended when they were removed stay ended. Audited (user.enabled). A user who is not disabled is answered unchanged.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    userId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The user */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["User"];
+                    };
+                };
+                /** @description An error, as application/problem+json (see the error catalogue) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/me/sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Your sessions
+         * @description Every session you are signed in with, most recently used first; `current` is this one.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Sessions */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            sessions: components["schemas"]["Session"][];
+                        };
+                    };
+                };
+                /** @description An error, as application/problem+json (see the error catalogue) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/me/sessions/sign-out-others": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sign out of your other sessions
+         * @description Ends every session of yours but this one. Audited (session.signed_out_others).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description How many ended */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            signedOut: number;
+                        };
+                    };
+                };
+                /** @description An error, as application/problem+json (see the error catalogue) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;
@@ -3273,6 +3654,25 @@ export interface components {
             leakAction?: "revoke" | "notify";
             allowKeep?: boolean;
         };
+        LocationSummary: {
+            id: string;
+            agencyId: string;
+            name: string;
+            email: string | null;
+            phone: string | null;
+            timezone: string | null;
+            createdAt: string;
+            updatedAt: string;
+            /** @description Active and expired keys of the location: deleting it revokes them */
+            keyCount: number;
+            admins: {
+                id: string;
+                name: string;
+                email: string;
+            }[];
+            /** @description People (not disabled) assigned to the location */
+            userCount: number;
+        };
         LocationInput: {
             name: string;
             email?: string | null;
@@ -3329,6 +3729,56 @@ export interface components {
             after: {
                 [key: string]: unknown;
             } | null;
+        };
+        Invitation: {
+            id: string;
+            agencyId: string;
+            email: string;
+            name: string | null;
+            /** @enum {string} */
+            type: "agency" | "account";
+            /** @enum {string} */
+            role: "admin" | "user";
+            locationIds: string[];
+            canManageKeys: boolean;
+            invitedBy: string | null;
+            createdAt: string;
+            sentAt: string;
+            expiresAt: string;
+            /** @description The link no longer works: resend the invitation for a new one */
+            expired: boolean;
+        };
+        InvitationInput: {
+            email: string;
+            /** @description Suggested name; the invitee may change it when accepting */
+            name?: string;
+            /**
+             * @description agency: the agency and all its locations; account: the locations listed
+             * @enum {string}
+             */
+            type: "agency" | "account";
+            /** @enum {string} */
+            role: "admin" | "user";
+            locationIds?: string[];
+            /** @description The "manage API keys" switch (default on) */
+            canManageKeys?: boolean;
+        };
+        InvitationAccept: {
+            /** @description The token from the invitation link (after #token=) */
+            token: string;
+            password: string;
+            name?: string;
+        };
+        Session: {
+            id: string;
+            createdAt: string;
+            /** @description When it was last used (up to a minute behind) */
+            lastSeenAt: string;
+            expiresAt: string;
+            ip: string | null;
+            userAgent: string | null;
+            /** @description The session making this request */
+            current: boolean;
         };
         V2UserInput: {
             email: string;

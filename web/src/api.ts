@@ -71,6 +71,9 @@ export type LegacyCreation = Settings["legacyCreation"];
 export type Forecast = Schemas["Forecast"];
 export type ForecastKey = Forecast["sweeps"][number]["keys"][number];
 export type AuditEntry = Schemas["AuditEntry"];
+export type Invitation = Schemas["Invitation"];
+export type LocationSummary = Schemas["LocationSummary"];
+export type SessionInfo = Schemas["Session"];
 
 /** Called when the server says the session is gone, so the app can show the sign-in page. */
 export type OnSignedOut = () => void;

@@ -13,6 +13,7 @@ import {
   KeyView,
   LocationBody,
   LocationPatch,
+  LocationSummaryView,
   LocationView,
   NewAgencyBody,
   PlanBody,
@@ -173,13 +174,20 @@ export function accountRoutes(r: Router, deps: Deps): void {
       tags: ["Locations"],
       auth: "session",
       params: AgencyParam,
+      description:
+        "Each location the caller sees, with `keyCount` (its active and expired keys: what deleting it revokes), `admins` (its location admins) and `userCount` (people assigned to it).",
       responses: {
-        200: { description: "Locations", schema: z.object({ locations: z.array(LocationView) }) },
+        200: {
+          description: "Locations",
+          schema: z.object({ locations: z.array(LocationSummaryView) }),
+        },
       },
     },
     async (c, { params }, reply) =>
       reply.json(c, 200, {
-        locations: (await deps.accounts.listLocations(c.get("ctx"), params.agencyId)).map(publicLocation),
+        locations: (await deps.accounts.locationOverview(c.get("ctx"), params.agencyId)).map(
+          ({ location, ...counts }) => ({ ...publicLocation(location), ...counts }),
+        ),
       }),
   );
   r.add(

@@ -98,6 +98,7 @@ function CompanyOverview({ view }: { view: View }) {
           onSaved={() => {}}
         />
       ) : null}
+      <PlanSection plan={me.agency.plan} />
     </div>
   );
 }
@@ -222,6 +223,7 @@ const PLANS = [
 
 function PlanSection({ plan }: { plan: string }) {
   const current = PLANS.find((p) => p.id === plan);
+  const yes = (v: boolean) => (v ? "Yes" : "No");
   return (
     <section className="card" aria-labelledby="plan-title">
       <h2 id="plan-title">Plan</h2>
@@ -229,27 +231,36 @@ function PlanSection({ plan }: { plan: string }) {
         This agency is on <strong>{current?.label ?? plan}</strong>. Plans are set by whoever runs this
         Keyward deployment; ask them to change it.
       </p>
-      <table className="table plan-table">
-        <thead>
-          <tr>
-            <th scope="col">Plan</th>
-            <th scope="col">Location keys</th>
-            <th scope="col">Agency keys and OAuth apps</th>
-          </tr>
-        </thead>
-        <tbody>
-          {PLANS.map((p) => (
-            <tr key={p.id} aria-current={p.id === plan ? "true" : undefined}>
-              <th scope="row">
-                {p.label}
-                {p.id === plan ? " (current)" : ""}
-              </th>
-              <td>Yes</td>
-              <td>{p.agencyKeys ? "Yes" : "No"}</td>
+      <div className="table-wrap">
+        <table className="table plan-table">
+          <caption className="visually-hidden">What each plan allows</caption>
+          <thead>
+            <tr>
+              <th scope="col">Plan</th>
+              <th scope="col">Location keys</th>
+              <th scope="col">Agency keys</th>
+              <th scope="col">OAuth 2.0 apps</th>
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {PLANS.map((p) => (
+              <tr key={p.id} aria-current={p.id === plan ? "true" : undefined}>
+                <th scope="row" data-label="Plan">
+                  {p.label}
+                  {p.id === plan ? <span className="badge badge-info">Current</span> : null}
+                </th>
+                <td data-label="Location keys">Yes</td>
+                <td data-label="Agency keys">{yes(p.agencyKeys)}</td>
+                <td data-label="OAuth 2.0 apps">{yes(p.agencyKeys)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      <p className="muted small">
+        Below Agency Pro, agency keys cannot be created, and existing ones are suspended: calls with them are
+        refused (plan_required) until the plan returns to Agency Pro, when they work again unchanged.
+      </p>
     </section>
   );
 }

@@ -60,6 +60,7 @@ export function KeysPage({ view }: { view: View }) {
     view.kind === "agency"
       ? me.permissions.manageAgencyKeys || me.permissions.manageLocationKeys.length > 0
       : me.permissions.manageLocationKeys.includes(view.accountId);
+  const create = () => setDialog({ type: "create" });
 
   const closeAnd = (reload: boolean) => {
     setDialog(null);
@@ -129,6 +130,9 @@ export function KeysPage({ view }: { view: View }) {
                 keys={agencyKeys}
                 showAccount={false}
                 empty={emptyAgency(me)}
+                onCreate={
+                  me.permissions.manageAgencyKeys && me.agency.plan === "agency_pro" ? create : undefined
+                }
                 caption="Agency API keys"
                 {...rowProps}
               />
@@ -139,6 +143,8 @@ export function KeysPage({ view }: { view: View }) {
                 keys={locationKeys}
                 showAccount
                 empty="No location has a key yet."
+                onCreate={me.permissions.manageLocationKeys.length ? create : undefined}
+                createLabel="Create a location key"
                 caption="Location API keys"
                 {...rowProps}
               />
@@ -149,6 +155,7 @@ export function KeysPage({ view }: { view: View }) {
             keys={shown}
             showAccount={false}
             empty="This location has no API key yet."
+            onCreate={mayCreate ? create : undefined}
             caption={`API keys of ${view.name}`}
             {...rowProps}
           />

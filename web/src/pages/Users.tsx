@@ -1,25 +1,59 @@
 /**
- * Users: who has access, with which role, and whether they may manage API keys; offboarding lists
- * the keys a departing person created, revokes them, and removes the person.
+ * Users: who has access, with which role, and whether they may manage API keys; inviting people by
+ * e-mail (resend, cancel); disabling and re-enabling; offboarding lists the keys a departing person
+ * created, revokes them, and removes the person. Each row's actions are in one menu.
  */
-import { useState } from "react";
-import { api, type Key, type User } from "../api";
+import { type FormEvent, useState } from "react";
+import { type ApiError, api, asApiError, type Invitation, type Key, type User } from "../api";
 import { date, plural, STATUS_LABEL } from "../format";
 import type { View } from "../links";
+import { RowMenu } from "../Menu";
 import { useSession } from "../session";
-import { Alert, ConfirmDialog, ErrorText, Modal, Switch, useAction, useLoad, useToast } from "../ui";
+import {
+  Alert,
+  ConfirmDialog,
+  ErrorText,
+  Modal,
+  SelectField,
+  Switch,
+  TextField,
+  useAction,
+  useLoad,
+  useToast,
+} from "../ui";
 
 export function UsersPage({ view }: { view: View }) {
   const { me } = useSession();
+  const toast = useToast();
   const admin = me.permissions.changeAgencySettings;
-  const users = useLoad(
-    () => api.get<{ users: User[] }>(`/api/agencies/${encodeURIComponent(view.accountId)}/users`),
-    [view.accountId],
+  const agencyPath = `/api/agencies/${encodeURIComponent(view.accountId)}`;
+  const users = useLoad(() => api.get<{ users: User[] }>(`${agencyPath}/users`), [view.accountId]);
+  const invitations = useLoad(
+    () =>
+      admin
+        ? api.get<{ invitations: Invitation[] }>(`${agencyPath}/invitations`)
+        : Promise.resolve({ invitations: [] as Invitation[] }),
+    [view.accountId, admin],
   );
   const [offboard, setOffboard] = useState<User | null>(null);
+  const [disable, setDisable] = useState<User | null>(null);
+  const [inviting, setInviting] = useState(false);
+  const [cancel, setCancel] = useState<Invitation | null>(null);
+  const enable = useAction(async (u: User) => {
+    await api.post(`/api/users/${encodeURIComponent(u.id)}/enable`);
+    toast(`${u.name} can sign in again.`);
+    await users.reload();
+  });
+  const resend = useAction(async (i: Invitation) => {
+    await api.post(`${agencyPath}/invitations/${encodeURIComponent(i.id)}/resend`);
+    toast(`Invitation sent again to ${i.email}. The previous link no longer works.`);
+    await invitations.reload();
+  });
   const list = [...(users.data?.users ?? [])].sort(
     (a, b) => Number(a.disabled) - Number(b.disabled) || a.name.localeCompare(b.name),
   );
+  const pending = invitations.data?.invitations ?? [];
+  const alone = users.data !== null && list.filter((u) => !u.disabled).length <= 1 && pending.length === 0;
   return (
     <div className="page">
       <div className="page-head">
@@ -30,8 +64,21 @@ export function UsersPage({ view }: { view: View }) {
             API keys” to keep an admin from creating, rotating or revoking keys.
           </p>
         </div>
+        {admin ? (
+          <button type="button" className="button button-primary" onClick={() => setInviting(true)}>
+            <span aria-hidden="true">+ </span>Invite people
+          </button>
+        ) : null}
       </div>
-      <ErrorText error={users.error} />
+      <ErrorText error={users.error ?? enable.error ?? resend.error} />
+      {alone && admin ? (
+        <div className="empty">
+          <p>Nobody else is here yet. Invite the people who manage your keys with you.</p>
+          <button type="button" className="button button-primary" onClick={() => setInviting(true)}>
+            Invite your first teammate
+          </button>
+        </div>
+      ) : null}
       {users.data ? (
         <div className="table-wrap">
           <table className="table users-table">
@@ -57,11 +104,113 @@ export function UsersPage({ view }: { view: View }) {
                   self={u.id === me.user.id}
                   onChanged={() => void users.reload()}
                   onOffboard={() => setOffboard(u)}
+                  onDisable={() => setDisable(u)}
+                  onEnable={() => void enable.run(u)}
                 />
               ))}
             </tbody>
           </table>
         </div>
+      ) : null}
+      {admin && pending.length ? (
+        <section aria-labelledby="invitations-title">
+          <h2 id="invitations-title">Invitations</h2>
+          <ErrorText error={invitations.error} />
+          <div className="table-wrap">
+            <table className="table invitations-table">
+              <caption className="visually-hidden">Open invitations</caption>
+              <thead>
+                <tr>
+                  <th scope="col">E-mail</th>
+                  <th scope="col">Access</th>
+                  <th scope="col">Role</th>
+                  <th scope="col">Link</th>
+                  <th scope="col">
+                    <span className="visually-hidden">Actions</span>
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {pending.map((i) => (
+                  <tr key={i.id} data-invitation-id={i.id}>
+                    <th scope="row" data-label="E-mail">
+                      {i.email}
+                      {i.name ? <span className="muted small block">{i.name}</span> : null}
+                    </th>
+                    <td data-label="Access">{accessWords(me, i)}</td>
+                    <td data-label="Role">{roleWords(i)}</td>
+                    <td data-label="Link">
+                      {i.expired ? (
+                        <>
+                          <span className="badge badge-expired">Expired</span>
+                          <span className="small block">Resend it for a new link.</span>
+                        </>
+                      ) : (
+                        <span>
+                          Sent {date(i.sentAt)}; works until {date(i.expiresAt)}
+                        </span>
+                      )}
+                    </td>
+                    <td className="actions-cell" data-label="Actions">
+                      <RowMenu
+                        label={`Actions for the invitation of ${i.email}`}
+                        items={[
+                          { label: "Resend", onSelect: () => void resend.run(i) },
+                          { label: "Cancel invitation", danger: true, onSelect: () => setCancel(i) },
+                        ]}
+                      />
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        </section>
+      ) : null}
+      {inviting ? (
+        <InviteSidebar
+          agencyPath={agencyPath}
+          onClose={() => setInviting(false)}
+          onInvited={(i) => {
+            toast(`Invitation sent to ${i.email}.`);
+            setInviting(false);
+            void invitations.reload();
+          }}
+        />
+      ) : null}
+      {cancel ? (
+        <ConfirmDialog
+          title="Cancel this invitation?"
+          confirmLabel="Cancel invitation"
+          dismissLabel="Keep it"
+          danger
+          onClose={() => setCancel(null)}
+          onConfirm={async () => {
+            await api.del(`${agencyPath}/invitations/${encodeURIComponent(cancel.id)}`);
+            toast(`The invitation of ${cancel.email} is cancelled.`);
+            await invitations.reload();
+          }}
+        >
+          <p>The link sent to {cancel.email} stops working at once. You can invite them again later.</p>
+        </ConfirmDialog>
+      ) : null}
+      {disable ? (
+        <ConfirmDialog
+          title={`Disable ${disable.name}?`}
+          confirmLabel="Disable"
+          danger
+          onClose={() => setDisable(null)}
+          onConfirm={async () => {
+            await api.del(`/api/users/${encodeURIComponent(disable.id)}`);
+            toast(`${disable.name} is disabled.`);
+            await users.reload();
+          }}
+        >
+          <p>
+            {disable.name} ({disable.email}) can no longer sign in and is signed out everywhere. Keys they
+            created keep working (offboard them to revoke those). You can re-enable them later.
+          </p>
+        </ConfirmDialog>
       ) : null}
       {offboard ? (
         <OffboardSidebar
@@ -76,18 +225,32 @@ export function UsersPage({ view }: { view: View }) {
   );
 }
 
+function roleWords(u: { type: string; role: string }): string {
+  return `${u.type === "agency" ? "Agency" : "Location"} ${u.role}`;
+}
+
+function accessWords(me: ReturnType<typeof useSession>["me"], u: { type: string; locationIds: string[] }) {
+  if (u.type === "agency") return "Agency and all locations";
+  if (u.locationIds.length === 0) return "No location: sees nothing until given one";
+  return `Locations: ${u.locationIds.map((id) => me.locations.find((l) => l.id === id)?.name ?? id).join(", ")}`;
+}
+
 function UserRow({
   u,
   admin,
   self,
   onChanged,
   onOffboard,
+  onDisable,
+  onEnable,
 }: {
   u: User;
   admin: boolean;
   self: boolean;
   onChanged: () => void;
   onOffboard: () => void;
+  onDisable: () => void;
+  onEnable: () => void;
 }) {
   const { me, reloadMe } = useSession();
   const toast = useToast();
@@ -97,7 +260,6 @@ function UserRow({
     if (self) await reloadMe();
     toast(`Saved ${u.name}.`);
   });
-  const locNames = u.locationIds.map((id) => me.locations.find((l) => l.id === id)?.name ?? id);
   const editable = admin && !u.disabled && !u.isOwner;
   return (
     <tr className={u.disabled ? "disabled-user" : undefined} data-user-id={u.id}>
@@ -107,9 +269,7 @@ function UserRow({
         {self ? <span className="badge">You</span> : null}
         <span className="muted small block">{u.email}</span>
       </th>
-      <td data-label="Access">
-        {u.type === "agency" ? "Agency and all locations" : `Locations: ${locNames.join(", ")}`}
-      </td>
+      <td data-label="Access">{accessWords(me, u)}</td>
       <td data-label="Role">
         {editable && !self ? (
           <>
@@ -127,7 +287,7 @@ function UserRow({
             </select>
           </>
         ) : (
-          `${u.type === "agency" ? "Agency" : "Location"} ${u.role}`
+          roleWords(u)
         )}
       </td>
       <td data-label="Manage API keys">
@@ -147,24 +307,182 @@ function UserRow({
       </td>
       <td data-label="Status">
         {u.disabled ? (
-          <span className="badge badge-revoked">Removed</span>
+          <span className="badge badge-revoked">Disabled</span>
         ) : (
           <span className="badge badge-active">Active</span>
         )}
       </td>
       <td data-label="Actions" className="actions-cell">
         {admin && !self && !u.isOwner ? (
-          <button
-            type="button"
-            className="button button-small"
-            onClick={onOffboard}
-            aria-label={`Offboard ${u.name}`}
-          >
-            {u.disabled ? "Keys" : "Offboard"}
-          </button>
+          <RowMenu
+            label={`Actions for ${u.name}`}
+            items={
+              u.disabled
+                ? [
+                    { label: "Re-enable", onSelect: onEnable },
+                    { label: "Keys they created", onSelect: onOffboard },
+                  ]
+                : [
+                    { label: "Offboard", onSelect: onOffboard },
+                    { label: "Disable", danger: true, onSelect: onDisable },
+                  ]
+            }
+          />
         ) : null}
       </td>
     </tr>
+  );
+}
+
+/** The invitation form: who, their access (agency or chosen locations), role and the keys switch. */
+function InviteSidebar({
+  agencyPath,
+  onClose,
+  onInvited,
+}: {
+  agencyPath: string;
+  onClose: () => void;
+  onInvited: (i: Invitation) => void;
+}) {
+  const { me } = useSession();
+  const [email, setEmail] = useState("");
+  const [name, setName] = useState("");
+  const [type, setType] = useState<"agency" | "account">(me.locations.length ? "account" : "agency");
+  const [role, setRole] = useState<"admin" | "user">("user");
+  const [locationIds, setLocationIds] = useState<string[]>([]);
+  const [canManageKeys, setCanManageKeys] = useState(true);
+  const [error, setError] = useState<ApiError | null>(null);
+  const [busy, setBusy] = useState(false);
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      const body = {
+        email,
+        ...(name.trim() ? { name } : {}),
+        type,
+        role,
+        ...(type === "account" ? { locationIds } : {}),
+        canManageKeys,
+      };
+      onInvited(await api.post<Invitation>(`${agencyPath}/invitations`, body));
+    } catch (err) {
+      setError(asApiError(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+  const locations = [...me.locations].sort((a, b) => a.name.localeCompare(b.name));
+  return (
+    <Modal
+      title="Invite people"
+      variant="sidebar"
+      onClose={onClose}
+      footer={
+        <>
+          <button type="button" className="button" onClick={onClose}>
+            Cancel
+          </button>
+          <button type="submit" form="invite-form" className="button button-primary" disabled={busy}>
+            {busy ? "Sending…" : "Send invitation"}
+          </button>
+        </>
+      }
+    >
+      <form id="invite-form" onSubmit={(e) => void submit(e)} noValidate>
+        <p className="muted">
+          They get an e-mail with a link to choose their password. The link works once, for 7 days.
+        </p>
+        <TextField
+          label="E-mail"
+          type="email"
+          autoComplete="off"
+          required
+          value={email}
+          onChange={(e) => {
+            setEmail(e.target.value);
+            setError(null);
+          }}
+          error={error?.field("email")}
+        />
+        <TextField
+          label="Name (optional)"
+          hint="They can change it when they accept."
+          value={name}
+          onChange={(e) => setName(e.target.value)}
+          error={error?.field("name")}
+        />
+        <fieldset className="field">
+          <legend>Access</legend>
+          <label className="radio">
+            <input type="radio" name="type" checked={type === "agency"} onChange={() => setType("agency")} />
+            The agency and all its locations
+          </label>
+          <label className="radio">
+            <input
+              type="radio"
+              name="type"
+              checked={type === "account"}
+              disabled={locations.length === 0}
+              onChange={() => setType("account")}
+            />
+            Only the locations chosen below
+          </label>
+        </fieldset>
+        {type === "account" ? (
+          <fieldset
+            className="field"
+            aria-describedby={error?.field("locationIds") ? "invite-loc-error" : undefined}
+          >
+            <legend>Locations</legend>
+            {locations.map((l) => (
+              <label className="checkbox" key={l.id}>
+                <input
+                  type="checkbox"
+                  checked={locationIds.includes(l.id)}
+                  onChange={(e) =>
+                    setLocationIds((ids) =>
+                      e.target.checked ? [...ids, l.id] : ids.filter((x) => x !== l.id),
+                    )
+                  }
+                />
+                {l.name}
+              </label>
+            ))}
+            {error?.field("locationIds") ? (
+              <p className="error-text" id="invite-loc-error">
+                {error.field("locationIds")}
+              </p>
+            ) : null}
+          </fieldset>
+        ) : null}
+        <SelectField
+          label="Role"
+          value={role}
+          onChange={(e) => setRole(e.target.value as "admin" | "user")}
+          error={error?.field("role")}
+        >
+          <option value="user">{type === "agency" ? "Agency user" : "Location user"}: sees keys</option>
+          <option value="admin">{type === "agency" ? "Agency admin" : "Location admin"}: manages keys</option>
+        </SelectField>
+        {role === "admin" ? (
+          <div className="field setting-row">
+            <span id="invite-keys-label">Manage API keys (create, rotate, revoke)</span>
+            <Switch
+              label="Manage API keys"
+              checked={canManageKeys}
+              onChange={setCanManageKeys}
+              describedBy="invite-keys-label"
+            />
+          </div>
+        ) : null}
+        {error && !error.hasFields ? <ErrorText error={error} /> : null}
+        {error?.hasFields && !["email", "name", "locationIds", "role"].some((f) => error.field(f)) ? (
+          <ErrorText error={error} />
+        ) : null}
+      </form>
+    </Modal>
   );
 }
 

@@ -5,6 +5,7 @@
 import { Fragment } from "react";
 import type { Key, Me } from "../../api";
 import { date, dateTime, KIND_LABEL, nextActionWords, plural, STATUS_LABEL, timeOf } from "../../format";
+import { RowMenu } from "../../Menu";
 import { canManage } from "../../session";
 
 /** What a row's buttons ask the page to open. */
@@ -29,9 +30,29 @@ export function KeyTable({
   onAction,
   onRefresh,
   refreshing,
-}: RowProps & { keys: Key[]; showAccount: boolean; empty: string; caption: string }) {
+  onCreate,
+  createLabel = "Create your first key",
+}: RowProps & {
+  keys: Key[];
+  showAccount: boolean;
+  empty: string;
+  caption: string;
+  /** Offered in the empty state ("Create your first key") to those who may create one here. */
+  onCreate?: (() => void) | undefined;
+  createLabel?: string;
+}) {
   const locName = (id: string | null) => me.locations.find((l) => l.id === id)?.name ?? id ?? "";
-  if (keys.length === 0) return <p className="empty">{empty}</p>;
+  if (keys.length === 0)
+    return (
+      <div className="empty">
+        <p>{empty}</p>
+        {onCreate ? (
+          <button type="button" className="button button-primary" onClick={onCreate}>
+            {createLabel}
+          </button>
+        ) : null}
+      </div>
+    );
   return (
     <div className="table-wrap">
       <table className="table keys-table">
@@ -39,14 +60,17 @@ export function KeyTable({
         <thead>
           <tr>
             <th scope="col">Name</th>
-            {showAccount ? <th scope="col">Location</th> : null}
-            <th scope="col">Token</th>
-            <th scope="col">Type</th>
+            {showAccount ? (
+              <th scope="col" className="col-location">
+                Location
+              </th>
+            ) : null}
+            <th scope="col" className="col-token">
+              Token
+            </th>
             <th scope="col">Scopes</th>
-            <th scope="col">Created</th>
-            <th scope="col">Last used</th>
+            <th scope="col">Activity</th>
             <th scope="col">Status</th>
-            <th scope="col">Next action</th>
             <th scope="col">
               <span className="visually-hidden">Actions</span>
             </th>
@@ -74,14 +98,26 @@ export function KeyTable({
                     {k.description ? (
                       <span className="muted small block description">{k.description}</span>
                     ) : null}
+                    {/* Between phone width and 1280 px the location and token columns fold in here. */}
+                    <span className="key-sub small">
+                      {showAccount ? `${locName(k.locationId)} · ` : ""}
+                      <code className="token">{k.token}</code>
+                      {k.kind === "legacy_v1" ? <span className="badge badge-warning">Legacy v1</span> : null}
+                    </span>
                   </th>
-                  {showAccount ? <td data-label="Location">{locName(k.locationId)}</td> : null}
-                  <td data-label="Token">
+                  {showAccount ? (
+                    <td data-label="Location" className="col-location">
+                      {locName(k.locationId)}
+                    </td>
+                  ) : null}
+                  <td data-label="Token" className="col-token">
                     <code className="token">{k.token}</code>
-                  </td>
-                  <td data-label="Type">
-                    <span>{KIND_LABEL[k.kind]}</span>
-                    {k.kind === "legacy_v1" ? <span className="badge badge-warning">Deprecated</span> : null}
+                    <span className="muted small block">
+                      {KIND_LABEL[k.kind]}
+                      {k.kind === "legacy_v1" ? (
+                        <span className="badge badge-warning">Deprecated</span>
+                      ) : null}
+                    </span>
                   </td>
                   <td data-label="Scopes">
                     {k.kind === "legacy_v1" ? (
@@ -98,47 +134,28 @@ export function KeyTable({
                       <span className="muted">None</span>
                     )}
                   </td>
-                  <td data-label="Created">
-                    <span className="nowrap">{date(k.createdAt)}</span>
-                    <span className="muted small block">
-                      {k.createdBy ? `by ${k.createdBy.name}` : k.imported ? "imported" : ""}
+                  <td data-label="Activity">
+                    <span className="block">
+                      Created <span className="nowrap">{date(k.createdAt)}</span>
+                      {k.createdBy ? ` by ${k.createdBy.name}` : k.imported ? " (imported)" : ""}
                     </span>
-                  </td>
-                  <td data-label="Last used">
                     {k.lastUsed ? (
-                      <>
-                        <span className="nowrap">{date(k.lastUsed.at)}</span>
-                        <span className="muted small block" title={k.lastUsed.userAgent ?? undefined}>
+                      <span className="block" title={k.lastUsed.userAgent ?? undefined}>
+                        Last used <span className="nowrap">{date(k.lastUsed.at)}</span>{" "}
+                        <span className="muted small">
                           {timeOf(k.lastUsed.at)}
                           {k.lastUsed.ip ? ` from ${k.lastUsed.ip}` : ""}
                         </span>
-                      </>
+                      </span>
                     ) : (
-                      <span className="muted">Never used</span>
+                      <span className="muted block">Never used</span>
                     )}
                     {k.status === "active" && k.daysInactive > 0 ? (
                       <span className="muted small block">{plural(k.daysInactive, "day")} inactive</span>
                     ) : null}
                   </td>
                   <td data-label="Status">
-                    <span className={`badge badge-${k.status}`}>{STATUS_LABEL[k.status]}</span>
-                    {k.suspended ? (
-                      <span
-                        className="badge badge-expired"
-                        title="The agency's plan does not include agency keys: calls are refused with plan_required until an upgrade to Agency Pro."
-                      >
-                        Suspended by plan
-                      </span>
-                    ) : null}
-                    {k.rotation ? <span className="badge badge-info">Rotation pending</span> : null}
-                    {k.leak ? (
-                      <span className="badge badge-revoked" title={k.leak.url ?? k.leak.source}>
-                        Leaked {date(k.leak.reportedAt)}
-                      </span>
-                    ) : null}
-                  </td>
-                  <td data-label="Next action">
-                    <NextAction k={k} />
+                    <StatusCell k={k} />
                   </td>
                   <td className="actions-cell" data-label="Actions">
                     {manage ? (
@@ -148,7 +165,7 @@ export function KeyTable({
                 </tr>
                 {k.rotation ? (
                   <tr className="rotation-row" data-rotation-of={k.id}>
-                    <td colSpan={showAccount ? 10 : 9}>
+                    <td colSpan={showAccount ? 7 : 6}>
                       <div className="rotation-box">
                         <p>
                           <strong>Rotation pending.</strong> The old token <code>{k.rotation.oldToken}</code>{" "}
@@ -190,6 +207,43 @@ export function KeyTable({
   );
 }
 
+/**
+ * Status and what happens next, in one cell. A key suspended by the plan says so instead of "Active"
+ * (it is refused with plan_required, though its status is unchanged): issue 16 item 5.
+ */
+function StatusCell({ k }: { k: Key }) {
+  if (k.suspended && k.status === "active")
+    return (
+      <>
+        <span className="badge badge-expired">Suspended</span>
+        <span className="small block status-note">
+          Agency keys need Agency Pro; it works again if the plan returns.
+        </span>
+        {k.rotation ? <span className="badge badge-info">Rotation pending</span> : null}
+        <LeakBadge k={k} />
+      </>
+    );
+  return (
+    <>
+      <span className={`badge badge-${k.status}`}>{STATUS_LABEL[k.status]}</span>
+      {k.rotation ? <span className="badge badge-info">Rotation pending</span> : null}
+      <LeakBadge k={k} />
+      <span className="small block status-note">
+        <NextAction k={k} />
+      </span>
+    </>
+  );
+}
+
+function LeakBadge({ k }: { k: Key }) {
+  if (!k.leak) return null;
+  return (
+    <span className="badge badge-revoked" title={k.leak.url ?? k.leak.source}>
+      Leaked {date(k.leak.reportedAt)}
+    </span>
+  );
+}
+
 function NextAction({ k }: { k: Key }) {
   if (k.status === "expired")
     return (
@@ -201,6 +255,7 @@ function NextAction({ k }: { k: Key }) {
   return <span>{nextActionWords(k) ?? <span className="muted">Nothing planned</span>}</span>;
 }
 
+/** An expired key's Refresh stays a button (its one way back); the rest is in the row's menu. */
 function RowActions({
   k,
   onAction,
@@ -212,7 +267,6 @@ function RowActions({
   onRefresh: (k: Key) => void;
   refreshing: boolean;
 }) {
-  const label = (verb: string) => `${verb} ${k.name}`;
   if (k.status === "revoked" || k.status === "deleted") return null;
   return (
     <div className="row-actions">
@@ -221,48 +275,31 @@ function RowActions({
           type="button"
           className="button button-small button-primary"
           disabled={refreshing}
-          aria-label={label("Refresh")}
+          aria-label={`Refresh ${k.name}`}
           onClick={() => onRefresh(k)}
         >
           Refresh
         </button>
       ) : null}
-      {k.rotation ? null : (
-        <button
-          type="button"
-          className="button button-small"
-          aria-label={label("Rotate")}
-          onClick={() => onAction({ type: "rotate", key: k })}
-        >
-          Rotate
-        </button>
-      )}
       {k.status === "active" && k.warned ? (
         <button
           type="button"
           className="button button-small button-primary"
-          aria-label={label("Keep")}
+          aria-label={`Keep ${k.name}`}
           onClick={() => onAction({ type: "keep", key: k })}
         >
           Keep
         </button>
       ) : null}
-      <button
-        type="button"
-        className="button button-small button-danger-outline"
-        aria-label={label("Revoke")}
-        onClick={() => onAction({ type: "revoke", key: k })}
-      >
-        Revoke
-      </button>
-      <button
-        type="button"
-        className="button button-small button-danger-outline"
-        aria-label={label("Report leaked")}
-        onClick={() => onAction({ type: "report-leak", key: k })}
-      >
-        Report leaked
-      </button>
+      <RowMenu
+        label={`Actions for ${k.name}`}
+        items={[
+          { label: "Edit", onSelect: () => onAction({ type: "edit", key: k }) },
+          ...(k.rotation ? [] : [{ label: "Rotate", onSelect: () => onAction({ type: "rotate", key: k }) }]),
+          { label: "Revoke", danger: true, onSelect: () => onAction({ type: "revoke", key: k }) },
+          { label: "Report leaked", danger: true, onSelect: () => onAction({ type: "report-leak", key: k }) },
+        ]}
+      />
     </div>
   );
 }
