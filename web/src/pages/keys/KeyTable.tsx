@@ -296,8 +296,8 @@ function RowActions({
         items={[
           { label: "Edit", onSelect: () => onAction({ type: "edit", key: k }) },
           ...(k.rotation ? [] : [{ label: "Rotate", onSelect: () => onAction({ type: "rotate", key: k }) }]),
-          { label: "Revoke", danger: true, onSelect: () => onAction({ type: "revoke", key: k }) },
           { label: "Report leaked", danger: true, onSelect: () => onAction({ type: "report-leak", key: k }) },
+          { label: "Revoke", danger: true, onSelect: () => onAction({ type: "revoke", key: k }) },
         ]}
       />
     </div>
