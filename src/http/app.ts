@@ -19,6 +19,7 @@ import { authRoutes } from "./routes/auth.js";
 import { keyRoutes } from "./routes/keys.js";
 import { platformRoutes } from "./routes/platform.js";
 import { systemRoutes } from "./routes/system.js";
+import { verifySdkRoutes } from "./routes/verify-sdk.js";
 
 /** Capabilities that bring their own routes register them through this hook. */
 export type RouteModule = (r: Router, deps: Deps) => void;
@@ -118,6 +119,7 @@ export function createApp(deps: Deps, opts: AppOptions = {}): Hono<AppEnv> {
   keyRoutes(router, deps);
   accountRoutes(router, deps);
   platformRoutes(router, deps);
+  verifySdkRoutes(router, deps);
   for (const mod of opts.extraRoutes ?? []) mod(router, deps);
 
   // Responses are counted around Hono's fetch rather than by a middleware (see ResponseHeaders):
