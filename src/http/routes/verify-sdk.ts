@@ -100,11 +100,11 @@ export function verifySdkRoutes(r: Router, deps: Deps): void {
         close(reason) {
           if (!open) return;
           open = false;
-          if (reason === "slow") {
-            controller.error(new Error("the client does not read its event stream"));
-            // The adapter waits for a `drain` that will never come: cut the connection itself.
-            c.env?.outgoing?.destroy();
-          } else controller.close();
+          if (reason !== "slow") controller.close();
+          // The Node adapter waits for a `drain` that will never come: cut the connection (which
+          // cancels the stream and frees its queue). Elsewhere, fail the stream.
+          else if (c.env?.outgoing) c.env.outgoing.destroy();
+          else controller.error(new Error("the client does not read its event stream"));
         },
       };
       unsubscribe = deps.verifyEvents.subscribe(sink, c.req.header("last-event-id"));
