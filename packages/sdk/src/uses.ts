@@ -4,8 +4,6 @@
  * `close()`. A legacy v1 key's uses are kept apart per route, client and address, since Keyward's
  * migration report lists them. A report that fails is merged back into the next one.
  */
-import type { Clock } from "./types.js";
-
 const DAY = 86_400_000;
 /** Entries per request, and roughly its size: well under Keyward's default body limit (64 KiB). */
 const MAX_ENTRIES_PER_REQUEST = 1000;
@@ -28,14 +26,10 @@ export class UseBatcher {
   /** Reports sent (requests), for tests and the benchmark. */
   reports = 0;
 
-  constructor(
-    private readonly clock: Clock,
-    private readonly send: (body: string) => Promise<void>,
-  ) {}
+  constructor(private readonly send: (body: string) => Promise<void>) {}
 
-  /** One use (the hot path: a map read and a few field writes). */
-  add(keyId: string, legacy: boolean, ip?: string, userAgent?: string, endpoint?: string): void {
-    const now = this.clock.now();
+  /** One use at `now` (the hot path: a map read and a few field writes). */
+  add(keyId: string, legacy: boolean, now: number, ip?: string, userAgent?: string, endpoint?: string): void {
     if (now >= this.dayEnd) this.newDay(now);
     const slot = legacy ? `${keyId}\u0000${endpoint ?? ""}\u0000${userAgent ?? ""}\u0000${ip ?? ""}` : keyId;
     const e = this.pending.get(slot);
