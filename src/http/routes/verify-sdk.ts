@@ -17,11 +17,12 @@ export const STREAM_BUFFER_BYTES = 1024 * 1024;
 
 /**
  * The agency a service credential acts for, or null for an operator-level one (KEYWARD_SERVICE_TOKEN
- * covers every agency). Agency-scoped service credentials (issue 12 §2) name their agency here.
+ * covers every agency). Service credentials (issue 12 §2) carry it as `ctx.credential.agencyId`;
+ * read loosely here until that branch is merged (then: `ctx.credential?.agencyId ?? null`).
  */
 function credentialAgency(ctx: Ctx): string | null {
-  const scoped = (ctx as Ctx & { serviceAgencyId?: string | null }).serviceAgencyId;
-  return typeof scoped === "string" ? scoped : null;
+  const agencyId = (ctx as Ctx & { credential?: { agencyId?: string | null } }).credential?.agencyId;
+  return typeof agencyId === "string" ? agencyId : null;
 }
 
 const Use = z.strictObject({
