@@ -116,6 +116,8 @@ export function verifySdkRoutes(r: Router, deps: Deps): void {
           "cache-control": "no-store, no-transform",
           // Proxies such as nginx would otherwise hold events back in their buffers.
           "x-accel-buffering": "no",
+          // The connection is the stream's alone: no client may put it back in a pool for reuse.
+          connection: "close",
         },
       });
       return r.headers.apply(c, res) as Reply;
