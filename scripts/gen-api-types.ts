@@ -1,6 +1,7 @@
 /**
- * Generates web/src/api-types.ts, the console's (and the SDK's) TypeScript types of the HTTP API,
- * from the OpenAPI document a real Keyward serves at /openapi.json, with openapi-typescript.
+ * Generates web/src/api-types.ts and packages/sdk/src/api-types.ts — the console's and the SDK's
+ * TypeScript types of the HTTP API, one text in both — from the OpenAPI document a real Keyward
+ * serves at /openapi.json, with openapi-typescript.
  *
  *   npm run gen:api            writes the file
  *   npm run gen:api -- --check exits 1 when the committed file is stale
@@ -21,6 +22,19 @@ export const API_TYPES_FILE = join(
   "src",
   "api-types.ts",
 );
+
+/** The SDK's copy (packages/sdk has no dependency on the console or the server). */
+export const SDK_API_TYPES_FILE = join(
+  dirname(fileURLToPath(import.meta.url)),
+  "..",
+  "packages",
+  "sdk",
+  "src",
+  "api-types.ts",
+);
+
+const FILES = [API_TYPES_FILE, SDK_API_TYPES_FILE];
+const shortName = (f: string) => f.slice(join(dirname(fileURLToPath(import.meta.url)), "..").length + 1);
 
 const HEADER = `/**
  * GENERATED from Keyward's /openapi.json by openapi-typescript: do not edit by hand.
@@ -51,17 +65,21 @@ export async function generateApiTypes(): Promise<string> {
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
   const text = await generateApiTypes();
   if (process.argv.includes("--check")) {
-    let current = "";
-    try {
-      current = readFileSync(API_TYPES_FILE, "utf8");
-    } catch {}
-    if (current !== text) {
-      console.error("web/src/api-types.ts is stale: run `npm run gen:api` and commit the result.");
-      process.exit(1);
+    let stale = false;
+    for (const file of FILES) {
+      let current = "";
+      try {
+        current = readFileSync(file, "utf8");
+      } catch {}
+      if (current !== text) {
+        console.error(`${shortName(file)} is stale: run \`npm run gen:api\` and commit the result.`);
+        stale = true;
+      } else console.log(`${shortName(file)} is up to date.`);
     }
-    console.log("web/src/api-types.ts is up to date.");
-  } else {
-    writeFileSync(API_TYPES_FILE, text);
-    console.log("keyward: wrote web/src/api-types.ts");
-  }
+    if (stale) process.exit(1);
+  } else
+    for (const file of FILES) {
+      writeFileSync(file, text);
+      console.log(`keyward: wrote ${shortName(file)}`);
+    }
 }

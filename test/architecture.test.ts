@@ -127,4 +127,24 @@ describe("architecture", () => {
     const line = ORDER.map((l) => (l === "." ? "src/*.ts" : l)).join(" → ");
     expect(doc).toContain(line);
   });
+
+  it("keeps the SDK (packages/sdk) free of the server's code: it imports only its own files and packages", () => {
+    const SDK = join(ROOT, "packages", "sdk", "src");
+    const outside: string[] = [];
+    for (const file of sourceFiles(SDK)) {
+      const { importedFiles } = ts.preProcessFile(readFileSync(file, "utf8"), true, true);
+      for (const { fileName: spec } of importedFiles) {
+        if (!spec.startsWith(".")) {
+          // Packages: Node's built-ins and the frameworks it adapts to (optional peers), nothing else.
+          if (!/^(node:|hono($|\/)|express$|fastify$)/.test(spec))
+            outside.push(`${relative(ROOT, file)} → ${spec}`);
+          continue;
+        }
+        const target = resolve(dirname(file), spec);
+        if (relative(SDK, target).startsWith("..")) outside.push(`${relative(ROOT, file)} → ${spec}`);
+      }
+    }
+    expect(sourceFiles(SDK).length).toBeGreaterThan(5);
+    expect(outside).toEqual([]);
+  });
 });

@@ -36,11 +36,13 @@ import { LegacyReports } from "../service/legacy-report.js";
 import { openDeploymentSecretBox } from "../service/legacy-secret.js";
 import { LifecycleService } from "../service/lifecycle.js";
 import { ProfileService } from "../service/profile.js";
+import { ReportedUses } from "../service/reported-uses.js";
 import { SessionService } from "../service/sessions.js";
 import { SettingsService } from "../service/settings.js";
 import { UsageRecorder } from "../service/usage.js";
 import { UserService } from "../service/users.js";
 import { Verifier } from "../service/verify.js";
+import { VerifyEvents } from "../service/verify-events.js";
 import { AttemptsStore } from "../store/attempts-store.js";
 import { type OpenedDatabase, openDatabase } from "../store/dialect.js";
 import { migrateSchema } from "../store/migrate-schema.js";
@@ -141,6 +143,9 @@ export async function createKeyward(opts: KeywardOptions): Promise<Keyward> {
   bus.subscribe((msg) => {
     if (msg.type === "location") verifier.forgetLocation(msg.id);
   });
+  // The SDK's side of verification: the stream of what its cache must drop, and its reported uses.
+  const verifyEvents = new VerifyEvents({ bus, store, logger });
+  const reportedUses = new ReportedUses({ store, clock });
 
   // The services, each after what it needs: the lifecycle (which key listings ask for next actions),
   // keys, legacy v1 (which creates keys), users (who may own keys), sessions, accounts (whose new
@@ -276,6 +281,8 @@ export async function createKeyward(opts: KeywardOptions): Promise<Keyward> {
     leaks,
     keep,
     storage,
+    verifyEvents,
+    reportedUses,
     readiness: [() => storage.check(), ...(bus instanceof PgBus ? [async () => bus.health()] : [])],
   };
   let started = false;
@@ -292,6 +299,7 @@ export async function createKeyward(opts: KeywardOptions): Promise<Keyward> {
       for (const b of background) b.start();
     },
     async close() {
+      verifyEvents.close();
       for (const b of [...background].reverse()) await b.stop();
       await usage.stop();
       await bus.close();

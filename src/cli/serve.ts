@@ -48,6 +48,8 @@ export const serveCommand: Command = {
         logger.error({ timeoutMs }, "shutdown did not finish in time: exiting without it");
         process.exit(1);
       }, timeoutMs + CLOSE_GRACE_MS).unref();
+      // SDK event streams never end by themselves: end them, so their clients reconnect elsewhere.
+      kw.verifyEvents.close();
       const closed = closeServer(server, timeoutMs);
       // The uses recorded so far are written first, whatever the open requests do next.
       await kw.usage.flush().catch((err) => logger.error({ err }, "flushing uses failed"));

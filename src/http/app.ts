@@ -22,6 +22,7 @@ import { leakRoutes } from "./routes/leaks.js";
 import { peopleRoutes } from "./routes/people.js";
 import { platformRoutes } from "./routes/platform.js";
 import { systemRoutes } from "./routes/system.js";
+import { verifySdkRoutes } from "./routes/verify-sdk.js";
 
 /** Capabilities that bring their own routes register them through this hook. */
 export type RouteModule = (r: Router, deps: Deps) => void;
@@ -124,6 +125,7 @@ export function createApp(deps: Deps, opts: AppOptions = {}): Hono<AppEnv> {
   accountRoutes(router, deps);
   peopleRoutes(router, deps);
   platformRoutes(router, deps);
+  verifySdkRoutes(router, deps);
   for (const mod of opts.extraRoutes ?? []) mod(router, deps);
 
   // Responses are counted around Hono's fetch rather than by a middleware (see ResponseHeaders):

@@ -21,11 +21,13 @@ import type { LegacyMigrations } from "../service/legacy-migration.js";
 import type { LegacyReports } from "../service/legacy-report.js";
 import type { LifecycleService } from "../service/lifecycle.js";
 import type { ProfileService } from "../service/profile.js";
+import type { ReportedUses } from "../service/reported-uses.js";
 import type { SessionService } from "../service/sessions.js";
 import type { SettingsService } from "../service/settings.js";
 import type { UsageRecorder } from "../service/usage.js";
 import type { UserService } from "../service/users.js";
 import type { Verifier } from "../service/verify.js";
+import type { VerifyEvents } from "../service/verify-events.js";
 import type { OpenedDatabase } from "../store/dialect.js";
 import type { StorageHealth } from "../store/storage-health.js";
 import type { Store } from "../store/store.js";
@@ -68,6 +70,10 @@ export interface Deps {
   keep: KeepService;
   /** Whether the database can be written (/readyz), told of storage failures requests meet. */
   storage: StorageHealth;
+  /** The SDK's event stream of what verification caches must drop (GET /api/verify/events). */
+  verifyEvents: VerifyEvents;
+  /** Uses an SDK answered from its cache (POST /api/verify/uses). */
+  reportedUses: ReportedUses;
   /** Readiness checks: the storage write probe, and the invalidation channel on PostgreSQL. */
   readiness: (() => Promise<{ name: string; ok: boolean; detail?: string }>)[];
 }

@@ -20,6 +20,8 @@ export interface AppEnv {
       destroyed?: boolean;
       readableAborted?: boolean;
     };
+    /** The Node response: the SDK event stream cuts a client that does not read. */
+    outgoing?: { destroy(): void };
   };
 }
 

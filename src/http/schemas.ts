@@ -284,6 +284,14 @@ export const VerifyAnswer = z
         scopes: z.array(z.string()),
       })
       .optional(),
+    missingScopes: z
+      .array(z.string())
+      .optional()
+      .meta({ description: "With insufficient_scope: the required scopes the key lacks." }),
+    cache: z.literal(false).optional().meta({
+      description:
+        "On a valid answer, false when a client must not cache it (the SDK then asks again next time): the key has a pending inactivity action, or the token is in its rotation grace period. Absent: cacheable until an event of GET /api/verify/events says otherwise.",
+    }),
   })
   .meta({ id: "VerifyAnswer" });
 

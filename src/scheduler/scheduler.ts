@@ -214,6 +214,8 @@ export class Scheduler {
     for (const msg of this.invalidations(keyIds)) {
       cache.apply(msg);
       if (!bus.publishOnCommit) await bus.publish(msg);
+      // Told to the other nodes by the commit; this node's own listeners (the SDK event stream) hear it here.
+      else bus.announce?.(msg);
     }
   }
 

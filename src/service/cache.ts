@@ -41,6 +41,12 @@ export interface ValidResult {
   valid: true;
   code: "valid";
   key: VerifiedKey;
+  /**
+   * false: a client (the SDK) must not keep this answer — the key has a pending inactivity action
+   * (this use was written through to spare it), or the token is in a rotation grace period (its own
+   * last use is recorded): each of its uses must reach Keyward.
+   */
+  cache?: false;
 }
 
 /** A verified key, as the verifier answers it. */

@@ -179,8 +179,10 @@ export class Verifier {
           key: valid.key,
         };
     }
+    // Read before recording: a written-through use clears `warned`.
+    const answer = e.warned || e.inGrace ? { ...valid, cache: false as const } : valid;
     const pending = this.deps.usage.record(e, opts.use ?? NO_USE);
-    return pending ? pending.then(() => valid) : valid;
+    return pending ? pending.then(() => answer) : answer;
   }
 
   private async reachesLocation(e: CachedToken, locationId: string): Promise<boolean> {

@@ -21,6 +21,11 @@ export interface CacheBus {
    * caller still applies the change to its own cache after the commit. Absent on a single node.
    */
   publishOnCommit?(store: Store, msgs: readonly Invalidation[]): Promise<void>;
+  /**
+   * With `publishOnCommit`: after the commit, tells this node's own subscribers (the SDK event stream,
+   * service/verify-events.ts) of a change the commit already told the other nodes of.
+   */
+  announce?(msg: Invalidation): void;
   subscribe(fn: (msg: Invalidation) => void): void;
   /** Entry lifetime the bus can vouch for; shortened while a bus is disconnected. */
   maxEntryAgeMs(defaultMs: number): number;

@@ -134,6 +134,10 @@ export class PgBus implements CacheBus {
     );
   }
 
+  announce(msg: Invalidation): void {
+    this.deliver(msg);
+  }
+
   maxEntryAgeMs(defaultMs: number): number {
     if (this.connected && this.clock.now() - this.lastAlive <= this.staleAfterMs) return defaultMs;
     return Math.min(defaultMs, this.fallbackMs);

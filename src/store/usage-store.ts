@@ -137,6 +137,23 @@ export class UsageStore {
     });
   }
 
+  /**
+   * The agency and kind of each key that exists (tombstones included), by id: whose uses an SDK may
+   * report (POST /api/verify/uses) and whose events an agency's stream hears (GET /api/verify/events).
+   */
+  async ownersOf(keyIds: readonly string[]): Promise<Map<string, { agencyId: string; kind: string }>> {
+    const out = new Map<string, { agencyId: string; kind: string }>();
+    for (let i = 0; i < keyIds.length; i += USE_ROWS_PER_STATEMENT) {
+      const rows = await this.db
+        .selectFrom("api_keys")
+        .select(["id", "agency_id", "kind"])
+        .where("id", "in", keyIds.slice(i, i + USE_ROWS_PER_STATEMENT))
+        .execute();
+      for (const r of rows) out.set(r.id, { agencyId: r.agency_id, kind: r.kind });
+    }
+    return out;
+  }
+
   async usageByDay(keyId: string, sinceDay: string): Promise<{ day: string; count: number }[]> {
     return this.db
       .selectFrom("usage_daily")

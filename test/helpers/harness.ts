@@ -66,6 +66,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     clock,
     dataDir,
     async close() {
+      kw.verifyEvents.close(); // SDK event streams would hold the server open
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await kw.close();
       rmSync(dataDir, { recursive: true, force: true });

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { API_TYPES_FILE, generateApiTypes } from "../../scripts/gen-api-types.js";
+import { API_TYPES_FILE, generateApiTypes, SDK_API_TYPES_FILE } from "../../scripts/gen-api-types.js";
 
 describe("generated API types", () => {
   it("web/src/api-types.ts matches what /openapi.json generates (else run `npm run gen:api`)", async () => {
@@ -13,6 +13,14 @@ describe("generated API types", () => {
     expect(
       committed === fresh,
       "web/src/api-types.ts is stale: run `npm run gen:api` and commit the result",
+    ).toBe(true);
+  });
+
+  it("packages/sdk/src/api-types.ts is the same generated text (else run `npm run gen:api`)", async () => {
+    const sdk = readFileSync(SDK_API_TYPES_FILE, "utf8");
+    expect(
+      sdk === (await generateApiTypes()),
+      "packages/sdk/src/api-types.ts is stale: run `npm run gen:api` and commit the result",
     ).toBe(true);
   });
 

@@ -2671,6 +2671,100 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/verify/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Stream what verification caches must drop (server-sent events)
+         * @description A text/event-stream of `key` ({keyId}), `agency` ({agencyId}: its plan or security changed), `location` ({locationId}: deleted) and `flush` ({reason}: drop everything) events — every revocation, rotation, deletion, expiry, scope or plan change, made on any node. First comes `ready` ({resumed, heartbeatMs, vouched}); a `heartbeat` ({vouched}) follows every heartbeatMs. `vouched: false` means this node is not hearing the other nodes right now: cache for at most 1 s. Reconnect with `Last-Event-ID` to be replayed what was missed; when that is not possible a `flush` comes first. A client that does not read is disconnected. Events name ids only, never tokens.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The event stream (text/event-stream) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description An error, as application/problem+json (see the error catalogue) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/verify/uses": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Report uses answered from an SDK's cache
+         * @description Verifications an SDK answered from its own cache are uses: it reports them here in batches (every 5 s at most), one entry per key and UTC day, and Keyward records them as its own (last used, daily counts, the inactivity lifecycle). Entries naming keys this credential cannot see are ignored and counted. A lastUsedAt up to 5 minutes ahead of the server's clock counts as now; further ahead is refused.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["UseReport"];
+                };
+            };
+            responses: {
+                /** @description What was recorded */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["UseReportAnswer"];
+                    };
+                };
+                /** @description An error, as application/problem+json (see the error catalogue) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/locations": {
         parameters: {
             query?: never;
@@ -3824,6 +3918,13 @@ export interface components {
                 agencyId: string;
                 scopes: string[];
             };
+            /** @description With insufficient_scope: the required scopes the key lacks. */
+            missingScopes?: string[];
+            /**
+             * @description On a valid answer, false when a client must not cache it (the SDK then asks again next time): the key has a pending inactivity action, or the token is in its rotation grace period. Absent: cacheable until an event of GET /api/verify/events says otherwise.
+             * @enum {boolean}
+             */
+            cache?: false;
         };
         VerifyRequest: {
             token: string;
@@ -3831,6 +3932,26 @@ export interface components {
             locationId?: string;
             /** @description The address of the client whose token this is. Failed verifications are limited per client address; without it they are not limited (the X-Client-IP header is read when this field is absent). */
             clientIp?: string;
+        };
+        UseReportAnswer: {
+            /** @description Entries recorded as uses. */
+            recorded: number;
+            /** @description Entries naming keys this credential cannot see (unknown, or another agency's). */
+            ignored: number;
+        };
+        UseReport: {
+            uses: {
+                keyId: string;
+                /** @description Uses on the UTC day of lastUsedAt (report one entry per key and day). */
+                count: number;
+                /** Format: date-time */
+                lastUsedAt: string;
+                /** @description The address of the latest call's client. */
+                ip?: string;
+                userAgent?: string;
+                /** @description The latest call's route, e.g. `GET /orders/:id` (kept for legacy v1 keys). */
+                endpoint?: string;
+            }[];
         };
         V1Location: {
             id: string;

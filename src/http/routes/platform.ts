@@ -308,6 +308,8 @@ export function platformRoutes(r: Router, deps: Deps): void {
         code: res.code,
         ...(res.valid ? {} : { message: res.message }),
         ...(key ? { key } : {}),
+        ...(!res.valid && res.missingScopes ? { missingScopes: res.missingScopes } : {}),
+        ...(res.valid && res.cache === false ? { cache: false as const } : {}),
       });
     },
   );

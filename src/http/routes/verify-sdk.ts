@@ -1,0 +1,154 @@
+/**
+ * What `@keyward/sdk` needs beyond `POST /api/verify`: the event stream that keeps its in-process
+ * cache correct (`GET /api/verify/events`, server-sent events) and the report of the uses it answered
+ * from that cache (`POST /api/verify/uses`). Both are the platform's services' (the `service` guard).
+ */
+import { z } from "zod";
+import type { Ctx } from "../../service/context.js";
+import type { EventSink } from "../../service/verify-events.js";
+import type { Deps } from "../env.js";
+import type { Reply, Router } from "../route.js";
+
+/**
+ * What a stream may hold for a client that does not read before it is dropped: a replay of the whole
+ * ring fits (10,000 events of about 70 bytes).
+ */
+export const STREAM_BUFFER_BYTES = 1024 * 1024;
+
+/**
+ * The agency a service credential acts for, or null for an operator-level one (KEYWARD_SERVICE_TOKEN
+ * covers every agency). Service credentials (issue 12 §2) carry it as `ctx.credential.agencyId`;
+ * read loosely here until that branch is merged (then: `ctx.credential?.agencyId ?? null`).
+ */
+function credentialAgency(ctx: Ctx): string | null {
+  const agencyId = (ctx as Ctx & { credential?: { agencyId?: string | null } }).credential?.agencyId;
+  return typeof agencyId === "string" ? agencyId : null;
+}
+
+const Use = z.strictObject({
+  keyId: z.string().min(1).max(64),
+  count: z
+    .number()
+    .int()
+    .min(1)
+    .max(1_000_000_000)
+    .meta({ description: "Uses on the UTC day of lastUsedAt (report one entry per key and day)." }),
+  lastUsedAt: z.iso.datetime({
+    offset: true,
+    message: "must be an ISO 8601 date-time, e.g. 2026-01-01T12:00:00Z",
+  }),
+  ip: z.string().max(64).optional().meta({ description: "The address of the latest call's client." }),
+  userAgent: z.string().max(500).optional(),
+  endpoint: z
+    .string()
+    .max(200)
+    .optional()
+    .meta({ description: "The latest call's route, e.g. `GET /orders/:id` (kept for legacy v1 keys)." }),
+});
+
+const UseReport = z
+  .strictObject({
+    uses: z.array(Use).min(1, "report at least one use").max(1000, "report at most 1000 entries per request"),
+  })
+  .meta({ id: "UseReport" });
+
+const UseReportAnswer = z
+  .object({
+    recorded: z.number().int().meta({ description: "Entries recorded as uses." }),
+    ignored: z.number().int().meta({
+      description: "Entries naming keys this credential cannot see (unknown, or another agency's).",
+    }),
+  })
+  .meta({ id: "UseReportAnswer" });
+
+export function verifySdkRoutes(r: Router, deps: Deps): void {
+  r.add(
+    {
+      method: "get",
+      path: "/api/verify/events",
+      summary: "Stream what verification caches must drop (server-sent events)",
+      description:
+        "A text/event-stream of `key` ({keyId}), `agency` ({agencyId}: its plan or security changed), `location` ({locationId}: deleted) and `flush` ({reason}: drop everything) events — every revocation, rotation, deletion, expiry, scope or plan change, made on any node. First comes `ready` ({resumed, heartbeatMs, vouched}); a `heartbeat` ({vouched}) follows every heartbeatMs. `vouched: false` means this node is not hearing the other nodes right now: cache for at most 1 s. Reconnect with `Last-Event-ID` to be replayed what was missed; when that is not possible a `flush` comes first. A client that does not read is disconnected. Events name ids only, never tokens.",
+      tags: ["Verification"],
+      auth: "service",
+      responses: { 200: { description: "The event stream (text/event-stream)" } },
+    },
+    (c) => {
+      let unsubscribe = () => {};
+      let controller!: ReadableStreamDefaultController<Uint8Array>;
+      let open = true;
+      const stream = new ReadableStream<Uint8Array>(
+        {
+          start: (ctl) => {
+            controller = ctl;
+          },
+          cancel: () => {
+            open = false;
+            unsubscribe();
+          },
+        },
+        { highWaterMark: STREAM_BUFFER_BYTES, size: (chunk) => chunk.byteLength },
+      );
+      const sink: EventSink = {
+        agencyId: credentialAgency(c.get("ctx")),
+        write(bytes) {
+          if (!open) return true;
+          // What the client has not taken yet is queued here (the Node adapter writes on `drain`).
+          if ((controller.desiredSize ?? 0) < bytes.byteLength) return false;
+          controller.enqueue(bytes);
+          return true;
+        },
+        close(reason) {
+          if (!open) return;
+          open = false;
+          if (reason !== "slow") controller.close();
+          // The Node adapter waits for a `drain` that will never come: cut the connection (which
+          // cancels the stream and frees its queue). Elsewhere, fail the stream.
+          else if (c.env?.outgoing) c.env.outgoing.destroy();
+          else controller.error(new Error("the client does not read its event stream"));
+        },
+      };
+      unsubscribe = deps.verifyEvents.subscribe(sink, c.req.header("last-event-id"));
+      const res = new Response(stream, {
+        status: 200,
+        headers: {
+          "content-type": "text/event-stream; charset=utf-8",
+          "cache-control": "no-store, no-transform",
+          // Proxies such as nginx would otherwise hold events back in their buffers.
+          "x-accel-buffering": "no",
+          // The connection is the stream's alone: no client may put it back in a pool for reuse.
+          connection: "close",
+        },
+      });
+      return r.headers.apply(c, res) as Reply;
+    },
+  );
+
+  r.add(
+    {
+      method: "post",
+      path: "/api/verify/uses",
+      summary: "Report uses answered from an SDK's cache",
+      description:
+        "Verifications an SDK answered from its own cache are uses: it reports them here in batches (every 5 s at most), one entry per key and UTC day, and Keyward records them as its own (last used, daily counts, the inactivity lifecycle). Entries naming keys this credential cannot see are ignored and counted. A lastUsedAt up to 5 minutes ahead of the server's clock counts as now; further ahead is refused.",
+      tags: ["Verification"],
+      auth: "service",
+      body: UseReport,
+      responses: { 200: { description: "What was recorded", schema: UseReportAnswer } },
+    },
+    async (c, { body }, reply) => {
+      const result = await deps.reportedUses.record(
+        credentialAgency(c.get("ctx")),
+        body.uses.map((u) => ({
+          keyId: u.keyId,
+          count: u.count,
+          lastUsedAt: Date.parse(u.lastUsedAt),
+          ip: u.ip ?? null,
+          userAgent: u.userAgent ?? null,
+          endpoint: u.endpoint ?? null,
+        })),
+      );
+      return reply.json(c, 200, result);
+    },
+  );
+}

@@ -1,0 +1,85 @@
+/**
+ * Uses an SDK answered from its own cache (`POST /api/verify/uses`): they are uses like any other,
+ * written through the same use recording (store/usage-store.ts `recordUses`) as Keyward's own, so
+ * last-used times, daily counts and the inactivity lifecycle are as if every call had reached
+ * Keyward. The SDK batches them (every 5 s at most); each report is written at once, in one
+ * transaction, so a use is at most one report interval plus a write behind.
+ */
+import type { Clock } from "../core/clock.js";
+import { MINUTE, utcDay } from "../core/clock.js";
+import { ApiError } from "../core/errors.js";
+import type { Store } from "../store/store.js";
+import { UsageStore, type UseRecord } from "../store/usage-store.js";
+
+export interface ReportedUse {
+  keyId: string;
+  /** Uses on the UTC day of `lastUsedAt`. */
+  count: number;
+  lastUsedAt: number;
+  ip: string | null;
+  userAgent: string | null;
+  /** The SDK's route, e.g. `GET /orders/:id` (kept per day for legacy keys, as Keyward keeps its own). */
+  endpoint: string | null;
+}
+
+/** A client's clock may run a little ahead of ours; further ahead is a mistake, not a use. */
+export const MAX_CLOCK_AHEAD_MS = 5 * MINUTE;
+
+export class ReportedUses {
+  constructor(private readonly deps: { store: Store; clock: Clock }) {}
+
+  /**
+   * Records the uses of keys the credential can see — every key for an operator-level credential,
+   * its agency's for an agency's own — and ignores (and counts) the others: unknown ids, other
+   * agencies' keys. Times ahead of ours count as now.
+   */
+  async record(
+    agencyId: string | null,
+    uses: readonly ReportedUse[],
+  ): Promise<{ recorded: number; ignored: number }> {
+    const now = this.deps.clock.now();
+    uses.forEach((u, i) => {
+      if (u.lastUsedAt > now + MAX_CLOCK_AHEAD_MS)
+        throw new ApiError(
+          "validation_failed",
+          `The request is not valid: uses.${i}.lastUsedAt: ${new Date(u.lastUsedAt).toISOString()} is more than 5 minutes ahead of this server's clock (${new Date(now).toISOString()}); report uses when they happen, with a synchronised clock.`,
+          { issues: [{ field: `uses.${i}.lastUsedAt`, message: "is in the future" }] },
+        );
+    });
+    const usage = new UsageStore(this.deps.store);
+    const owners = await usage.ownersOf([...new Set(uses.map((u) => u.keyId))]);
+    const records = new Map<string, UseRecord>();
+    let ignored = 0;
+    for (const u of uses) {
+      const owner = owners.get(u.keyId);
+      if (!owner || (agencyId !== null && owner.agencyId !== agencyId)) {
+        ignored++;
+        continue;
+      }
+      const at = Math.min(u.lastUsedAt, now);
+      const day = utcDay(at);
+      let rec = records.get(u.keyId);
+      if (!rec) {
+        rec = {
+          keyId: u.keyId,
+          tokenHash: null,
+          lastUsedAt: at,
+          ip: u.ip,
+          userAgent: u.userAgent,
+          days: new Map(),
+          details: owner.kind === "legacy_v1" ? new Map() : null,
+        };
+        records.set(u.keyId, rec);
+      } else if (at > rec.lastUsedAt)
+        Object.assign(rec, { lastUsedAt: at, ip: u.ip, userAgent: u.userAgent });
+      rec.days.set(day, (rec.days.get(day) ?? 0) + u.count);
+      if (rec.details) {
+        // As UsageRecorder keys them: the migration report reads legacy keys' uses by these.
+        const k = JSON.stringify([day, u.endpoint ?? "", (u.userAgent ?? "").slice(0, 200), u.ip ?? ""]);
+        rec.details.set(k, (rec.details.get(k) ?? 0) + u.count);
+      }
+    }
+    await usage.recordUses([...records.values()]);
+    return { recorded: uses.length - ignored, ignored };
+  }
+}
