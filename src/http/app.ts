@@ -6,7 +6,6 @@ import { OpenAPIRegistry } from "@asteasolutions/zod-to-openapi";
 import { type Context, Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
-import { secureHeaders } from "hono/secure-headers";
 import { ApiError } from "../core/errors.js";
 import { storageFailure } from "../store/storage-errors.js";
 import { guards } from "./auth.js";
@@ -19,6 +18,7 @@ import { authRoutes } from "./routes/auth.js";
 import { keyRoutes } from "./routes/keys.js";
 import { platformRoutes } from "./routes/platform.js";
 import { systemRoutes } from "./routes/system.js";
+import { verifyRoutes } from "./routes/verify.js";
 
 /** Capabilities that bring their own routes register them through this hook. */
 export type RouteModule = (r: Router, deps: Deps) => void;
@@ -110,14 +110,16 @@ export function createApp(deps: Deps, opts: AppOptions = {}): Hono<AppEnv> {
   };
   const router = new Router(app, registry, limitBody, guards(deps), headers);
 
-  // HSTS is ResponseHeaders' (every response, and only over https), not this middleware's.
-  app.use("/api/*", secureHeaders({ strictTransportSecurity: false }));
+  // `/api/*` carries Hono's secureHeaders set, added by ResponseHeaders where answers are built
+  // (API_SECURE_HEADERS) rather than by that middleware: as a middleware it composed every API
+  // route's dispatch, a third of a cached POST /api/verify (bench/verify-http.ts).
 
   systemRoutes(app, deps, registry, headers);
   authRoutes(router, deps);
   keyRoutes(router, deps);
   accountRoutes(router, deps);
   platformRoutes(router, deps);
+  verifyRoutes(router, deps);
   for (const mod of opts.extraRoutes ?? []) mod(router, deps);
 
   // Responses are counted around Hono's fetch rather than by a middleware (see ResponseHeaders):
