@@ -96,17 +96,17 @@ export function createApp(deps: Deps, opts: AppOptions = {}): Hono<AppEnv> {
   // tripled the cost of a verification (bench/verify-http.ts). A declared Content-Length without
   // Transfer-Encoding is checked as bodyLimit checks it; anything else (chunked bodies) goes through
   // bodyLimit, which reads the body up to the limit before the route runs.
-  const limitBody: BodyLimit = async (c, run) => {
+  // Not async when the headers suffice (one step less per request; a throw reaches onError all the same).
+  const limitBody: BodyLimit = (c, run) => {
     const length = c.req.header("content-length");
     if (length !== undefined && c.req.header("transfer-encoding") === undefined) {
       if (Number.parseInt(length || "0", 10) > deps.config.maxBodyBytes) tooLarge();
       return run();
     }
     let res: Response | undefined;
-    await bodyLimited(c, async () => {
+    return bodyLimited(c, async () => {
       res = await run();
-    });
-    return res!;
+    }).then(() => res!);
   };
   const router = new Router(app, registry, limitBody, guards(deps), headers);
 
