@@ -420,7 +420,14 @@ export async function run(): Promise<Result[]> {
         value: token / bareHello,
         unit: "ratio",
         target: { op: ">=", limit: 0.8 },
-        note: `medians of req/s, side by side (${generator}); per server CPU-second: ${fmt(perCpu("token") / perCpu("bareHello"))}`,
+        note: `medians of req/s, side by side (${generator})`,
+      },
+      {
+        suite: SUITE,
+        name: "  same, per server CPU-second",
+        value: perCpu("token") / perCpu("bareHello"),
+        unit: "ratio",
+        note: "what to read when the generator, not the server, set the rate (server CPU well under 100 %)",
       },
       {
         suite: SUITE,
@@ -473,7 +480,14 @@ export async function run(): Promise<Result[]> {
         value: verify / bareVerify,
         unit: "ratio",
         target: { op: ">=", limit: 0.75 },
-        note: `medians of req/s, side by side (${generator}); per server CPU-second: ${fmt(perCpu("verify") / perCpu("bareVerify"))}`,
+        note: `medians of req/s, side by side (${generator})`,
+      },
+      {
+        suite: SUITE,
+        name: "  same, per server CPU-second",
+        value: perCpu("verify") / perCpu("bareVerify"),
+        unit: "ratio",
+        note: "what to read when the generator, not the server, set the rate (server CPU well under 100 %)",
       },
       {
         suite: SUITE,
