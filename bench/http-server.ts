@@ -4,7 +4,10 @@
  *  - the Keyward app exactly as `keyward serve` builds it (`createKeyward`), on SQLite, with
  *    one agency, one location key and the service token set;
  *  - the framework's hello-world: a bare Hono app with `GET /hello`, served by @hono/node-server
- *    the same way. It is the baseline the verification routes are compared with.
+ *    the same way;
+ *  - the bare `node:http` baselines (bench/bare-http.ts): `POST /api/verify` doing the same body
+ *    read, JSON parse and SHA-256 and answering as many bytes as Keyward's valid answer, and a
+ *    hello-world. They are what the verification routes are compared with.
  * The Keyward app also answers `GET /hello` (a route of the full app), for reference.
  *
  * Prints one JSON line on stdout once listening; stops cleanly on SIGTERM or when stdin closes
@@ -20,9 +23,8 @@ import type { RouteModule } from "../src/http/app.js";
 import { createLogger } from "../src/logger.js";
 import { Attempts } from "../src/service/attempts.js";
 import { systemCtx } from "../src/service/context.js";
+import { bareServer, HELLO } from "./bare-http.js";
 import { tempDir } from "./lib.js";
-
-const HELLO = "Hello, World!";
 
 function listen(fetch: (req: Request) => Response | Promise<Response>): Promise<ServerType> {
   return new Promise((resolve) => {
@@ -89,9 +91,24 @@ async function main(): Promise<void> {
   const hello = new Hono();
   hello.get("/hello", (c) => c.text(HELLO));
 
+  // The size of Keyward's valid answer for the bench key, which the bare baseline answers too.
+  const sample = await kw.app.fetch(
+    new Request("http://127.0.0.1/api/verify", {
+      method: "POST",
+      headers: { authorization: `Bearer ${serviceToken}`, "content-type": "application/json" },
+      body: JSON.stringify({ token }),
+    }),
+  );
+  const answer = await sample.text();
+  if (sample.status !== 200 || !(JSON.parse(answer) as { valid?: boolean }).valid)
+    throw new Error(`the bench key does not verify: ${sample.status} ${answer}`);
+  const answerBytes = Buffer.byteLength(answer);
+
   const kwServer = await listen(kw.app.fetch);
   const helloServer = await listen(hello.fetch);
   const offServer = await listen(appOff.fetch);
+  const bare = bareServer(answerBytes);
+  await new Promise<void>((ok) => bare.listen(0, "127.0.0.1", ok));
   kw.start();
 
   let stopping = false;
@@ -99,7 +116,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     await Promise.all(
-      [kwServer, helloServer, offServer].map(
+      [kwServer, helloServer, offServer, bare].map(
         (s) =>
           new Promise<void>((resolve) => {
             s.close(() => resolve());
@@ -117,7 +134,7 @@ async function main(): Promise<void> {
   process.stdin.resume();
 
   process.stdout.write(
-    `${JSON.stringify({ keyward: url(kwServer), hello: url(helloServer), keywardNoLimiter: url(offServer), token, serviceToken, pid: process.pid, limiterCheckNs: limiterCheckNs(kw) })}\n`,
+    `${JSON.stringify({ keyward: url(kwServer), hello: url(helloServer), keywardNoLimiter: url(offServer), bare: url(bare), answerBytes, token, serviceToken, pid: process.pid, limiterCheckNs: limiterCheckNs(kw) })}\n`,
   );
 }
 

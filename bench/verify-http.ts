@@ -1,6 +1,9 @@
 /**
  * Verification of a cached key over HTTP on loopback, the server on ONE core, side by side with
- * the same framework's hello-world served by the same process (bench/http-server.ts).
+ * the same framework's hello-world and with bare `node:http` baselines (bench/bare-http.ts), all
+ * served by the same process (bench/http-server.ts): `POST /api/verify` against a bare handler doing
+ * the same body read, JSON parse, SHA-256 and same-size JSON answer (target 0.75), `GET /v2/token`
+ * against a bare `node:http` hello-world (target 0.80).
  *
  * The server runs pinned to core 0, the load generator (its own process) to core 1: wrk when it is
  * installed (Debian's `wrk`: lighter than the server, so it measures the server), otherwise
@@ -15,7 +18,8 @@
  * key): the difference per server CPU-second is the limiter's cost on the cached path.
  *
  * Environment: BENCH_SECONDS (per run, default 8), BENCH_ROUNDS (default 3),
- * BENCH_LOADGEN=wrk|autocannon (default: wrk if installed),
+ * BENCH_LOADGEN=wrk|autocannon (default: wrk if installed), BENCH_ROUTES=verify,bareVerify,…
+ * to load only those routes at full speed (for profiling; no latency runs, no summary figures),
  * BENCH_CPU_PROF=<dir> to run the server under `node --cpu-prof` and write its profile there.
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
@@ -44,9 +48,13 @@ interface ServerInfo {
   keywardNoLimiter: string;
   /** ns per limiter check of an unblocked address while others are blocked, in-process. */
   limiterCheckNs: number;
+  /** The bare node:http baselines (bench/bare-http.ts). */
+  bare: string;
+  /** The size of Keyward's valid /api/verify answer, which the bare baseline answers too. */
+  answerBytes: number;
 }
 
-type Name = "hello" | "token" | "tokenNoLimiter" | "verify" | "inApp";
+type Name = "hello" | "bareHello" | "token" | "tokenNoLimiter" | "verify" | "bareVerify" | "inApp";
 
 interface Route {
   label: string;
@@ -291,8 +299,24 @@ export async function run(): Promise<Result[]> {
         method: "GET",
         headers: {},
       },
+      bareHello: {
+        label: "hello-world (bare node:http)",
+        url: `${info.bare}/hello`,
+        method: "GET",
+        headers: {},
+      },
+      bareVerify: {
+        label: "POST /api/verify (bare node:http)",
+        url: `${info.bare}/api/verify`,
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ token: info.token }),
+      },
     };
-    const order = ["hello", "token", "tokenNoLimiter", "verify", "inApp"] as const;
+    const only = process.env.BENCH_ROUTES?.split(",").filter((k): k is Name => k in routes);
+    const order: readonly Name[] = only?.length
+      ? only
+      : ["hello", "bareHello", "token", "tokenNoLimiter", "verify", "bareVerify", "inApp"];
     const useWrk = process.env.BENCH_LOADGEN ? process.env.BENCH_LOADGEN === "wrk" : hasWrk();
     const generator = useWrk ? "wrk" : "autocannon";
     if (!useWrk) log(SUITE, "wrk is not installed (apt-get install wrk): autocannon generates the load");
@@ -306,6 +330,8 @@ export async function run(): Promise<Result[]> {
 
     const runs: Record<Name, Measured[]> = {
       hello: [],
+      bareHello: [],
+      bareVerify: [],
       token: [],
       tokenNoLimiter: [],
       verify: [],
@@ -319,10 +345,11 @@ export async function run(): Promise<Result[]> {
         runs[k].push(m);
         log(
           SUITE,
-          `round ${round + 1}/${ROUNDS} ${routes[k].label.padEnd(30)} ${fmt(m.rps).padStart(7)} req/s  server CPU ${pct(m.serverCpu)}`,
+          `round ${round + 1}/${ROUNDS} ${routes[k].label.padEnd(34)} ${fmt(m.rps).padStart(7)} req/s  server CPU ${pct(m.serverCpu)}, ${fmt(m.perCpuSecond ?? Number.NaN)} per CPU-second`,
         );
       }
     }
+    if (only?.length) return [];
     const rps = (k: Name) => median(runs[k].map((m) => m.rps));
     const perCpu = (k: Name) => median(runs[k].map((m) => m.perCpuSecond ?? Number.NaN));
     const spread = (k: Name) => {
@@ -333,6 +360,8 @@ export async function run(): Promise<Result[]> {
     const hello = rps("hello");
     const token = rps("token");
     const verify = rps("verify");
+    const bareHello = rps("bareHello");
+    const bareVerify = rps("bareVerify");
     if (runs.hello.some((m) => m.serverCpu !== null && m.serverCpu < 0.9))
       log(
         SUITE,
@@ -377,7 +406,29 @@ export async function run(): Promise<Result[]> {
         unit: "req/s",
         note: spread("hello"),
       },
+      {
+        suite: SUITE,
+        name: "hello-world req/s (bare node:http)",
+        value: bareHello,
+        unit: "req/s",
+        note: spread("bareHello"),
+      },
       { suite: SUITE, name: "GET /v2/token req/s", value: token, unit: "req/s", note: spread("token") },
+      {
+        suite: SUITE,
+        name: "GET /v2/token / bare node:http hello",
+        value: token / bareHello,
+        unit: "ratio",
+        target: { op: ">=", limit: 0.8 },
+        note: `medians of req/s, side by side (${generator})`,
+      },
+      {
+        suite: SUITE,
+        name: "  same, per server CPU-second",
+        value: perCpu("token") / perCpu("bareHello"),
+        unit: "ratio",
+        note: "what to read when the generator, not the server, set the rate (server CPU well under 100 %)",
+      },
       {
         suite: SUITE,
         name: "GET /v2/token / hello-world",
@@ -416,6 +467,28 @@ export async function run(): Promise<Result[]> {
         note: `1 - (with / without) per server CPU-second (by req/s: ${fmt(1 - token / rps("tokenNoLimiter"))}); within the run-to-run spread of one route, which a 2 % difference is far below`,
       },
       { suite: SUITE, name: "POST /api/verify req/s", value: verify, unit: "req/s", note: spread("verify") },
+      {
+        suite: SUITE,
+        name: "bare node:http verify req/s",
+        value: bareVerify,
+        unit: "req/s",
+        note: `body read, JSON.parse, SHA-256, a ${info.answerBytes}-byte JSON answer (Keyward's); ${spread("bareVerify")}`,
+      },
+      {
+        suite: SUITE,
+        name: "POST /api/verify / bare node:http",
+        value: verify / bareVerify,
+        unit: "ratio",
+        target: { op: ">=", limit: 0.75 },
+        note: `medians of req/s, side by side (${generator})`,
+      },
+      {
+        suite: SUITE,
+        name: "  same, per server CPU-second",
+        value: perCpu("verify") / perCpu("bareVerify"),
+        unit: "ratio",
+        note: "what to read when the generator, not the server, set the rate (server CPU well under 100 %)",
+      },
       {
         suite: SUITE,
         name: "POST /api/verify / hello-world",

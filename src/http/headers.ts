@@ -8,7 +8,10 @@
  *  - `Cache-Control: no-store` unless the response chose its own (API answers carry account data;
  *    the docs and the console's files set theirs);
  *  - `Strict-Transport-Security` only when the request came over https (see `isHttps`): over plain
- *    http it means nothing to a browser and would only mislead.
+ *    http it means nothing to a browser and would only mislead;
+ *  - on `/api/*`, the set Hono's `secureHeaders` middleware sends (API_SECURE_HEADERS, without its
+ *    HSTS). It was that middleware once; as one it put the composed dispatch and ten `Headers.set`s
+ *    per answer in front of every API route, `POST /api/verify` included (bench/verify-http.ts).
  */
 import type { Context } from "hono";
 import type { AppEnv, Deps } from "./env.js";
@@ -16,9 +19,34 @@ import { isHttps } from "./scheme.js";
 
 export const HSTS = "max-age=31536000; includeSubDomains";
 
+/**
+ * What Hono's `secureHeaders({ strictTransportSecurity: false })` sets, with its defaults, on every
+ * `/api/*` answer (test/hardening/headers.test.ts compares the two). Overwrites, as it did.
+ */
+export const API_SECURE_HEADERS: Readonly<Record<string, string>> = Object.freeze({
+  "cross-origin-resource-policy": "same-origin",
+  "cross-origin-opener-policy": "same-origin",
+  "origin-agent-cluster": "?1",
+  "referrer-policy": "no-referrer",
+  "x-content-type-options": "nosniff",
+  "x-dns-prefetch-control": "off",
+  "x-download-options": "noopen",
+  "x-frame-options": "SAMEORIGIN",
+  "x-permitted-cross-domain-policies": "none",
+  "x-xss-protection": "0",
+});
+const API_SECURE_ENTRIES = Object.entries(API_SECURE_HEADERS);
+
+/** Whether a request's path is under `/api` (where Hono's `/api/*` pattern matched). */
+export function isApiPath(path: string): boolean {
+  return path.startsWith("/api/") || path === "/api";
+}
+
 export class ResponseHeaders {
   private readonly plainJson: Readonly<Record<string, string>>;
   private readonly httpsJson: Readonly<Record<string, string>>;
+  private readonly plainApiJson: Readonly<Record<string, string>>;
+  private readonly httpsApiJson: Readonly<Record<string, string>>;
 
   constructor(private readonly deps: Deps) {
     const json = {
@@ -28,6 +56,8 @@ export class ResponseHeaders {
     };
     this.plainJson = Object.freeze(json);
     this.httpsJson = Object.freeze({ ...json, "strict-transport-security": HSTS });
+    this.plainApiJson = Object.freeze({ ...this.plainJson, ...API_SECURE_HEADERS });
+    this.httpsApiJson = Object.freeze({ ...this.httpsJson, ...API_SECURE_HEADERS });
   }
 
   https(c: Context<AppEnv>): boolean {
@@ -40,6 +70,7 @@ export class ResponseHeaders {
    * a `Headers` per request.
    */
   json(c: Context<AppEnv>): Readonly<Record<string, string>> {
+    if (isApiPath(c.req.path)) return this.https(c) ? this.httpsApiJson : this.plainApiJson;
     return this.https(c) ? this.httpsJson : this.plainJson;
   }
 
@@ -49,6 +80,7 @@ export class ResponseHeaders {
     h.set("x-content-type-options", "nosniff");
     if (!h.has("cache-control")) h.set("cache-control", "no-store");
     if (this.https(c)) h.set("strict-transport-security", HSTS);
+    if (isApiPath(c.req.path)) for (const [name, value] of API_SECURE_ENTRIES) h.set(name, value);
     return res;
   }
 }

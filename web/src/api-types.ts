@@ -2621,56 +2621,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/verify": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Verify a token for another service
-         * @description Authenticated with the service token (Authorization: Bearer <KEYWARD_SERVICE_TOKEN>). Answers 200 with the verification code, whatever it is; a valid answer counts as a use. Pass the client's address as `clientIp`: a client address with too many failed verifications is answered 429 `too_many_failures` with Retry-After, which the service should relay to that client.
-         */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["VerifyRequest"];
-                };
-            };
-            responses: {
-                /** @description The verification outcome */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["VerifyAnswer"];
-                    };
-                };
-                /** @description An error, as application/problem+json (see the error catalogue) */
-                default: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/api/verify/events": {
         parameters: {
             query?: never;
@@ -2748,6 +2698,56 @@ export interface paths {
                     };
                     content: {
                         "application/json": components["schemas"]["UseReportAnswer"];
+                    };
+                };
+                /** @description An error, as application/problem+json (see the error catalogue) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Verify a token for another service
+         * @description Authenticated with the service token (Authorization: Bearer <KEYWARD_SERVICE_TOKEN>). Answers 200 with the verification code, whatever it is; a valid answer counts as a use. Pass the client's address as `clientIp`: a client address with too many failed verifications is answered 429 `too_many_failures` with Retry-After, which the service should relay to that client.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["VerifyRequest"];
+                };
+            };
+            responses: {
+                /** @description The verification outcome */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["VerifyAnswer"];
                     };
                 };
                 /** @description An error, as application/problem+json (see the error catalogue) */
@@ -3901,6 +3901,26 @@ export interface components {
             locationIds?: string[];
             canManageKeys?: boolean;
         };
+        UseReportAnswer: {
+            /** @description Entries recorded as uses. */
+            recorded: number;
+            /** @description Entries naming keys this credential cannot see (unknown, or another agency's). */
+            ignored: number;
+        };
+        UseReport: {
+            uses: {
+                keyId: string;
+                /** @description Uses on the UTC day of lastUsedAt (report one entry per key and day). */
+                count: number;
+                /** Format: date-time */
+                lastUsedAt: string;
+                /** @description The address of the latest call's client. */
+                ip?: string;
+                userAgent?: string;
+                /** @description The latest call's route, e.g. `GET /orders/:id` (kept for legacy v1 keys). */
+                endpoint?: string;
+            }[];
+        };
         VerifyAnswer: {
             valid: boolean;
             code: string;
@@ -3932,26 +3952,6 @@ export interface components {
             locationId?: string;
             /** @description The address of the client whose token this is. Failed verifications are limited per client address; without it they are not limited (the X-Client-IP header is read when this field is absent). */
             clientIp?: string;
-        };
-        UseReportAnswer: {
-            /** @description Entries recorded as uses. */
-            recorded: number;
-            /** @description Entries naming keys this credential cannot see (unknown, or another agency's). */
-            ignored: number;
-        };
-        UseReport: {
-            uses: {
-                keyId: string;
-                /** @description Uses on the UTC day of lastUsedAt (report one entry per key and day). */
-                count: number;
-                /** Format: date-time */
-                lastUsedAt: string;
-                /** @description The address of the latest call's client. */
-                ip?: string;
-                userAgent?: string;
-                /** @description The latest call's route, e.g. `GET /orders/:id` (kept for legacy v1 keys). */
-                endpoint?: string;
-            }[];
         };
         V1Location: {
             id: string;

@@ -1,17 +1,16 @@
 /**
- * The platform API that keys protect (v2, private integration tokens), and `POST /api/verify` for
- * the platform's other services. A location key sees only its own location; an agency key sees
- * its agency's locations.
+ * The platform API that keys protect (v2, private integration tokens). A location key sees only its
+ * own location; an agency key sees its agency's locations. (`POST /api/verify`, for the platform's
+ * other services, is in routes/verify.ts.)
  */
 import { z } from "zod";
 import { Email, Name, Password } from "../../core/validate.js";
 import { publicLocation } from "../../service/accounts.js";
 import { publicUser } from "../../service/users.js";
 import type { VerifiedKey } from "../../service/verify.js";
-import { isGuess } from "../auth.js";
 import type { Deps } from "../env.js";
 import { IdParam, type Router, type Serialized, serialize } from "../route.js";
-import { LocationBody, LocationPatch, LocationView, UserView, VerifyAnswer, VerifyBody } from "../schemas.js";
+import { LocationBody, LocationPatch, LocationView, UserView } from "../schemas.js";
 
 const LocationParam = IdParam("locationId");
 const UserParam = IdParam("userId");
@@ -256,61 +255,6 @@ export function platformRoutes(r: Router, deps: Deps): void {
     async (c, { params }, reply) => {
       await deps.users.disableUser(c.get("ctx"), params.userId);
       return reply.empty(c, 204);
-    },
-  );
-
-  // ── verification for the platform's other services ──
-  r.add(
-    {
-      method: "post",
-      path: "/api/verify",
-      summary: "Verify a token for another service",
-      description:
-        "Authenticated with the service token (Authorization: Bearer <KEYWARD_SERVICE_TOKEN>). Answers 200 with the verification code, whatever it is; a valid answer counts as a use. Pass the client's address as `clientIp`: a client address with too many failed verifications is answered 429 `too_many_failures` with Retry-After, which the service should relay to that client.",
-      tags: ["Verification"],
-      auth: "service",
-      body: VerifyBody,
-      responses: { 200: { description: "The verification outcome", schema: VerifyAnswer } },
-    },
-    async (c, { body }, reply) => {
-      const started = performance.now();
-      // The client's address, as the calling service passes it: its failures are limited by it, so
-      // one client's guessing never blocks the service itself or the service's other clients.
-      const clientIp = body.clientIp ?? (c.req.header("x-client-ip")?.slice(0, 64) || null);
-      deps.attempts.refuseBlockedAddress(clientIp);
-      const res = await deps.verifier.verify(body.token, {
-        ...(body.requiredScopes ? { requiredScopes: body.requiredScopes } : {}),
-        ...(body.locationId ? { locationId: body.locationId } : {}),
-        use: {
-          ip: clientIp,
-          userAgent: c.req.header("x-client-user-agent")?.slice(0, 500) ?? null,
-          endpoint: "POST /api/verify",
-        },
-      });
-      deps.metrics.verifyLatency.observe((performance.now() - started) / 1000);
-      deps.metrics.countVerification(res.code);
-      if (!res.valid && isGuess(res.code)) deps.attempts.failedAuthFrom(clientIp, "token");
-      const key = res.key
-        ? {
-            id: res.key.keyId,
-            name: res.key.name,
-            kind: res.key.kind,
-            owner:
-              res.key.locationId === null
-                ? { type: "agency" as const, id: res.key.agencyId }
-                : { type: "location" as const, id: res.key.locationId },
-            agencyId: res.key.agencyId,
-            scopes: [...res.key.scopes],
-          }
-        : undefined;
-      return reply.json(c, 200, {
-        valid: res.valid,
-        code: res.code,
-        ...(res.valid ? {} : { message: res.message }),
-        ...(key ? { key } : {}),
-        ...(!res.valid && res.missingScopes ? { missingScopes: res.missingScopes } : {}),
-        ...(res.valid && res.cache === false ? { cache: false as const } : {}),
-      });
     },
   );
 }

@@ -1,0 +1,99 @@
+/**
+ * `POST /api/verify`: the platform's other services verify a client's token here. It is hot (a
+ * gateway calls it on every request), so a cached valid key is answered without a promise of the
+ * handler's own, with its answer serialised once per verified key and one shared header object
+ * (`reply.serialized`), as `GET /v2/token` is. Routes about verification belong in this file.
+ */
+import type { z } from "zod";
+import type { VerifiedKey, VerifyOptions, VerifyResult } from "../../service/verify.js";
+import { isGuess } from "../auth.js";
+import type { Deps } from "../env.js";
+import { type Router, type Serialized, serialize } from "../route.js";
+import { VerifyAnswer, VerifyBody } from "../schemas.js";
+
+type Answer = z.input<typeof VerifyAnswer>;
+
+/** The answer's `key`: the verified key as the calling service sees it. */
+function keyView(k: VerifiedKey): NonNullable<Answer["key"]> {
+  return {
+    id: k.keyId,
+    name: k.name,
+    kind: k.kind,
+    owner:
+      k.locationId === null ? { type: "agency", id: k.agencyId } : { type: "location", id: k.locationId },
+    agencyId: k.agencyId,
+    scopes: [...k.scopes],
+  };
+}
+
+export function verifyRoutes(r: Router, deps: Deps): void {
+  // A valid answer, serialised once per verified key: the verifier answers the same VerifiedKey
+  // object for as long as its cache entry lives (and never changes it).
+  const validAnswers = new WeakMap<VerifiedKey, Serialized<Answer>>();
+  const answerOf = (res: VerifyResult): Serialized<Answer> => {
+    // A key the SDK must not cache (warned, or a token in rotation grace) is told so, per answer.
+    if (res.valid && res.cache === false)
+      return serialize<Answer>({ valid: true, code: res.code, key: keyView(res.key), cache: false });
+    if (res.valid) {
+      let text = validAnswers.get(res.key);
+      if (text === undefined) {
+        text = serialize<Answer>({ valid: true, code: res.code, key: keyView(res.key) });
+        validAnswers.set(res.key, text);
+      }
+      return text;
+    }
+    return serialize<Answer>({
+      valid: false,
+      code: res.code,
+      message: res.message,
+      ...(res.key ? { key: keyView(res.key) } : {}),
+      ...(res.missingScopes ? { missingScopes: res.missingScopes } : {}),
+    });
+  };
+
+  /** Metrics and the failure count of a verification, then its answer. */
+  const judged = (res: VerifyResult, started: number, clientIp: string | null): Serialized<Answer> => {
+    deps.metrics.verifyLatency.observe((performance.now() - started) / 1000);
+    deps.metrics.countVerification(res.code);
+    if (!res.valid && isGuess(res.code)) deps.attempts.failedAuthFrom(clientIp, "token");
+    return answerOf(res);
+  };
+
+  r.add(
+    {
+      method: "post",
+      path: "/api/verify",
+      summary: "Verify a token for another service",
+      description:
+        "Authenticated with the service token (Authorization: Bearer <KEYWARD_SERVICE_TOKEN>). Answers 200 with the verification code, whatever it is; a valid answer counts as a use. Pass the client's address as `clientIp`: a client address with too many failed verifications is answered 429 `too_many_failures` with Retry-After, which the service should relay to that client.",
+      tags: ["Verification"],
+      auth: "service",
+      body: VerifyBody,
+      responses: { 200: { description: "The verification outcome", schema: VerifyAnswer } },
+    },
+    // Not async: a cached key is verified without a promise (see Verifier.verify), and without a
+    // closure made per request (a promise's `then` makes the one it needs).
+    (c, { body }, reply) => {
+      const started = performance.now();
+      // The client's address, as the calling service passes it: its failures are limited by it, so
+      // one client's guessing never blocks the service itself or the service's other clients.
+      const clientIp = body.clientIp ?? (c.req.header("x-client-ip")?.slice(0, 64) || null);
+      deps.attempts.refuseBlockedAddress(clientIp);
+      // One object of one shape per request (absent options are undefined, which the verifier reads
+      // as not asked for).
+      const opts: VerifyOptions = {
+        requiredScopes: body.requiredScopes,
+        locationId: body.locationId,
+        use: {
+          ip: clientIp,
+          userAgent: c.req.header("x-client-user-agent")?.slice(0, 500) ?? null,
+          endpoint: "POST /api/verify",
+        },
+      };
+      const res = deps.verifier.verify(body.token, opts);
+      return res instanceof Promise
+        ? res.then((r) => reply.serialized(c, 200, judged(r, started, clientIp)))
+        : reply.serialized(c, 200, judged(res, started, clientIp));
+    },
+  );
+}
