@@ -30,6 +30,8 @@ import { LegacyMigrations } from "../service/legacy-migration.js";
 import { LegacyReports } from "../service/legacy-report.js";
 import { openDeploymentSecretBox } from "../service/legacy-secret.js";
 import { LifecycleService } from "../service/lifecycle.js";
+import { ProvisioningService } from "../service/provisioning.js";
+import { ServiceKeyService } from "../service/service-keys.js";
 import { SessionService } from "../service/sessions.js";
 import { SettingsService } from "../service/settings.js";
 import { UsageRecorder } from "../service/usage.js";
@@ -195,6 +197,17 @@ export async function createKeyward(opts: KeywardOptions): Promise<Keyward> {
     legacy: config.legacy,
     extensions: [legacy.settingsExtension(), lifecycle.settingsExtension()],
   });
+  // The platform's service credentials: their cache is dropped on every node like the keys'.
+  const serviceKeys = new ServiceKeyService({
+    store,
+    clock,
+    audit,
+    bus,
+    prefix: config.tokenPrefix,
+    cacheTtlMs: config.cacheTtlMs,
+  });
+  bus.subscribe((msg) => serviceKeys.apply(msg));
+  const provisioning = new ProvisioningService({ store, clock, accounts, users });
   const storage = new StorageHealth(database.db, database.dialect, clock);
   const attempts = new Attempts({
     limits: config.limits,
@@ -251,6 +264,8 @@ export async function createKeyward(opts: KeywardOptions): Promise<Keyward> {
     legacy,
     legacyReports,
     legacyMigrations,
+    serviceKeys,
+    provisioning,
     storage,
     readiness: [() => storage.check(), ...(bus instanceof PgBus ? [async () => bus.health()] : [])],
   };

@@ -9,6 +9,7 @@ import { keysCommand } from "./keys.js";
 import { migrateCommand } from "./migrate.js";
 import { migrationReportCommand } from "./migration-report.js";
 import { serveCommand } from "./serve.js";
+import { serviceKeysCommand } from "./service-keys.js";
 import { simulateCommand } from "./simulate.js";
 import { sweepCommand } from "./sweep.js";
 
@@ -16,6 +17,7 @@ export const COMMANDS: Command[] = [
   serveCommand,
   migrateCommand,
   keysCommand,
+  serviceKeysCommand,
   agenciesCommand,
   migrationReportCommand,
   forecastCommand,

@@ -10,6 +10,7 @@ const prefixes = {
   notification: "ntf",
   email: "eml",
   audit: "aud",
+  serviceKey: "svk",
 } as const;
 
 export type IdKind = keyof typeof prefixes;

@@ -17,6 +17,8 @@ import type { LegacyService } from "../service/legacy.js";
 import type { LegacyMigrations } from "../service/legacy-migration.js";
 import type { LegacyReports } from "../service/legacy-report.js";
 import type { LifecycleService } from "../service/lifecycle.js";
+import type { ProvisioningService } from "../service/provisioning.js";
+import type { ServiceKeyService } from "../service/service-keys.js";
 import type { SessionService } from "../service/sessions.js";
 import type { SettingsService } from "../service/settings.js";
 import type { UsageRecorder } from "../service/usage.js";
@@ -54,6 +56,10 @@ export interface Deps {
   legacyReports: LegacyReports;
   /** Replacing a legacy v1 key with a private integration token. */
   legacyMigrations: LegacyMigrations;
+  /** The platform's service credentials (kw_svc_…): management and authentication (issue 12 §2). */
+  serviceKeys: ServiceKeyService;
+  /** The platform's tenants mirrored by their own ids (issue 12 §3). */
+  provisioning: ProvisioningService;
   /** Whether the database can be written (/readyz), told of storage failures requests meet. */
   storage: StorageHealth;
   /** Readiness checks: the storage write probe, and the invalidation channel on PostgreSQL. */

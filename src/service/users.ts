@@ -344,6 +344,32 @@ export class UserService {
     return this.applyDisable(ctx, before);
   }
 
+  /**
+   * Undoes a removal (the platform's provisioning re-enables a person it had suspended): agency
+   * admins and the operator. They sign in again with their password; no session comes back.
+   */
+  async enableUser(ctx: Ctx, userId: string): Promise<User> {
+    const actor = requireActor(ctx);
+    const checked = await this.getUser(ctx, userId);
+    if (!canManageUsers(actor, checked.agencyId)) throw denied("Only agency admins can restore users.");
+    const now = this.deps.clock.now();
+    return this.deps.store.transaction(async (s) => {
+      const before = (await s.getUserForUpdate(userId)) ?? checked;
+      if (before.disabledAt === null) return before;
+      const after = { ...before, disabledAt: null, updatedAt: now };
+      await s.updateUser(after);
+      await this.deps.audit.record(s, ctx, {
+        agencyId: after.agencyId,
+        action: "user.enabled",
+        targetType: "user",
+        targetId: after.id,
+        before: { disabled: true },
+        after: { disabled: false },
+      });
+      return after;
+    });
+  }
+
   private async applyDisable(ctx: Ctx, checked: User, recheck?: (locked: User) => void): Promise<User> {
     const userId = checked.id;
     const now = this.deps.clock.now();

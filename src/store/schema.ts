@@ -14,6 +14,8 @@ export interface AgencyTable {
   policy_json: string | null;
   created_at: number;
   updated_at: number;
+  /** The platform's id for it (migration 007), unique. */
+  external_id?: string | null;
 }
 
 export interface LocationTable {
@@ -26,6 +28,8 @@ export interface LocationTable {
   created_at: number;
   updated_at: number;
   deleted_at: number | null;
+  /** The platform's id for it (migration 007), unique within the agency. */
+  external_id?: string | null;
 }
 
 export interface UserTable {
@@ -42,6 +46,8 @@ export interface UserTable {
   created_at: number;
   updated_at: number;
   disabled_at: number | null;
+  /** The platform's id for it (migration 007), unique within the agency. */
+  external_id?: string | null;
 }
 
 export interface UserLocationTable {
@@ -209,6 +215,29 @@ export interface AuthFailureTable {
   updated_at: number;
 }
 
+/** The platform's service credentials (migration 007): of one agency, or the operator's (agency_id null). */
+export interface ServiceKeyTable {
+  id: string;
+  agency_id: string | null;
+  name: string;
+  scopes_json: string;
+  status: string;
+  created_at: number;
+  created_by: string | null;
+  updated_at: number;
+  revoked_at: number | null;
+}
+
+/** Every token a service credential has had, hash only (like key_tokens). */
+export interface ServiceKeyTokenTable {
+  hash: string;
+  service_key_id: string;
+  display: string;
+  created_at: number;
+  valid_until: number | null;
+  retired_reason: string | null;
+}
+
 export interface Database {
   agencies: AgencyTable;
   locations: LocationTable;
@@ -227,4 +256,6 @@ export interface Database {
   lifecycle_watch: LifecycleWatchTable;
   legacy_migrations: LegacyMigrationTable;
   auth_failures: AuthFailureTable;
+  service_keys: ServiceKeyTable;
+  service_key_tokens: ServiceKeyTokenTable;
 }
