@@ -12,6 +12,7 @@ import { CompanyPage } from "./pages/Company";
 import { InventoryPage } from "./pages/Inventory";
 import { KeysPage } from "./pages/Keys";
 import { LoginPage } from "./pages/Login";
+import { ServiceKeysPage } from "./pages/ServiceKeys";
 import { UsersPage } from "./pages/Users";
 import { Link, navigate, RouteContext, useLocation } from "./router";
 import { SessionContext, useSession } from "./session";
@@ -211,6 +212,7 @@ function navItems(view: View, me: Me) {
       items: [
         { to: "/agency/keys", label: "API Keys" },
         { to: "/agency/company", label: "Company" },
+        ...(me.user.isOwner ? [{ to: "/agency/service-keys", label: "Service credentials" }] : []),
       ],
     },
     {
@@ -240,6 +242,10 @@ function pageFor(view: View, path: string, me: Me): { title: string; element: Re
         : null;
     case "/users":
       return { title: "Users", element: <UsersPage view={view} /> };
+    case "/service-keys":
+      return me.user.isOwner
+        ? { title: "Service credentials", element: <ServiceKeysPage view={view} /> }
+        : null;
     default:
       return null;
   }
