@@ -207,7 +207,7 @@ export async function createKeyward(opts: KeywardOptions): Promise<Keyward> {
     cacheTtlMs: config.cacheTtlMs,
   });
   bus.subscribe((msg) => serviceKeys.apply(msg));
-  const provisioning = new ProvisioningService({ store, clock, accounts, users });
+  const provisioning = new ProvisioningService({ store, clock, accounts, users, keys, serviceKeys });
   const storage = new StorageHealth(database.db, database.dialect, clock);
   const attempts = new Attempts({
     limits: config.limits,

@@ -19,6 +19,8 @@ import { ExternalIdStore } from "../store/external-id-store.js";
 import type { Store } from "../store/store.js";
 import type { AccountService } from "./accounts.js";
 import { type Ctx, isOperator } from "./context.js";
+import type { KeyService } from "./keys.js";
+import type { ServiceKeyService } from "./service-keys.js";
 import type { UserService } from "./users.js";
 
 export type ProvisionResult = "created" | "updated" | "deleted" | "unchanged";
@@ -104,6 +106,8 @@ export interface ProvisioningDeps {
   clock: Clock;
   accounts: AccountService;
   users: UserService;
+  keys: KeyService;
+  serviceKeys: ServiceKeyService;
 }
 
 const iso = (t: number) => new Date(t).toISOString();
@@ -270,6 +274,38 @@ export class ProvisioningService {
       result = "updated";
     }
     return { agency: this.agencyView(agency, externalId), result };
+  }
+
+  /**
+   * Closes an agency (the operator's only): its locations are deleted (their keys revoked), its
+   * agency keys and service credentials revoked, and everyone removed, the owner too — each through
+   * the service the console uses. The agency keeps its external id: PUT it and its people again to
+   * reopen it. Nothing left to close: `unchanged`.
+   */
+  async deleteAgency(ctx: Ctx, externalId: string): Promise<ProvisionResult> {
+    const agency = await this.agency(ctx, externalId);
+    if (!isOperator(ctx))
+      throw new ApiError(
+        "operator_credential_required",
+        "Only the operator's credentials close agencies: an agency's credential cannot close its own.",
+      );
+    const admin = adminOf(ctx, agency.id);
+    let changed = false;
+    for (const l of await this.deps.store.listLocations(agency.id)) {
+      await this.deps.accounts.deleteLocation(admin, l.id);
+      changed = true;
+    }
+    for (const k of await this.deps.keys.list(admin, agency.id, { includeLocations: true })) {
+      await this.deps.keys.revoke(admin, k.id);
+      changed = true;
+    }
+    if ((await this.deps.serviceKeys.revokeAllOf(ctx, agency.id)) > 0) changed = true;
+    for (const u of await this.deps.store.listUsers(agency.id))
+      if (u.disabledAt === null) {
+        await this.deps.users.removeForClosedAgency(admin, u.id);
+        changed = true;
+      }
+    return changed ? "deleted" : "unchanged";
   }
 
   private agencyView(a: Agency, externalId: string): ProvisionedAgency {

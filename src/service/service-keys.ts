@@ -154,9 +154,10 @@ export class ServiceKeyService {
    * an agency owner for their agency's. An agency's credential manages none (it would make itself
    * more than it is); a key never.
    */
-  private async checkManager(ctx: Ctx, agencyId: string | null): Promise<void> {
+  private async checkManager(ctx: Ctx, agencyId: string | null, store = this.deps.store): Promise<void> {
     if (isOperator(ctx)) {
-      if (agencyId !== null && !(await this.deps.store.getAgency(agencyId))) throw notFound("Agency");
+      // Read with the caller's transaction when there is one (SQLite has one connection for both).
+      if (agencyId !== null && !(await store.getAgency(agencyId))) throw notFound("Agency");
       return;
     }
     if (ctx.actorType === "service")
@@ -237,11 +238,11 @@ export class ServiceKeyService {
   }
 
   /** A credential the caller may manage; 404 for any other (another agency's included). */
-  private async manageable(ctx: Ctx, store: ServiceKeyStore, id: string): Promise<ServiceKey> {
-    const key = await store.get(id);
+  private async manageable(ctx: Ctx, s: Store, id: string): Promise<ServiceKey> {
+    const key = await new ServiceKeyStore(s).get(id);
     if (!key) throw notFound("Service credential");
     try {
-      await this.checkManager(ctx, key.agencyId);
+      await this.checkManager(ctx, key.agencyId, s);
     } catch (e) {
       if (e instanceof ApiError && e.code === "resource_not_found") throw notFound("Service credential");
       throw e;
@@ -268,7 +269,7 @@ export class ServiceKeyService {
     const now = this.deps.clock.now();
     const out = await this.deps.store.transaction(async (s) => {
       const store = new ServiceKeyStore(s);
-      const before = await this.manageable(ctx, store, id);
+      const before = await this.manageable(ctx, s, id);
       if (before.status !== "active")
         throw new ApiError("invalid_state", "This credential is revoked: create a new one instead.");
       const tokens = await store.tokensOf([id]);
@@ -301,7 +302,7 @@ export class ServiceKeyService {
     const now = this.deps.clock.now();
     const out = await this.deps.store.transaction(async (s) => {
       const store = new ServiceKeyStore(s);
-      const before = await this.manageable(ctx, store, id);
+      const before = await this.manageable(ctx, s, id);
       if (before.status !== "active")
         throw new ApiError("invalid_state", "This credential is already revoked.");
       const after: ServiceKey = { ...before, status: "revoked", revokedAt: now, updatedAt: now };
@@ -318,6 +319,14 @@ export class ServiceKeyService {
     });
     await this.invalidate(id);
     return this.view(out.key, out.tokens, now);
+  }
+
+  /** Revokes every active credential of an agency (closing it); answers how many. */
+  async revokeAllOf(ctx: Ctx, agencyId: string): Promise<number> {
+    await this.checkManager(ctx, agencyId);
+    const active = await new ServiceKeyStore(this.deps.store).list(agencyId, false);
+    for (const k of active) await this.revoke(ctx, k.id);
+    return active.length;
   }
 
   private newToken(serviceKeyId: string, token: string, now: number): ServiceKeyToken {

@@ -345,6 +345,17 @@ export class UserService {
   }
 
   /**
+   * Closing an agency (the platform's DELETE of the agency, issue 12 §3): everyone goes, the owner
+   * too. The one case where an owner is removed: there is no agency left for them to own.
+   */
+  async removeForClosedAgency(ctx: Ctx, userId: string): Promise<User> {
+    const actor = requireActor(ctx);
+    const before = await this.getUser(ctx, userId);
+    if (!canManageUsers(actor, before.agencyId)) throw denied("Only agency admins can remove users.");
+    return before.disabledAt === null ? this.applyDisable(ctx, before) : before;
+  }
+
+  /**
    * Undoes a removal (the platform's provisioning re-enables a person it had suspended): agency
    * admins and the operator. They sign in again with their password; no session comes back.
    */

@@ -214,6 +214,37 @@ describe("DELETE by external id", () => {
   });
 });
 
+describe("DELETE of an agency (closing it)", () => {
+  it("revokes every key and credential and removes everyone, the owner too; again: unchanged", async () => {
+    const p = await provisionAgency("close");
+    const owner = await loginAsOwner(p.agency.id, p.owner.id);
+    const locKey = await owner.post(`/api/accounts/${p.loc.id}/keys`, { name: "loc key" });
+    const agencyKey = await owner.post(`/api/accounts/${p.agency.id}/keys`, { name: "agency key" });
+    const cred = await h.kw.serviceKeys.create(CLI, {
+      agencyId: p.agency.id,
+      name: "c",
+      scopes: ["provision"],
+    });
+    // The agency's own credential cannot close it.
+    const before = await snapshot();
+    const own = await call(cred.token, "DELETE", `${A}/close`);
+    expect([own.status, own.body.code]).toEqual([403, "operator_credential_required"]);
+    expect(await snapshot()).toBe(before);
+
+    const r = await call(operator, "DELETE", `${A}/close`);
+    expect([r.status, r.result]).toEqual([204, "deleted"]);
+    for (const id of [locKey.body.key.id, agencyKey.body.key.id])
+      expect((await h.kw.store.getKey(id))!.status).toBe("revoked");
+    expect(await h.kw.store.listLocations(p.agency.id)).toEqual([]);
+    expect((await h.kw.store.listUsers(p.agency.id)).every((u) => u.disabledAt !== null)).toBe(true);
+    expect((await owner.get("/api/me")).status).toBe(401);
+    expect((await call(cred.token, "PUT", `${A}/close/locations/l9`, { name: "X" })).status).toBe(401);
+    const again = await call(operator, "DELETE", `${A}/close`);
+    expect([again.status, again.result]).toEqual([204, "unchanged"]);
+    expect((await call(operator, "DELETE", `${A}/never-was`)).status).toBe(404);
+  });
+});
+
 describe("bad input changes nothing", () => {
   it("a body that would leave the agency without its owner: 409 saying what to fix", async () => {
     await provisionAgency("own");

@@ -2255,7 +2255,37 @@ export interface paths {
             };
         };
         post?: never;
-        delete?: never;
+        /**
+         * Close an agency by its external id (operator credentials)
+         * @description Its locations are deleted (their keys revoked), its agency keys and service credentials revoked, and everyone removed, the owner too. The agency keeps its external id: PUT it and its people again to reopen it.
+         */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    agencyExternalId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Deleted (or already: Keyward-Provision-Result says which) */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description An error, as application/problem+json (see the error catalogue) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
         options?: never;
         head?: never;
         patch?: never;

@@ -156,6 +156,23 @@ export function provisioningRoutes(r: Router, deps: Deps): void {
   r.add(
     {
       ...provision,
+      method: "delete",
+      path: "/api/provision/agencies/{agencyExternalId}",
+      summary: "Close an agency by its external id (operator credentials)",
+      description:
+        "Its locations are deleted (their keys revoked), its agency keys and service credentials revoked, and everyone removed, the owner too. The agency keeps its external id: PUT it and its people again to reopen it.",
+      params: AgencyParams,
+      responses: deleted,
+    },
+    async (c, { params }, reply) => {
+      tell(c, await p.deleteAgency(c.get("ctx"), params.agencyExternalId));
+      return reply.empty(c, 204);
+    },
+  );
+
+  r.add(
+    {
+      ...provision,
       method: "put",
       path: "/api/provision/agencies/{agencyExternalId}/locations/{locationExternalId}",
       summary: "Create or update a location by its external id",
