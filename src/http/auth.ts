@@ -96,11 +96,12 @@ async function requireSession(
   deps: GuardDeps,
   route: GuardedRoute,
   params: unknown,
+  digest: TokenDigest,
 ): Promise<{ user: User }> {
   const token = getCookie(c, SESSION_COOKIE);
   if (!token) {
     const acting = c.req.header(ACTING_USER_HEADER);
-    if (acting !== undefined) return actForUser(c, deps, route, params, acting);
+    if (acting !== undefined) return actForUser(c, deps, route, params, acting, digest);
   }
   const user = token ? await deps.sessions.authenticate(token) : null;
   if (!user)
@@ -129,8 +130,9 @@ async function actForUser(
   route: GuardedRoute,
   params: unknown,
   acting: string,
+  digest: TokenDigest,
 ): Promise<{ user: User }> {
-  const credential = await serviceCredential(c, deps);
+  const credential = await serviceCredential(c, deps, digest);
   requireServiceScope(credential, "keys:manage", route.endpoint);
   const path = route.endpoint.slice(route.endpoint.indexOf(" ") + 1);
   if (NOT_FOR_ACTING.some((p) => path.startsWith(p)))
@@ -173,6 +175,7 @@ const SERVICE_TOKEN_CREDENTIAL: ServiceCredential = Object.freeze({
 function serviceCredential(
   c: Context<AppEnv>,
   deps: GuardDeps,
+  expected: TokenDigest,
 ): ServiceCredential | Promise<ServiceCredential> {
   // The calling service's own address: its credential failures are counted here, never those of
   // the clients whose tokens it verifies (POST /api/verify counts those by the client's address).
@@ -189,24 +192,14 @@ function serviceCredential(
   };
   if (!given) return refuse();
   const hash = hashToken(given);
-  const expected = serviceTokenDigest(deps);
   if (expected && timingSafeEqual(Buffer.from(hash, "hex"), expected)) return SERVICE_TOKEN_CREDENTIAL;
   const found = deps.serviceKeys.authenticate(given, hash);
   if (found instanceof Promise) return found.then((f) => f ?? refuse());
   return found ?? refuse();
 }
 
-const tokenDigests = new WeakMap<object, Buffer | null>();
-
-/** KEYWARD_SERVICE_TOKEN's SHA-256, computed once per configuration. */
-function serviceTokenDigest(deps: GuardDeps): Buffer | null {
-  let d = tokenDigests.get(deps.config);
-  if (d === undefined) {
-    d = deps.config.serviceToken ? Buffer.from(hashToken(deps.config.serviceToken), "hex") : null;
-    tokenDigests.set(deps.config, d);
-  }
-  return d;
-}
+/** KEYWARD_SERVICE_TOKEN's SHA-256 (null: none is set), computed once by `guards`. */
+type TokenDigest = Buffer | null;
 
 function requireServiceScope(credential: ServiceCredential, scope: ServiceScope, endpoint: string): void {
   if (!credential.scopes.includes(scope))
@@ -223,8 +216,9 @@ function requireService(
   deps: GuardDeps,
   route: GuardedRoute,
   params: unknown,
+  digest: TokenDigest,
 ): typeof NOBODY | Promise<typeof NOBODY> {
-  const found = serviceCredential(c, deps);
+  const found = serviceCredential(c, deps, digest);
   const admit = (credential: ServiceCredential): typeof NOBODY | Promise<typeof NOBODY> => {
     if (route.serviceScope) requireServiceScope(credential, route.serviceScope, route.endpoint);
     if (route.operatorOnly && credential.agencyId !== null)
@@ -254,10 +248,11 @@ function requireSessionOrService(
   deps: GuardDeps,
   route: GuardedRoute,
   params: unknown,
+  digest: TokenDigest,
 ): Promise<{ user: User | undefined }> {
   if (getCookie(c, SESSION_COOKIE) !== undefined || c.req.header("authorization") === undefined)
-    return requireSession(c, deps, route, params);
-  return Promise.resolve(requireService(c, deps, route, params)).then(() => ({ user: undefined }));
+    return requireSession(c, deps, route, params, digest);
+  return Promise.resolve(requireService(c, deps, route, params, digest)).then(() => ({ user: undefined }));
 }
 
 const ID_PARAMS = {
@@ -380,19 +375,22 @@ function locationOf(params: unknown): string | undefined {
  * `{locationId}` in its path must be within the key's reach.
  */
 export function guards(deps: GuardDeps): Guards {
+  const digest: TokenDigest = deps.config.serviceToken
+    ? Buffer.from(hashToken(deps.config.serviceToken), "hex")
+    : null;
   return {
     none: { security: () => [], check: () => NOBODY },
     session: {
       security: () => [{ session: [] }],
-      check: (c, route, params) => requireSession(c, deps, route, params),
+      check: (c, route, params) => requireSession(c, deps, route, params, digest),
     },
     service: {
       security: (scopes) => [{ serviceToken: scopes ?? [] }],
-      check: (c, route, params) => requireService(c, deps, route, params),
+      check: (c, route, params) => requireService(c, deps, route, params, digest),
     },
     sessionOrService: {
       security: (scopes): Record<string, string[]>[] => [{ session: [] }, { serviceToken: scopes ?? [] }],
-      check: (c, route, params) => requireSessionOrService(c, deps, route, params),
+      check: (c, route, params) => requireSessionOrService(c, deps, route, params, digest),
     },
     key: {
       scoped: true,
