@@ -125,7 +125,8 @@ export function ServiceKeysPage({ view }: { view: View }) {
       {dialog?.type === "rotate" ? (
         <RotateDialog
           serviceKey={dialog.key}
-          onClose={() => setDialog(null)}
+          // The confirmation closes itself after success, when the new credential is already shown.
+          onClose={() => setDialog((d) => (d?.type === "rotate" ? null : d))}
           onRotated={async (token) => {
             setDialog({ type: "reveal", name: dialog.key.name, token });
             await list.reload();
