@@ -99,7 +99,7 @@ export class ServiceKeyService {
   private async load(hash: string, now: number): Promise<ServiceCredential | null> {
     const gen = this.gen;
     const found = await new ServiceKeyStore(this.deps.store).findByHash(hash);
-    if (!found || found.key.status !== "active") return null;
+    if (found?.key.status !== "active") return null;
     const { key, token } = found;
     if (token.validUntil !== null && now >= token.validUntil) return null;
     const entry: Entry = {
