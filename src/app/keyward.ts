@@ -36,7 +36,9 @@ import { LegacyReports } from "../service/legacy-report.js";
 import { openDeploymentSecretBox } from "../service/legacy-secret.js";
 import { LifecycleService } from "../service/lifecycle.js";
 import { ProfileService } from "../service/profile.js";
+import { ProvisioningService } from "../service/provisioning.js";
 import { ReportedUses } from "../service/reported-uses.js";
+import { ServiceKeyService } from "../service/service-keys.js";
 import { SessionService } from "../service/sessions.js";
 import { SettingsService } from "../service/settings.js";
 import { UsageRecorder } from "../service/usage.js";
@@ -220,6 +222,17 @@ export async function createKeyward(opts: KeywardOptions): Promise<Keyward> {
     logger,
   });
   const keep = new KeepService({ store, clock, audit, keys, lifecycle });
+  // The platform's service credentials: their cache is dropped on every node like the keys'.
+  const serviceKeys = new ServiceKeyService({
+    store,
+    clock,
+    audit,
+    bus,
+    prefix: config.tokenPrefix,
+    cacheTtlMs: config.cacheTtlMs,
+  });
+  bus.subscribe((msg) => serviceKeys.apply(msg));
+  const provisioning = new ProvisioningService({ store, clock, accounts, users, keys, serviceKeys });
   const storage = new StorageHealth(database.db, database.dialect, clock);
   const attempts = new Attempts({
     limits: config.limits,
@@ -280,6 +293,8 @@ export async function createKeyward(opts: KeywardOptions): Promise<Keyward> {
     legacyMigrations,
     leaks,
     keep,
+    serviceKeys,
+    provisioning,
     storage,
     verifyEvents,
     reportedUses,

@@ -10,6 +10,7 @@ import { locationsCommand } from "./locations.js";
 import { migrateCommand } from "./migrate.js";
 import { migrationReportCommand } from "./migration-report.js";
 import { serveCommand } from "./serve.js";
+import { serviceKeysCommand } from "./service-keys.js";
 import { simulateCommand } from "./simulate.js";
 import { sweepCommand } from "./sweep.js";
 
@@ -17,6 +18,7 @@ export const COMMANDS: Command[] = [
   serveCommand,
   migrateCommand,
   keysCommand,
+  serviceKeysCommand,
   agenciesCommand,
   locationsCommand,
   migrationReportCommand,

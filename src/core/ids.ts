@@ -12,6 +12,7 @@ const prefixes = {
   audit: "aud",
   leak: "lek",
   invitation: "inv",
+  serviceKey: "svk",
 } as const;
 
 export type IdKind = keyof typeof prefixes;

@@ -390,3 +390,11 @@ function sameSet(a: readonly string[], b: readonly string[]): boolean {
   const sb = new Set(b);
   return sa.size === sb.size && [...sa].every((x) => sb.has(x));
 }
+
+/**
+ * Service credentials of an agency (issue 12 §2) are its owner's to create, list, rotate and revoke:
+ * a credential acts for the whole agency, more than any other person there may.
+ */
+export function canManageServiceKeys(a: Actor, agencyId: string): boolean {
+  return a.agencyId === agencyId && a.isOwner && a.type === "agency" && a.role === "admin";
+}

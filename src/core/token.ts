@@ -12,8 +12,15 @@ export const KEY_KINDS: readonly KeyKind[] = ["private_integration", "legacy_v1"
 /** The longest a rotated-out token keeps working (7 days): the API's limit, and the console's "later". */
 export const MAX_ROTATION_GRACE_SECONDS = 7 * 24 * 3600;
 
-const KIND_TAG: Record<KeyKind, string> = { private_integration: "pit", legacy_v1: "v1" };
-const TAG_KIND: Record<string, KeyKind> = { pit: "private_integration", v1: "legacy_v1" };
+/**
+ * Every kind of token of the format: the API keys' kinds, and the platform's service credentials
+ * (`kw_svc_…`, issue 12), which are never API keys (they live in their own table and guard the
+ * service routes only).
+ */
+export type TokenKind = KeyKind | "service";
+
+const KIND_TAG: Record<TokenKind, string> = { private_integration: "pit", legacy_v1: "v1", service: "svc" };
+const TAG_KIND: Record<string, TokenKind> = { pit: "private_integration", v1: "legacy_v1", svc: "service" };
 
 export const BODY_LENGTH = 32;
 export const CHECK_LENGTH = 6;
@@ -68,7 +75,7 @@ function randomBase62(length: number): string {
   return out;
 }
 
-export function generateToken(prefix: string, kind: KeyKind): string {
+export function generateToken(prefix: string, kind: TokenKind): string {
   const head = `${prefix}_${KIND_TAG[kind]}_${randomBase62(BODY_LENGTH)}`;
   return head + base62Fixed(crc32(head), CHECK_LENGTH);
 }
@@ -92,12 +99,12 @@ export function maskToken(prefixPart: string, lastFour: string): string {
   return `${prefixPart}…${lastFour}`;
 }
 
-export function displayPrefix(prefix: string, kind: KeyKind): string {
+export function displayPrefix(prefix: string, kind: TokenKind): string {
   return `${prefix}_${KIND_TAG[kind]}_`;
 }
 
 export type TokenShape =
-  | { ok: true; ours: true; kind: KeyKind }
+  | { ok: true; ours: true; kind: TokenKind }
   /** Not of this deployment's shape: it may still be an imported key, looked up by hash. */
   | { ok: true; ours: false; reason: string }
   | { ok: false; reason: string };

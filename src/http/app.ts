@@ -20,6 +20,8 @@ import { keyRoutes } from "./routes/keys.js";
 import { leakRoutes } from "./routes/leaks.js";
 import { peopleRoutes } from "./routes/people.js";
 import { platformRoutes } from "./routes/platform.js";
+import { provisioningRoutes } from "./routes/provisioning.js";
+import { serviceKeyRoutes } from "./routes/service-keys.js";
 import { systemRoutes } from "./routes/system.js";
 import { verifyRoutes } from "./routes/verify.js";
 import { verifySdkRoutes } from "./routes/verify-sdk.js";
@@ -128,6 +130,8 @@ export function createApp(deps: Deps, opts: AppOptions = {}): Hono<AppEnv> {
   platformRoutes(router, deps);
   verifySdkRoutes(router, deps);
   verifyRoutes(router, deps);
+  serviceKeyRoutes(router, deps);
+  provisioningRoutes(router, deps);
   for (const mod of opts.extraRoutes ?? []) mod(router, deps);
 
   // Responses are counted around Hono's fetch rather than by a middleware (see ResponseHeaders):

@@ -8,11 +8,17 @@ import { getCookie } from "hono/cookie";
 import { ApiError } from "../core/errors.js";
 import type { User } from "../core/model.js";
 import { hashToken, inspectToken } from "../core/token.js";
-import { keyCtx, userCtx } from "../service/context.js";
+import {
+  keyCtx,
+  SERVICE_SCOPES,
+  type ServiceCredential,
+  type ServiceScope,
+  userCtx,
+} from "../service/context.js";
 import { toActor } from "../service/users.js";
 import type { VerifiedKey, VerifyOptions, VerifyResult } from "../service/verify.js";
 import type { AppEnv, Client, Deps } from "./env.js";
-import type { Guards } from "./route.js";
+import type { GuardedRoute, Guards } from "./route.js";
 import { isHttps } from "./scheme.js";
 
 export type { Client } from "./env.js";
@@ -21,7 +27,10 @@ export const SESSION_COOKIE = "keyward_session";
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
 /** What the guards read of the instance (Lucia-style: named for what it is used for, not the whole). */
-export type GuardDeps = Pick<Deps, "config" | "sessions" | "attempts" | "verifier" | "metrics">;
+export type GuardDeps = Pick<
+  Deps,
+  "config" | "sessions" | "attempts" | "verifier" | "metrics" | "serviceKeys" | "provisioning" | "store"
+>;
 type ConfigDeps = Pick<Deps, "config">;
 
 /**
@@ -77,9 +86,23 @@ export function checkOrigin(c: Context<AppEnv>, deps: ConfigDeps): void {
     );
 }
 
-/** The signed-in person of the session cookie; a state-changing request must come from our own pages. */
-async function requireSession(c: Context<AppEnv>, deps: GuardDeps): Promise<{ user: User }> {
+/**
+ * The signed-in person of the session cookie; a state-changing request must come from our own pages.
+ * Without a cookie, a request naming `Keyward-Acting-User` is the platform acting for that person
+ * with a `keys:manage` credential (issue 12 §3): it gets the person's rights, never more.
+ */
+async function requireSession(
+  c: Context<AppEnv>,
+  deps: GuardDeps,
+  route: GuardedRoute,
+  params: unknown,
+  digest: TokenDigest,
+): Promise<{ user: User }> {
   const token = getCookie(c, SESSION_COOKIE);
+  if (!token) {
+    const acting = c.req.header(ACTING_USER_HEADER);
+    if (acting !== undefined) return actForUser(c, deps, route, params, acting, digest);
+  }
   const user = token ? await deps.sessions.authenticate(token) : null;
   if (!user)
     throw new ApiError(
@@ -89,40 +112,169 @@ async function requireSession(c: Context<AppEnv>, deps: GuardDeps): Promise<{ us
   checkOrigin(c, deps);
   const { ip, userAgent } = clientOf(c, deps);
   c.set("ctx", { ...userCtx(toActor(user), ip, userAgent), sessionId: hashToken(token!) });
+  await resolveExternalIds(deps, user.agencyId, params);
   return { user };
 }
 
-/** The digest of the last expected token compared, kept: hashing it on every request cost POST /api/verify 3 %. */
-let expected: { token: string; digest: Buffer } | undefined;
+export const ACTING_USER_HEADER = "keyward-acting-user";
 
-function digestEqual(given: string, token: string): boolean {
-  if (expected?.token !== token) expected = { token, digest: Buffer.from(hashToken(token), "hex") };
-  return timingSafeEqual(Buffer.from(hashToken(given), "hex"), expected.digest);
+/**
+ * Signing in and out, and managing service credentials, are a person's own: a credential acting
+ * for them cannot (it would make itself a session, or a credential of more scopes than its own).
+ */
+const NOT_FOR_ACTING = ["/api/auth/", "/api/service-keys"];
+
+async function actForUser(
+  c: Context<AppEnv>,
+  deps: GuardDeps,
+  route: GuardedRoute,
+  params: unknown,
+  acting: string,
+  digest: TokenDigest,
+): Promise<{ user: User }> {
+  const credential = await serviceCredential(c, deps, digest);
+  requireServiceScope(credential, "keys:manage", route.endpoint);
+  const path = route.endpoint.slice(route.endpoint.indexOf(" ") + 1);
+  if (NOT_FOR_ACTING.some((p) => path.startsWith(p)))
+    throw new ApiError(
+      "permission_denied",
+      `${route.endpoint} is not available when acting for a user: the person must sign in.`,
+    );
+  const ref = acting.trim();
+  const id = ref ? await deps.provisioning.resolveRef(credential.agencyId, "user", ref) : "";
+  const user = id ? await deps.store.getUser(id) : null;
+  // Another agency's person is as unknown as one who does not exist: nothing says they do.
+  if (!user || (credential.agencyId !== null && user.agencyId !== credential.agencyId))
+    throw new ApiError(
+      "resource_not_found",
+      `Acting user not found: ${ACTING_USER_HEADER} must name a user of ${credential.agencyId === null ? "an agency" : "the credential's agency"} by id or as ext:<externalId>.`,
+    );
+  if (user.disabledAt !== null)
+    throw new ApiError("permission_denied", "This user has been removed: nobody can act for them.");
+  const { ip, userAgent } = clientOf(c, deps);
+  c.set("service", credential);
+  c.set("ctx", { ...userCtx(toActor(user), ip, userAgent), credential });
+  await resolveExternalIds(deps, user.agencyId, params);
+  return { user };
 }
 
-/** The platform's own services, by KEYWARD_SERVICE_TOKEN. */
-function requireService(c: Context<AppEnv>, deps: GuardDeps): typeof NOBODY {
-  const expected = deps.config.serviceToken;
-  if (!expected)
-    throw new ApiError(
-      "invalid_service_token",
-      "This deployment has no KEYWARD_SERVICE_TOKEN set: the service API is off.",
-    );
+/** KEYWARD_SERVICE_TOKEN, as a credential: the operator's, with every scope. */
+const SERVICE_TOKEN_CREDENTIAL: ServiceCredential = Object.freeze({
+  id: null,
+  name: "KEYWARD_SERVICE_TOKEN",
+  agencyId: null,
+  scopes: SERVICE_SCOPES,
+});
+
+/**
+ * The service credential of the request's `Authorization: Bearer`, or 401 invalid_service_token.
+ * One SHA-256 of the presented token serves both the comparison with KEYWARD_SERVICE_TOKEN (of
+ * digests, in constant time) and the credential cache's look-up: a known credential costs a hash
+ * and a map read, and answers without a promise.
+ */
+function serviceCredential(
+  c: Context<AppEnv>,
+  deps: GuardDeps,
+  expected: TokenDigest,
+): ServiceCredential | Promise<ServiceCredential> {
   // The calling service's own address: its credential failures are counted here, never those of
   // the clients whose tokens it verifies (POST /api/verify counts those by the client's address).
   const client = clientOf(c, deps);
   deps.attempts.refuseBlockedAddress(client.ip);
   const header = c.req.header("authorization") ?? "";
   const given = header.startsWith("Bearer ") ? header.slice(7) : "";
-  if (!given || !digestEqual(given, expected)) {
+  const refuse = (): never => {
     deps.attempts.failedAuthFrom(client.ip, "service_token");
     throw new ApiError(
       "invalid_service_token",
-      "Send the service token as Authorization: Bearer <KEYWARD_SERVICE_TOKEN>.",
+      "Send a service credential as Authorization: Bearer <kw_svc_… credential or KEYWARD_SERVICE_TOKEN>; this one is unknown, revoked or replaced by rotation.",
     );
+  };
+  if (!given) return refuse();
+  const hash = hashToken(given);
+  if (expected && timingSafeEqual(Buffer.from(hash, "hex"), expected)) return SERVICE_TOKEN_CREDENTIAL;
+  const found = deps.serviceKeys.authenticate(given, hash);
+  if (found instanceof Promise) return found.then((f) => f ?? refuse());
+  return found ?? refuse();
+}
+
+/** KEYWARD_SERVICE_TOKEN's SHA-256 (null: none is set), computed once by `guards`. */
+type TokenDigest = Buffer | null;
+
+function requireServiceScope(credential: ServiceCredential, scope: ServiceScope, endpoint: string): void {
+  if (!credential.scopes.includes(scope))
+    throw new ApiError(
+      "insufficient_service_scope",
+      `${endpoint} needs a service credential with the ${scope} scope; this one has ${credential.scopes.join(", ") || "none"}.`,
+      { missingScopes: [scope] },
+    );
+}
+
+/** The platform's services: a service credential with the route's scope (KEYWARD_SERVICE_TOKEN has all). */
+function requireService(
+  c: Context<AppEnv>,
+  deps: GuardDeps,
+  route: GuardedRoute,
+  params: unknown,
+  digest: TokenDigest,
+): typeof NOBODY | Promise<typeof NOBODY> {
+  const found = serviceCredential(c, deps, digest);
+  const admit = (credential: ServiceCredential): typeof NOBODY | Promise<typeof NOBODY> => {
+    if (route.serviceScope) requireServiceScope(credential, route.serviceScope, route.endpoint);
+    if (route.operatorOnly && credential.agencyId !== null)
+      throw new ApiError(
+        "operator_credential_required",
+        `${route.endpoint} is the operator's: use KEYWARD_SERVICE_TOKEN or an operator credential (keyward service-keys create); an agency's credential acts within its agency only.`,
+      );
+    c.set("service", credential);
+    c.set("ctx", {
+      actor: null,
+      actorType: "service",
+      actorId: credential.id,
+      ...clientOf(c, deps),
+      credential,
+    });
+    // No promise when there is nothing to resolve (POST /api/verify is hot).
+    return params === undefined
+      ? NOBODY
+      : resolveExternalIds(deps, credential.agencyId, params).then(() => NOBODY);
+  };
+  return found instanceof Promise ? found.then(admit) : admit(found);
+}
+
+/** A signed-in person (cookie), else a service credential (Authorization): the owner or the operator. */
+function requireSessionOrService(
+  c: Context<AppEnv>,
+  deps: GuardDeps,
+  route: GuardedRoute,
+  params: unknown,
+  digest: TokenDigest,
+): Promise<{ user: User | undefined }> {
+  if (getCookie(c, SESSION_COOKIE) !== undefined || c.req.header("authorization") === undefined)
+    return requireSession(c, deps, route, params, digest);
+  return Promise.resolve(requireService(c, deps, route, params, digest)).then(() => ({ user: undefined }));
+}
+
+const ID_PARAMS = {
+  agencyId: "agency",
+  locationId: "location",
+  userId: "user",
+  accountId: "account",
+} as const;
+
+/**
+ * Management routes take the platform's ids too: a path id `ext:<externalId>` (or
+ * `ext:<agencyExternalId>/<externalId>`) is replaced by the Keyward id it names, within the
+ * caller's agency. One that names nothing stays as it is, and the route answers 404 for it.
+ */
+async function resolveExternalIds(deps: GuardDeps, agencyId: string | null, params: unknown): Promise<void> {
+  if (typeof params !== "object" || params === null) return;
+  const p = params as Record<string, unknown>;
+  for (const [name, kind] of Object.entries(ID_PARAMS)) {
+    const v = p[name];
+    if (typeof v === "string" && v.startsWith("ext:"))
+      p[name] = await deps.provisioning.resolveRef(agencyId, kind, v);
   }
-  c.set("ctx", { actor: null, actorType: "service", actorId: null, ...client });
-  return NOBODY;
 }
 
 /** The token of an `Authorization: Bearer` header; null when the header is missing or not Bearer. */
@@ -223,10 +375,23 @@ function locationOf(params: unknown): string | undefined {
  * `{locationId}` in its path must be within the key's reach.
  */
 export function guards(deps: GuardDeps): Guards {
+  const digest: TokenDigest = deps.config.serviceToken
+    ? Buffer.from(hashToken(deps.config.serviceToken), "hex")
+    : null;
   return {
     none: { security: () => [], check: () => NOBODY },
-    session: { security: () => [{ session: [] }], check: (c) => requireSession(c, deps) },
-    service: { security: () => [{ serviceToken: [] }], check: (c) => requireService(c, deps) },
+    session: {
+      security: () => [{ session: [] }],
+      check: (c, route, params) => requireSession(c, deps, route, params, digest),
+    },
+    service: {
+      security: (scopes) => [{ serviceToken: scopes ?? [] }],
+      check: (c, route, params) => requireService(c, deps, route, params, digest),
+    },
+    sessionOrService: {
+      security: (scopes): Record<string, string[]>[] => [{ session: [] }, { serviceToken: scopes ?? [] }],
+      check: (c, route, params) => requireSessionOrService(c, deps, route, params, digest),
+    },
     key: {
       scoped: true,
       security: (scopes) => [{ apiKey: scopes ?? [] }],

@@ -21,7 +21,9 @@ import type { LegacyMigrations } from "../service/legacy-migration.js";
 import type { LegacyReports } from "../service/legacy-report.js";
 import type { LifecycleService } from "../service/lifecycle.js";
 import type { ProfileService } from "../service/profile.js";
+import type { ProvisioningService } from "../service/provisioning.js";
 import type { ReportedUses } from "../service/reported-uses.js";
+import type { ServiceKeyService } from "../service/service-keys.js";
 import type { SessionService } from "../service/sessions.js";
 import type { SettingsService } from "../service/settings.js";
 import type { UsageRecorder } from "../service/usage.js";
@@ -68,6 +70,10 @@ export interface Deps {
   leaks: LeakService;
   /** Keep a warned key (issue 14). */
   keep: KeepService;
+  /** The platform's service credentials (kw_svc_…): management and authentication (issue 12 §2). */
+  serviceKeys: ServiceKeyService;
+  /** The platform's tenants mirrored by their own ids (issue 12 §3). */
+  provisioning: ProvisioningService;
   /** Whether the database can be written (/readyz), told of storage failures requests meet. */
   storage: StorageHealth;
   /** The SDK's event stream of what verification caches must drop (GET /api/verify/events). */

@@ -1,4 +1,4 @@
-import type { Ctx } from "../service/context.js";
+import type { Ctx, ServiceCredential } from "../service/context.js";
 
 /** The client's address and agent, as `clientOf` (http/auth.ts) reads them. */
 export interface Client {
@@ -13,6 +13,12 @@ export interface AppEnv {
     ctx: Ctx;
     /** Read on first use by `clientOf`. */
     client: Client;
+    /**
+     * The service credential that authenticated the request (the `service` and `sessionOrService`
+     * guards, and a person acted for with `Keyward-Acting-User`): its id, its agency (null: the
+     * operator's, every agency) and its scopes. Routes that serve credentials filter by `agencyId`.
+     */
+    service: ServiceCredential;
   };
   Bindings: {
     incoming?: {

@@ -8,6 +8,7 @@ import type { Context, Hono } from "hono";
 import { z } from "zod";
 import { ApiError } from "../core/errors.js";
 import type { User } from "../core/model.js";
+import type { ServiceScope } from "../service/context.js";
 import type { VerifiedKey } from "../service/verify.js";
 import type { AccessLog } from "./access-log.js";
 import type { AppEnv } from "./env.js";
@@ -16,10 +17,11 @@ import type { ResponseHeaders } from "./headers.js";
 /**
  * Who may call a route: the guard of that name (http/auth.ts) runs in front of its handler.
  * `none` is public; `session` a signed-in person (and a state-changing request from our own
- * pages); `service` the platform's services; `key` an API key with the route's `scopes`;
- * `legacyKey` a legacy v1 key only.
+ * pages); `service` the platform's services (a service credential with the route's
+ * `serviceScope`); `sessionOrService` either of those two (the console's owner or the operator);
+ * `key` an API key with the route's `scopes`; `legacyKey` a legacy v1 key only.
  */
-export type Auth = "none" | "session" | "service" | "key" | "legacyKey";
+export type Auth = "none" | "session" | "service" | "sessionOrService" | "key" | "legacyKey";
 type Method = "get" | "post" | "put" | "patch" | "delete";
 
 /** What each guard tells the handler of the caller it let through. */
@@ -27,6 +29,8 @@ export interface Callers {
   none: Record<never, never>;
   session: { user: User };
   service: Record<never, never>;
+  /** A signed-in person, or none when a service credential called (it is on `c.get("service")`). */
+  sessionOrService: { user: User | undefined };
   key: { key: VerifiedKey };
   legacyKey: { key: VerifiedKey };
 }
@@ -39,6 +43,10 @@ export interface GuardedRoute {
   /** As use recording names it: `GET /v2/locations/:id`. */
   endpoint: string;
   scopes: string[] | undefined;
+  /** Service routes: the scope a service credential needs. */
+  serviceScope: ServiceScope | undefined;
+  /** Service routes: only the operator's credentials (not an agency's). */
+  operatorOnly: boolean;
 }
 
 export interface Guard<A extends Auth> {
@@ -75,6 +83,13 @@ export interface RouteSpec<
   auth: A;
   /** For key-authenticated routes: the scopes a private integration token needs. */
   scopes?: string[];
+  /**
+   * For service routes: the scope a service credential needs (403 insufficient_service_scope
+   * naming it otherwise). A service route that declares none is the operator's alone.
+   */
+  serviceScope?: ServiceScope;
+  /** For service routes: an agency's credential is refused (403 operator_credential_required). */
+  operatorOnly?: boolean;
   body?: B;
   /**
    * The handler reads the body itself, by calling `input.body()`, once its own checks have passed
@@ -318,6 +333,9 @@ export class Router {
     const route: GuardedRoute = {
       endpoint: `${method} ${spec.path.replace(/\{\w+\}/g, ":id")}`,
       scopes: spec.scopes,
+      serviceScope: spec.serviceScope,
+      // Without a declared scope, a service route stays what it was: the operator's alone.
+      operatorOnly: spec.operatorOnly ?? spec.serviceScope === undefined,
     };
     const reply = this.replies as Replies<R>;
     const call = handler as (c: Context<AppEnv>, input: object, reply: Replies<R>) => Promise<Reply> | Reply;
@@ -387,7 +405,7 @@ export class Router {
     >,
     guard: Guard<Auth>,
   ): void {
-    const security = guard.security(spec.scopes);
+    const security = guard.security(spec.scopes ?? (spec.serviceScope ? [spec.serviceScope] : undefined));
     const responses: RouteConfig["responses"] = {};
     for (const [status, r] of Object.entries(spec.responses))
       responses[status] = r.schema

@@ -16,6 +16,31 @@ export interface Ctx {
   userAgent: string | null;
   /** The hash of the session making the request, for people signed in to the console. */
   sessionId?: string | undefined;
+  /**
+   * The platform's service credential making the request (`actorType: "service"`), or the one a
+   * person is acted for with (`Keyward-Acting-User`, issue 12 §3). Absent for everyone else.
+   */
+  credential?: ServiceCredential | undefined;
+}
+
+/** The platform's service scopes (issue 12 §2). */
+export const SERVICE_SCOPES = ["verify", "provision", "keys:manage"] as const;
+export type ServiceScope = (typeof SERVICE_SCOPES)[number];
+
+/** A service credential as the service guard lets it through (`c.get("service")` on the HTTP side). */
+export interface ServiceCredential {
+  /** The credential's id (`svk_…`); null for KEYWARD_SERVICE_TOKEN. */
+  id: string | null;
+  name: string;
+  /** Null: an operator credential, good for every agency; else the one agency it acts on. */
+  agencyId: string | null;
+  scopes: readonly ServiceScope[];
+}
+
+/** Whether the caller is the deployment's operator: the CLI, KEYWARD_SERVICE_TOKEN or an operator credential. */
+export function isOperator(ctx: Ctx): boolean {
+  if (ctx.actorType === "system") return true;
+  return ctx.actorType === "service" && !ctx.actor && (ctx.credential?.agencyId ?? null) === null;
 }
 
 export const systemCtx: Ctx = { actor: null, actorType: "system", actorId: null, ip: null, userAgent: null };

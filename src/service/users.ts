@@ -345,6 +345,17 @@ export class UserService {
     return this.applyDisable(ctx, before);
   }
 
+  /**
+   * Closing an agency (the platform's DELETE of the agency, issue 12 §3): everyone goes, the owner
+   * too. The one case where an owner is removed: there is no agency left for them to own.
+   */
+  async removeForClosedAgency(ctx: Ctx, userId: string): Promise<User> {
+    const actor = requireActor(ctx);
+    const before = await this.getUser(ctx, userId);
+    if (!canManageUsers(actor, before.agencyId)) throw denied("Only agency admins can remove users.");
+    return before.disabledAt === null ? this.applyDisable(ctx, before) : before;
+  }
+
   /** Lets a disabled user sign in again (their old sessions stay ended). A user not disabled is left as is. */
   async enableUser(ctx: Ctx, userId: string): Promise<User> {
     const actor = requireActor(ctx);

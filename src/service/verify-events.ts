@@ -181,6 +181,8 @@ export class VerifyEvents {
   }
 
   private emit(msg: Invalidation, owners: Map<string, string> | undefined): void {
+    // A service credential's change concerns the guard of this server, not what an SDK caches.
+    if (msg.type === "service_key") return;
     const seq = ++this.seq;
     let frame: Frame;
     switch (msg.type) {

@@ -11,6 +11,8 @@ export type Invalidation =
   | { type: "agency"; id: string }
   /** A location was deleted: agency keys must stop reaching it (the Verifier's location map). */
   | { type: "location"; id: string }
+  /** A service credential was revoked or rotated (its credential cache entries go). */
+  | { type: "service_key"; id: string }
   | { type: "all" };
 
 export interface CacheBus {

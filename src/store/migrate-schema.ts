@@ -13,6 +13,7 @@ import * as m005 from "./schema-migrations/005_attempts.js";
 import * as m006 from "./schema-migrations/006_change_log.js";
 import * as m007 from "./schema-migrations/007_leaks_and_keep.js";
 import * as m008 from "./schema-migrations/008_invitations_and_profile.js";
+import * as m009 from "./schema-migrations/009_service_keys_and_external_ids.js";
 import { renumberRecordedSchemaMigrations } from "./schema-renumbering.js";
 
 // biome-ignore lint/suspicious/noExplicitAny: each migration sees the schema of its own day
@@ -31,6 +32,7 @@ export const SCHEMA_MIGRATIONS: Record<string, Step> = {
   "006_change_log": m006,
   "007_leaks_and_keep": m007,
   "008_invitations_and_profile": m008,
+  "009_service_keys_and_external_ids": m009,
 };
 
 /** Where Kysely records the schema migrations applied (names kept from the first release). */

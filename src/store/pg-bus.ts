@@ -53,7 +53,8 @@ const isInvalidation = (m: unknown): m is Invalidation & { from?: string } => {
   const t = (m as { type?: unknown }).type;
   if (t === "all") return true;
   return (
-    (t === "key" || t === "agency" || t === "location") && typeof (m as { id?: unknown }).id === "string"
+    (t === "key" || t === "agency" || t === "location" || t === "service_key") &&
+    typeof (m as { id?: unknown }).id === "string"
   );
 };
 

@@ -16,6 +16,8 @@ export interface AgencyTable {
   key_rules_json: string | null;
   created_at: number;
   updated_at: number;
+  /** The platform's id for it (migration 009), unique. */
+  external_id?: string | null;
 }
 
 export interface LocationTable {
@@ -28,6 +30,8 @@ export interface LocationTable {
   created_at: number;
   updated_at: number;
   deleted_at: number | null;
+  /** The platform's id for it (migration 009), unique within the agency. */
+  external_id?: string | null;
 }
 
 export interface UserTable {
@@ -44,6 +48,8 @@ export interface UserTable {
   created_at: number;
   updated_at: number;
   disabled_at: number | null;
+  /** The platform's id for it (migration 009), unique within the agency. */
+  external_id?: string | null;
 }
 
 export interface UserLocationTable {
@@ -259,6 +265,29 @@ export interface InvitationTable {
   cancelled_at: number | null;
 }
 
+/** The platform's service credentials (migration 009): of one agency, or the operator's (agency_id null). */
+export interface ServiceKeyTable {
+  id: string;
+  agency_id: string | null;
+  name: string;
+  scopes_json: string;
+  status: string;
+  created_at: number;
+  created_by: string | null;
+  updated_at: number;
+  revoked_at: number | null;
+}
+
+/** Every token a service credential has had, hash only (like key_tokens). */
+export interface ServiceKeyTokenTable {
+  hash: string;
+  service_key_id: string;
+  display: string;
+  created_at: number;
+  valid_until: number | null;
+  retired_reason: string | null;
+}
+
 export interface Database {
   agencies: AgencyTable;
   locations: LocationTable;
@@ -280,4 +309,6 @@ export interface Database {
   key_leaks: KeyLeakTable;
   leak_report_receipts: LeakReportReceiptTable;
   invitations: InvitationTable;
+  service_keys: ServiceKeyTable;
+  service_key_tokens: ServiceKeyTokenTable;
 }

@@ -132,7 +132,12 @@ export class SqliteBus implements CacheBus {
     if (rows[0]!.id !== this.lastId + 1) this.deliver({ type: "all" });
     else
       for (const row of rows)
-        if (row.kind === "key" || row.kind === "agency" || row.kind === "location")
+        if (
+          row.kind === "key" ||
+          row.kind === "agency" ||
+          row.kind === "location" ||
+          row.kind === "service_key"
+        )
           this.deliver({ type: row.kind, id: row.ref });
         else this.deliver({ type: "all" });
     this.lastId = rows[rows.length - 1]!.id;

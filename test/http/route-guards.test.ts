@@ -30,7 +30,8 @@ let bareToken: string;
 let v1Token: string;
 
 beforeAll(async () => {
-  h = await startHarness();
+  // Every route is called with wrong credentials, from one address: more failures than a minute allows.
+  h = await startHarness({ env: { KEYWARD_FAILED_AUTH_MAX_PER_MINUTE: "0" } });
   w = await seedWorld(h.kw);
   owner = await new Client(h).login(w.owner);
   const k = await owner.post(`/api/accounts/${w.agencyId}/keys`, { name: "no scopes", scopes: [] });
@@ -200,8 +201,10 @@ describe("every route's documented security is the guard it runs behind", () => 
         };
         const label = `${method.toUpperCase()} ${path}`;
         const schemes = (op.security as Record<string, string[]>[]).flatMap((s) => Object.entries(s));
-        expect(schemes.length, label).toBeLessThanOrEqual(1);
-        const [scheme, scopes] = schemes[0] ?? ["none", []];
+        // One scheme, or the sessionOrService guard's two (a signed-in person, or a service credential).
+        const either = schemes.map(([name]) => name).join(",") === "session,serviceToken";
+        expect(schemes.length, label).toBeLessThanOrEqual(either ? 2 : 1);
+        const [scheme, scopes] = either ? ["sessionOrService", []] : (schemes[0] ?? ["none", []]);
         const cookie = { cookie: owner.cookie };
         const service = { authorization: `Bearer ${SERVICE_TOKEN}` };
         const key = { authorization: `Bearer ${path.startsWith("/v1/") ? v1Token : bareToken}` };
@@ -214,6 +217,12 @@ describe("every route's documented security is the guard it runs behind", () => 
           for (const other of [{}, service, key])
             expect(await call(other), label).toEqual({ status: 401, code: "unauthenticated" });
           if (!signOut) expect(GUARD_CODES, label).not.toContain((await call(cookie)).code);
+        } else if (scheme === "sessionOrService") {
+          // Neither credential: sign in. A credential that is not a service's: refused as one.
+          expect(await call({}), label).toEqual({ status: 401, code: "unauthenticated" });
+          expect(await call(key), label).toEqual({ status: 401, code: "invalid_service_token" });
+          for (const good of [cookie, service])
+            expect(GUARD_CODES, label).not.toContain((await call(good)).code);
         } else if (scheme === "serviceToken") {
           for (const other of [{}, cookie, key])
             expect(await call(other), label).toEqual({ status: 401, code: "invalid_service_token" });

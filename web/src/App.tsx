@@ -15,6 +15,7 @@ import { KeysPage } from "./pages/Keys";
 import { LocationsPage } from "./pages/Locations";
 import { LoginPage } from "./pages/Login";
 import { ProfilePage } from "./pages/Profile";
+import { ServiceKeysPage } from "./pages/ServiceKeys";
 import { UsersPage } from "./pages/Users";
 import { Link, navigate, RouteContext, useLocation } from "./router";
 import { SessionContext, useSession } from "./session";
@@ -244,6 +245,7 @@ function navItems(view: View, me: Me) {
         { to: "/agency/keys", label: "API Keys" },
         { to: "/agency/locations", label: "Locations" },
         { to: "/agency/company", label: "Company" },
+        ...(me.user.isOwner ? [{ to: "/agency/service-keys", label: "Service credentials" }] : []),
       ],
     },
     {
@@ -275,6 +277,10 @@ function pageFor(view: View, path: string, me: Me): { title: string; element: Re
       return { title: "Locations", element: <LocationsPage view={view} /> };
     case "/users":
       return { title: "Users", element: <UsersPage view={view} /> };
+    case "/service-keys":
+      return me.user.isOwner
+        ? { title: "Service credentials", element: <ServiceKeysPage view={view} /> }
+        : null;
     default:
       return null;
   }

@@ -53,6 +53,7 @@ export type Ok<P extends keyof paths, M extends keyof paths[P]> = paths[P][M] ex
   : never;
 
 export type Key = Schemas["Key"];
+export type ServiceKey = Schemas["ServiceKey"];
 export type Kind = Key["kind"];
 export type KeyStatus = Key["status"];
 export type User = Schemas["User"];

@@ -1034,7 +1034,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Create an agency and its owner (platform service token) */
+        /** Create an agency and its owner (the operator's service credentials) */
         post: {
             parameters: {
                 query?: never;
@@ -2726,7 +2726,7 @@ export interface paths {
         put?: never;
         /**
          * Verify a token for another service
-         * @description Authenticated with the service token (Authorization: Bearer <KEYWARD_SERVICE_TOKEN>). Answers 200 with the verification code, whatever it is; a valid answer counts as a use. Pass the client's address as `clientIp`: a client address with too many failed verifications is answered 429 `too_many_failures` with Retry-After, which the service should relay to that client.
+         * @description Authenticated with a service credential of the `verify` scope (Authorization: Bearer <kw_svc_…>, or KEYWARD_SERVICE_TOKEN). Answers 200 with the verification code, whatever it is; a valid answer counts as a use. Pass the client's address as `clientIp`: a client address with too many failed verifications is answered 429 `too_many_failures` with Retry-After, which the service should relay to that client.
          */
         post: {
             parameters: {
@@ -2748,6 +2748,530 @@ export interface paths {
                     };
                     content: {
                         "application/json": components["schemas"]["VerifyAnswer"];
+                    };
+                };
+                /** @description An error, as application/problem+json (see the error catalogue) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/service-keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List service credentials
+         * @description An agency's (agencyId, default the signed-in owner's) or the operator's own (no agencyId, as the operator). Active ones; `status=all` adds revoked ones.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    agencyId?: string;
+                    status?: "active" | "all";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Credentials, masked */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            serviceKeys: components["schemas"]["ServiceKey"][];
+                        };
+                    };
+                };
+                /** @description An error, as application/problem+json (see the error catalogue) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Create a service credential
+         * @description The operator (KEYWARD_SERVICE_TOKEN or an operator credential with the provision scope) for any agency or for itself (agencyId null); an agency owner, signed in, for their agency. The token is in this response only.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["CreateServiceKey"];
+                };
+            };
+            responses: {
+                /** @description Created */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ServiceKeyWithToken"];
+                    };
+                };
+                /** @description An error, as application/problem+json (see the error catalogue) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/service-keys/{serviceKeyId}/rotate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rotate a service credential
+         * @description Returns a new token. The old one keeps working for `expireOldAfterSeconds` (default and maximum 7 days; 0 = at once).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    serviceKeyId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["Rotate"];
+                };
+            };
+            responses: {
+                /** @description Rotated */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ServiceKeyWithToken"];
+                    };
+                };
+                /** @description An error, as application/problem+json (see the error catalogue) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/service-keys/{serviceKeyId}/revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Revoke a service credential
+         * @description Final and immediate, on every node.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    serviceKeyId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The credential */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ServiceKey"];
+                    };
+                };
+                /** @description An error, as application/problem+json (see the error catalogue) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/service-keys/{serviceKeyId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Revoke a service credential
+         * @description Final and immediate, on every node.
+         */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    serviceKeyId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The credential */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ServiceKey"];
+                    };
+                };
+                /** @description An error, as application/problem+json (see the error catalogue) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/provision/agencies/{agencyExternalId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Create or update an agency by its external id
+         * @description Creating one needs an operator credential and a plan. An agency's credential may rename its own agency; a plan other than its current one is refused (403 plan_managed_by_operator).
+         */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    agencyExternalId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["ProvisionAgencyInput"];
+                };
+            };
+            responses: {
+                /** @description The agency */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ProvisionedAgency"];
+                    };
+                };
+                /** @description An error, as application/problem+json (see the error catalogue) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        post?: never;
+        /**
+         * Close an agency by its external id (operator credentials)
+         * @description Its locations are deleted (their keys revoked), its agency keys and service credentials revoked, and everyone removed, the owner too. The agency keeps its external id: PUT it and its people again to reopen it.
+         */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    agencyExternalId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Deleted (or already: Keyward-Provision-Result says which) */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description An error, as application/problem+json (see the error catalogue) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/provision/agencies/{agencyExternalId}/locations/{locationExternalId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Create or update a location by its external id */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    agencyExternalId: string;
+                    locationExternalId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["ProvisionLocationInput"];
+                };
+            };
+            responses: {
+                /** @description The location */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ProvisionedLocation"];
+                    };
+                };
+                /** @description An error, as application/problem+json (see the error catalogue) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        post?: never;
+        /** Delete a location by its external id (its keys are revoked) */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    agencyExternalId: string;
+                    locationExternalId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Deleted (or already: Keyward-Provision-Result says which) */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description An error, as application/problem+json (see the error catalogue) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/provision/agencies/{agencyExternalId}/users/{userExternalId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Create or update a person by their external id
+         * @description Fields left out take their defaults (PUT replaces). `disabled: true` removes the person as the console does (their sessions end); `false` restores them.
+         */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    agencyExternalId: string;
+                    userExternalId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["ProvisionUserInput"];
+                };
+            };
+            responses: {
+                /** @description The person */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ProvisionedUser"];
+                    };
+                };
+                /** @description An error, as application/problem+json (see the error catalogue) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        post?: never;
+        /** Remove a person by their external id (they can no longer sign in) */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    agencyExternalId: string;
+                    userExternalId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Deleted (or already: Keyward-Provision-Result says which) */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description An error, as application/problem+json (see the error catalogue) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/provision/sync": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Make a whole agency what the body says
+         * @description Agency, locations and people by external id: created or updated as their PUTs would, and those the agency has under an external id that the body no longer lists are deleted (locations) or removed (people). Objects without an external id are left alone. Checked as a whole before anything changes; the answer says what happened to each object.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["ProvisionSync"];
+                };
+            };
+            responses: {
+                /** @description What changed */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ProvisionSyncReport"];
                     };
                 };
                 /** @description An error, as application/problem+json (see the error catalogue) */
@@ -3952,6 +4476,172 @@ export interface components {
             locationId?: string;
             /** @description The address of the client whose token this is. Failed verifications are limited per client address; without it they are not limited (the X-Client-IP header is read when this field is absent). */
             clientIp?: string;
+        };
+        ServiceKeyWithToken: {
+            serviceKey: components["schemas"]["ServiceKey"];
+            /** @description The credential, shown this once: store it now */
+            token: string;
+        };
+        ServiceKey: {
+            id: string;
+            name: string;
+            /** @description The agency it acts on; null for an operator credential (every agency) */
+            agencyId: string | null;
+            scopes: ("verify" | "provision" | "keys:manage")[];
+            /** @description Masked: kw_svc_…abcd */
+            token: string;
+            /** @enum {string} */
+            status: "active" | "revoked";
+            createdAt: string;
+            createdBy: string | null;
+            rotation: {
+                /** @enum {boolean} */
+                pending: true;
+                oldToken: string;
+                oldTokenExpiresAt: string;
+            } | null;
+            revokedAt: string | null;
+        };
+        CreateServiceKey: {
+            name: string;
+            scopes: ("verify" | "provision" | "keys:manage")[];
+            /** @description The agency the credential acts on (its id or ext:<externalId>); null for an operator credential. Default: the signed-in owner's agency, or null for the operator. */
+            agencyId?: string | null;
+        };
+        ProvisionedAgency: {
+            id: string;
+            externalId: string;
+            name: string;
+            /** @enum {string} */
+            plan: "starter" | "unlimited" | "agency_pro";
+            createdAt: string;
+        };
+        ProvisionAgencyInput: {
+            name: string;
+            /** @enum {string} */
+            plan?: "starter" | "unlimited" | "agency_pro";
+            /** @description Names an existing object (made in the console or the CLI) with this external id */
+            id?: string;
+        };
+        ProvisionedLocation: {
+            id: string;
+            externalId: string;
+            agencyId: string;
+            name: string;
+            email: string | null;
+            phone: string | null;
+            timezone: string | null;
+            createdAt: string;
+        };
+        ProvisionLocationInput: {
+            name: string;
+            email?: string | null;
+            phone?: string | null;
+            timezone?: string | null;
+            /** @description Names an existing object (made in the console or the CLI) with this external id */
+            id?: string;
+        };
+        ProvisionedUser: {
+            id: string;
+            externalId: string;
+            agencyId: string;
+            email: string;
+            name: string;
+            /** @enum {string} */
+            type: "agency" | "account";
+            /** @enum {string} */
+            role: "admin" | "user";
+            owner: boolean;
+            canManageKeys: boolean;
+            locations: string[];
+            locationIds: string[];
+            disabled: boolean;
+            createdAt: string;
+        };
+        ProvisionUserInput: {
+            email: string;
+            name: string;
+            /**
+             * @description Default: agency for the owner, else account
+             * @enum {string}
+             */
+            type?: "agency" | "account";
+            /**
+             * @description Default: admin for the owner, else user
+             * @enum {string}
+             */
+            role?: "admin" | "user";
+            /** @description The agency's owner (one per agency; it never moves) */
+            owner?: boolean;
+            /** @description Locations by external id (account users) */
+            locations?: string[];
+            canManageKeys?: boolean;
+            disabled?: boolean;
+            /** @description Names an existing object (made in the console or the CLI) with this external id */
+            id?: string;
+        };
+        ProvisionSyncReport: {
+            agency: {
+                externalId: string;
+                id: string;
+                /** @enum {string} */
+                result: "created" | "updated" | "deleted" | "unchanged";
+            };
+            locations: {
+                externalId: string;
+                id: string;
+                /** @enum {string} */
+                result: "created" | "updated" | "deleted" | "unchanged";
+            }[];
+            users: {
+                externalId: string;
+                id: string;
+                /** @enum {string} */
+                result: "created" | "updated" | "deleted" | "unchanged";
+            }[];
+        };
+        ProvisionSync: {
+            agency: {
+                name: string;
+                /** @enum {string} */
+                plan?: "starter" | "unlimited" | "agency_pro";
+                /** @description Names an existing object (made in the console or the CLI) with this external id */
+                id?: string;
+                externalId: string;
+            };
+            /** @default [] */
+            locations: {
+                name: string;
+                email?: string | null;
+                phone?: string | null;
+                timezone?: string | null;
+                /** @description Names an existing object (made in the console or the CLI) with this external id */
+                id?: string;
+                externalId: string;
+            }[];
+            users: {
+                email: string;
+                name: string;
+                /**
+                 * @description Default: agency for the owner, else account
+                 * @enum {string}
+                 */
+                type?: "agency" | "account";
+                /**
+                 * @description Default: admin for the owner, else user
+                 * @enum {string}
+                 */
+                role?: "admin" | "user";
+                /** @description The agency's owner (one per agency; it never moves) */
+                owner?: boolean;
+                /** @description Locations by external id (account users) */
+                locations?: string[];
+                canManageKeys?: boolean;
+                disabled?: boolean;
+                /** @description Names an existing object (made in the console or the CLI) with this external id */
+                id?: string;
+                externalId: string;
+            }[];
         };
         V1Location: {
             id: string;

@@ -70,9 +70,11 @@ export function accountRoutes(r: Router, deps: Deps): void {
     {
       method: "post",
       path: "/api/agencies",
-      summary: "Create an agency and its owner (platform service token)",
+      summary: "Create an agency and its owner (the operator's service credentials)",
       tags: ["Agencies"],
       auth: "service",
+      serviceScope: "provision",
+      operatorOnly: true,
       body: NewAgencyBody,
       responses: {
         201: { description: "Created", schema: z.object({ agency: AgencyView, owner: UserView }) },
@@ -124,6 +126,8 @@ export function accountRoutes(r: Router, deps: Deps): void {
         "The plan is the deployment's to set: the platform's service token here, or `keyward agencies set-plan` — never the agency's own admins. Audit-logged (agency.plan_changed). A downgrade below agency_pro suspends agency keys (they verify as plan_required); an upgrade restores them.",
       tags: ["Agencies"],
       auth: "service",
+      serviceScope: "provision",
+      operatorOnly: true,
       params: AgencyParam,
       body: PlanBody,
       responses: { 200: { description: "The agency", schema: AgencyView } },

@@ -17,7 +17,8 @@ export function openApiDocument(registry: OpenAPIRegistry) {
   registry.registerComponent("securitySchemes", "serviceToken", {
     type: "http",
     scheme: "bearer",
-    description: "KEYWARD_SERVICE_TOKEN",
+    description:
+      "A service credential (kw_svc_…, of the scope the route lists) or KEYWARD_SERVICE_TOKEN; a keys:manage credential with Keyward-Acting-User also reaches the session routes as that person (docs/service-credentials.md)",
   });
   registry.registerComponent("securitySchemes", "metricsToken", {
     type: "http",

@@ -20,9 +20,9 @@ export const STREAM_BUFFER_BYTES = 1024 * 1024;
  * covers every agency). Service credentials (issue 12 §2) carry it as `ctx.credential.agencyId`;
  * read loosely here until that branch is merged (then: `ctx.credential?.agencyId ?? null`).
  */
+/** The agency a service credential acts for; null for the operator's (every agency). */
 function credentialAgency(ctx: Ctx): string | null {
-  const agencyId = (ctx as Ctx & { credential?: { agencyId?: string | null } }).credential?.agencyId;
-  return typeof agencyId === "string" ? agencyId : null;
+  return ctx.credential?.agencyId ?? null;
 }
 
 const Use = z.strictObject({
@@ -71,6 +71,7 @@ export function verifySdkRoutes(r: Router, deps: Deps): void {
         "A text/event-stream of `key` ({keyId}), `agency` ({agencyId}: its plan or security changed), `location` ({locationId}: deleted) and `flush` ({reason}: drop everything) events — every revocation, rotation, deletion, expiry, scope or plan change, made on any node. First comes `ready` ({resumed, heartbeatMs, vouched}); a `heartbeat` ({vouched}) follows every heartbeatMs. `vouched: false` means this node is not hearing the other nodes right now: cache for at most 1 s. Reconnect with `Last-Event-ID` to be replayed what was missed; when that is not possible a `flush` comes first. A client that does not read is disconnected. Events name ids only, never tokens.",
       tags: ["Verification"],
       auth: "service",
+      serviceScope: "verify",
       responses: { 200: { description: "The event stream (text/event-stream)" } },
     },
     (c) => {
@@ -133,6 +134,7 @@ export function verifySdkRoutes(r: Router, deps: Deps): void {
         "Verifications an SDK answered from its own cache are uses: it reports them here in batches (every 5 s at most), one entry per key and UTC day, and Keyward records them as its own (last used, daily counts, the inactivity lifecycle). Entries naming keys this credential cannot see are ignored and counted. A lastUsedAt up to 5 minutes ahead of the server's clock counts as now; further ahead is refused.",
       tags: ["Verification"],
       auth: "service",
+      serviceScope: "verify",
       body: UseReport,
       responses: { 200: { description: "What was recorded", schema: UseReportAnswer } },
     },

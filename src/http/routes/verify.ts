@@ -65,9 +65,10 @@ export function verifyRoutes(r: Router, deps: Deps): void {
       path: "/api/verify",
       summary: "Verify a token for another service",
       description:
-        "Authenticated with the service token (Authorization: Bearer <KEYWARD_SERVICE_TOKEN>). Answers 200 with the verification code, whatever it is; a valid answer counts as a use. Pass the client's address as `clientIp`: a client address with too many failed verifications is answered 429 `too_many_failures` with Retry-After, which the service should relay to that client.",
+        "Authenticated with a service credential of the `verify` scope (Authorization: Bearer <kw_svc_…>, or KEYWARD_SERVICE_TOKEN). Answers 200 with the verification code, whatever it is; a valid answer counts as a use. Pass the client's address as `clientIp`: a client address with too many failed verifications is answered 429 `too_many_failures` with Retry-After, which the service should relay to that client.",
       tags: ["Verification"],
       auth: "service",
+      serviceScope: "verify",
       body: VerifyBody,
       responses: { 200: { description: "The verification outcome", schema: VerifyAnswer } },
     },

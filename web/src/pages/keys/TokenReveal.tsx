@@ -2,8 +2,8 @@ import { useRef, useState } from "react";
 import type { Key } from "../../api";
 import { Alert } from "../../ui";
 
-/** The token, this once, with a copy button and a plain warning. */
-export function TokenReveal({ apiKey, token }: { apiKey: Key; token: string }) {
+/** The token, this once, with a copy button and a plain warning (a key's, or a service credential's). */
+export function TokenReveal({ apiKey, token }: { apiKey: Pick<Key, "name">; token: string }) {
   const [copied, setCopied] = useState<"yes" | "failed" | null>(null);
   const input = useRef<HTMLTextAreaElement>(null);
   const copy = async () => {
