@@ -3,6 +3,7 @@
  * `process.env`. Every setting is named `KEYWARD_…` and documented in the README.
  */
 import { readFileSync } from "node:fs";
+import { isIP } from "node:net";
 import { resolve } from "node:path";
 import { z } from "zod";
 import type { FailureRule } from "./core/attempts.js";
@@ -75,7 +76,23 @@ const EnvSchema = z.object({
   KEYWARD_METRICS_TOKEN: z.string().min(32, "must be at least 32 characters").optional(),
   KEYWARD_SHUTDOWN_TIMEOUT_MS: intIn(100, 600_000).default(10_000),
   KEYWARD_REQUEST_TIMEOUT_MS: intIn(1_000, 600_000).default(30_000),
+  KEYWARD_WEBHOOK_ALLOW_PRIVATE: z
+    .string()
+    .default("")
+    .refine(
+      (v) => v === "" || v.split(",").every((r) => cidr(r.trim()) !== null),
+      "a comma-separated list of address ranges, e.g. 10.0.0.0/8,127.0.0.0/8,::1/128",
+    ),
 });
+
+/** `10.0.0.0/8` → its parts, or null when it is not a range. */
+function cidr(s: string): { address: string; prefix: number; family: "ipv4" | "ipv6" } | null {
+  const [address = "", bits = ""] = s.split("/");
+  const v = isIP(address);
+  const prefix = Number(bits);
+  if (v === 0 || !/^\d+$/.test(bits) || prefix > (v === 4 ? 32 : 128)) return null;
+  return { address, prefix, family: v === 4 ? "ipv4" : "ipv6" };
+}
 
 export type Env = z.infer<typeof EnvSchema>;
 
@@ -130,6 +147,8 @@ export interface Config {
   shutdownTimeoutMs: number;
   /** The longest a client may take to send a whole request (headers and body). */
   requestTimeoutMs: number;
+  /** Address ranges webhooks may reach although private (and over plain HTTP): KEYWARD_WEBHOOK_ALLOW_PRIVATE. */
+  webhookAllowPrivate: { address: string; prefix: number; family: "ipv4" | "ipv6" }[];
 }
 
 export class ConfigError extends Error {}
@@ -204,6 +223,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     metricsToken: e.KEYWARD_METRICS_TOKEN,
     shutdownTimeoutMs: e.KEYWARD_SHUTDOWN_TIMEOUT_MS,
     requestTimeoutMs: e.KEYWARD_REQUEST_TIMEOUT_MS,
+    webhookAllowPrivate: e.KEYWARD_WEBHOOK_ALLOW_PRIVATE.split(",")
+      .map((r) => cidr(r.trim()))
+      .filter((r) => r !== null),
   });
 }
 

@@ -10,6 +10,9 @@ const prefixes = {
   notification: "ntf",
   email: "eml",
   audit: "aud",
+  webhook: "whe",
+  webhookDelivery: "whd",
+  webhookMessage: "msg",
 } as const;
 
 export type IdKind = keyof typeof prefixes;

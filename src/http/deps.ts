@@ -22,6 +22,7 @@ import type { SettingsService } from "../service/settings.js";
 import type { UsageRecorder } from "../service/usage.js";
 import type { UserService } from "../service/users.js";
 import type { Verifier } from "../service/verify.js";
+import type { WebhookService } from "../service/webhooks.js";
 import type { OpenedDatabase } from "../store/dialect.js";
 import type { StorageHealth } from "../store/storage-health.js";
 import type { Store } from "../store/store.js";
@@ -54,6 +55,8 @@ export interface Deps {
   legacyReports: LegacyReports;
   /** Replacing a legacy v1 key with a private integration token. */
   legacyMigrations: LegacyMigrations;
+  /** An agency's webhook endpoints, their secrets, tests, replays and delivery logs. */
+  webhooks: WebhookService;
   /** Whether the database can be written (/readyz), told of storage failures requests meet. */
   storage: StorageHealth;
   /** Readiness checks: the storage write probe, and the invalidation channel on PostgreSQL. */
