@@ -231,6 +231,7 @@ export interface WebhookEndpointTable {
 
 /** One message to one endpoint, and its latest attempt (schema migration 008). */
 export interface WebhookDeliveryTable {
+  seq: Generated<number>;
   id: string;
   message_id: string;
   endpoint_id: string;

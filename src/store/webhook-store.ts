@@ -8,7 +8,7 @@
  * `next_attempt_at` to the end of its lease: a sender that dies leaves a claim that lapses and the
  * delivery is sent again — at least once, never lost.
  */
-import { type Kysely, sql } from "kysely";
+import { type Insertable, type Kysely, type Selectable, sql } from "kysely";
 import { newId } from "../core/ids.js";
 import {
   type AuditFacts,
@@ -44,6 +44,8 @@ export interface WebhookEndpoint {
 }
 
 export interface WebhookDelivery {
+  /** Queue order (0 until written). */
+  seq: number;
   id: string;
   /** The `webhook-id`: the same for every attempt and every replay of one message. */
   messageId: string;
@@ -120,8 +122,11 @@ function endpointToRow(e: WebhookEndpoint): WebhookEndpointTable {
   };
 }
 
-function deliveryFromRow(r: WebhookDeliveryTable): WebhookDelivery {
+function deliveryFromRow(
+  r: Omit<Selectable<WebhookDeliveryTable>, "seq"> & { seq?: number },
+): WebhookDelivery {
   return {
+    seq: r.seq ?? 0,
     id: r.id,
     messageId: r.message_id,
     endpointId: r.endpoint_id,
@@ -239,7 +244,7 @@ export class WebhookStore {
     );
     if (wanted.length === 0) return [];
     const keys = await this.keySummaries([...new Set(wanted.flatMap((e) => (e.keyId ? [e.keyId] : [])))]);
-    const rows: WebhookDeliveryTable[] = [];
+    const rows: Insertable<WebhookDeliveryTable>[] = [];
     for (const e of wanted) {
       const key = e.keyId ? (keys.get(e.keyId) ?? { id: e.keyId }) : undefined;
       const body = webhookBody(e.type, e.at, key ? { key, ...e.data } : e.data);
@@ -266,10 +271,10 @@ export class WebhookStore {
           });
     }
     await this.insertDeliveries(rows);
-    return rows.map(deliveryFromRow);
+    return rows.map((r) => deliveryFromRow(r as Selectable<WebhookDeliveryTable>));
   }
 
-  private async insertDeliveries(rows: readonly WebhookDeliveryTable[]): Promise<void> {
+  private async insertDeliveries(rows: readonly Insertable<WebhookDeliveryTable>[]): Promise<void> {
     for (const part of chunks(rows)) await this.db.insertInto("webhook_deliveries").values(part).execute();
   }
 
@@ -309,7 +314,7 @@ export class WebhookStore {
 
   /** Sends a message again: a new delivery with the same `webhook-id` and body. */
   async replay(of: readonly WebhookDelivery[], at: number): Promise<WebhookDelivery[]> {
-    const rows: WebhookDeliveryTable[] = of.map((d) => ({
+    const rows: Insertable<WebhookDeliveryTable>[] = of.map((d) => ({
       id: newId("webhookDelivery"),
       message_id: d.messageId,
       endpoint_id: d.endpointId,
@@ -328,7 +333,7 @@ export class WebhookStore {
       delivered_at: null,
     }));
     await this.insertDeliveries(rows);
-    return rows.map(deliveryFromRow);
+    return rows.map((r) => deliveryFromRow(r as Selectable<WebhookDeliveryTable>));
   }
 
   // ── reading deliveries ─────────────────────────────────────────────────
@@ -350,7 +355,7 @@ export class WebhookStore {
     let q = this.db.selectFrom("webhook_deliveries").selectAll().where("endpoint_id", "=", endpointId);
     if (f.status) q = q.where("status", "=", f.status);
     if (f.since !== undefined) q = q.where("created_at", ">=", f.since);
-    const rows = await q.orderBy("created_at", "desc").orderBy("id", "desc").limit(f.limit).execute();
+    const rows = await q.orderBy("seq", "desc").limit(f.limit).execute();
     return rows.map(deliveryFromRow);
   }
 
@@ -368,7 +373,7 @@ export class WebhookStore {
       .where("status", "in", ["pending", "sending"])
       .where("next_attempt_at", "<=", now)
       .orderBy("next_attempt_at")
-      .orderBy("created_at")
+      .orderBy("seq")
       .limit(limit)
       .$if(pg, (q) => q.forUpdate().skipLocked());
     const rows = await this.db
@@ -385,7 +390,7 @@ export class WebhookStore {
       .where("next_attempt_at", "<=", now)
       .returningAll()
       .execute();
-    return rows.map(deliveryFromRow).sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id));
+    return rows.map(deliveryFromRow).sort((a, b) => a.seq - b.seq);
   }
 
   /**

@@ -7,7 +7,7 @@ import type { DialectInfo } from "../dialect.js";
  * time (`next_attempt_at` doubles as the claim's lease while `status` is `sending`).
  */
 // biome-ignore lint/suspicious/noExplicitAny: migrations are written against the schema of their day
-export async function up(db: Kysely<any>, _d: DialectInfo): Promise<void> {
+export async function up(db: Kysely<any>, d: DialectInfo): Promise<void> {
   await db.schema
     .createTable("webhook_endpoints")
     .addColumn("id", "text", (c) => c.primaryKey())
@@ -35,7 +35,11 @@ export async function up(db: Kysely<any>, _d: DialectInfo): Promise<void> {
 
   await db.schema
     .createTable("webhook_deliveries")
-    .addColumn("id", "text", (c) => c.primaryKey())
+    // The order deliveries were queued in (several in one instant keep it: sent in order per endpoint).
+    .addColumn("seq", d.serialType, (c) =>
+      d.name === "sqlite" ? c.primaryKey().autoIncrement() : c.primaryKey(),
+    )
+    .addColumn("id", "text", (c) => c.notNull().unique())
     .addColumn("message_id", "text", (c) => c.notNull())
     .addColumn("endpoint_id", "text", (c) => c.notNull())
     .addColumn("agency_id", "text", (c) => c.notNull())
@@ -60,6 +64,6 @@ export async function up(db: Kysely<any>, _d: DialectInfo): Promise<void> {
   await db.schema
     .createIndex("webhook_deliveries_endpoint")
     .on("webhook_deliveries")
-    .columns(["endpoint_id", "created_at"])
+    .columns(["endpoint_id", "seq"])
     .execute();
 }
