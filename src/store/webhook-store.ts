@@ -366,30 +366,48 @@ export class WebhookStore {
    * senders each delivery goes to one. A claim that lapses (its sender died) is due again.
    */
   async claimDue(now: number, leaseUntil: number, limit: number): Promise<WebhookDelivery[]> {
-    const pg = this.dialect.name === "postgres";
-    const due = this.db
-      .selectFrom("webhook_deliveries")
-      .select("id")
-      .where("status", "in", ["pending", "sending"])
-      .where("next_attempt_at", "<=", now)
-      .orderBy("next_attempt_at")
-      .orderBy("seq")
-      .limit(limit)
-      .$if(pg, (q) => q.forUpdate().skipLocked());
-    const rows = await this.db
-      .updateTable("webhook_deliveries")
-      .set({
-        status: "sending",
-        attempts: sql`attempts + 1`,
-        next_attempt_at: leaseUntil,
-        last_attempt_at: now,
-      })
-      .where("id", "in", due)
-      // Checked again on the row itself: under PostgreSQL's read committed a waiting update re-reads it.
-      .where("status", "in", ["pending", "sending"])
-      .where("next_attempt_at", "<=", now)
-      .returningAll()
-      .execute();
+    const claim = {
+      status: "sending",
+      attempts: sql<number>`attempts + 1`,
+      next_attempt_at: leaseUntil,
+      last_attempt_at: now,
+    };
+    const due = (db: Kysely<Database>) =>
+      db
+        .selectFrom("webhook_deliveries")
+        .select("id")
+        .where("status", "in", ["pending", "sending"])
+        .where("next_attempt_at", "<=", now)
+        .orderBy("next_attempt_at")
+        .orderBy("seq")
+        .limit(limit);
+    let rows: Selectable<WebhookDeliveryTable>[];
+    if (this.dialect.name === "postgres") {
+      // A CTE runs once: a `WHERE id IN (… SKIP LOCKED)` subquery may be run again per row by the
+      // planner and claim far more than `limit`, some of it for no one.
+      rows = await this.db
+        .with("due", (db) =>
+          due(db as unknown as Kysely<Database>)
+            .forUpdate()
+            .skipLocked(),
+        )
+        .updateTable("webhook_deliveries")
+        .set(claim)
+        .from("due")
+        .whereRef("webhook_deliveries.id", "=", "due.id")
+        .returningAll("webhook_deliveries")
+        .execute();
+    } else {
+      // SQLite has one writer at a time: the statement claims atomically.
+      rows = await this.db
+        .updateTable("webhook_deliveries")
+        .set(claim)
+        .where("id", "in", due(this.db))
+        .where("status", "in", ["pending", "sending"])
+        .where("next_attempt_at", "<=", now)
+        .returningAll()
+        .execute();
+    }
     return rows.map(deliveryFromRow).sort((a, b) => a.seq - b.seq);
   }
 

@@ -3,7 +3,7 @@
  * its lead and the action's time) and the sweep's deletion.
  */
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { Client, type Harness, startHarness, seedWorld, type World } from "../helpers/harness.js";
+import { Client, type Harness, seedWorld, startHarness, type World } from "../helpers/harness.js";
 import { type Receiver, startReceiver } from "./receiver.js";
 
 let h: Harness;
@@ -41,7 +41,12 @@ it("key.inactivity_warning with lead and action time, then key.deleted from the 
     type: "key.inactivity_warning",
     timestamp: "2026-03-17T00:00:00.000Z",
     data: {
-      key: { id: k.body.key.id, name: "Dormant", status: "active", owner: { agencyId: w.agencyId, locationId: w.loc1 } },
+      key: {
+        id: k.body.key.id,
+        name: "Dormant",
+        status: "active",
+        owner: { agencyId: w.agencyId, locationId: w.loc1 },
+      },
       leadDays: 15,
       actionAt: "2026-04-01T00:00:00.000Z",
       action: "delete",

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config.js";
 import { WebhookSender } from "../../src/notify/webhook-delivery.js";
 import { WebhookGuard } from "../../src/service/webhook-guard.js";
-import { Client, type Harness, startHarness, seedWorld, type World } from "../helpers/harness.js";
+import { Client, type Harness, seedWorld, startHarness, type World } from "../helpers/harness.js";
 import { type Receiver, startReceiver } from "./receiver.js";
 
 describe("the guard", () => {
@@ -49,13 +49,19 @@ describe("the guard", () => {
     expect(g.classify("::1")).toBe("any");
     expect(g.classify("192.168.1.1")).toBe("refused");
     expect(g.classify("169.254.169.254")).toBe("refused");
-    expect(() => loadConfig({ KEYWARD_WEBHOOK_ALLOW_PRIVATE: "10.0.0.0/33" })).toThrow(/KEYWARD_WEBHOOK_ALLOW_PRIVATE/);
-    expect(() => loadConfig({ KEYWARD_WEBHOOK_ALLOW_PRIVATE: "intranet" })).toThrow(/KEYWARD_WEBHOOK_ALLOW_PRIVATE/);
+    expect(() => loadConfig({ KEYWARD_WEBHOOK_ALLOW_PRIVATE: "10.0.0.0/33" })).toThrow(
+      /KEYWARD_WEBHOOK_ALLOW_PRIVATE/,
+    );
+    expect(() => loadConfig({ KEYWARD_WEBHOOK_ALLOW_PRIVATE: "intranet" })).toThrow(
+      /KEYWARD_WEBHOOK_ALLOW_PRIVATE/,
+    );
   });
 
   it("the connection's lookup refuses a host name that resolves to loopback", async () => {
     const lookup = strict.lookupFor({ url: new URL("https://localhost/x"), plainHttp: false });
-    const err = await new Promise<Error | null>((resolve) => lookup("localhost", { all: true }, (e) => resolve(e)));
+    const err = await new Promise<Error | null>((resolve) =>
+      lookup("localhost", { all: true }, (e) => resolve(e)),
+    );
     expect(err?.message).toMatch(/internal address/);
   });
 });
@@ -81,7 +87,10 @@ describe("at send time", () => {
   });
 
   it("an endpoint saved while its range was allowed is refused once it no longer is", async () => {
-    const r = await admin.post(`/api/agencies/${w.agencyId}/webhooks`, { url: rx.url, events: ["key.created"] });
+    const r = await admin.post(`/api/agencies/${w.agencyId}/webhooks`, {
+      url: rx.url,
+      events: ["key.created"],
+    });
     expect(r.status).toBe(201);
     await admin.post(`/api/webhooks/${r.body.endpoint.id}/test`, {});
     // The same database, a sender whose operator allows nothing private.
@@ -96,7 +105,10 @@ describe("at send time", () => {
   });
 
   it("a redirect is not followed: it is a failed attempt", async () => {
-    const r = await admin.post(`/api/agencies/${w.agencyId}/webhooks`, { url: rx.url, events: ["key.created"] });
+    const r = await admin.post(`/api/agencies/${w.agencyId}/webhooks`, {
+      url: rx.url,
+      events: ["key.created"],
+    });
     rx.answer = () => ({ status: 307, headers: { location: other.url } });
     await admin.post(`/api/webhooks/${r.body.endpoint.id}/test`, {});
     const report = await h.kw.webhookSender.deliverDue();
@@ -112,7 +124,10 @@ describe("at send time", () => {
     try {
       const ww = await seedWorld(plain.kw);
       const a = await new Client(plain).login(ww.agencyAdmin);
-      const r = await a.post(`/api/agencies/${ww.agencyId}/webhooks`, { url: rx.url, events: ["key.created"] });
+      const r = await a.post(`/api/agencies/${ww.agencyId}/webhooks`, {
+        url: rx.url,
+        events: ["key.created"],
+      });
       expect(r.status).toBe(422); // loopback: the graver of its two faults
       expect(r.body.code).toBe("webhook_url_forbidden");
       const s = await a.post(`/api/agencies/${ww.agencyId}/webhooks`, {
