@@ -33,6 +33,11 @@ import { enqueueEmail } from "../store/outbox.js";
 import type { Store } from "../store/store.js";
 import type { AttemptOutcome, WebhookDelivery, WebhookEndpoint } from "../store/webhook-store.js";
 
+/**
+ * Deliveries to one endpoint in flight at once, started in queue order. 1 would keep strict order
+ * at the price of one round trip per delivery; receivers order by `timestamp` (docs/webhooks.md).
+ */
+export const IN_FLIGHT_PER_ENDPOINT = 4;
 /** How much of a receiver's answer is kept for the delivery log. */
 const RESPONSE_BYTES = 1024;
 /** An answer larger than this is not read to its end. */
@@ -50,6 +55,8 @@ export interface WebhookSenderDeps {
   /** How long a claim lasts before another sender may take the delivery over (> the 15 s timeout). */
   leaseMs?: number;
   timeoutMs?: number;
+  /** Deliveries to one endpoint in flight at once (default IN_FLIGHT_PER_ENDPOINT). */
+  inFlightPerEndpoint?: number;
   /** Where the e-mail about a disabled endpoint points to. */
   publicUrl?: string | undefined;
 }
@@ -66,8 +73,8 @@ export class WebhookSender {
   private timer: NodeJS.Timeout | null = null;
   private running = false;
   private current: Promise<unknown> = Promise.resolve();
-  private readonly httpAgent = new http.Agent({ keepAlive: true, maxSockets: 8 });
-  private readonly httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 8 });
+  private readonly httpAgent = new http.Agent({ keepAlive: true, maxSockets: IN_FLIGHT_PER_ENDPOINT });
+  private readonly httpsAgent = new https.Agent({ keepAlive: true, maxSockets: IN_FLIGHT_PER_ENDPOINT });
 
   constructor(readonly deps: WebhookSenderDeps) {}
 
@@ -93,18 +100,37 @@ export class WebhookSender {
     await Promise.all(
       [...groups.entries()].map(async ([endpointId, list]) => {
         const ep = endpoints.get(endpointId);
-        let gone = false;
-        for (const d of list) {
-          if (!ep || !ep.enabled || gone) {
-            outcomes.push(this.notSent(d, ep ? "the endpoint is disabled" : "the endpoint was deleted"));
-            continue;
-          }
-          const o = await this.attempt(ep, d);
-          outcomes.push(o);
-          if (o.responseStatus === 410) gone = true;
+        let secrets: string[] = [];
+        try {
+          secrets = ep?.enabled ? this.secretsOf(ep) : [];
+        } catch (err) {
+          // Sealed under another deployment secret (KEYWARD_SECRET changed?): retried like a failure.
+          this.deps.logger.error(
+            { err, endpointId },
+            "a webhook secret does not open under this deployment secret",
+          );
         }
+        let gone = false;
+        let next = 0;
+        // Started in queue order, a few at a time: one slow answer does not hold up the rest.
+        const lane = async () => {
+          while (next < list.length) {
+            const d = list[next++]!;
+            if (!ep || !ep.enabled || gone) {
+              outcomes.push(this.notSent(d, ep ? "the endpoint is disabled" : "the endpoint was deleted"));
+              continue;
+            }
+            const o = await this.attempt(ep, secrets, d);
+            outcomes.push(o);
+            if (o.responseStatus === 410) gone = true;
+          }
+        };
+        await Promise.all(
+          Array.from({ length: this.deps.inFlightPerEndpoint ?? IN_FLIGHT_PER_ENDPOINT }, lane),
+        );
       }),
     );
+    outcomes.sort((a, b) => a.delivery.seq - b.delivery.seq);
     const recorded = await withRetry(() => this.record(outcomes, endpoints, report));
     for (const o of recorded)
       (o.ok ? report.succeeded : o.retryAt === null ? report.failed : report.retrying).push(o.delivery.id);
@@ -124,8 +150,17 @@ export class WebhookSender {
     };
   }
 
+  /** The secrets that sign now: the current one, and the previous one during a rotation. */
+  private secretsOf(ep: WebhookEndpoint): string[] {
+    const now = this.deps.clock.now();
+    const secrets = [this.deps.box.open(ep.secretEnc)];
+    if (ep.previousSecretEnc && ep.previousUntil !== null && ep.previousUntil > now)
+      secrets.push(this.deps.box.open(ep.previousSecretEnc));
+    return secrets;
+  }
+
   /** One signed POST; never throws. */
-  private async attempt(ep: WebhookEndpoint, d: WebhookDelivery): Promise<AttemptOutcome> {
+  private async attempt(ep: WebhookEndpoint, secrets: string[], d: WebhookDelivery): Promise<AttemptOutcome> {
     const at = this.deps.clock.now();
     const started = performance.now();
     const done = (r: {
@@ -156,9 +191,8 @@ export class WebhookSender {
       };
     };
     try {
-      const secrets = [this.deps.box.open(ep.secretEnc)];
-      if (ep.previousSecretEnc && ep.previousUntil !== null && ep.previousUntil > at)
-        secrets.push(this.deps.box.open(ep.previousSecretEnc));
+      if (secrets.length === 0)
+        throw new Error("the endpoint's signing secret cannot be opened on this node");
       const ts = Math.floor(at / 1000);
       const target = parseTarget(ep.url);
       this.deps.guard.checkLiteral(target);

@@ -15,6 +15,8 @@ let endpointId: string;
 
 beforeAll(async () => {
   h = await startHarness({ env: { KEYWARD_WEBHOOK_ALLOW_PRIVATE: "127.0.0.0/8" } });
+  // One at a time per endpoint: these tests check the order deliveries arrive in.
+  h.kw.webhookSender.deps.inFlightPerEndpoint = 1;
   w = await seedWorld(h.kw);
   rx = await startReceiver();
   admin = await new Client(h).login(w.agencyAdmin);

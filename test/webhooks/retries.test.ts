@@ -17,6 +17,7 @@ const DAY = 86_400_000;
 beforeAll(async () => {
   h = await startHarness({ env: { KEYWARD_WEBHOOK_ALLOW_PRIVATE: "127.0.0.0/8,::1/128" } });
   h.kw.webhookSender.deps.random = () => 0; // no jitter: exact times
+  h.kw.webhookSender.deps.inFlightPerEndpoint = 1; // one at a time: nothing starts after a 410
   w = await seedWorld(h.kw);
   rx = await startReceiver();
 });
