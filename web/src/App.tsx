@@ -13,6 +13,7 @@ import { InventoryPage } from "./pages/Inventory";
 import { KeysPage } from "./pages/Keys";
 import { LoginPage } from "./pages/Login";
 import { UsersPage } from "./pages/Users";
+import { WebhooksPage } from "./pages/Webhooks";
 import { Link, navigate, RouteContext, useLocation } from "./router";
 import { SessionContext, useSession } from "./session";
 import { ErrorText, ToastProvider } from "./ui";
@@ -218,6 +219,7 @@ function navItems(view: View, me: Me) {
       items: [
         { to: "/agency/inventory", label: "Inventory" },
         ...(admin ? [{ to: "/agency/audit", label: "Audit log" }] : []),
+        ...(admin ? [{ to: "/agency/webhooks", label: "Webhooks" }] : []),
         { to: "/agency/users", label: "Users" },
       ],
     },
@@ -240,6 +242,10 @@ function pageFor(view: View, path: string, me: Me): { title: string; element: Re
         : null;
     case "/users":
       return { title: "Users", element: <UsersPage view={view} /> };
+    case "/webhooks":
+      return me.permissions.changeAgencySettings
+        ? { title: "Webhooks", element: <WebhooksPage view={view} /> }
+        : null;
     default:
       return null;
   }

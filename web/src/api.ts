@@ -71,6 +71,8 @@ export type LegacyCreation = Settings["legacyCreation"];
 export type Forecast = Schemas["Forecast"];
 export type ForecastKey = Forecast["sweeps"][number]["keys"][number];
 export type AuditEntry = Schemas["AuditEntry"];
+export type WebhookEndpoint = Schemas["WebhookEndpoint"];
+export type WebhookDelivery = Schemas["WebhookDelivery"];
 
 /** Called when the server says the session is gone, so the app can show the sign-in page. */
 export type OnSignedOut = () => void;
