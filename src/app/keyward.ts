@@ -249,7 +249,14 @@ export async function createKeyward(opts: KeywardOptions): Promise<Keyward> {
   });
   const background: Keyward["background"] = [attempts];
   if (lc.background ?? config.scheduler) background.push(scheduler, outbox, webhookSender);
-  else background.push({ start() {}, stop: async () => transport.close() });
+  else
+    background.push({
+      start() {},
+      stop: async () => {
+        transport.close();
+        await webhookSender.stop(); // its keep-alive connections, when tests drive it by hand
+      },
+    });
 
   const deps: Deps = {
     config,
