@@ -50,7 +50,7 @@ it("create, copy the secret, test, read the log, replay, disable", async () => {
     expect(secret).toMatch(/^whsec_/);
     await page.getByRole("button", { name: "Copy" }).click();
     await page.getByText("Copied to the clipboard.").waitFor();
-    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(secret);
+    expect(await page.evaluate<string>("navigator.clipboard.readText()")).toBe(secret);
     await shot(page, "webhooks-secret");
     await page.keyboard.press("Escape");
 
