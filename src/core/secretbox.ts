@@ -1,6 +1,7 @@
 /**
- * Reversible encryption of the one secret Keyward keeps readable: a legacy location key while
- * Enhanced Account Security is off (docs/spec.md §2, §5). AES-256-GCM under a key derived (HKDF-SHA256) from
+ * Reversible encryption of the secrets Keyward keeps readable: a legacy location key while
+ * Enhanced Account Security is off (docs/spec.md §2, §5), and webhook signing secrets (docs/webhooks.md),
+ * each purpose under a key of its own. AES-256-GCM under a key derived (HKDF-SHA256) from
  * the deployment secret; a fresh 96-bit nonce per message; the tag authenticates both the
  * ciphertext and a fixed context string, so a value sealed for another purpose does not open here.
  *
@@ -24,10 +25,11 @@ export class SecretBox {
    * `purpose`: what the values are for (a webhook signing secret …); each purpose has its own key.
    */
   constructor(secret: string, purpose = LEGACY_CONTEXT) {
-    const CONTEXT = Buffer.from(purpose);
-    this.context = CONTEXT;
     if (secret.length < 32) throw new SecretBoxError("The deployment secret must be at least 32 characters.");
-    this.key = Buffer.from(hkdfSync("sha256", Buffer.from(secret, "utf8"), "keyward-secretbox", CONTEXT, 32));
+    this.context = Buffer.from(purpose);
+    this.key = Buffer.from(
+      hkdfSync("sha256", Buffer.from(secret, "utf8"), "keyward-secretbox", this.context, 32),
+    );
   }
 
   seal(plaintext: string): string {
