@@ -417,25 +417,38 @@ export class WebhookStore {
    */
   async recordOutcomes(outcomes: readonly AttemptOutcome[]): Promise<AttemptOutcome[]> {
     const recorded: AttemptOutcome[] = [];
-    for (const o of outcomes) {
-      const status: DeliveryStatus = o.ok ? "succeeded" : o.retryAt === null ? "failed" : "pending";
-      const r = await this.db
+    // One statement per 100 outcomes (a CASE per column, keyed by id): a round of sends costs a few
+    // statements, not one per delivery.
+    for (const part of chunks(outcomes, 100)) {
+      const byId = new Map(part.map((o) => [o.delivery.id, o]));
+      const col = <T>(type: "text" | "bigint" | "integer", value: (o: AttemptOutcome) => T) =>
+        sql<T>`case id ${sql.join(
+          part.map((o) => sql`when ${o.delivery.id} then cast(${value(o)} as ${sql.raw(type)})`),
+          sql` `,
+        )} end`;
+      const rows = await this.db
         .updateTable("webhook_deliveries")
         .set({
-          status,
-          next_attempt_at: o.retryAt ?? o.at,
-          response_status: o.responseStatus,
-          response_body: o.responseBody,
-          duration_ms: o.durationMs,
-          last_error: o.error,
-          delivered_at: o.ok ? o.at : null,
+          status: col("text", (o) => (o.ok ? "succeeded" : o.retryAt === null ? "failed" : "pending")),
+          next_attempt_at: col("bigint", (o) => o.retryAt ?? o.at),
+          response_status: col("integer", (o) => o.responseStatus),
+          response_body: col("text", (o) => o.responseBody),
+          duration_ms: col("integer", (o) => o.durationMs),
+          last_error: col("text", (o) => o.error),
+          delivered_at: col("bigint", (o) => (o.ok ? o.at : null)),
         })
-        .where("id", "=", o.delivery.id)
+        .where("id", "in", [...byId.keys()])
         .where("status", "=", "sending")
-        .where("attempts", "=", o.delivery.attempts)
-        .executeTakeFirst();
-      if (Number(r.numUpdatedRows) > 0) recorded.push(o);
+        // Fenced: an outcome whose claim lapsed and was taken again (more attempts since) is dropped.
+        .where(
+          "attempts",
+          "=",
+          col("integer", (o) => o.delivery.attempts),
+        )
+        .returning("id")
+        .execute();
+      for (const r of rows) recorded.push(byId.get(r.id)!);
     }
-    return recorded;
+    return recorded.sort((a, b) => a.delivery.seq - b.delivery.seq);
   }
 }
