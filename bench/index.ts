@@ -28,6 +28,10 @@ const SUITES: Record<string, { about: string; load: () => Promise<Suite> }> = {
     about: "@keyward/sdk: cached verify() per second, revocation to the SDK's cache, use reports",
     load: () => import("./sdk.js"),
   },
+  webhooks: {
+    about: "a revocation's webhook reaching a loopback receiver (p99); outbox deliveries per second",
+    load: () => import("./webhooks.js"),
+  },
   lifecycle: {
     about: "simulate a year (1,000 agencies, 100,000 keys, 1,000,000 uses); sweeps of 100,000 due keys",
     load: () => import("./lifecycle.js"),

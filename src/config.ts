@@ -3,6 +3,7 @@
  * `process.env`. Every setting is named `KEYWARD_…` and documented in the README.
  */
 import { readFileSync } from "node:fs";
+import { isIP } from "node:net";
 import { resolve } from "node:path";
 import { z } from "zod";
 import type { FailureRule } from "./core/attempts.js";
@@ -78,7 +79,23 @@ const EnvSchema = z.object({
   KEYWARD_SHUTDOWN_TIMEOUT_MS: intIn(100, 600_000).default(10_000),
   KEYWARD_REQUEST_TIMEOUT_MS: intIn(1_000, 600_000).default(30_000),
   KEYWARD_LEAK_REPORT_KEYS: z.string().min(1).optional(),
+  KEYWARD_WEBHOOK_ALLOW_PRIVATE: z
+    .string()
+    .default("")
+    .refine(
+      (v) => v === "" || v.split(",").every((r) => cidr(r.trim()) !== null),
+      "a comma-separated list of address ranges, e.g. 10.0.0.0/8,127.0.0.0/8,::1/128",
+    ),
 });
+
+/** `10.0.0.0/8` → its parts, or null when it is not a range. */
+function cidr(s: string): { address: string; prefix: number; family: "ipv4" | "ipv6" } | null {
+  const [address = "", bits = ""] = s.split("/");
+  const v = isIP(address);
+  const prefix = Number(bits);
+  if (v === 0 || !/^\d+$/.test(bits) || prefix > (v === 4 ? 32 : 128)) return null;
+  return { address, prefix, family: v === 4 ? "ipv4" : "ipv6" };
+}
 
 export type Env = z.infer<typeof EnvSchema>;
 
@@ -142,6 +159,8 @@ export interface Config {
    * it changes. Unset: every leak report is refused (docs/leaks.md).
    */
   leakReportKeysFile: string | undefined;
+  /** Address ranges webhooks may reach although private (and over plain HTTP): KEYWARD_WEBHOOK_ALLOW_PRIVATE. */
+  webhookAllowPrivate: { address: string; prefix: number; family: "ipv4" | "ipv6" }[];
 }
 
 export class ConfigError extends Error {}
@@ -243,6 +262,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     requestTimeoutMs: e.KEYWARD_REQUEST_TIMEOUT_MS,
     leakReportKeysFile:
       e.KEYWARD_LEAK_REPORT_KEYS === undefined ? undefined : resolve(e.KEYWARD_LEAK_REPORT_KEYS),
+    webhookAllowPrivate: e.KEYWARD_WEBHOOK_ALLOW_PRIVATE.split(",")
+      .map((r) => cidr(r.trim()))
+      .filter((r) => r !== null),
   });
 }
 

@@ -10,15 +10,18 @@ import type { Hono } from "hono";
 import type { Config } from "../config.js";
 import { type Clock, systemClock } from "../core/clock.js";
 import { ScopeCatalogue } from "../core/scopes.js";
+import { SecretBox } from "../core/secretbox.js";
 import { createApp, type RouteModule } from "../http/app.js";
 import type { Deps } from "../http/deps.js";
 import type { AppEnv } from "../http/env.js";
 import { lifecycleRoutes } from "../http/routes/lifecycle.js";
 import { legacyRoutes } from "../http/routes/migration.js";
+import { webhookRoutes } from "../http/routes/webhooks.js";
 import { staticSite } from "../http/static.js";
 import { createLogger, type Logger } from "../logger.js";
 import { Metrics } from "../metrics.js";
 import { fileTransport, type MailTransport, OutboxDelivery, smtpTransport } from "../notify/delivery.js";
+import { WebhookSender } from "../notify/webhook-delivery.js";
 import { Scheduler, type SchedulerDeps } from "../scheduler/scheduler.js";
 import { AccountService } from "../service/accounts.js";
 import { Attempts } from "../service/attempts.js";
@@ -33,7 +36,7 @@ import { LeakService } from "../service/leaks.js";
 import { LegacyService } from "../service/legacy.js";
 import { LegacyMigrations } from "../service/legacy-migration.js";
 import { LegacyReports } from "../service/legacy-report.js";
-import { openDeploymentSecretBox } from "../service/legacy-secret.js";
+import { loadDeploymentSecret, openDeploymentSecretBox } from "../service/legacy-secret.js";
 import { LifecycleService } from "../service/lifecycle.js";
 import { ProfileService } from "../service/profile.js";
 import { ProvisioningService } from "../service/provisioning.js";
@@ -45,6 +48,8 @@ import { UsageRecorder } from "../service/usage.js";
 import { UserService } from "../service/users.js";
 import { Verifier } from "../service/verify.js";
 import { VerifyEvents } from "../service/verify-events.js";
+import { WebhookGuard } from "../service/webhook-guard.js";
+import { WebhookService } from "../service/webhooks.js";
 import { AttemptsStore } from "../store/attempts-store.js";
 import { type OpenedDatabase, openDatabase } from "../store/dialect.js";
 import { migrateSchema } from "../store/migrate-schema.js";
@@ -75,6 +80,8 @@ export interface KeywardOptions {
   };
   /** Routes added after Keyward's own (the HTTP benchmark's reference route). */
   extraRoutes?: RouteModule[];
+  /** Webhook sending (tests fix the retries' jitter). */
+  webhooks?: { random?: () => number; leaseMs?: number; timeoutMs?: number };
 }
 
 export interface Keyward extends Deps {
@@ -84,6 +91,8 @@ export interface Keyward extends Deps {
   scheduler: Scheduler;
   /** The e-mail outbox worker (`deliverDue()` sends what is due). */
   outbox: OutboxDelivery;
+  /** The webhook outbox sender (`deliverDue()` sends what is due). */
+  webhookSender: WebhookSender;
   /** Background work to start with the server and stop before closing (scheduler, outbox …). */
   background: { start(): void; stop(): Promise<void> }[];
   start(): void;
@@ -93,7 +102,7 @@ export interface Keyward extends Deps {
 /** Keyward's routes beyond the core ones, and the console: the app `serve` runs. */
 export function buildApp(deps: Deps, extraRoutes: RouteModule[] = []): Hono<AppEnv> {
   return createApp(deps, {
-    extraRoutes: [...legacyRoutes, lifecycleRoutes, ...extraRoutes],
+    extraRoutes: [...legacyRoutes, lifecycleRoutes, webhookRoutes, ...extraRoutes],
     staticSite: staticSite(),
   });
 }
@@ -233,6 +242,10 @@ export async function createKeyward(opts: KeywardOptions): Promise<Keyward> {
   });
   bus.subscribe((msg) => serviceKeys.apply(msg));
   const provisioning = new ProvisioningService({ store, clock, accounts, users, keys, serviceKeys });
+  // Webhook signing secrets are sealed under the deployment secret too, with a key of their own.
+  const webhookBox = new SecretBox(loadDeploymentSecret(config).secret, "keyward webhook secret");
+  const webhookGuard = new WebhookGuard(config.webhookAllowPrivate);
+  const webhooks = new WebhookService({ store, clock, audit, box: webhookBox, guard: webhookGuard });
   const storage = new StorageHealth(database.db, database.dialect, clock);
   const attempts = new Attempts({
     limits: config.limits,
@@ -262,9 +275,26 @@ export async function createKeyward(opts: KeywardOptions): Promise<Keyward> {
     lc.transport ??
     (config.smtpUrl ? smtpTransport(config.smtpUrl) : fileTransport(join(config.dataDir, "outbox"), logger));
   const outbox = new OutboxDelivery({ store, clock, logger, audit, transport, from: config.mailFrom });
+  const webhookSender = new WebhookSender({
+    store,
+    clock,
+    logger,
+    audit,
+    box: webhookBox,
+    guard: webhookGuard,
+    publicUrl: config.publicUrl,
+    ...opts.webhooks,
+  });
   const background: Keyward["background"] = [attempts];
-  if (lc.background ?? config.scheduler) background.push(scheduler, outbox);
-  else background.push({ start() {}, stop: async () => transport.close() });
+  if (lc.background ?? config.scheduler) background.push(scheduler, outbox, webhookSender);
+  else
+    background.push({
+      start() {},
+      stop: async () => {
+        transport.close();
+        await webhookSender.stop(); // its keep-alive connections, when tests drive it by hand
+      },
+    });
 
   const deps: Deps = {
     config,
@@ -295,6 +325,7 @@ export async function createKeyward(opts: KeywardOptions): Promise<Keyward> {
     keep,
     serviceKeys,
     provisioning,
+    webhooks,
     storage,
     verifyEvents,
     reportedUses,
@@ -306,6 +337,7 @@ export async function createKeyward(opts: KeywardOptions): Promise<Keyward> {
     app: buildApp(deps, opts.extraRoutes),
     scheduler,
     outbox,
+    webhookSender,
     background,
     start() {
       if (started) return;

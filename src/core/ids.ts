@@ -13,6 +13,9 @@ const prefixes = {
   leak: "lek",
   invitation: "inv",
   serviceKey: "svk",
+  webhook: "whe",
+  webhookDelivery: "whd",
+  webhookMessage: "msg",
 } as const;
 
 export type IdKind = keyof typeof prefixes;

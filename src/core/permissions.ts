@@ -70,6 +70,8 @@ export function canChangeAgencySettings(a: Actor, agencyId: string): boolean {
 /** Creating, editing and removing users and locations is an agency admin's business. */
 export const canManageUsers = canChangeAgencySettings;
 export const canManageLocations = canChangeAgencySettings;
+/** An agency's webhook endpoints are its admins' to see and manage. */
+export const canManageWebhooks = canChangeAgencySettings;
 /** The audit log is read by the agency's admins. */
 export const canReadAudit = canChangeAgencySettings;
 

@@ -1,6 +1,7 @@
 /**
- * Reversible encryption of the one secret Keyward keeps readable: a legacy location key while
- * Enhanced Account Security is off (docs/spec.md §2, §5). AES-256-GCM under a key derived (HKDF-SHA256) from
+ * Reversible encryption of the secrets Keyward keeps readable: a legacy location key while
+ * Enhanced Account Security is off (docs/spec.md §2, §5), and webhook signing secrets (docs/webhooks.md),
+ * each purpose under a key of its own. AES-256-GCM under a key derived (HKDF-SHA256) from
  * the deployment secret; a fresh 96-bit nonce per message; the tag authenticates both the
  * ciphertext and a fixed context string, so a value sealed for another purpose does not open here.
  *
@@ -11,23 +12,30 @@ import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from "node:cr
 const VERSION = "v1";
 const NONCE = 12;
 const TAG = 16;
-const CONTEXT = Buffer.from("keyward legacy location key");
+const LEGACY_CONTEXT = "keyward legacy location key";
 
 export class SecretBoxError extends Error {}
 
 export class SecretBox {
   private readonly key: Buffer;
+  private readonly context: Buffer;
 
-  /** `secret`: the deployment secret (KEYWARD_SECRET or the generated `secret.key`), ≥ 32 characters. */
-  constructor(secret: string) {
+  /**
+   * `secret`: the deployment secret (KEYWARD_SECRET or the generated `secret.key`), ≥ 32 characters.
+   * `purpose`: what the values are for (a webhook signing secret …); each purpose has its own key.
+   */
+  constructor(secret: string, purpose = LEGACY_CONTEXT) {
     if (secret.length < 32) throw new SecretBoxError("The deployment secret must be at least 32 characters.");
-    this.key = Buffer.from(hkdfSync("sha256", Buffer.from(secret, "utf8"), "keyward-secretbox", CONTEXT, 32));
+    this.context = Buffer.from(purpose);
+    this.key = Buffer.from(
+      hkdfSync("sha256", Buffer.from(secret, "utf8"), "keyward-secretbox", this.context, 32),
+    );
   }
 
   seal(plaintext: string): string {
     const nonce = randomBytes(NONCE);
     const cipher = createCipheriv("aes-256-gcm", this.key, nonce);
-    cipher.setAAD(CONTEXT);
+    cipher.setAAD(this.context);
     const body = Buffer.concat([cipher.update(plaintext, "utf8"), cipher.final()]);
     return `${VERSION}.${Buffer.concat([nonce, body, cipher.getAuthTag()]).toString("base64url")}`;
   }
@@ -40,7 +48,7 @@ export class SecretBox {
     const raw = Buffer.from(sealed.slice(dot + 1), "base64url");
     if (raw.length < NONCE + TAG) throw new SecretBoxError("The sealed value is truncated.");
     const decipher = createDecipheriv("aes-256-gcm", this.key, raw.subarray(0, NONCE));
-    decipher.setAAD(CONTEXT);
+    decipher.setAAD(this.context);
     decipher.setAuthTag(raw.subarray(raw.length - TAG));
     try {
       return Buffer.concat([

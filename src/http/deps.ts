@@ -30,6 +30,7 @@ import type { UsageRecorder } from "../service/usage.js";
 import type { UserService } from "../service/users.js";
 import type { Verifier } from "../service/verify.js";
 import type { VerifyEvents } from "../service/verify-events.js";
+import type { WebhookService } from "../service/webhooks.js";
 import type { OpenedDatabase } from "../store/dialect.js";
 import type { StorageHealth } from "../store/storage-health.js";
 import type { Store } from "../store/store.js";
@@ -74,6 +75,8 @@ export interface Deps {
   serviceKeys: ServiceKeyService;
   /** The platform's tenants mirrored by their own ids (issue 12 §3). */
   provisioning: ProvisioningService;
+  /** An agency's webhook endpoints, their secrets, tests, replays and delivery logs. */
+  webhooks: WebhookService;
   /** Whether the database can be written (/readyz), told of storage failures requests meet. */
   storage: StorageHealth;
   /** The SDK's event stream of what verification caches must drop (GET /api/verify/events). */

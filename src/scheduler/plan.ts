@@ -303,6 +303,7 @@ export function planAgency(
           accountId: g.accountId,
           leadDays: g.leadDays,
           actionAt: new Date(g.actionAt).toISOString(),
+          action: policy.action,
           keyIds,
           recipients: to.length,
         },

@@ -505,6 +505,8 @@ export class LifecycleStore {
   async appendAudits(entries: readonly NewAudit[]): Promise<void> {
     for (const part of chunks(entries, 200))
       await this.db.insertInto("audit_log").values(part.map(auditToRow)).execute();
+    // Expirations, deletions and warnings are webhook events: queued in the scheduler's transaction.
+    await this.s.webhooks().enqueueForAudits(entries);
   }
 
   // ── outbox ──────────────────────────────────────────────────────────────

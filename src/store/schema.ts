@@ -288,6 +288,47 @@ export interface ServiceKeyTokenTable {
   retired_reason: string | null;
 }
 
+/** An agency's webhook endpoint; secrets sealed with the deployment secret (schema migration 010). */
+export interface WebhookEndpointTable {
+  id: string;
+  agency_id: string;
+  url: string;
+  description: string;
+  events_json: string;
+  scheme: string;
+  secret_enc: string;
+  public_key: string | null;
+  previous_secret_enc: string | null;
+  previous_until: number | null;
+  enabled: number;
+  disabled_reason: string | null;
+  failing_since: number | null;
+  created_at: number;
+  created_by: string | null;
+  updated_at: number;
+}
+
+/** One message to one endpoint, and its latest attempt (schema migration 010). */
+export interface WebhookDeliveryTable {
+  seq: Generated<number>;
+  id: string;
+  message_id: string;
+  endpoint_id: string;
+  agency_id: string;
+  event_type: string;
+  body: string;
+  status: string;
+  attempts: number;
+  next_attempt_at: number;
+  last_attempt_at: number | null;
+  response_status: number | null;
+  response_body: string | null;
+  duration_ms: number | null;
+  last_error: string | null;
+  created_at: number;
+  delivered_at: number | null;
+}
+
 export interface Database {
   agencies: AgencyTable;
   locations: LocationTable;
@@ -311,4 +352,6 @@ export interface Database {
   invitations: InvitationTable;
   service_keys: ServiceKeyTable;
   service_key_tokens: ServiceKeyTokenTable;
+  webhook_endpoints: WebhookEndpointTable;
+  webhook_deliveries: WebhookDeliveryTable;
 }

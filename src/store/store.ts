@@ -32,6 +32,7 @@ import {
 } from "./rows.js";
 import type { Database, UserTable } from "./schema.js";
 import { StorageUnavailable } from "./storage-errors.js";
+import { WebhookStore } from "./webhook-store.js";
 
 // Callers outside store/ that write rows directly (the simulation) or build audits.
 export { keyToRow, type NewAudit } from "./rows.js";
@@ -603,6 +604,12 @@ export class Store {
 
   async appendAudit(e: NewAudit): Promise<void> {
     await this.db.insertInto("audit_log").values(auditToRow(e)).execute();
+    await this.webhooks().enqueueForAudits([e]);
+  }
+
+  /** The webhook endpoints and outbox, on this store's connection (its transaction, if any). */
+  webhooks(): WebhookStore {
+    return new WebhookStore(this.db as Kysely<Database>, this.dialect);
   }
 
   /** Many entries in multi-row statements (500 rows each), in the caller's transaction. */
@@ -612,6 +619,8 @@ export class Store {
         .insertInto("audit_log")
         .values(entries.slice(i, i + BATCH_ROWS).map(auditToRow))
         .execute();
+    // The changes these entries record are events too: their webhooks go out with the same commit.
+    await this.webhooks().enqueueForAudits(entries);
   }
 
   async listAudit(f: AuditFilter): Promise<AuditEntry[]> {

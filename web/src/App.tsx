@@ -17,6 +17,7 @@ import { LoginPage } from "./pages/Login";
 import { ProfilePage } from "./pages/Profile";
 import { ServiceKeysPage } from "./pages/ServiceKeys";
 import { UsersPage } from "./pages/Users";
+import { WebhooksPage } from "./pages/Webhooks";
 import { Link, navigate, RouteContext, useLocation } from "./router";
 import { SessionContext, useSession } from "./session";
 import { ErrorText, ToastProvider } from "./ui";
@@ -253,6 +254,7 @@ function navItems(view: View, me: Me) {
       items: [
         { to: "/agency/inventory", label: "Inventory" },
         ...(admin ? [{ to: "/agency/audit", label: "Audit log" }] : []),
+        ...(admin ? [{ to: "/agency/webhooks", label: "Webhooks" }] : []),
         { to: "/agency/users", label: "Users" },
       ],
     },
@@ -280,6 +282,10 @@ function pageFor(view: View, path: string, me: Me): { title: string; element: Re
     case "/service-keys":
       return me.user.isOwner
         ? { title: "Service credentials", element: <ServiceKeysPage view={view} /> }
+        : null;
+    case "/webhooks":
+      return me.permissions.changeAgencySettings
+        ? { title: "Webhooks", element: <WebhooksPage view={view} /> }
         : null;
     default:
       return null;

@@ -75,6 +75,8 @@ export type AuditEntry = Schemas["AuditEntry"];
 export type Invitation = Schemas["Invitation"];
 export type LocationSummary = Schemas["LocationSummary"];
 export type SessionInfo = Schemas["Session"];
+export type WebhookEndpoint = Schemas["WebhookEndpoint"];
+export type WebhookDelivery = Schemas["WebhookDelivery"];
 
 /** Called when the server says the session is gone, so the app can show the sign-in page. */
 export type OnSignedOut = () => void;

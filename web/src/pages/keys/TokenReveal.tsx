@@ -2,8 +2,21 @@ import { useRef, useState } from "react";
 import type { Key } from "../../api";
 import { Alert } from "../../ui";
 
-/** The token, this once, with a copy button and a plain warning (a key's, or a service credential's). */
-export function TokenReveal({ apiKey, token }: { apiKey: Pick<Key, "name">; token: string }) {
+/**
+ * The token, this once, with a copy button and a plain warning. Other secrets shown once (a webhook
+ * signing secret) pass their own `label` and `warning`.
+ */
+export function TokenReveal({
+  apiKey,
+  token,
+  label,
+  warning,
+}: {
+  apiKey?: Pick<Key, "name">;
+  token: string;
+  label?: string;
+  warning?: { title: string; text: string };
+}) {
   const [copied, setCopied] = useState<"yes" | "failed" | null>(null);
   const input = useRef<HTMLTextAreaElement>(null);
   const copy = async () => {
@@ -17,12 +30,12 @@ export function TokenReveal({ apiKey, token }: { apiKey: Pick<Key, "name">; toke
   };
   return (
     <div className="token-reveal">
-      <Alert tone="warning" title="Copy this token now">
-        This is the only time it is shown. Keyward does not keep it and cannot show it again. Store it
-        somewhere safe, such as a password manager. If you lose it, rotate the key to get a new one.
+      <Alert tone="warning" title={warning?.title ?? "Copy this token now"}>
+        {warning?.text ??
+          "This is the only time it is shown. Keyward does not keep it and cannot show it again. Store it somewhere safe, such as a password manager. If you lose it, rotate the key to get a new one."}
       </Alert>
       <label htmlFor="new-token" className="label">
-        Token for “{apiKey.name}”
+        {label ?? `Token for “${apiKey?.name ?? ""}”`}
       </label>
       <div className="copy-row">
         <textarea
