@@ -30,9 +30,11 @@ import { LegacyMigrations } from "../service/legacy-migration.js";
 import { LegacyReports } from "../service/legacy-report.js";
 import { openDeploymentSecretBox } from "../service/legacy-secret.js";
 import { LifecycleService } from "../service/lifecycle.js";
+import { type FirstRefusal, RateLimiter } from "../service/rate-limits.js";
 import { SessionService } from "../service/sessions.js";
 import { SettingsService } from "../service/settings.js";
 import { UsageRecorder } from "../service/usage.js";
+import { UsageCodes } from "../service/usage-codes.js";
 import { UserService } from "../service/users.js";
 import { Verifier } from "../service/verify.js";
 import { AttemptsStore } from "../store/attempts-store.js";
@@ -63,6 +65,8 @@ export interface KeywardOptions {
     /** Run the scheduler and the outbox worker on `start()` (default: KEYWARD_SCHEDULER). */
     background?: boolean;
   };
+  /** Told of each limit's first refusal per window (the hook for `key.rate_limited` webhooks). */
+  onFirstRefusal?: FirstRefusal;
   /** Routes added after Keyward's own (the HTTP benchmark's reference route). */
   extraRoutes?: RouteModule[];
 }
@@ -189,11 +193,31 @@ export async function createKeyward(opts: KeywardOptions): Promise<Keyward> {
     users,
     hooks: legacy.accountHooks(),
   });
+  // Rate limits: resolved per key, decided in memory (or in the database for strict limits), their
+  // counts shared between nodes by the limiter's sync; verifications counted per key per day per code.
+  const limits = new RateLimiter(
+    {
+      store,
+      clock,
+      audit,
+      cache,
+      bus,
+      logger,
+      defaults: config.rateLimits.defaults,
+      planDefaults: config.rateLimits.planDefaults,
+      // The hook point for `key.rate_limited` webhooks (another capability's): nothing is emitted yet.
+      onFirstRefusal: opts.onFirstRefusal ?? null,
+    },
+    config.rateLimits.syncMs,
+  );
+  const usageCodes = new UsageCodes(store, clock, (err) =>
+    logger.error({ err }, "recording verification codes failed; will retry"),
+  );
   const settings = new SettingsService({
     store,
     accounts,
     legacy: config.legacy,
-    extensions: [legacy.settingsExtension(), lifecycle.settingsExtension()],
+    extensions: [legacy.settingsExtension(), lifecycle.settingsExtension(), limits.settingsExtension()],
   });
   const storage = new StorageHealth(database.db, database.dialect, clock);
   const attempts = new Attempts({
@@ -224,7 +248,11 @@ export async function createKeyward(opts: KeywardOptions): Promise<Keyward> {
     lc.transport ??
     (config.smtpUrl ? smtpTransport(config.smtpUrl) : fileTransport(join(config.dataDir, "outbox"), logger));
   const outbox = new OutboxDelivery({ store, clock, logger, audit, transport, from: config.mailFrom });
-  const background: Keyward["background"] = [attempts];
+  const background: Keyward["background"] = [
+    attempts,
+    limits,
+    { start: () => usageCodes.start(config.usageFlushMs), stop: () => usageCodes.stop() },
+  ];
   if (lc.background ?? config.scheduler) background.push(scheduler, outbox);
   else background.push({ start() {}, stop: async () => transport.close() });
 
@@ -251,6 +279,8 @@ export async function createKeyward(opts: KeywardOptions): Promise<Keyward> {
     legacy,
     legacyReports,
     legacyMigrations,
+    limits,
+    usageCodes,
     storage,
     readiness: [() => storage.check(), ...(bus instanceof PgBus ? [async () => bus.health()] : [])],
   };

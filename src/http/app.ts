@@ -18,6 +18,7 @@ import { accountRoutes } from "./routes/accounts.js";
 import { authRoutes } from "./routes/auth.js";
 import { keyRoutes } from "./routes/keys.js";
 import { platformRoutes } from "./routes/platform.js";
+import { rateLimitRoutes } from "./routes/rate-limits.js";
 import { systemRoutes } from "./routes/system.js";
 
 /** Capabilities that bring their own routes register them through this hook. */
@@ -118,6 +119,7 @@ export function createApp(deps: Deps, opts: AppOptions = {}): Hono<AppEnv> {
   keyRoutes(router, deps);
   accountRoutes(router, deps);
   platformRoutes(router, deps);
+  rateLimitRoutes(router, deps);
   for (const mod of opts.extraRoutes ?? []) mod(router, deps);
 
   // Responses are counted around Hono's fetch rather than by a middleware (see ResponseHeaders):

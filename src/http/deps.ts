@@ -17,9 +17,11 @@ import type { LegacyService } from "../service/legacy.js";
 import type { LegacyMigrations } from "../service/legacy-migration.js";
 import type { LegacyReports } from "../service/legacy-report.js";
 import type { LifecycleService } from "../service/lifecycle.js";
+import type { RateLimiter } from "../service/rate-limits.js";
 import type { SessionService } from "../service/sessions.js";
 import type { SettingsService } from "../service/settings.js";
 import type { UsageRecorder } from "../service/usage.js";
+import type { UsageCodes } from "../service/usage-codes.js";
 import type { UserService } from "../service/users.js";
 import type { Verifier } from "../service/verify.js";
 import type { OpenedDatabase } from "../store/dialect.js";
@@ -54,6 +56,10 @@ export interface Deps {
   legacyReports: LegacyReports;
   /** Replacing a legacy v1 key with a private integration token. */
   legacyMigrations: LegacyMigrations;
+  /** Rate limits and quotas of keys, locations and agencies (docs/traffic-policy.md). */
+  limits: RateLimiter;
+  /** Verifications per key per day per code. */
+  usageCodes: UsageCodes;
   /** Whether the database can be written (/readyz), told of storage failures requests meet. */
   storage: StorageHealth;
   /** Readiness checks: the storage write probe, and the invalidation channel on PostgreSQL. */

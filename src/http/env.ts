@@ -1,4 +1,5 @@
 import type { Ctx } from "../service/context.js";
+import type { Policy } from "../service/rate-limits.js";
 
 /** The client's address and agent, as `clientOf` (http/auth.ts) reads them. */
 export interface Client {
@@ -13,6 +14,10 @@ export interface AppEnv {
     ctx: Ctx;
     /** Read on first use by `clientOf`. */
     client: Client;
+    /** The verified key's rate limits, once known: every response then describes them (http/headers.ts). */
+    rateLimit: Policy;
+    /** The index of the limit that refused the request, if one did. */
+    rateLimited: number;
   };
   Bindings: {
     incoming?: {

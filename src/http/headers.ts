@@ -40,7 +40,10 @@ export class ResponseHeaders {
    * a `Headers` per request.
    */
   json(c: Context<AppEnv>): Readonly<Record<string, string>> {
-    return this.https(c) ? this.httpsJson : this.plainJson;
+    const base = this.https(c) ? this.httpsJson : this.plainJson;
+    // A key's answer describes its rate limits (docs/traffic-policy.md): those headers are its own.
+    const limits = c.get("rateLimit");
+    return limits ? { ...base, ...this.deps.limits.headers(limits) } : base;
   }
 
   /** Adds the headers to a response built elsewhere, keeping a Cache-Control it set itself. */
@@ -49,6 +52,8 @@ export class ResponseHeaders {
     h.set("x-content-type-options", "nosniff");
     if (!h.has("cache-control")) h.set("cache-control", "no-store");
     if (this.https(c)) h.set("strict-transport-security", HSTS);
+    const limits = c.get("rateLimit");
+    if (limits) for (const [k, v] of Object.entries(this.deps.limits.headers(limits, c.get("rateLimited") ?? -1))) h.set(k, v);
     return res;
   }
 }

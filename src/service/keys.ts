@@ -11,6 +11,7 @@ import { daysInactive, type InactivityAction } from "../core/lifecycle.js";
 import type { Agency, ApiKey, KeyStatus, KeyToken, LegacyCreation, User } from "../core/model.js";
 import {
   type Actor,
+  canChangeAgencySettings,
   canManageKeys,
   canSeeKeys,
   type Owner,
@@ -28,7 +29,9 @@ import {
   maskToken,
 } from "../core/token.js";
 import { Description, ensure, Name } from "../core/validate.js";
+import { type RateLimit, RateLimitList } from "../core/rate-limits.js";
 import type { NewAudit, Store } from "../store/store.js";
+import { RateLimitStore } from "../store/rate-limit-store.js";
 import { UsageStore } from "../store/usage-store.js";
 import { requireActor, resolveAccount } from "./access.js";
 import type { Audit } from "./audit.js";
@@ -75,6 +78,8 @@ export interface KeyView {
   deletedAt: string | null;
   /** An agency key while the agency's plan does not allow agency keys: it verifies as plan_required. */
   suspended: boolean;
+  /** The key's own rate limits; absent: the defaults apply (docs/traffic-policy.md). */
+  rateLimits?: RateLimit[];
 }
 
 export interface CreateKeyInput {
@@ -82,12 +87,16 @@ export interface CreateKeyInput {
   kind?: KeyKind | undefined;
   description?: string | undefined;
   scopes?: string[] | undefined;
+  /** The key's own limits instead of the defaults (agency admins only). */
+  rateLimits?: RateLimit[] | undefined;
 }
 
 export interface EditKeyInput {
   name?: string | undefined;
   description?: string | undefined;
   scopes?: string[] | undefined;
+  /** The key's own limits (agency admins only); null: back to the defaults. */
+  rateLimits?: RateLimit[] | null | undefined;
 }
 
 /**
@@ -148,6 +157,13 @@ export class KeyService {
         "You may see this key but not change it: ask an admin with the “manage API keys” permission.",
       );
     return key;
+  }
+
+  /** A key's own limits are its agency's admins' to set; checked like the API checks them. */
+  private checkLimits(actor: Actor, agencyId: string, limits: RateLimit[]): RateLimit[] {
+    if (!canChangeAgencySettings(actor, agencyId))
+      throw denied("Only agency admins can set a key's rate limits: leave rateLimits out to keep the defaults.");
+    return ensure(RateLimitList, limits, "rateLimits");
   }
 
   private checkScopes(kind: KeyKind, scopes: string[], owner: Owner): void {
@@ -212,6 +228,7 @@ export class KeyService {
     const kind = input.kind ?? "private_integration";
     const scopes = [...new Set(input.scopes ?? [])].sort();
     this.checkScopes(kind, scopes, owner);
+    const rateLimits = input.rateLimits === undefined ? undefined : this.checkLimits(actor, agency.id, input.rateLimits);
     const token = generateToken(this.deps.prefix, kind);
     const key = await this.deps.store.transaction(async (store) => {
       await this.checkCreation(store, agency, owner, kind);
@@ -220,12 +237,14 @@ export class KeyService {
         key.secretEnc = this.deps.encryptSecret(token);
       await store.insertKey(key);
       await store.insertToken(this.newToken(key.id, token, displayPrefix(this.deps.prefix, kind)));
+      if (rateLimits)
+        await new RateLimitStore(store).setLimits("key", key.id, key.agencyId, rateLimits, key.createdAt);
       await this.deps.audit.record(store, ctx, {
         agencyId: key.agencyId,
         action: "key.created",
         targetType: "key",
         targetId: key.id,
-        after: auditFields(key),
+        after: { ...auditFields(key), ...(rateLimits ? { rateLimits } : {}) },
       });
       return key;
     });
@@ -530,8 +549,17 @@ export class KeyService {
         scopes,
         updatedAt: this.deps.clock.now(),
       };
-      const diff = changed(auditFields(before), auditFields(after));
+      // The key's own rate limits, when the edit sets them (agency admins only).
+      const limits = new RateLimitStore(store);
+      const setsLimits = input.rateLimits !== undefined;
+      const newLimits = setsLimits && input.rateLimits ? this.checkLimits(actor, before.agencyId, input.rateLimits) : null;
+      if (setsLimits && !input.rateLimits) this.checkLimits(actor, before.agencyId, []);
+      const limitsBefore = setsLimits ? await limits.limitsOf("key", before.id) : null;
+      const withLimits = (fields: Record<string, unknown>, l: RateLimit[] | null) =>
+        setsLimits ? { ...fields, rateLimits: l } : fields;
+      const diff = changed(withLimits(auditFields(before), limitsBefore), withLimits(auditFields(after), newLimits));
       if (Object.keys(diff.after).length === 0) return before; // nothing to change, nothing to record
+      if ("rateLimits" in diff.after) await limits.setLimits("key", before.id, before.agencyId, newLimits, after.updatedAt);
       await store.updateKey(after);
       await this.deps.audit.record(store, ctx, {
         agencyId: after.agencyId,
@@ -735,6 +763,7 @@ export class KeyService {
         creators.set(k.createdBy, await store.getUser(k.createdBy));
     const tokensByKey = new Map<string, KeyToken[]>();
     for (const t of tokens) tokensByKey.set(t.keyId, [...(tokensByKey.get(t.keyId) ?? []), t]);
+    const ownLimits = await new RateLimitStore(store).keysLimits(keys.map((k) => k.id));
     let next = new Map<string, NextAction | null>();
     const agency = await store.getAgency(keys[0]!.agencyId);
     if (agency) next = await this.deps.lifecycle.nextActions(keys, agency);
@@ -778,6 +807,7 @@ export class KeyService {
         expiredAt: iso(k.expiredAt),
         deletedAt: iso(k.deletedAt),
         suspended: k.locationId === null && agency !== null && !planAllowsAgencyKeys(agency.plan),
+        ...(ownLimits.has(k.id) ? { rateLimits: ownLimits.get(k.id)! } : {}),
       } satisfies KeyView;
     });
   }

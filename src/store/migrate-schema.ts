@@ -11,6 +11,7 @@ import * as m003 from "./schema-migrations/003_legacy_migrations.js";
 import * as m004 from "./schema-migrations/004_user_email_per_agency.js";
 import * as m005 from "./schema-migrations/005_attempts.js";
 import * as m006 from "./schema-migrations/006_change_log.js";
+import * as m010 from "./schema-migrations/010_rate_limits_and_usage_codes.js";
 import { renumberRecordedSchemaMigrations } from "./schema-renumbering.js";
 
 // biome-ignore lint/suspicious/noExplicitAny: each migration sees the schema of its own day
@@ -27,6 +28,7 @@ export const SCHEMA_MIGRATIONS: Record<string, Step> = {
   "004_user_email_per_agency": m004,
   "005_attempts": m005,
   "006_change_log": m006,
+  "010_rate_limits_and_usage_codes": m010,
 };
 
 /** Where Kysely records the schema migrations applied (names kept from the first release). */

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { LEGACY_CREATION_RULES } from "../../core/model.js";
+import { RateLimitList } from "../../core/rate-limits.js";
 import { publicAgency, publicLocation } from "../../service/accounts.js";
 import { publicUser } from "../../service/users.js";
 import type { Deps } from "../env.js";
@@ -34,6 +35,9 @@ export const SettingsView = z
     policy: PolicyView.optional(),
     policyOverride: PolicyView.partial().nullable().optional(),
     digest: DigestView.optional(),
+    // Added by the rate limits (docs/traffic-policy.md): shared by all the agency's keys, and each key's default.
+    rateLimits: RateLimitList.nullable().optional(),
+    keyRateLimits: RateLimitList.nullable().optional(),
   })
   .loose()
   .meta({ id: "Settings" });
@@ -49,8 +53,25 @@ export const SettingsPatch = z
       description:
         "The agency's lifecycle policy override: fields merge into it (null for a field resets it to the deployment default); null resets the whole policy.",
     }),
+    rateLimits: RateLimitList.nullable().optional().meta({
+      description: "Limits shared by all the agency's keys (docs/traffic-policy.md); null: none",
+    }),
+    keyRateLimits: RateLimitList.nullable().optional().meta({
+      description: "The agency's default limits for each of its keys, instead of the plan's or the deployment's; null: back to those",
+    }),
   })
   .meta({ id: "SettingsPatch" });
+
+/** A location's edit by people: its fields, and the limits shared by its keys (agency admins). */
+const LocationEdit = LocationPatch.extend({
+  rateLimits: RateLimitList.nullable().optional().meta({
+    description: "Limits shared by all the location's keys (agency admins; docs/traffic-policy.md); null: none",
+  }),
+}).meta({ id: "LocationEdit" });
+
+const LocationWithLimits = LocationView.extend({
+  rateLimits: RateLimitList.nullable().optional().meta({ description: "Limits shared by its keys (null: none)" }),
+}).meta({ id: "LocationWithLimits" });
 
 export function accountRoutes(r: Router, deps: Deps): void {
   r.add(
@@ -148,8 +169,16 @@ export function accountRoutes(r: Router, deps: Deps): void {
       body: SettingsPatch,
       responses: { 200: { description: "Settings", schema: SettingsView } },
     },
-    async (c, { params, body }, reply) =>
-      reply.json(c, 200, (await deps.settings.update(c.get("ctx"), params.agencyId, body)) as Settings),
+    async (c, { params, body: { rateLimits, keyRateLimits, ...patch } }, reply) => {
+      const ctx = c.get("ctx");
+      const setsLimits = rateLimits !== undefined || keyRateLimits !== undefined;
+      if (!setsLimits) return reply.json(c, 200, (await deps.settings.update(ctx, params.agencyId, patch)) as Settings);
+      // Refused before anything changes; the other settings first (they may ask for a confirmation).
+      deps.limits.requireAgencyAdmin(ctx, params.agencyId, "the agency's rate limits");
+      if (Object.keys(patch).length > 0) await deps.settings.update(ctx, params.agencyId, patch);
+      await deps.limits.setAgencyLimits(ctx, params.agencyId, { rateLimits, keyRateLimits });
+      return reply.json(c, 200, (await deps.settings.get(ctx, params.agencyId)) as Settings);
+    },
   );
 
   // ── locations ──
@@ -208,15 +237,23 @@ export function accountRoutes(r: Router, deps: Deps): void {
       tags: ["Locations"],
       auth: "session",
       params: LocationParam,
-      body: LocationPatch,
-      responses: { 200: { description: "The location", schema: LocationView } },
+      body: LocationEdit,
+      responses: { 200: { description: "The location", schema: LocationWithLimits } },
     },
-    async (c, { params, body }, reply) =>
-      reply.json(
-        c,
-        200,
-        publicLocation(await deps.accounts.updateLocation(c.get("ctx"), params.locationId, body)),
-      ),
+    async (c, { params, body: { rateLimits, ...patch } }, reply) => {
+      const ctx = c.get("ctx");
+      const id = params.locationId;
+      if (rateLimits === undefined)
+        return reply.json(c, 200, publicLocation(await deps.accounts.updateLocation(ctx, id, patch)));
+      // Whether this person may set them is settled before anything changes.
+      await deps.limits.requireLocationAdmin(ctx, id);
+      const location =
+        Object.keys(patch).length > 0
+          ? await deps.accounts.updateLocation(ctx, id, patch)
+          : await deps.accounts.getLocation(ctx, id);
+      const limits = await deps.limits.setLocationLimits(ctx, id, rateLimits);
+      return reply.json(c, 200, { ...publicLocation(location), rateLimits: limits });
+    },
   );
   r.add(
     {

@@ -49,6 +49,18 @@ const TokenView = z.object({
 });
 
 export function platformRoutes(r: Router, deps: Deps): void {
+  /** Takes `cost` of the key's limits: the decision, its message when refused, and every limit's state. */
+  const consume = async (k: VerifiedKey, cost: number) => {
+    const p = await deps.limits.policyOf(k);
+    if (!p) return { allowed: true, message: undefined, answer: { allowed: true, limits: [] } };
+    const i = await deps.limits.take(p, cost);
+    const limits = deps.limits.status(p);
+    if (i < 0) return { allowed: true, message: undefined, answer: { allowed: true, limits } };
+    const refusal = deps.limits.refusal(p, i, cost);
+    const retryAfter = refusal.extra.retryAfter as number;
+    return { allowed: false, message: refusal.message, answer: { allowed: false, retryAfter, limits } };
+  };
+
   // GET /v2/token's body, serialised once per verified key: the verifier answers the same
   // VerifiedKey object for as long as its cache entry lives (and never changes it).
   const tokenBodies = new WeakMap<VerifiedKey, Serialized<z.input<typeof TokenView>>>();
@@ -288,8 +300,12 @@ export function platformRoutes(r: Router, deps: Deps): void {
         },
       });
       deps.metrics.verifyLatency.observe((performance.now() - started) / 1000);
-      deps.metrics.countVerification(res.code);
       if (!res.valid && isGuess(res.code)) deps.attempts.failedAuthFrom(clientIp, "token");
+      // With consume: true a valid key's request is taken from its rate limits (docs/traffic-policy.md).
+      const limited = body.consume && res.valid ? await consume(res.key, body.cost ?? 1) : undefined;
+      const code = limited && !limited.allowed ? "rate_limited" : res.code;
+      deps.metrics.countVerification(code);
+      if (res.key) deps.usageCodes.count(res.key.keyId, code);
       const key = res.key
         ? {
             id: res.key.keyId,
@@ -303,6 +319,14 @@ export function platformRoutes(r: Router, deps: Deps): void {
             scopes: [...res.key.scopes],
           }
         : undefined;
+      if (limited)
+        return reply.json(c, 200, {
+          valid: limited.allowed,
+          code,
+          ...(limited.message ? { message: limited.message } : {}),
+          ...(key ? { key } : {}),
+          rateLimit: limited.answer,
+        });
       return reply.json(c, 200, {
         valid: res.valid,
         code: res.code,
