@@ -8,7 +8,7 @@ import { z } from "zod";
 import type { FailureRule } from "./core/attempts.js";
 import { INACTIVITY_ACTIONS, type InactivityAction } from "./core/lifecycle.js";
 import { LEGACY_CREATION_RULES, type LegacyCreation } from "./core/model.js";
-import { type Plan, PLANS } from "./core/permissions.js";
+import { PLANS, type Plan } from "./core/permissions.js";
 import { DEFAULT_RATE_LIMITS, type RateLimit, RateLimitList } from "./core/rate-limits.js";
 import { BUILTIN_SCOPES, SCOPE_NAME, type ScopeDef } from "./core/scopes.js";
 

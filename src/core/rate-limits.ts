@@ -36,19 +36,24 @@ export const DEFAULT_RATE_LIMITS: readonly RateLimit[] = Object.freeze([
 
 const whole = (what: string) => z.number().int(`${what} must be a whole number`);
 
-export const RateLimitSchema = z.strictObject({
-  name: z
-    .string()
-    .regex(/^[A-Za-z0-9_.-]{1,64}$/, "must be 1–64 letters, digits, '_', '.' or '-' (e.g. burst, daily)"),
-  limit: whole("limit")
-    .min(1, "must be at least 1 (a limit of 0 would refuse everything: revoke the key instead)")
-    .max(MAX_LIMIT, `must be at most ${MAX_LIMIT} (10⁹)`),
-  windowSeconds: whole("windowSeconds")
-    .min(MIN_WINDOW_SECONDS, "must be at least 1 second")
-    .max(MAX_WINDOW_SECONDS, `must be at most ${MAX_WINDOW_SECONDS} seconds (31 days)`),
-  cost: whole("cost").min(1, "must be at least 1").max(MAX_LIMIT, `must be at most ${MAX_LIMIT}`).optional(),
-  mode: z.enum(LIMIT_MODES).optional(),
-}).meta({ id: "RateLimit" });
+export const RateLimitSchema = z
+  .strictObject({
+    name: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]{1,64}$/, "must be 1–64 letters, digits, '_', '.' or '-' (e.g. burst, daily)"),
+    limit: whole("limit")
+      .min(1, "must be at least 1 (a limit of 0 would refuse everything: revoke the key instead)")
+      .max(MAX_LIMIT, `must be at most ${MAX_LIMIT} (10⁹)`),
+    windowSeconds: whole("windowSeconds")
+      .min(MIN_WINDOW_SECONDS, "must be at least 1 second")
+      .max(MAX_WINDOW_SECONDS, `must be at most ${MAX_WINDOW_SECONDS} seconds (31 days)`),
+    cost: whole("cost")
+      .min(1, "must be at least 1")
+      .max(MAX_LIMIT, `must be at most ${MAX_LIMIT}`)
+      .optional(),
+    mode: z.enum(LIMIT_MODES).optional(),
+  })
+  .meta({ id: "RateLimit" });
 
 /** A list of limits as the API, the settings and the store take it: bounded, names unique. */
 export const RateLimitList = z
@@ -84,10 +89,14 @@ export function mulDivFloor(a: number, b: number, c: number): number {
 
 /** ⌈a × b / c⌉ for non-negative integers, exact. */
 export function mulDivCeil(a: number, b: number, c: number): number {
-  const q = mulDivFloor(a, b, c);
   const p = a * b;
-  if (Number.isSafeInteger(p)) return q * c < p ? q + 1 : q;
-  return BigInt(q) * BigInt(c) < BigInt(a) * BigInt(b) ? q + 1 : q;
+  if (Number.isSafeInteger(p)) {
+    const q = mulDivFloor(a, b, c);
+    return q * c < p ? q + 1 : q;
+  }
+  const big = BigInt(a) * BigInt(b);
+  const q = big / BigInt(c);
+  return Number(q * BigInt(c) < big ? q + 1n : q);
 }
 
 /** The start of the window holding `now` (windows are aligned on the epoch, so every node agrees). */
@@ -96,7 +105,13 @@ export function windowStart(now: number, windowMs: number): number {
 }
 
 /** Units used at `now`, given the counts of the window starting at `start` (which holds `now`) and the one before. */
-export function usedAt(now: number, windowMs: number, start: number, current: number, previous: number): number {
+export function usedAt(
+  now: number,
+  windowMs: number,
+  start: number,
+  current: number,
+  previous: number,
+): number {
   const rest = start + windowMs - now;
   return previous === 0 || rest <= 0 ? current : current + mulDivCeil(previous, rest, windowMs);
 }

@@ -202,11 +202,17 @@ function keyOf(
 function limited(c: Context<AppEnv>, deps: GuardDeps, key: VerifiedKey): VerifiedKey | Promise<VerifiedKey> {
   const p = deps.limits.policyOf(key);
   if (p === null) return admitted(deps, key);
-  if (p instanceof Promise) return p.then((known) => (known ? take(c, deps, key, known) : admitted(deps, key)));
+  if (p instanceof Promise)
+    return p.then((known) => (known ? take(c, deps, key, known) : admitted(deps, key)));
   return take(c, deps, key, p);
 }
 
-function take(c: Context<AppEnv>, deps: GuardDeps, key: VerifiedKey, p: Policy): VerifiedKey | Promise<VerifiedKey> {
+function take(
+  c: Context<AppEnv>,
+  deps: GuardDeps,
+  key: VerifiedKey,
+  p: Policy,
+): VerifiedKey | Promise<VerifiedKey> {
   c.set("rateLimit", p);
   const i = deps.limits.take(p);
   return i instanceof Promise ? i.then((j) => decided(c, deps, key, p, j)) : decided(c, deps, key, p, i);

@@ -53,7 +53,9 @@ export class ResponseHeaders {
     if (!h.has("cache-control")) h.set("cache-control", "no-store");
     if (this.https(c)) h.set("strict-transport-security", HSTS);
     const limits = c.get("rateLimit");
-    if (limits) for (const [k, v] of Object.entries(this.deps.limits.headers(limits, c.get("rateLimited") ?? -1))) h.set(k, v);
+    if (limits)
+      for (const [k, v] of Object.entries(this.deps.limits.headers(limits, c.get("rateLimited") ?? -1)))
+        h.set(k, v);
     return res;
   }
 }

@@ -313,7 +313,9 @@ export const VerifyAnswer = z
         limits: z.array(LimitStatusView),
       })
       .optional()
-      .meta({ description: "With consume: true, for a valid key: the decision and every limit's remaining count." }),
+      .meta({
+        description: "With consume: true, for a valid key: the decision and every limit's remaining count.",
+      }),
   })
   .meta({ id: "VerifyAnswer" });
 

@@ -17,6 +17,7 @@ import {
   type Owner,
   planAllowsAgencyKeys,
 } from "../core/permissions.js";
+import { type RateLimit, RateLimitList } from "../core/rate-limits.js";
 import type { ScopeCatalogue } from "../core/scopes.js";
 import {
   displayPrefix,
@@ -29,9 +30,8 @@ import {
   maskToken,
 } from "../core/token.js";
 import { Description, ensure, Name } from "../core/validate.js";
-import { type RateLimit, RateLimitList } from "../core/rate-limits.js";
-import type { NewAudit, Store } from "../store/store.js";
 import { RateLimitStore } from "../store/rate-limit-store.js";
+import type { NewAudit, Store } from "../store/store.js";
 import { UsageStore } from "../store/usage-store.js";
 import { requireActor, resolveAccount } from "./access.js";
 import type { Audit } from "./audit.js";
@@ -162,7 +162,9 @@ export class KeyService {
   /** A key's own limits are its agency's admins' to set; checked like the API checks them. */
   private checkLimits(actor: Actor, agencyId: string, limits: RateLimit[]): RateLimit[] {
     if (!canChangeAgencySettings(actor, agencyId))
-      throw denied("Only agency admins can set a key's rate limits: leave rateLimits out to keep the defaults.");
+      throw denied(
+        "Only agency admins can set a key's rate limits: leave rateLimits out to keep the defaults.",
+      );
     return ensure(RateLimitList, limits, "rateLimits");
   }
 
@@ -228,7 +230,8 @@ export class KeyService {
     const kind = input.kind ?? "private_integration";
     const scopes = [...new Set(input.scopes ?? [])].sort();
     this.checkScopes(kind, scopes, owner);
-    const rateLimits = input.rateLimits === undefined ? undefined : this.checkLimits(actor, agency.id, input.rateLimits);
+    const rateLimits =
+      input.rateLimits === undefined ? undefined : this.checkLimits(actor, agency.id, input.rateLimits);
     const token = generateToken(this.deps.prefix, kind);
     const key = await this.deps.store.transaction(async (store) => {
       await this.checkCreation(store, agency, owner, kind);
@@ -552,14 +555,19 @@ export class KeyService {
       // The key's own rate limits, when the edit sets them (agency admins only).
       const limits = new RateLimitStore(store);
       const setsLimits = input.rateLimits !== undefined;
-      const newLimits = setsLimits && input.rateLimits ? this.checkLimits(actor, before.agencyId, input.rateLimits) : null;
+      const newLimits =
+        setsLimits && input.rateLimits ? this.checkLimits(actor, before.agencyId, input.rateLimits) : null;
       if (setsLimits && !input.rateLimits) this.checkLimits(actor, before.agencyId, []);
       const limitsBefore = setsLimits ? await limits.limitsOf("key", before.id) : null;
       const withLimits = (fields: Record<string, unknown>, l: RateLimit[] | null) =>
         setsLimits ? { ...fields, rateLimits: l } : fields;
-      const diff = changed(withLimits(auditFields(before), limitsBefore), withLimits(auditFields(after), newLimits));
+      const diff = changed(
+        withLimits(auditFields(before), limitsBefore),
+        withLimits(auditFields(after), newLimits),
+      );
       if (Object.keys(diff.after).length === 0) return before; // nothing to change, nothing to record
-      if ("rateLimits" in diff.after) await limits.setLimits("key", before.id, before.agencyId, newLimits, after.updatedAt);
+      if ("rateLimits" in diff.after)
+        await limits.setLimits("key", before.id, before.agencyId, newLimits, after.updatedAt);
       await store.updateKey(after);
       await this.deps.audit.record(store, ctx, {
         agencyId: after.agencyId,

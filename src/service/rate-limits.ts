@@ -28,7 +28,7 @@ import {
 } from "../core/rate-limits.js";
 import type { Logger } from "../logger.js";
 import type { Invalidation } from "../store/invalidation.js";
-import { countKey, type CountDelta, type LimitScope, RateLimitStore } from "../store/rate-limit-store.js";
+import { type CountDelta, countKey, type LimitScope, RateLimitStore } from "../store/rate-limit-store.js";
 import type { Store } from "../store/store.js";
 import { requireActor } from "./access.js";
 import type { Audit } from "./audit.js";
@@ -206,7 +206,11 @@ export class RateLimiter {
   }
 
   private async resolve(key: KeyRef): Promise<Policy> {
-    const rows = await new RateLimitStore(this.deps.store).policiesFor(key.keyId, key.locationId, key.agencyId);
+    const rows = await new RateLimitStore(this.deps.store).policiesFor(
+      key.keyId,
+      key.locationId,
+      key.agencyId,
+    );
     const of = (scope: LimitScope) => rows.find((r) => r.scope === scope)?.limits;
     let own: readonly RateLimit[] | undefined = of("key") ?? of("agency_keys");
     if (!own) {
@@ -382,7 +386,12 @@ export class RateLimiter {
     const reset =
       remaining >= e.units
         ? secondsUp(c.start + e.windowMs - now)
-        : secondsUp(Math.min(waitMs(now, e.limit, e.windowMs, c.start, c.current, c.previous, e.units), e.windowMs * 2));
+        : secondsUp(
+            Math.min(
+              waitMs(now, e.limit, e.windowMs, c.start, c.current, c.previous, e.units),
+              e.windowMs * 2,
+            ),
+          );
     return { remaining, reset };
   }
 
@@ -424,7 +433,9 @@ export class RateLimiter {
 
   start(): void {
     this.timer ??= setInterval(() => {
-      this.sync().catch((err) => this.deps.logger.warn({ err }, "sharing rate-limit counts failed; will retry"));
+      this.sync().catch((err) =>
+        this.deps.logger.warn({ err }, "sharing rate-limit counts failed; will retry"),
+      );
     }, this.syncMs);
     this.timer.unref();
   }
@@ -498,9 +509,14 @@ export class RateLimiter {
   // ── settings: limits on keys, locations and agencies ──
 
   /** An agency's shared limits and its default for each key (null: not set). */
-  async agencyLimits(agencyId: string): Promise<{ rateLimits: RateLimit[] | null; keyRateLimits: RateLimit[] | null }> {
+  async agencyLimits(
+    agencyId: string,
+  ): Promise<{ rateLimits: RateLimit[] | null; keyRateLimits: RateLimit[] | null }> {
     const s = new RateLimitStore(this.deps.store);
-    return { rateLimits: await s.limitsOf("agency", agencyId), keyRateLimits: await s.limitsOf("agency_keys", agencyId) };
+    return {
+      rateLimits: await s.limitsOf("agency", agencyId),
+      keyRateLimits: await s.limitsOf("agency_keys", agencyId),
+    };
   }
 
   /** Adds the agency's limits to its settings document (GET and PATCH /api/agencies/{id}/settings). */
@@ -559,12 +575,22 @@ export class RateLimiter {
   }
 
   /** A location's shared limits (null: none); the location must be the admin's agency's. */
-  async setLocationLimits(ctx: Ctx, locationId: string, limits: RateLimit[] | null): Promise<RateLimit[] | null> {
+  async setLocationLimits(
+    ctx: Ctx,
+    locationId: string,
+    limits: RateLimit[] | null,
+  ): Promise<RateLimit[] | null> {
     const loc = await this.requireLocationAdmin(ctx, locationId);
     const before = await this.locationLimits(locationId);
     if (JSON.stringify(before) === JSON.stringify(limits)) return limits;
     await this.deps.store.transaction(async (store) => {
-      await new RateLimitStore(store).setLimits("location", locationId, loc.agencyId, limits, this.deps.clock.now());
+      await new RateLimitStore(store).setLimits(
+        "location",
+        locationId,
+        loc.agencyId,
+        limits,
+        this.deps.clock.now(),
+      );
       await this.deps.audit.record(store, ctx, {
         agencyId: loc.agencyId,
         action: "location.rate_limits_changed",

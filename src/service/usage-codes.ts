@@ -76,7 +76,8 @@ export class UsageCodes {
       return d;
     };
     for (const u of uses) dayOf(u.day).count = u.count;
-    for (const r of await new RateLimitStore(this.store).codesByDay(keyId, sinceDay)) dayOf(r.day).codes[r.code] = r.count;
+    for (const r of await new RateLimitStore(this.store).codesByDay(keyId, sinceDay))
+      dayOf(r.day).codes[r.code] = r.count;
     return [...byDay.values()].sort((a, b) => (a.day < b.day ? -1 : 1));
   }
 

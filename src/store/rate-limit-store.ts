@@ -174,7 +174,8 @@ export class RateLimitStore {
             .where("window_start", "=", it.start - it.windowMs)
             .executeTakeFirst();
           const previous = prev ? Number(prev.count) : 0;
-          const weighted = previous === 0 ? 0 : mulDivCeil(previous, it.start + it.windowMs - now, it.windowMs);
+          const weighted =
+            previous === 0 ? 0 : mulDivCeil(previous, it.start + it.windowMs - now, it.windowMs);
           // The current count may be at most this for the units to fit.
           const threshold = it.limit - it.units - weighted;
           counts[i]!.previous = previous;
@@ -183,7 +184,12 @@ export class RateLimitStore {
               ? undefined
               : await s.db
                   .insertInto("rate_limit_counts")
-                  .values({ bucket: it.bucket, window_ms: it.windowMs, window_start: it.start, count: it.units })
+                  .values({
+                    bucket: it.bucket,
+                    window_ms: it.windowMs,
+                    window_start: it.start,
+                    count: it.units,
+                  })
                   .onConflict((oc) =>
                     oc
                       .columns(["bucket", "window_ms", "window_start"])
@@ -223,7 +229,9 @@ export class RateLimitStore {
 
   // ── verifications per key per day per code ──
 
-  async addCodes(rows: readonly { keyId: string; day: string; code: string; count: number }[]): Promise<void> {
+  async addCodes(
+    rows: readonly { keyId: string; day: string; code: string; count: number }[],
+  ): Promise<void> {
     const sorted = [...rows].sort((a, b) =>
       a.keyId !== b.keyId ? (a.keyId < b.keyId ? -1 : 1) : a.day + a.code < b.day + b.code ? -1 : 1,
     );
@@ -232,10 +240,14 @@ export class RateLimitStore {
         await s.db
           .insertInto("usage_codes")
           .values(
-            sorted.slice(i, i + ROWS).map((r) => ({ key_id: r.keyId, day: r.day, code: r.code, count: r.count })),
+            sorted
+              .slice(i, i + ROWS)
+              .map((r) => ({ key_id: r.keyId, day: r.day, code: r.code, count: r.count })),
           )
           .onConflict((oc) =>
-            oc.columns(["key_id", "day", "code"]).doUpdateSet({ count: sql`usage_codes.count + excluded.count` }),
+            oc
+              .columns(["key_id", "day", "code"])
+              .doUpdateSet({ count: sql`usage_codes.count + excluded.count` }),
           )
           .execute();
     });
@@ -287,5 +299,9 @@ function byRow(a: { bucket: string; windowMs: number; start: number }, b: typeof
 }
 
 function toPolicy(r: { scope: string; owner_id: string; limits_json: string }): PolicyRow {
-  return { scope: r.scope as LimitScope, ownerId: r.owner_id, limits: JSON.parse(r.limits_json) as RateLimit[] };
+  return {
+    scope: r.scope as LimitScope,
+    ownerId: r.owner_id,
+    limits: JSON.parse(r.limits_json) as RateLimit[],
+  };
 }

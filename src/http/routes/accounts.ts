@@ -57,7 +57,8 @@ export const SettingsPatch = z
       description: "Limits shared by all the agency's keys (docs/traffic-policy.md); null: none",
     }),
     keyRateLimits: RateLimitList.nullable().optional().meta({
-      description: "The agency's default limits for each of its keys, instead of the plan's or the deployment's; null: back to those",
+      description:
+        "The agency's default limits for each of its keys, instead of the plan's or the deployment's; null: back to those",
     }),
   })
   .meta({ id: "SettingsPatch" });
@@ -65,12 +66,15 @@ export const SettingsPatch = z
 /** A location's edit by people: its fields, and the limits shared by its keys (agency admins). */
 const LocationEdit = LocationPatch.extend({
   rateLimits: RateLimitList.nullable().optional().meta({
-    description: "Limits shared by all the location's keys (agency admins; docs/traffic-policy.md); null: none",
+    description:
+      "Limits shared by all the location's keys (agency admins; docs/traffic-policy.md); null: none",
   }),
 }).meta({ id: "LocationEdit" });
 
 const LocationWithLimits = LocationView.extend({
-  rateLimits: RateLimitList.nullable().optional().meta({ description: "Limits shared by its keys (null: none)" }),
+  rateLimits: RateLimitList.nullable()
+    .optional()
+    .meta({ description: "Limits shared by its keys (null: none)" }),
 }).meta({ id: "LocationWithLimits" });
 
 export function accountRoutes(r: Router, deps: Deps): void {
@@ -172,7 +176,8 @@ export function accountRoutes(r: Router, deps: Deps): void {
     async (c, { params, body: { rateLimits, keyRateLimits, ...patch } }, reply) => {
       const ctx = c.get("ctx");
       const setsLimits = rateLimits !== undefined || keyRateLimits !== undefined;
-      if (!setsLimits) return reply.json(c, 200, (await deps.settings.update(ctx, params.agencyId, patch)) as Settings);
+      if (!setsLimits)
+        return reply.json(c, 200, (await deps.settings.update(ctx, params.agencyId, patch)) as Settings);
       // Refused before anything changes; the other settings first (they may ask for a confirmation).
       deps.limits.requireAgencyAdmin(ctx, params.agencyId, "the agency's rate limits");
       if (Object.keys(patch).length > 0) await deps.settings.update(ctx, params.agencyId, patch);

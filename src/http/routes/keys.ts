@@ -191,7 +191,9 @@ export function keyRoutes(r: Router, deps: Deps): void {
         200: {
           description: "Daily counts",
           schema: z.object({
-            days: z.array(z.object({ day: z.string(), count: z.number(), codes: z.record(z.string(), z.number()) })),
+            days: z.array(
+              z.object({ day: z.string(), count: z.number(), codes: z.record(z.string(), z.number()) }),
+            ),
           }),
         },
       },

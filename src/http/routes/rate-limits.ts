@@ -33,7 +33,11 @@ export function rateLimitRoutes(r: Router, deps: Deps): void {
     },
     async (c, { params }, reply) => {
       const key = await deps.keys.get(c.get("ctx"), params.keyId);
-      const p = await deps.limits.policyOf({ keyId: key.id, agencyId: key.agencyId, locationId: key.locationId });
+      const p = await deps.limits.policyOf({
+        keyId: key.id,
+        agencyId: key.agencyId,
+        locationId: key.locationId,
+      });
       return reply.json(c, 200, { limits: p ? deps.limits.status(p) : [] });
     },
   );
