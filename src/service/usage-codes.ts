@@ -72,7 +72,10 @@ export class UsageCodes {
     const byDay = new Map<string, { day: string; count: number; codes: Record<string, number> }>();
     const dayOf = (day: string) => {
       let d = byDay.get(day);
-      if (!d) byDay.set(day, (d = { day, count: 0, codes: {} }));
+      if (!d) {
+        d = { day, count: 0, codes: {} };
+        byDay.set(day, d);
+      }
       return d;
     };
     for (const u of uses) dayOf(u.day).count = u.count;
