@@ -24,6 +24,11 @@ const SUITES: Record<string, { about: string; load: () => Promise<Suite> }> = {
     about: "several nodes on one PostgreSQL: revocation propagation, throughput two nodes vs one",
     load: () => import("./multinode.js"),
   },
+  ratelimit: {
+    about:
+      "rate limits: limiter cost on cached verification; 3 PostgreSQL nodes local overshoot vs bound, strict",
+    load: () => import("./rate-limits.js"),
+  },
   lifecycle: {
     about: "simulate a year (1,000 agencies, 100,000 keys, 1,000,000 uses); sweeps of 100,000 due keys",
     load: () => import("./lifecycle.js"),

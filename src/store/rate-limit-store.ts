@@ -161,6 +161,17 @@ export class RateLimitStore {
   async takeStrict(items: readonly StrictTake[], now: number): Promise<StrictOutcome> {
     const order = items.map((_, i) => i).sort((a, b) => byRow(items[a]!, items[b]!));
     const counts = items.map(() => ({ current: 0, previous: 0 }));
+    // First one read without locks: a window's count only grows, so a limit already over is refused
+    // exactly without taking its row lock (which every request of that key would queue behind).
+    const seen = await this.countsOf(items);
+    for (const i of order) {
+      const it = items[i]!;
+      const current = seen.get(countKey(it.bucket, it.windowMs, it.start)) ?? 0;
+      const previous = seen.get(countKey(it.bucket, it.windowMs, it.start - it.windowMs)) ?? 0;
+      counts[i] = { current, previous };
+      const weighted = previous === 0 ? 0 : mulDivCeil(previous, it.start + it.windowMs - now, it.windowMs);
+      if (current + it.units + weighted > it.limit) return { refused: i, counts };
+    }
     let refused = -1;
     try {
       await this.s.transaction(async (s) => {
@@ -217,6 +228,20 @@ export class RateLimitStore {
       if (!(err instanceof Refused)) throw err;
     }
     return { refused, counts };
+  }
+
+  /** The current and previous windows' counts of the given limits, by countKey. */
+  private async countsOf(items: readonly StrictTake[]): Promise<Map<string, number>> {
+    const rows = await this.db
+      .selectFrom("rate_limit_counts")
+      .select(["bucket", "window_ms", "window_start", "count"])
+      .where("bucket", "in", [...new Set(items.map((i) => i.bucket))])
+      .where("window_start", "in", [...new Set(items.flatMap((i) => [i.start, i.start - i.windowMs]))])
+      .execute();
+    const out = new Map<string, number>();
+    for (const r of rows)
+      out.set(countKey(r.bucket, Number(r.window_ms), Number(r.window_start)), Number(r.count));
+    return out;
   }
 
   /** Forgets windows that no sliding count reads any more (older than the previous window). */
