@@ -6,6 +6,7 @@ import { Fragment } from "react";
 import type { Key, Me } from "../../api";
 import { date, dateTime, KIND_LABEL, nextActionWords, plural, STATUS_LABEL, timeOf } from "../../format";
 import { canManage } from "../../session";
+import { Sparkline, useSparklines } from "./KeyUsage";
 
 /** What a row's buttons ask the page to open. */
 export type KeyAction = {
@@ -31,6 +32,7 @@ export function KeyTable({
   refreshing,
 }: RowProps & { keys: Key[]; showAccount: boolean; empty: string; caption: string }) {
   const locName = (id: string | null) => me.locations.find((l) => l.id === id)?.name ?? id ?? "";
+  const sparks = useSparklines(keys);
   if (keys.length === 0) return <p className="empty">{empty}</p>;
   return (
     <div className="table-wrap">
@@ -119,6 +121,7 @@ export function KeyTable({
                     {k.status === "active" && k.daysInactive > 0 ? (
                       <span className="muted small block">{plural(k.daysInactive, "day")} inactive</span>
                     ) : null}
+                    <Sparkline data={sparks.get(k.id)} />
                   </td>
                   <td data-label="Status">
                     <span className={`badge badge-${k.status}`}>{STATUS_LABEL[k.status]}</span>
