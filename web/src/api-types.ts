@@ -646,6 +646,8 @@ export interface paths {
                                     [key: string]: number;
                                 };
                             }[];
+                            /** @description The server's UTC day, where the range ends */
+                            today: string;
                         };
                     };
                 };

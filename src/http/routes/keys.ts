@@ -194,6 +194,7 @@ export function keyRoutes(r: Router, deps: Deps): void {
             days: z.array(
               z.object({ day: z.string(), count: z.number(), codes: z.record(z.string(), z.number()) }),
             ),
+            today: z.string().meta({ description: "The server's UTC day, where the range ends" }),
           }),
         },
       },
@@ -202,7 +203,8 @@ export function keyRoutes(r: Router, deps: Deps): void {
       const ctx = c.get("ctx");
       const uses = await deps.keys.usageByDay(ctx, params.keyId, query.days);
       const since = utcDay(deps.clock.now() - query.days * DAY);
-      return reply.json(c, 200, { days: await deps.usageCodes.days(params.keyId, since, uses) });
+      const days = await deps.usageCodes.days(params.keyId, since, uses);
+      return reply.json(c, 200, { days, today: utcDay(deps.clock.now()) });
     },
   );
 

@@ -28,9 +28,9 @@ function windowWords(s: number): string {
   return s === 1 ? "second" : `${s} seconds`;
 }
 
-/** The last `DAYS` UTC days, oldest first. */
-function lastDays(): string[] {
-  const today = Date.now();
+/** The last `DAYS` UTC days up to the server's today, oldest first. */
+function lastDays(todayDay: string): string[] {
+  const today = Date.parse(`${todayDay}T00:00:00Z`);
   return Array.from({ length: DAYS }, (_, i) =>
     new Date(today - (DAYS - 1 - i) * 86_400_000).toISOString().slice(0, 10),
   );
@@ -38,18 +38,20 @@ function lastDays(): string[] {
 
 export function KeyUsage({ apiKey }: { apiKey: Key }) {
   const [days, setDays] = useState<UsageDay[] | null>(null);
+  const [today, setToday] = useState("");
   const [limits, setLimits] = useState<LimitStatus[] | null>(null);
   const [failed, setFailed] = useState(false);
   useEffect(() => {
     const id = encodeURIComponent(apiKey.id);
     let live = true;
     Promise.all([
-      api.get<{ days: UsageDay[] }>(`/api/keys/${id}/usage${qs({ days: DAYS })}`),
+      api.get<{ days: UsageDay[]; today: string }>(`/api/keys/${id}/usage${qs({ days: DAYS })}`),
       api.get<{ limits: LimitStatus[] }>(`/api/keys/${id}/rate-limits`),
     ]).then(
       ([u, l]) => {
         if (!live) return;
         setDays(u.days);
+        setToday(u.today);
         setLimits(l.limits);
       },
       () => live && setFailed(true),
@@ -81,14 +83,14 @@ export function KeyUsage({ apiKey }: { apiKey: Key }) {
         {apiKey.rateLimits ? "This key has its own limits." : "The defaults apply (see the agency settings)."}
       </p>
       <h3>Last {DAYS} days</h3>
-      <UsageChart days={days} />
+      <UsageChart days={days} today={today} />
     </section>
   );
 }
 
 /** Stacked bars per day: valid verifications, then each refusal code; the table below says the same in words. */
-function UsageChart({ days }: { days: UsageDay[] }) {
-  const all = lastDays();
+function UsageChart({ days, today }: { days: UsageDay[]; today: string }) {
+  const all = lastDays(today);
   const byDay = new Map(days.map((d) => [d.day, d]));
   const codes = [...new Set(days.flatMap((d) => Object.keys(d.codes)))].sort((a, b) =>
     a === "valid" ? -1 : b === "valid" ? 1 : a < b ? -1 : 1,
