@@ -2,8 +2,8 @@
  * Rate limits and quotas (issue 13 §1; docs/traffic-policy.md): which limits apply to a key, the
  * decision for a request, the headers that describe it, and the counts shared between nodes.
  *
- * A key's policy is resolved once per node and kept (refreshed in the background every few seconds,
- * dropped at once when the key, its location or its agency changes, through the invalidation bus),
+ * A key's policy is resolved once per node and kept (dropped at once when the key, its location or
+ * its agency changes, here and through the invalidation bus; re-read in the background after 5 minutes),
  * so a request of a cached key is decided in memory with no promise: one pass over its limits.
  *
  * `local` limits count in memory on each node; `sync()` adds each node's new counts to the shared
@@ -36,8 +36,11 @@ import type { CacheBus, VerificationCache } from "./cache.js";
 import type { Ctx } from "./context.js";
 import type { SettingsExtension } from "./settings.js";
 
-/** How long a node keeps a resolved policy before it reads it again in the background. */
-export const POLICY_REFRESH_MS = 5_000;
+/**
+ * How long a node keeps a resolved policy before it reads it again in the background: a safety net,
+ * since changes reach every node through the invalidation bus (shortened while the bus is down).
+ */
+export const POLICY_REFRESH_MS = 300_000;
 const PRUNE_EVERY_MS = 60_000;
 
 /** A limit's counts on this node, with what it has not yet told the other nodes. */
@@ -178,7 +181,8 @@ export class RateLimiter {
   policyOf(key: KeyRef): Policy | null | Promise<Policy | null> {
     const p = this.policies.get(key.keyId);
     if (p === undefined) return this.load(key);
-    if (!p.reloading && this.deps.clock.now() - p.loadedAt > POLICY_REFRESH_MS) this.refresh(key, p);
+    if (!p.reloading && this.deps.clock.now() - p.loadedAt > this.deps.bus.maxEntryAgeMs(POLICY_REFRESH_MS))
+      this.refresh(key, p);
     return p.entries.length === 0 ? null : p;
   }
 

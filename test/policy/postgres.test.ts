@@ -119,3 +119,19 @@ it("local: each node counts in memory and learns the other's counts at its next 
     .executeTakeFirstOrThrow();
   expect(Number(row.count)).toBe(10);
 });
+
+it("a change of limits made on one node reaches the other's resolved policies within a second", async () => {
+  clockA.set(T0 + 400_000);
+  clockB.set(T0 + 400_000);
+  const token = await keyWith([{ name: "own", limit: 1000, windowSeconds: 60 }]);
+  const policyOnB = async () =>
+    (await b.app.request("/v2/token", { headers: { authorization: `Bearer ${token}` } })).headers.get(
+      "ratelimit-policy",
+    );
+  expect(await policyOnB()).toBe('"own";q=1000;w=60');
+  await a.limits.setLocationLimits(ownerCtx, locationId, [{ name: "tiny", limit: 50, windowSeconds: 60 }]);
+  // Over PostgreSQL's LISTEN/NOTIFY: a genuinely cross-node wait, polled.
+  await expect
+    .poll(policyOnB, { timeout: 1_000, interval: 50 })
+    .toBe('"own";q=1000;w=60, "location.tiny";q=50;w=60');
+});
