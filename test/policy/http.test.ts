@@ -455,3 +455,38 @@ describe("plan defaults and no limits at all", () => {
     }
   });
 });
+
+describe("on SQLite (several processes share the file the same way)", () => {
+  it("strict limits decide in the file exactly; local counts sync into it", async () => {
+    h.clock.set(T0 + 600_000);
+    const s = await newKey(w.loc2, {
+      rateLimits: [{ name: "s", limit: 3, windowSeconds: 60, mode: "strict" }],
+    });
+    expect(await burst(s.token, 4)).toEqual([200, 200, 200, 429]);
+    const l = await newKey(w.loc2, { rateLimits: [{ name: "l", limit: 5, windowSeconds: 60 }] });
+    expect(await burst(l.token, 2)).toEqual([200, 200]);
+    await h.kw.limits.sync();
+    const rows = await h.kw.database.db
+      .selectFrom("rate_limit_counts")
+      .select(["bucket", "count"])
+      .where("bucket", "in", [`k:${s.id}:s`, `k:${l.id}:l`])
+      .where("window_start", "=", T0 + 600_000)
+      .orderBy("bucket")
+      .execute();
+    expect(rows.map((r) => [r.bucket, Number(r.count)]).sort()).toEqual(
+      [
+        [`k:${l.id}:l`, 2],
+        [`k:${s.id}:s`, 3],
+      ].sort(),
+    );
+    // What the file holds counts: another process's 3 of l's window, read at the next sync.
+    await h.kw.database.db
+      .updateTable("rate_limit_counts")
+      .set({ count: 5 })
+      .where("bucket", "=", `k:${l.id}:l`)
+      .where("window_start", "=", T0 + 600_000)
+      .execute();
+    await h.kw.limits.sync();
+    expect(await burst(l.token, 1)).toEqual([429]);
+  });
+});
