@@ -32,6 +32,11 @@ const SUITES: Record<string, { about: string; load: () => Promise<Suite> }> = {
     about: "a revocation's webhook reaching a loopback receiver (p99); outbox deliveries per second",
     load: () => import("./webhooks.js"),
   },
+  ratelimit: {
+    about:
+      "rate limits: limiter cost on cached verification; 3 PostgreSQL nodes local overshoot vs bound, strict",
+    load: () => import("./rate-limits.js"),
+  },
   lifecycle: {
     about: "simulate a year (1,000 agencies, 100,000 keys, 1,000,000 uses); sweeps of 100,000 due keys",
     load: () => import("./lifecycle.js"),

@@ -9,13 +9,28 @@ import { z } from "zod";
 import type { FailureRule } from "./core/attempts.js";
 import { INACTIVITY_ACTIONS, type InactivityAction } from "./core/lifecycle.js";
 import { LEGACY_CREATION_RULES, type LegacyCreation } from "./core/model.js";
-import { DEFAULT_PLAN, PLANS } from "./core/permissions.js";
+import { DEFAULT_PLAN, PLANS, type Plan } from "./core/permissions.js";
+import { DEFAULT_RATE_LIMITS, type RateLimit, RateLimitList } from "./core/rate-limits.js";
 import { BUILTIN_SCOPES, SCOPE_NAME, type ScopeDef } from "./core/scopes.js";
 
 const intIn = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const bool = z
   .enum(["true", "false", "1", "0", "yes", "no", "on", "off"])
   .transform((v) => ["true", "1", "yes", "on"].includes(v));
+
+/** A JSON setting, checked against its schema (the message says which field is wrong). */
+const jsonOf = <T extends z.ZodType>(schema: T) =>
+  z
+    .string()
+    .transform((s, ctx) => {
+      try {
+        return JSON.parse(s) as unknown;
+      } catch (e) {
+        ctx.addIssue({ code: "custom", message: `must be JSON (${(e as Error).message})` });
+        return z.NEVER;
+      }
+    })
+    .pipe(schema);
 
 const EnvSchema = z.object({
   KEYWARD_PORT: intIn(0, 65535).default(8080),
@@ -86,6 +101,11 @@ const EnvSchema = z.object({
       (v) => v === "" || v.split(",").every((r) => cidr(r.trim()) !== null),
       "a comma-separated list of address ranges, e.g. 10.0.0.0/8,127.0.0.0/8,::1/128",
     ),
+  // Rate limits (docs/traffic-policy.md): every key's default limits ("[]" = none), per plan
+  // defaults, and how often nodes share their counts of `local` limits.
+  KEYWARD_RATE_LIMITS: jsonOf(RateLimitList).optional(),
+  KEYWARD_PLAN_RATE_LIMITS: jsonOf(z.partialRecord(z.enum(PLANS), RateLimitList)).optional(),
+  KEYWARD_RATE_LIMIT_SYNC_MS: intIn(50, 10_000).default(500),
 });
 
 /** `10.0.0.0/8` → its parts, or null when it is not a range. */
@@ -161,6 +181,14 @@ export interface Config {
   leakReportKeysFile: string | undefined;
   /** Address ranges webhooks may reach although private (and over plain HTTP): KEYWARD_WEBHOOK_ALLOW_PRIVATE. */
   webhookAllowPrivate: { address: string; prefix: number; family: "ipv4" | "ipv6" }[];
+  /** Rate limits (docs/traffic-policy.md). */
+  rateLimits: {
+    /** Every key's limits unless its plan, agency or an admin says otherwise. */
+    defaults: readonly RateLimit[];
+    planDefaults: Partial<Record<Plan, readonly RateLimit[]>>;
+    /** How often a node shares its counts of `local` limits with the others. */
+    syncMs: number;
+  };
 }
 
 export class ConfigError extends Error {}
@@ -265,6 +293,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     webhookAllowPrivate: e.KEYWARD_WEBHOOK_ALLOW_PRIVATE.split(",")
       .map((r) => cidr(r.trim()))
       .filter((r) => r !== null),
+    rateLimits: {
+      defaults: e.KEYWARD_RATE_LIMITS ?? DEFAULT_RATE_LIMITS,
+      planDefaults: e.KEYWARD_PLAN_RATE_LIMITS ?? {},
+      syncMs: e.KEYWARD_RATE_LIMIT_SYNC_MS,
+    },
   });
 }
 

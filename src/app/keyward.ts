@@ -40,11 +40,13 @@ import { loadDeploymentSecret, openDeploymentSecretBox } from "../service/legacy
 import { LifecycleService } from "../service/lifecycle.js";
 import { ProfileService } from "../service/profile.js";
 import { ProvisioningService } from "../service/provisioning.js";
+import { type FirstRefusal, RateLimiter } from "../service/rate-limits.js";
 import { ReportedUses } from "../service/reported-uses.js";
 import { ServiceKeyService } from "../service/service-keys.js";
 import { SessionService } from "../service/sessions.js";
 import { SettingsService } from "../service/settings.js";
 import { UsageRecorder } from "../service/usage.js";
+import { UsageCodes } from "../service/usage-codes.js";
 import { UserService } from "../service/users.js";
 import { Verifier } from "../service/verify.js";
 import { VerifyEvents } from "../service/verify-events.js";
@@ -78,6 +80,8 @@ export interface KeywardOptions {
     /** Run the scheduler and the outbox worker on `start()` (default: KEYWARD_SCHEDULER). */
     background?: boolean;
   };
+  /** Told of each limit's first refusal per window (the hook for `key.rate_limited` webhooks). */
+  onFirstRefusal?: FirstRefusal;
   /** Routes added after Keyward's own (the HTTP benchmark's reference route). */
   extraRoutes?: RouteModule[];
   /** Webhook sending (tests fix the retries' jitter). */
@@ -213,11 +217,36 @@ export async function createKeyward(opts: KeywardOptions): Promise<Keyward> {
     users,
     hooks: legacy.accountHooks(),
   });
+  // Rate limits: resolved per key, decided in memory (or in the database for strict limits), their
+  // counts shared between nodes by the limiter's sync; verifications counted per key per day per code.
+  const limits = new RateLimiter(
+    {
+      store,
+      clock,
+      audit,
+      cache,
+      bus,
+      logger,
+      defaults: config.rateLimits.defaults,
+      planDefaults: config.rateLimits.planDefaults,
+      // The hook point for `key.rate_limited` webhooks (another capability's): nothing is emitted yet.
+      onFirstRefusal: opts.onFirstRefusal ?? null,
+    },
+    config.rateLimits.syncMs,
+  );
+  const usageCodes = new UsageCodes(store, clock, (err) =>
+    logger.error({ err }, "recording verification codes failed; will retry"),
+  );
   const settings = new SettingsService({
     store,
     accounts,
     legacy: config.legacy,
-    extensions: [legacy.settingsExtension(), lifecycle.settingsExtension(), keyRulesSettingsExtension()],
+    extensions: [
+      legacy.settingsExtension(),
+      lifecycle.settingsExtension(),
+      keyRulesSettingsExtension(),
+      limits.settingsExtension(),
+    ],
   });
   // Leaked tokens and Keep (issue 14).
   const leaks = new LeakService({
@@ -285,7 +314,11 @@ export async function createKeyward(opts: KeywardOptions): Promise<Keyward> {
     publicUrl: config.publicUrl,
     ...opts.webhooks,
   });
-  const background: Keyward["background"] = [attempts];
+  const background: Keyward["background"] = [
+    attempts,
+    limits,
+    { start: () => usageCodes.start(config.usageFlushMs), stop: () => usageCodes.stop() },
+  ];
   if (lc.background ?? config.scheduler) background.push(scheduler, outbox, webhookSender);
   else
     background.push({
@@ -326,6 +359,8 @@ export async function createKeyward(opts: KeywardOptions): Promise<Keyward> {
     serviceKeys,
     provisioning,
     webhooks,
+    limits,
+    usageCodes,
     storage,
     verifyEvents,
     reportedUses,

@@ -15,6 +15,8 @@ export const VERIFY_STATUS = {
   location_forbidden: 403,
   plan_required: 403,
   disabled_by_security: 403,
+  /** Over a named limit of the key, its location or its agency (issue 13 §1); Retry-After says when. */
+  rate_limited: 429,
 } as const;
 export type VerifyErrorCode = keyof typeof VERIFY_STATUS;
 export type VerifyCode = "valid" | VerifyErrorCode;
@@ -83,6 +85,7 @@ export const TITLES: Record<ErrorCode, string> = {
   location_forbidden: "Location forbidden",
   plan_required: "Plan upgrade required",
   disabled_by_security: "Disabled by Enhanced Account Security",
+  rate_limited: "Rate limited",
   invalid_json: "Invalid JSON",
   validation_failed: "Invalid request",
   unsupported_media_type: "Unsupported media type",

@@ -21,6 +21,7 @@ import { leakRoutes } from "./routes/leaks.js";
 import { peopleRoutes } from "./routes/people.js";
 import { platformRoutes } from "./routes/platform.js";
 import { provisioningRoutes } from "./routes/provisioning.js";
+import { rateLimitRoutes } from "./routes/rate-limits.js";
 import { serviceKeyRoutes } from "./routes/service-keys.js";
 import { systemRoutes } from "./routes/system.js";
 import { verifyRoutes } from "./routes/verify.js";
@@ -132,6 +133,7 @@ export function createApp(deps: Deps, opts: AppOptions = {}): Hono<AppEnv> {
   verifyRoutes(router, deps);
   serviceKeyRoutes(router, deps);
   provisioningRoutes(router, deps);
+  rateLimitRoutes(router, deps);
   for (const mod of opts.extraRoutes ?? []) mod(router, deps);
 
   // Responses are counted around Hono's fetch rather than by a middleware (see ResponseHeaders):

@@ -15,6 +15,7 @@ import {
   type ServiceScope,
   userCtx,
 } from "../service/context.js";
+import type { Policy } from "../service/rate-limits.js";
 import { toActor } from "../service/users.js";
 import type { VerifiedKey, VerifyOptions, VerifyResult } from "../service/verify.js";
 import type { AppEnv, Client, Deps } from "./env.js";
@@ -29,7 +30,16 @@ const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 /** What the guards read of the instance (Lucia-style: named for what it is used for, not the whole). */
 export type GuardDeps = Pick<
   Deps,
-  "config" | "sessions" | "attempts" | "verifier" | "metrics" | "serviceKeys" | "provisioning" | "store"
+  | "config"
+  | "sessions"
+  | "attempts"
+  | "verifier"
+  | "metrics"
+  | "serviceKeys"
+  | "provisioning"
+  | "store"
+  | "limits"
+  | "usageCodes"
 >;
 type ConfigDeps = Pick<Deps, "config">;
 
@@ -322,16 +332,65 @@ function keyOf(
   r: VerifyResult,
   started: number,
   client: Client,
-): VerifiedKey {
+): VerifiedKey | Promise<VerifiedKey> {
   deps.metrics.verifyLatency.observe((performance.now() - started) / 1000);
   deps.metrics.countVerification(r.code);
   if (!r.valid) {
     if (isGuess(r.code)) deps.attempts.failedAuthFrom(client.ip, "token");
-    throw new ApiError(r.code, r.message, r.missingScopes ? { missingScopes: r.missingScopes } : {});
+    const err = new ApiError(r.code, r.message, r.missingScopes ? { missingScopes: r.missingScopes } : {});
+    if (r.key) {
+      deps.usageCodes.count(r.key.keyId, r.code);
+      // The key is known: its refusal describes its rate limits too.
+      const p = deps.limits.policyOf(r.key);
+      if (p instanceof Promise)
+        return p.then((known) => {
+          if (known) c.set("rateLimit", known);
+          throw err;
+        });
+      if (p) c.set("rateLimit", p);
+    }
+    throw err;
   }
   // The verified key is the actor: the services judge it by its scopes and where it lives.
   c.set("ctx", keyCtx(r.key, client.ip, client.userAgent));
-  return r.key;
+  return limited(c, deps, r.key);
+}
+
+/**
+ * The key's rate limits (docs/traffic-policy.md), after it is verified: for a policy this node has
+ * resolved, one pass over its limits in memory, without a promise. Over a limit: 429 `rate_limited`.
+ * The use was recorded by the verification already (a rate-limited request of a valid key counts).
+ */
+function limited(c: Context<AppEnv>, deps: GuardDeps, key: VerifiedKey): VerifiedKey | Promise<VerifiedKey> {
+  const p = deps.limits.policyOf(key);
+  if (p === null) return admitted(deps, key);
+  if (p instanceof Promise)
+    return p.then((known) => (known ? take(c, deps, key, known) : admitted(deps, key)));
+  return take(c, deps, key, p);
+}
+
+function take(
+  c: Context<AppEnv>,
+  deps: GuardDeps,
+  key: VerifiedKey,
+  p: Policy,
+): VerifiedKey | Promise<VerifiedKey> {
+  c.set("rateLimit", p);
+  const i = deps.limits.take(p);
+  return i instanceof Promise ? i.then((j) => decided(c, deps, key, p, j)) : decided(c, deps, key, p, i);
+}
+
+function decided(c: Context<AppEnv>, deps: GuardDeps, key: VerifiedKey, p: Policy, i: number): VerifiedKey {
+  if (i < 0) return admitted(deps, key);
+  c.set("rateLimited", i);
+  deps.usageCodes.count(key.keyId, "rate_limited");
+  deps.metrics.countVerification("rate_limited");
+  throw deps.limits.refusal(p, i);
+}
+
+function admitted(deps: GuardDeps, key: VerifiedKey): VerifiedKey {
+  deps.usageCodes.count(key.keyId, "valid");
+  return key;
 }
 
 /**

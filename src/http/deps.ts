@@ -22,11 +22,13 @@ import type { LegacyReports } from "../service/legacy-report.js";
 import type { LifecycleService } from "../service/lifecycle.js";
 import type { ProfileService } from "../service/profile.js";
 import type { ProvisioningService } from "../service/provisioning.js";
+import type { RateLimiter } from "../service/rate-limits.js";
 import type { ReportedUses } from "../service/reported-uses.js";
 import type { ServiceKeyService } from "../service/service-keys.js";
 import type { SessionService } from "../service/sessions.js";
 import type { SettingsService } from "../service/settings.js";
 import type { UsageRecorder } from "../service/usage.js";
+import type { UsageCodes } from "../service/usage-codes.js";
 import type { UserService } from "../service/users.js";
 import type { Verifier } from "../service/verify.js";
 import type { VerifyEvents } from "../service/verify-events.js";
@@ -77,6 +79,10 @@ export interface Deps {
   provisioning: ProvisioningService;
   /** An agency's webhook endpoints, their secrets, tests, replays and delivery logs. */
   webhooks: WebhookService;
+  /** Rate limits and quotas of keys, locations and agencies (docs/traffic-policy.md). */
+  limits: RateLimiter;
+  /** Verifications per key per day per code. */
+  usageCodes: UsageCodes;
   /** Whether the database can be written (/readyz), told of storage failures requests meet. */
   storage: StorageHealth;
   /** The SDK's event stream of what verification caches must drop (GET /api/verify/events). */

@@ -1,4 +1,5 @@
 import type { Ctx, ServiceCredential } from "../service/context.js";
+import type { Policy } from "../service/rate-limits.js";
 
 /** The client's address and agent, as `clientOf` (http/auth.ts) reads them. */
 export interface Client {
@@ -19,6 +20,10 @@ export interface AppEnv {
      * operator's, every agency) and its scopes. Routes that serve credentials filter by `agencyId`.
      */
     service: ServiceCredential;
+    /** The verified key's rate limits, once known: every response then describes them (http/headers.ts). */
+    rateLimit: Policy;
+    /** The index of the limit that refused the request, if one did. */
+    rateLimited: number;
   };
   Bindings: {
     incoming?: {

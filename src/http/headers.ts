@@ -70,8 +70,16 @@ export class ResponseHeaders {
    * a `Headers` per request.
    */
   json(c: Context<AppEnv>): Readonly<Record<string, string>> {
-    if (isApiPath(c.req.path)) return this.https(c) ? this.httpsApiJson : this.plainApiJson;
-    return this.https(c) ? this.httpsJson : this.plainJson;
+    const base = isApiPath(c.req.path)
+      ? this.https(c)
+        ? this.httpsApiJson
+        : this.plainApiJson
+      : this.https(c)
+        ? this.httpsJson
+        : this.plainJson;
+    // A key's answer describes its rate limits (docs/traffic-policy.md): those headers are its own.
+    const limits = c.get("rateLimit");
+    return limits ? { ...base, ...this.deps.limits.headers(limits) } : base;
   }
 
   /** Adds the headers to a response built elsewhere, keeping a Cache-Control it set itself. */
@@ -81,6 +89,10 @@ export class ResponseHeaders {
     if (!h.has("cache-control")) h.set("cache-control", "no-store");
     if (this.https(c)) h.set("strict-transport-security", HSTS);
     if (isApiPath(c.req.path)) for (const [name, value] of API_SECURE_ENTRIES) h.set(name, value);
+    const limits = c.get("rateLimit");
+    if (limits)
+      for (const [k, v] of Object.entries(this.deps.limits.headers(limits, c.get("rateLimited") ?? -1)))
+        h.set(k, v);
     return res;
   }
 }

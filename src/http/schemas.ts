@@ -3,6 +3,7 @@ import { isIP } from "node:net";
 import { z } from "zod";
 import { INACTIVITY_ACTIONS } from "../core/lifecycle.js";
 import { DEFAULT_PLAN, PLANS } from "../core/permissions.js";
+import { LIMIT_MODES, MAX_LIMIT, RateLimitList } from "../core/rate-limits.js";
 import { KEY_KINDS, MAX_ROTATION_GRACE_SECONDS } from "../core/token.js";
 import { Description, Email, Name, Password } from "../core/validate.js";
 
@@ -15,11 +16,21 @@ export const CreateKeyBody = z
     kind: Kind.optional(),
     description: Description.optional(),
     scopes: ScopeList.optional(),
+    rateLimits: RateLimitList.optional().meta({
+      description: "The key's own limits (agency admins), instead of the defaults (docs/traffic-policy.md)",
+    }),
   })
   .meta({ id: "CreateKey" });
 
 export const EditKeyBody = z
-  .strictObject({ name: Name.optional(), description: Description.optional(), scopes: ScopeList.optional() })
+  .strictObject({
+    name: Name.optional(),
+    description: Description.optional(),
+    scopes: ScopeList.optional(),
+    rateLimits: RateLimitList.nullable().optional().meta({
+      description: "The key's own limits (agency admins); null: back to the defaults",
+    }),
+  })
   .meta({ id: "EditKey" });
 
 export const RotateBody = z
@@ -100,6 +111,9 @@ export const KeyView = z
       })
       .nullable()
       .meta({ description: "The latest report of this key's token leaking, or null" }),
+    rateLimits: RateLimitList.optional().meta({
+      description: "The key's own limits; absent: the defaults apply (docs/traffic-policy.md)",
+    }),
   })
   .meta({ id: "Key" });
 
@@ -266,8 +280,37 @@ export const VerifyBody = z
         description:
           "The address of the client whose token this is. Failed verifications are limited per client address; without it they are not limited (the X-Client-IP header is read when this field is absent).",
       }),
+    consume: z.boolean().optional().meta({
+      description:
+        "Take this request from the key's rate limits (docs/traffic-policy.md): a valid key over a limit is answered `rate_limited`, and the answer carries `rateLimit` with the remaining counts. Without it nothing is taken and the answer is as before.",
+    }),
+    cost: z
+      .number()
+      .int("must be a whole number")
+      .min(1, "must be at least 1")
+      .max(MAX_LIMIT, `must be at most ${MAX_LIMIT}`)
+      .optional()
+      .meta({ description: "How many requests' worth to take (default 1); needs consume: true." }),
+  })
+  .refine((b) => b.cost === undefined || b.consume === true, {
+    message: "cost counts only when the request consumes: send consume: true with it",
+    path: ["cost"],
   })
   .meta({ id: "VerifyRequest" });
+
+/** A limit's state, as /api/verify and the key's limits view answer it. */
+export const LimitStatusView = z
+  .object({
+    name: z.string(),
+    owner: z.enum(["key", "location", "agency"]),
+    limit: z.number(),
+    windowSeconds: z.number(),
+    cost: z.number(),
+    mode: z.enum(LIMIT_MODES),
+    remaining: z.number(),
+    resetSeconds: z.number(),
+  })
+  .meta({ id: "LimitStatus" });
 
 export const VerifyAnswer = z
   .object({
@@ -292,6 +335,16 @@ export const VerifyAnswer = z
       description:
         "On a valid answer, false when a client must not cache it (the SDK then asks again next time): the key has a pending inactivity action, or the token is in its rotation grace period. Absent: cacheable until an event of GET /api/verify/events says otherwise.",
     }),
+    rateLimit: z
+      .object({
+        allowed: z.boolean(),
+        retryAfter: z.number().optional().meta({ description: "Seconds to wait, when refused" }),
+        limits: z.array(LimitStatusView),
+      })
+      .optional()
+      .meta({
+        description: "With consume: true, for a valid key: the decision and every limit's remaining count.",
+      }),
   })
   .meta({ id: "VerifyAnswer" });
 

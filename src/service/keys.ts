@@ -11,11 +11,13 @@ import { daysInactive, type InactivityAction } from "../core/lifecycle.js";
 import type { Agency, ApiKey, KeyStatus, KeyToken, LegacyCreation, User } from "../core/model.js";
 import {
   type Actor,
+  canChangeAgencySettings,
   canManageKeys,
   canSeeKeys,
   type Owner,
   planAllowsAgencyKeys,
 } from "../core/permissions.js";
+import { type RateLimit, RateLimitList } from "../core/rate-limits.js";
 import type { ScopeCatalogue } from "../core/scopes.js";
 import {
   displayPrefix,
@@ -29,6 +31,7 @@ import {
 } from "../core/token.js";
 import { Description, ensure, Name } from "../core/validate.js";
 import { LeakStore } from "../store/leak-store.js";
+import { RateLimitStore } from "../store/rate-limit-store.js";
 import type { NewAudit, Store } from "../store/store.js";
 import { UsageStore } from "../store/usage-store.js";
 import { requireActor, resolveAccount } from "./access.js";
@@ -87,6 +90,8 @@ export interface KeyView {
     url: string | null;
     action: "revoked" | "notified";
   } | null;
+  /** The key's own rate limits; absent: the defaults apply (docs/traffic-policy.md). */
+  rateLimits?: RateLimit[];
 }
 
 export interface CreateKeyInput {
@@ -94,12 +99,16 @@ export interface CreateKeyInput {
   kind?: KeyKind | undefined;
   description?: string | undefined;
   scopes?: string[] | undefined;
+  /** The key's own limits instead of the defaults (agency admins only). */
+  rateLimits?: RateLimit[] | undefined;
 }
 
 export interface EditKeyInput {
   name?: string | undefined;
   description?: string | undefined;
   scopes?: string[] | undefined;
+  /** The key's own limits (agency admins only); null: back to the defaults. */
+  rateLimits?: RateLimit[] | null | undefined;
 }
 
 /**
@@ -160,6 +169,15 @@ export class KeyService {
         "You may see this key but not change it: ask an admin with the “manage API keys” permission.",
       );
     return key;
+  }
+
+  /** A key's own limits are its agency's admins' to set; checked like the API checks them. */
+  private checkLimits(actor: Actor, agencyId: string, limits: RateLimit[]): RateLimit[] {
+    if (!canChangeAgencySettings(actor, agencyId))
+      throw denied(
+        "Only agency admins can set a key's rate limits: leave rateLimits out to keep the defaults.",
+      );
+    return ensure(RateLimitList, limits, "rateLimits");
   }
 
   private checkScopes(kind: KeyKind, scopes: string[], owner: Owner): void {
@@ -224,6 +242,8 @@ export class KeyService {
     const kind = input.kind ?? "private_integration";
     const scopes = [...new Set(input.scopes ?? [])].sort();
     this.checkScopes(kind, scopes, owner);
+    const rateLimits =
+      input.rateLimits === undefined ? undefined : this.checkLimits(actor, agency.id, input.rateLimits);
     const token = generateToken(this.deps.prefix, kind);
     const key = await this.deps.store.transaction(async (store) => {
       await this.checkCreation(store, agency, owner, kind);
@@ -232,12 +252,14 @@ export class KeyService {
         key.secretEnc = this.deps.encryptSecret(token);
       await store.insertKey(key);
       await store.insertToken(this.newToken(key.id, token, displayPrefix(this.deps.prefix, kind)));
+      if (rateLimits)
+        await new RateLimitStore(store).setLimits("key", key.id, key.agencyId, rateLimits, key.createdAt);
       await this.deps.audit.record(store, ctx, {
         agencyId: key.agencyId,
         action: "key.created",
         targetType: "key",
         targetId: key.id,
-        after: auditFields(key),
+        after: { ...auditFields(key), ...(rateLimits ? { rateLimits } : {}) },
       });
       return key;
     });
@@ -542,8 +564,22 @@ export class KeyService {
         scopes,
         updatedAt: this.deps.clock.now(),
       };
-      const diff = changed(auditFields(before), auditFields(after));
+      // The key's own rate limits, when the edit sets them (agency admins only).
+      const limits = new RateLimitStore(store);
+      const setsLimits = input.rateLimits !== undefined;
+      const newLimits =
+        setsLimits && input.rateLimits ? this.checkLimits(actor, before.agencyId, input.rateLimits) : null;
+      if (setsLimits && !input.rateLimits) this.checkLimits(actor, before.agencyId, []);
+      const limitsBefore = setsLimits ? await limits.limitsOf("key", before.id) : null;
+      const withLimits = (fields: Record<string, unknown>, l: RateLimit[] | null) =>
+        setsLimits ? { ...fields, rateLimits: l } : fields;
+      const diff = changed(
+        withLimits(auditFields(before), limitsBefore),
+        withLimits(auditFields(after), newLimits),
+      );
       if (Object.keys(diff.after).length === 0) return before; // nothing to change, nothing to record
+      if ("rateLimits" in diff.after)
+        await limits.setLimits("key", before.id, before.agencyId, newLimits, after.updatedAt);
       await store.updateKey(after);
       await this.deps.audit.record(store, ctx, {
         agencyId: after.agencyId,
@@ -747,6 +783,7 @@ export class KeyService {
         creators.set(k.createdBy, await store.getUser(k.createdBy));
     const tokensByKey = new Map<string, KeyToken[]>();
     for (const t of tokens) tokensByKey.set(t.keyId, [...(tokensByKey.get(t.keyId) ?? []), t]);
+    const ownLimits = await new RateLimitStore(store).keysLimits(keys.map((k) => k.id));
     let next = new Map<string, NextAction | null>();
     const agency = await store.getAgency(keys[0]!.agencyId);
     if (agency) next = await this.deps.lifecycle.nextActions(keys, agency);
@@ -796,6 +833,7 @@ export class KeyService {
         leak: leak
           ? { reportedAt: iso(leak.reportedAt)!, source: leak.source, url: leak.url, action: leak.action }
           : null,
+        ...(ownLimits.has(k.id) ? { rateLimits: ownLimits.get(k.id)! } : {}),
       } satisfies KeyView;
     });
   }

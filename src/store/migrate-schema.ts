@@ -15,6 +15,7 @@ import * as m007 from "./schema-migrations/007_leaks_and_keep.js";
 import * as m008 from "./schema-migrations/008_invitations_and_profile.js";
 import * as m009 from "./schema-migrations/009_service_keys_and_external_ids.js";
 import * as m010 from "./schema-migrations/010_webhooks.js";
+import * as m011 from "./schema-migrations/011_rate_limits_and_usage_codes.js";
 import { renumberRecordedSchemaMigrations } from "./schema-renumbering.js";
 
 // biome-ignore lint/suspicious/noExplicitAny: each migration sees the schema of its own day
@@ -35,6 +36,7 @@ export const SCHEMA_MIGRATIONS: Record<string, Step> = {
   "008_invitations_and_profile": m008,
   "009_service_keys_and_external_ids": m009,
   "010_webhooks": m010,
+  "011_rate_limits_and_usage_codes": m011,
 };
 
 /** Where Kysely records the schema migrations applied (names kept from the first release). */

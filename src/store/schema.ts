@@ -329,6 +329,31 @@ export interface WebhookDeliveryTable {
   delivered_at: number | null;
 }
 
+/** Limits set on a key, a location, an agency (shared) or an agency's keys (`agency_keys`): migration 011. */
+export interface RateLimitPolicyTable {
+  scope: string;
+  owner_id: string;
+  agency_id: string;
+  limits_json: string;
+  updated_at: number;
+}
+
+/** The counts of a limit's windows shared by the nodes of one database. */
+export interface RateLimitCountTable {
+  bucket: string;
+  window_ms: number;
+  window_start: number;
+  count: number;
+}
+
+/** Verifications per key per UTC day per code, kept 90 days. */
+export interface UsageCodeTable {
+  key_id: string;
+  day: string;
+  code: string;
+  count: number;
+}
+
 export interface Database {
   agencies: AgencyTable;
   locations: LocationTable;
@@ -339,6 +364,9 @@ export interface Database {
   key_tokens: KeyTokenTable;
   usage_daily: UsageDailyTable;
   usage_details: UsageDetailTable;
+  rate_limit_policies: RateLimitPolicyTable;
+  rate_limit_counts: RateLimitCountTable;
+  usage_codes: UsageCodeTable;
   audit_log: AuditTable;
   lifecycle_events: LifecycleEventTable;
   notifications: NotificationTable;

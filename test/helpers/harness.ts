@@ -44,6 +44,9 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     KEYWARD_DATA_DIR: dataDir,
     KEYWARD_SERVICE_TOKEN: SERVICE_TOKEN,
     KEYWARD_LOG_LEVEL: "silent",
+    // No rate limits unless a test asks for them (test/policy/): the others send more than 100
+    // requests per 10 s under a clock that does not move.
+    KEYWARD_RATE_LIMITS: "[]",
     ...opts.env,
   });
   const clock = opts.clock ?? new ManualClock(T0);

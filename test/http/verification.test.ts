@@ -446,10 +446,12 @@ describe("use recording", () => {
     expect(view.body.daysInactive).toBe(0);
     const usage = await admin.get(`/api/keys/${a.id}/usage?days=30`);
     expect(usage.body.days).toEqual([
-      { day: "2026-01-11", count: 10 },
-      { day: "2026-01-12", count: 7 },
+      { day: "2026-01-11", count: 10, codes: {} },
+      { day: "2026-01-12", count: 7, codes: {} },
     ]);
-    expect((await admin.get(`/api/keys/${b.id}/usage`)).body.days).toEqual([{ day: "2026-01-12", count: 3 }]);
+    expect((await admin.get(`/api/keys/${b.id}/usage`)).body.days).toEqual([
+      { day: "2026-01-12", count: 3, codes: {} },
+    ]);
   });
 
   it("/api/verify records the client's IP and agent the calling service passes on", async () => {

@@ -67,6 +67,8 @@ export async function startNode(o: NodeOptions): Promise<NodeProcess> {
     KEYWARD_BOOTSTRAP_PLAN: "agency_pro",
     KEYWARD_SERVICE_TOKEN: SERVICE_TOKEN,
     KEYWARD_LOG_LEVEL: "warn",
+    // No rate limits unless asked (their own tests are in test/policy/): these runs load one key hard.
+    KEYWARD_RATE_LIMITS: "[]",
     ...o.env,
   };
   const args = ["bin/keyward.js", "serve"];

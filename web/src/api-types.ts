@@ -764,7 +764,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Uses per day */
+        /**
+         * Uses and verifications by code per day
+         * @description `days` (1–90, default 30): the days since then that have any. `count` is the day's uses; `codes` its verifications by code (`valid`, `rate_limited`, `insufficient_scope` …), kept 90 days.
+         */
         get: {
             parameters: {
                 query?: {
@@ -788,7 +791,12 @@ export interface paths {
                             days: {
                                 day: string;
                                 count: number;
+                                codes: {
+                                    [key: string]: number;
+                                };
                             }[];
+                            /** @description The server's UTC day, where the range ends */
+                            today: string;
                         };
                     };
                 };
@@ -1456,7 +1464,7 @@ export interface paths {
             };
             requestBody: {
                 content: {
-                    "application/json": components["schemas"]["LocationPatch"];
+                    "application/json": components["schemas"]["LocationEdit"];
                 };
             };
             responses: {
@@ -1466,7 +1474,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": components["schemas"]["Location"];
+                        "application/json": components["schemas"]["LocationWithLimits"];
                     };
                 };
                 /** @description An error, as application/problem+json (see the error catalogue) */
@@ -3289,6 +3297,114 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/keys/{keyId}/rate-limits": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The key's limits and what remains of them
+         * @description Every limit that applies to the key — its own (or the defaults), its location's and its agency's — with the count remaining now as this node sees it (docs/traffic-policy.md).
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    keyId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Limits */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            limits: components["schemas"]["LimitStatus"][];
+                        };
+                    };
+                };
+                /** @description An error, as application/problem+json (see the error catalogue) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/accounts/{accountId}/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Verifications per day of an account's keys
+         * @description For the keys `GET /api/accounts/{accountId}/keys` lists (same `includeLocations`): per key and per day since `days` ago (1–90, default 30, oldest first), its valid verifications (`uses`) and its refusals (every other code).
+         */
+        get: {
+            parameters: {
+                query?: {
+                    days?: number;
+                    includeLocations?: "true" | "false";
+                };
+                header?: never;
+                path: {
+                    accountId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Per key, per day */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            days: string[];
+                            keys: {
+                                keyId: string;
+                                uses: number[];
+                                refusals: number[];
+                            }[];
+                        };
+                    };
+                };
+                /** @description An error, as application/problem+json (see the error catalogue) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/locations": {
         parameters: {
             query?: never;
@@ -4572,6 +4688,16 @@ export interface components {
                 /** @enum {string} */
                 action: "revoked" | "notified";
             } | null;
+            /** @description The key's own limits; absent: the defaults apply (docs/traffic-policy.md) */
+            rateLimits?: components["schemas"]["RateLimit"][];
+        };
+        RateLimit: {
+            name: string;
+            limit: number;
+            windowSeconds: number;
+            cost?: number;
+            /** @enum {string} */
+            mode?: "local" | "strict";
         };
         KeyWithToken: {
             key: components["schemas"]["Key"];
@@ -4584,6 +4710,8 @@ export interface components {
             kind?: "private_integration" | "legacy_v1";
             description?: string;
             scopes?: string[];
+            /** @description The key's own limits (agency admins), instead of the defaults (docs/traffic-policy.md) */
+            rateLimits?: components["schemas"]["RateLimit"][];
         };
         ImportKey: {
             name: string;
@@ -4598,6 +4726,8 @@ export interface components {
             name?: string;
             description?: string;
             scopes?: string[];
+            /** @description The key's own limits (agency admins); null: back to the defaults */
+            rateLimits?: components["schemas"]["RateLimit"][] | null;
         };
         Rotate: {
             /** @default 604800 */
@@ -4665,6 +4795,8 @@ export interface components {
             leakAction?: "revoke" | "notify";
             /** @description Whether admins may Keep a warned key (default true) */
             allowKeep?: boolean;
+            rateLimits?: components["schemas"]["RateLimit"][] | null;
+            keyRateLimits?: components["schemas"]["RateLimit"][] | null;
         } & {
             [key: string]: unknown;
         };
@@ -4694,6 +4826,10 @@ export interface components {
             /** @enum {string} */
             leakAction?: "revoke" | "notify";
             allowKeep?: boolean;
+            /** @description Limits shared by all the agency's keys (docs/traffic-policy.md); null: none */
+            rateLimits?: components["schemas"]["RateLimit"][] | null;
+            /** @description The agency's default limits for each of its keys, instead of the plan's or the deployment's; null: back to those */
+            keyRateLimits?: components["schemas"]["RateLimit"][] | null;
         };
         LocationSummary: {
             id: string;
@@ -4720,11 +4856,25 @@ export interface components {
             phone?: string | null;
             timezone?: string | null;
         };
-        LocationPatch: {
+        LocationWithLimits: {
+            id: string;
+            agencyId: string;
+            name: string;
+            email: string | null;
+            phone: string | null;
+            timezone: string | null;
+            createdAt: string;
+            updatedAt: string;
+            /** @description Limits shared by its keys (null: none) */
+            rateLimits?: components["schemas"]["RateLimit"][] | null;
+        };
+        LocationEdit: {
             name?: string;
             email?: string | null;
             phone?: string | null;
             timezone?: string | null;
+            /** @description Limits shared by all the location's keys (agency admins; docs/traffic-policy.md); null: none */
+            rateLimits?: components["schemas"]["RateLimit"][] | null;
         };
         UserInput: {
             email: string;
@@ -4821,6 +4971,12 @@ export interface components {
             /** @description The session making this request */
             current: boolean;
         };
+        LocationPatch: {
+            name?: string;
+            email?: string | null;
+            phone?: string | null;
+            timezone?: string | null;
+        };
         V2UserInput: {
             email: string;
             name: string;
@@ -4892,6 +5048,25 @@ export interface components {
              * @enum {boolean}
              */
             cache?: false;
+            /** @description With consume: true, for a valid key: the decision and every limit's remaining count. */
+            rateLimit?: {
+                allowed: boolean;
+                /** @description Seconds to wait, when refused */
+                retryAfter?: number;
+                limits: components["schemas"]["LimitStatus"][];
+            };
+        };
+        LimitStatus: {
+            name: string;
+            /** @enum {string} */
+            owner: "key" | "location" | "agency";
+            limit: number;
+            windowSeconds: number;
+            cost: number;
+            /** @enum {string} */
+            mode: "local" | "strict";
+            remaining: number;
+            resetSeconds: number;
         };
         VerifyRequest: {
             token: string;
@@ -4899,6 +5074,10 @@ export interface components {
             locationId?: string;
             /** @description The address of the client whose token this is. Failed verifications are limited per client address; without it they are not limited (the X-Client-IP header is read when this field is absent). */
             clientIp?: string;
+            /** @description Take this request from the key's rate limits (docs/traffic-policy.md): a valid key over a limit is answered `rate_limited`, and the answer carries `rateLimit` with the remaining counts. Without it nothing is taken and the answer is as before. */
+            consume?: boolean;
+            /** @description How many requests' worth to take (default 1); needs consume: true. */
+            cost?: number;
         };
         ServiceKeyWithToken: {
             serviceKey: components["schemas"]["ServiceKey"];

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { LEAK_ACTIONS } from "../../core/key-rules.js";
 import { LEGACY_CREATION_RULES } from "../../core/model.js";
+import { RateLimitList } from "../../core/rate-limits.js";
 import { publicAgency, publicLocation } from "../../service/accounts.js";
 import { publicUser } from "../../service/users.js";
 import type { Deps } from "../env.js";
@@ -45,6 +46,9 @@ export const SettingsView = z
       .boolean()
       .optional()
       .meta({ description: "Whether admins may Keep a warned key (default true)" }),
+    // Added by the rate limits (docs/traffic-policy.md): shared by all the agency's keys, and each key's default.
+    rateLimits: RateLimitList.nullable().optional(),
+    keyRateLimits: RateLimitList.nullable().optional(),
   })
   .loose()
   .meta({ id: "Settings" });
@@ -62,8 +66,29 @@ export const SettingsPatch = z
     }),
     leakAction: z.enum(LEAK_ACTIONS).optional(),
     allowKeep: z.boolean().optional(),
+    rateLimits: RateLimitList.nullable().optional().meta({
+      description: "Limits shared by all the agency's keys (docs/traffic-policy.md); null: none",
+    }),
+    keyRateLimits: RateLimitList.nullable().optional().meta({
+      description:
+        "The agency's default limits for each of its keys, instead of the plan's or the deployment's; null: back to those",
+    }),
   })
   .meta({ id: "SettingsPatch" });
+
+/** A location's edit by people: its fields, and the limits shared by its keys (agency admins). */
+const LocationEdit = LocationPatch.extend({
+  rateLimits: RateLimitList.nullable().optional().meta({
+    description:
+      "Limits shared by all the location's keys (agency admins; docs/traffic-policy.md); null: none",
+  }),
+}).meta({ id: "LocationEdit" });
+
+const LocationWithLimits = LocationView.extend({
+  rateLimits: RateLimitList.nullable()
+    .optional()
+    .meta({ description: "Limits shared by its keys (null: none)" }),
+}).meta({ id: "LocationWithLimits" });
 
 export function accountRoutes(r: Router, deps: Deps): void {
   r.add(
@@ -165,8 +190,17 @@ export function accountRoutes(r: Router, deps: Deps): void {
       body: SettingsPatch,
       responses: { 200: { description: "Settings", schema: SettingsView } },
     },
-    async (c, { params, body }, reply) =>
-      reply.json(c, 200, (await deps.settings.update(c.get("ctx"), params.agencyId, body)) as Settings),
+    async (c, { params, body: { rateLimits, keyRateLimits, ...patch } }, reply) => {
+      const ctx = c.get("ctx");
+      const setsLimits = rateLimits !== undefined || keyRateLimits !== undefined;
+      if (!setsLimits)
+        return reply.json(c, 200, (await deps.settings.update(ctx, params.agencyId, patch)) as Settings);
+      // Refused before anything changes; the other settings first (they may ask for a confirmation).
+      deps.limits.requireAgencyAdmin(ctx, params.agencyId, "the agency's rate limits");
+      if (Object.keys(patch).length > 0) await deps.settings.update(ctx, params.agencyId, patch);
+      await deps.limits.setAgencyLimits(ctx, params.agencyId, { rateLimits, keyRateLimits });
+      return reply.json(c, 200, (await deps.settings.get(ctx, params.agencyId)) as Settings);
+    },
   );
 
   // ── locations ──
@@ -232,15 +266,23 @@ export function accountRoutes(r: Router, deps: Deps): void {
       tags: ["Locations"],
       auth: "session",
       params: LocationParam,
-      body: LocationPatch,
-      responses: { 200: { description: "The location", schema: LocationView } },
+      body: LocationEdit,
+      responses: { 200: { description: "The location", schema: LocationWithLimits } },
     },
-    async (c, { params, body }, reply) =>
-      reply.json(
-        c,
-        200,
-        publicLocation(await deps.accounts.updateLocation(c.get("ctx"), params.locationId, body)),
-      ),
+    async (c, { params, body: { rateLimits, ...patch } }, reply) => {
+      const ctx = c.get("ctx");
+      const id = params.locationId;
+      if (rateLimits === undefined)
+        return reply.json(c, 200, publicLocation(await deps.accounts.updateLocation(ctx, id, patch)));
+      // Whether this person may set them is settled before anything changes.
+      await deps.limits.requireLocationAdmin(ctx, id);
+      const location =
+        Object.keys(patch).length > 0
+          ? await deps.accounts.updateLocation(ctx, id, patch)
+          : await deps.accounts.getLocation(ctx, id);
+      const limits = await deps.limits.setLocationLimits(ctx, id, rateLimits);
+      return reply.json(c, 200, { ...publicLocation(location), rateLimits: limits });
+    },
   );
   r.add(
     {

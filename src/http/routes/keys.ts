@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { DAY, utcDay } from "../../core/clock.js";
 import type { KeyStatus } from "../../core/model.js";
 import type { Ctx } from "../../service/context.js";
 import type { Deps } from "../env.js";
@@ -172,20 +173,38 @@ export function keyRoutes(r: Router, deps: Deps): void {
     {
       method: "get",
       path: "/api/keys/{keyId}/usage",
-      summary: "Uses per day",
+      summary: "Uses and verifications by code per day",
+      description:
+        "`days` (1–90, default 30): the days since then that have any. `count` is the day's uses; `codes` its verifications by code (`valid`, `rate_limited`, `insufficient_scope` …), kept 90 days.",
       tags: Tags,
       auth: "session",
       params: KeyParam,
-      query: z.object({ days: z.coerce.number().int().min(1).max(400).default(30) }),
+      query: z.object({
+        days: z.coerce
+          .number()
+          .int("must be a whole number of days")
+          .min(1, "must be at least 1")
+          .max(90, "must be at most 90 (verifications by code are kept 90 days)")
+          .default(30),
+      }),
       responses: {
         200: {
           description: "Daily counts",
-          schema: z.object({ days: z.array(z.object({ day: z.string(), count: z.number() })) }),
+          schema: z.object({
+            days: z.array(
+              z.object({ day: z.string(), count: z.number(), codes: z.record(z.string(), z.number()) }),
+            ),
+            today: z.string().meta({ description: "The server's UTC day, where the range ends" }),
+          }),
         },
       },
     },
     async (c, { params, query }, reply) => {
-      return reply.json(c, 200, { days: await deps.keys.usageByDay(c.get("ctx"), params.keyId, query.days) });
+      const ctx = c.get("ctx");
+      const uses = await deps.keys.usageByDay(ctx, params.keyId, query.days);
+      const since = utcDay(deps.clock.now() - query.days * DAY);
+      const days = await deps.usageCodes.days(params.keyId, since, uses);
+      return reply.json(c, 200, { days, today: utcDay(deps.clock.now()) });
     },
   );
 

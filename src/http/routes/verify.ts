@@ -27,6 +27,18 @@ function keyView(k: VerifiedKey): NonNullable<Answer["key"]> {
 }
 
 export function verifyRoutes(r: Router, deps: Deps): void {
+  /** Takes `cost` of the key's limits: the decision, its message when refused, and every limit's state. */
+  const consume = async (k: VerifiedKey, cost: number) => {
+    const p = await deps.limits.policyOf(k);
+    if (!p) return { allowed: true, message: undefined, answer: { allowed: true, limits: [] } };
+    const i = await deps.limits.take(p, cost);
+    const limits = deps.limits.status(p);
+    if (i < 0) return { allowed: true, message: undefined, answer: { allowed: true, limits } };
+    const refusal = deps.limits.refusal(p, i, cost);
+    const retryAfter = refusal.extra.retryAfter as number;
+    return { allowed: false, message: refusal.message, answer: { allowed: false, retryAfter, limits } };
+  };
+
   // A valid answer, serialised once per verified key: the verifier answers the same VerifiedKey
   // object for as long as its cache entry lives (and never changes it).
   const validAnswers = new WeakMap<VerifiedKey, Serialized<Answer>>();
@@ -51,12 +63,39 @@ export function verifyRoutes(r: Router, deps: Deps): void {
     });
   };
 
-  /** Metrics and the failure count of a verification, then its answer. */
+  /** Metrics, the per-key count by code and the failure count of a verification, then its answer. */
   const judged = (res: VerifyResult, started: number, clientIp: string | null): Serialized<Answer> => {
     deps.metrics.verifyLatency.observe((performance.now() - started) / 1000);
     deps.metrics.countVerification(res.code);
+    if (res.key) deps.usageCodes.count(res.key.keyId, res.code);
     if (!res.valid && isGuess(res.code)) deps.attempts.failedAuthFrom(clientIp, "token");
     return answerOf(res);
+  };
+
+  /**
+   * With `consume: true` a valid key's request is also taken from its rate limits
+   * (docs/traffic-policy.md): the answer carries the decision, and `rate_limited` when refused.
+   */
+  const consumed = async (
+    res: VerifyResult,
+    started: number,
+    clientIp: string | null,
+    cost: number,
+  ): Promise<Serialized<Answer>> => {
+    if (!res.valid) return judged(res, started, clientIp);
+    const limited = await consume(res.key, cost);
+    const code = limited.allowed ? res.code : "rate_limited";
+    deps.metrics.verifyLatency.observe((performance.now() - started) / 1000);
+    deps.metrics.countVerification(code);
+    deps.usageCodes.count(res.key.keyId, code);
+    return serialize<Answer>({
+      valid: limited.allowed,
+      code,
+      ...(limited.message ? { message: limited.message } : {}),
+      key: keyView(res.key),
+      ...(res.cache === false ? { cache: false as const } : {}),
+      rateLimit: limited.answer,
+    });
   };
 
   r.add(
@@ -92,6 +131,10 @@ export function verifyRoutes(r: Router, deps: Deps): void {
         },
       };
       const res = deps.verifier.verify(body.token, opts);
+      if (body.consume)
+        return Promise.resolve(res)
+          .then((r) => consumed(r, started, clientIp, body.cost ?? 1))
+          .then((answer) => reply.serialized(c, 200, answer));
       return res instanceof Promise
         ? res.then((r) => reply.serialized(c, 200, judged(r, started, clientIp)))
         : reply.serialized(c, 200, judged(res, started, clientIp));

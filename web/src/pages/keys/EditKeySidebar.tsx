@@ -3,6 +3,7 @@ import { type FormEvent, useState } from "react";
 import { api, type Key } from "../../api";
 import { dateTime, KIND_LABEL, nextActionWords } from "../../format";
 import { ErrorText, Modal, TextArea, TextField, useAction } from "../../ui";
+import { KeyUsage } from "./KeyUsage";
 import { ScopePicker } from "./ScopePicker";
 
 export function EditKeySidebar({
@@ -77,6 +78,7 @@ export function EditKeySidebar({
         <ErrorText error={error && !error.hasFields ? error : null} />
       </form>
       <KeyDetails k={apiKey} />
+      <KeyUsage apiKey={apiKey} />
     </Modal>
   );
 }

@@ -7,6 +7,7 @@ import type { Key, Me } from "../../api";
 import { date, dateTime, KIND_LABEL, nextActionWords, plural, STATUS_LABEL, timeOf } from "../../format";
 import { RowMenu } from "../../Menu";
 import { canManage } from "../../session";
+import { Sparkline, useSparklines } from "./KeyUsage";
 
 /** What a row's buttons ask the page to open. */
 export type KeyAction = {
@@ -42,6 +43,7 @@ export function KeyTable({
   createLabel?: string;
 }) {
   const locName = (id: string | null) => me.locations.find((l) => l.id === id)?.name ?? id ?? "";
+  const sparks = useSparklines(keys);
   if (keys.length === 0)
     return (
       <div className="empty">
@@ -153,6 +155,7 @@ export function KeyTable({
                     {k.status === "active" && k.daysInactive > 0 ? (
                       <span className="muted small block">{plural(k.daysInactive, "day")} inactive</span>
                     ) : null}
+                    <Sparkline data={sparks.get(k.id)} />
                   </td>
                   <td data-label="Status">
                     <StatusCell k={k} />
