@@ -29,6 +29,7 @@ import { LegacyService } from "../service/legacy.js";
 import { LegacyMigrations } from "../service/legacy-migration.js";
 import { LegacyReports } from "../service/legacy-report.js";
 import { openDeploymentSecretBox } from "../service/legacy-secret.js";
+import { ListingService } from "../service/listings.js";
 import { LifecycleService } from "../service/lifecycle.js";
 import { SessionService } from "../service/sessions.js";
 import { SettingsService } from "../service/settings.js";
@@ -239,6 +240,7 @@ export async function createKeyward(opts: KeywardOptions): Promise<Keyward> {
     usage,
     verifier,
     keys,
+    listings: new ListingService({ store, keys }),
     accounts,
     users,
     sessions,

@@ -14,6 +14,7 @@ import type { AppEnv, Deps } from "./env.js";
 import { ResponseHeaders } from "./headers.js";
 import { errorToProblem, problemResponse } from "./problem.js";
 import { type BodyLimit, Router } from "./route.js";
+import { auditRoutes } from "./routes/audit.js";
 import { accountRoutes } from "./routes/accounts.js";
 import { authRoutes } from "./routes/auth.js";
 import { keyRoutes } from "./routes/keys.js";
@@ -117,6 +118,7 @@ export function createApp(deps: Deps, opts: AppOptions = {}): Hono<AppEnv> {
   authRoutes(router, deps);
   keyRoutes(router, deps);
   accountRoutes(router, deps);
+  auditRoutes(router, deps);
   platformRoutes(router, deps);
   for (const mod of opts.extraRoutes ?? []) mod(router, deps);
 

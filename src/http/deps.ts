@@ -17,6 +17,7 @@ import type { LegacyService } from "../service/legacy.js";
 import type { LegacyMigrations } from "../service/legacy-migration.js";
 import type { LegacyReports } from "../service/legacy-report.js";
 import type { LifecycleService } from "../service/lifecycle.js";
+import type { ListingService } from "../service/listings.js";
 import type { SessionService } from "../service/sessions.js";
 import type { SettingsService } from "../service/settings.js";
 import type { UsageRecorder } from "../service/usage.js";
@@ -37,6 +38,8 @@ export interface Deps {
   usage: UsageRecorder;
   verifier: Verifier;
   keys: KeyService;
+  /** Keys, users and the audit log a page at a time: search, filters, sort, cursor. */
+  listings: ListingService;
   accounts: AccountService;
   users: UserService;
   sessions: SessionService;

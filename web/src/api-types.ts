@@ -148,14 +148,26 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * List an account's keys
-         * @description accountId is an agency id or a location id. By default active and expired keys; `status=all` adds revoked keys and tombstones. On an agency, `includeLocations=true` lists every location's keys too.
+         * List an account's keys, a page at a time
+         * @description accountId is an agency id or a location id. By default active and expired keys; `status=all` adds revoked keys and tombstones. On an agency, `includeLocations=true` lists every location's keys too, and `accountId` narrows that to one account. Search with `q`, filter with `kind` and `warned`, order with `sort`; pages of `limit` keys (default 50, at most 200) continue with `cursor=<nextCursor>` until `nextCursor` is null.
          */
         get: {
             parameters: {
                 query?: {
                     status?: string;
                     includeLocations?: "true" | "false";
+                    /** @description A key's name (any part, any case), its token's last four characters, or its id */
+                    q?: string;
+                    kind?: "private_integration" | "legacy_v1";
+                    /** @description On an agency-wide listing: the agency's id (its own keys only) or one location's */
+                    accountId?: string;
+                    /** @description true: keys that have had their first inactivity warning this cycle; false: the others */
+                    warned?: "true" | "false";
+                    /** @description lastUsed (default newest first), created (default), name; `:asc` or `:desc` */
+                    sort?: string;
+                    /** @description `nextCursor` of the previous page, unchanged */
+                    cursor?: string;
+                    limit?: number;
                 };
                 header?: never;
                 path: {
@@ -165,7 +177,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Keys, masked */
+                /** @description One page of keys, masked */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -173,6 +185,8 @@ export interface paths {
                     content: {
                         "application/json": {
                             keys: components["schemas"]["Key"][];
+                            /** @description Pass as `cursor` for the next page; null on the last page */
+                            nextCursor: string | null;
                         };
                     };
                 };
@@ -1170,10 +1184,22 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List users */
+        /**
+         * List users
+         * @description By name. Search with `q` (name or e-mail), filter by `role`, `type`, `disabled`; pages of `limit` users (default 50, at most 200) continue with `cursor=<nextCursor>` until `nextCursor` is null.
+         */
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    /** @description Name or e-mail (any part, any case) */
+                    q?: string;
+                    role?: "admin" | "user";
+                    type?: "agency" | "account";
+                    disabled?: "true" | "false";
+                    /** @description `nextCursor` of the previous page, unchanged */
+                    cursor?: string;
+                    limit?: number;
+                };
                 header?: never;
                 path: {
                     agencyId: string;
@@ -1182,7 +1208,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Users */
+                /** @description One page of users */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -1190,6 +1216,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             users: components["schemas"]["User"][];
+                            nextCursor: string | null;
                         };
                     };
                 };
@@ -1460,18 +1487,33 @@ export interface paths {
         };
         /**
          * The audit log, newest first
-         * @description Filters: action (prefix, e.g. `key.`), actorId, targetId, targetType, since/until (ISO 8601); page with `before` (a seq).
+         * @description For agency admins. Search with `q`; filter by `action` (prefix, e.g. `key.`), `actor`, `targetId`, `targetType`, `from`/`to` (ISO 8601); `signIns=false` folds successful sign-ins and sign-outs away (failed sign-ins always show). Pages of `limit` entries continue with `cursor=<nextCursor>`. `format=csv` or `format=jsonl` downloads every matching entry instead (streamed, no paging; CSV cells that a spreadsheet would run as a formula are prefixed with `'`).
          */
         get: {
             parameters: {
                 query?: {
+                    /** @description An actor's name, an actor or target id, an action, or text in the recorded changes */
+                    q?: string;
+                    /** @description An action or its prefix, e.g. `key.` */
                     action?: string;
+                    /** @description The acting user's (or key's) id */
+                    actor?: string;
+                    /** @description Same as actor (older name) */
                     actorId?: string;
                     targetId?: string;
                     targetType?: string;
+                    from?: string;
+                    to?: string;
+                    /** @description Same as from (older name) */
                     since?: string;
+                    /** @description Same as to (older name) */
                     until?: string;
-                    before?: number;
+                    /** @description false folds successful sign-ins and sign-outs away (failed sign-ins always show); default true */
+                    signIns?: "true" | "false";
+                    /** @description csv or jsonl: every matching entry, streamed as a download (no paging) */
+                    format?: "json" | "csv" | "jsonl";
+                    /** @description `nextCursor` of the previous page, unchanged */
+                    cursor?: string;
                     limit?: number;
                 };
                 header?: never;
@@ -1482,16 +1524,13 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Entries */
+                /** @description One page of entries (JSON), or a text/csv or application/x-ndjson download */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            entries: components["schemas"]["AuditEntry"][];
-                            next: number | null;
-                        };
+                        "application/json": components["schemas"]["AuditPage"];
                     };
                 };
                 /** @description An error, as application/problem+json (see the error catalogue) */
@@ -2960,6 +2999,11 @@ export interface components {
             /** @description Your current password: required to change your own password */
             currentPassword?: string;
         };
+        AuditPage: {
+            entries: components["schemas"]["AuditEntry"][];
+            /** @description Pass as `cursor` for the next page; null on the last page */
+            nextCursor: string | null;
+        };
         AuditEntry: {
             seq: number;
             id: string;
@@ -2979,6 +3023,12 @@ export interface components {
             after: {
                 [key: string]: unknown;
             } | null;
+            /** @description The actor's name now (a person or key); null if unknown */
+            actorName: string | null;
+            /** @description The target's name now; null if unknown or gone */
+            targetName: string | null;
+            /** @description The user agent as "Browser N on OS" */
+            userAgentShort: string | null;
         };
         V2UserInput: {
             email: string;
