@@ -69,6 +69,11 @@ export const KeyView = z
     lastUsed: z
       .object({ at: z.string(), ip: z.string().nullable(), userAgent: z.string().nullable() })
       .nullable(),
+    lastActivityAt: z
+      .string()
+      .meta({
+        description: "The latest of creation, last use, refresh or rotation: inactivity counts from it",
+      }),
     daysInactive: z.number(),
     nextAction: z.object({ action: z.enum(INACTIVITY_ACTIONS), at: z.string() }).nullable(),
     nextActionAt: z.string().nullable(),
@@ -326,7 +331,9 @@ export const KeyListQuery = StatusQuery.extend({
     .min(1)
     .max(64)
     .optional()
-    .meta({ description: "On an agency-wide listing: the agency's id (its own keys only) or one location's" }),
+    .meta({
+      description: "On an agency-wide listing: the agency's id (its own keys only) or one location's",
+    }),
   warned: BooleanText.optional().meta({
     description: "true: keys that have had their first inactivity warning this cycle; false: the others",
   }),
@@ -360,12 +367,17 @@ export const AuditListQuery = z.strictObject({
   actorId: z.string().max(64).optional().meta({ description: "Same as actor (older name)" }),
   targetId: z.string().max(64).optional(),
   targetType: z.string().max(32).optional(),
-  from: z.iso.datetime({ offset: true, error: "must be an ISO 8601 time, e.g. 2026-11-01T00:00:00Z" }).optional(),
-  to: z.iso.datetime({ offset: true, error: "must be an ISO 8601 time, e.g. 2026-12-01T00:00:00Z" }).optional(),
+  from: z.iso
+    .datetime({ offset: true, error: "must be an ISO 8601 time, e.g. 2026-11-01T00:00:00Z" })
+    .optional(),
+  to: z.iso
+    .datetime({ offset: true, error: "must be an ISO 8601 time, e.g. 2026-12-01T00:00:00Z" })
+    .optional(),
   since: z.iso.datetime({ offset: true }).optional().meta({ description: "Same as from (older name)" }),
   until: z.iso.datetime({ offset: true }).optional().meta({ description: "Same as to (older name)" }),
   signIns: BooleanText.optional().meta({
-    description: "false folds successful sign-ins and sign-outs away (failed sign-ins always show); default true",
+    description:
+      "false folds successful sign-ins and sign-outs away (failed sign-ins always show); default true",
   }),
   format: z
     .enum(["json", "csv", "jsonl"], { error: "must be json, csv or jsonl" })
@@ -407,7 +419,10 @@ export const AuditEntryView = z
     targetId: z.string().nullable(),
     before: z.record(z.string(), z.unknown()).nullable(),
     after: z.record(z.string(), z.unknown()).nullable(),
-    actorName: z.string().nullable().meta({ description: "The actor's name now (a person or key); null if unknown" }),
+    actorName: z
+      .string()
+      .nullable()
+      .meta({ description: "The actor's name now (a person or key); null if unknown" }),
     targetName: z.string().nullable().meta({ description: "The target's name now; null if unknown or gone" }),
     userAgentShort: z.string().nullable().meta({ description: 'The user agent as "Browser N on OS"' }),
   })
@@ -416,6 +431,9 @@ export const AuditEntryView = z
 export const AuditPage = z
   .object({
     entries: z.array(AuditEntryView),
-    nextCursor: z.string().nullable().meta({ description: "Pass as `cursor` for the next page; null on the last page" }),
+    nextCursor: z
+      .string()
+      .nullable()
+      .meta({ description: "Pass as `cursor` for the next page; null on the last page" }),
   })
   .meta({ id: "AuditPage" });

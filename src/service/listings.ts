@@ -139,7 +139,10 @@ export class ListingService {
     this.mayReadAudit(ctx, agencyId);
     const after = query.cursor ? decodeCursor(query.cursor, "seq:desc") : undefined;
     if (after && typeof after.value !== "number")
-      throw new ApiError("invalid_cursor", "The cursor is not one this listing gave out: pass `nextCursor` unchanged.");
+      throw new ApiError(
+        "invalid_cursor",
+        "The cursor is not one this listing gave out: pass `nextCursor` unchanged.",
+      );
     const rows = await this.auditRows(agencyId, query, after, query.limit + 1);
     const page = pageOf(rows, query.limit, "seq:desc", (e) => ({ value: e.seq, id: e.id }));
     return { entries: await this.named(page.rows), nextCursor: page.nextCursor };

@@ -151,7 +151,10 @@ export class ListingStore {
       .execute();
     return rows.map((r) => {
       const { sort_value, ...row } = r;
-      return { key: keyFromRow(row), sortValue: typeof sort_value === "string" ? sort_value : Number(sort_value) };
+      return {
+        key: keyFromRow(row),
+        sortValue: typeof sort_value === "string" ? sort_value : Number(sort_value),
+      };
     });
   }
 
@@ -174,8 +177,7 @@ export class ListingStore {
     }
     if (f.role) q = q.where("users.role", "=", f.role);
     if (f.type) q = q.where("users.type", "=", f.type);
-    if (f.disabled !== undefined)
-      q = q.where("users.disabled_at", f.disabled ? "is not" : "is", null);
+    if (f.disabled !== undefined) q = q.where("users.disabled_at", f.disabled ? "is not" : "is", null);
     if (f.visibleTo) {
       const { userId, locationIds } = f.visibleTo;
       q = q.where((eb) =>
@@ -198,10 +200,17 @@ export class ListingStore {
     if (f.after) {
       const { value, id } = f.after;
       q = q.where((eb) =>
-        eb.or([eb(sortKey, ">", String(value)), eb.and([eb(sortKey, "=", String(value)), eb("users.id", ">", id)])]),
+        eb.or([
+          eb(sortKey, ">", String(value)),
+          eb.and([eb(sortKey, "=", String(value)), eb("users.id", ">", id)]),
+        ]),
       );
     }
-    const rows = await q.orderBy(sortKey).orderBy("users.id").limit(f.limit + 1).execute();
+    const rows = await q
+      .orderBy(sortKey)
+      .orderBy("users.id")
+      .limit(f.limit + 1)
+      .execute();
     const users = await this.withLocations(rows.map(({ sort_value: _, ...r }) => r));
     return users.map((user, i) => ({ user, sortValue: String(rows[i]!.sort_value) }));
   }
@@ -240,7 +249,10 @@ export class ListingStore {
       );
     }
     if (f.after) q = q.where("seq", "<", Number(f.after.value));
-    const rows = await q.orderBy("seq", "desc").limit(f.limit + 1).execute();
+    const rows = await q
+      .orderBy("seq", "desc")
+      .limit(f.limit + 1)
+      .execute();
     return rows.map(auditFromRow);
   }
 

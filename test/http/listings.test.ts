@@ -7,7 +7,15 @@ import { tmpdir } from "node:os";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DAY, HOUR } from "../../src/core/clock.js";
 import { openDatabase } from "../../src/store/dialect.js";
-import { Client, type Harness, PASSWORD, seedWorld, startHarness, T0, type World } from "../helpers/harness.js";
+import {
+  Client,
+  type Harness,
+  PASSWORD,
+  seedWorld,
+  startHarness,
+  T0,
+  type World,
+} from "../helpers/harness.js";
 import { type RunningPostgres, startPostgres } from "../helpers/postgres.js";
 
 const backends = [{ name: "SQLite" }, { name: "PostgreSQL" }] as const;
@@ -89,7 +97,10 @@ describe.each(backends)("listings on $name", ({ name }) => {
     const used = (await all(w.loc1, "?limit=2&sort=lastUsed")).ids;
     expect(used.slice(0, 2)).toEqual([made[4]!.id, made[1]!.id]);
     expect(new Set(used)).toEqual(new Set(made.map((k) => k.id)));
-    expect((await all(w.loc1, "?limit=4&sort=lastUsed:asc")).ids.slice(-2)).toEqual([made[1]!.id, made[4]!.id]);
+    expect((await all(w.loc1, "?limit=4&sort=lastUsed:asc")).ids.slice(-2)).toEqual([
+      made[1]!.id,
+      made[4]!.id,
+    ]);
   });
 
   it("keys: q finds by part of the name (any case, wildcards literal), by the token's last four, by id", async () => {
@@ -161,7 +172,10 @@ describe.each(backends)("listings on $name", ({ name }) => {
     const u = async (query: string, who: Client = owner) => {
       const r = await who.get(`/api/agencies/${w.agencyId}/users${query}`);
       expect(r.status, JSON.stringify(r.body)).toBe(200);
-      return r.body as { users: { email: string; name: string; disabledAt: string | null }[]; nextCursor: string | null };
+      return r.body as {
+        users: { email: string; name: string; disabledAt: string | null }[];
+        nextCursor: string | null;
+      };
     };
     const everyone = await u("?limit=200");
     expect(everyone.users).toHaveLength(6);

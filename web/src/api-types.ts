@@ -2654,6 +2654,54 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/accounts/{accountId}/upcoming": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The next inactivity action on an account's keys
+         * @description The keys the next sweep that touches them will act on if they stay unused — on an agency, its own keys and every location's; on a location, that location's. The banner, the inventory and the digest count the same keys.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    accountId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The next action */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Upcoming"];
+                    };
+                };
+                /** @description An error, as application/problem+json (see the error catalogue) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/agencies/{agencyId}/forecast": {
         parameters: {
             query?: never;
@@ -2845,6 +2893,8 @@ export interface components {
                 ip: string | null;
                 userAgent: string | null;
             } | null;
+            /** @description The latest of creation, last use, refresh or rotation: inactivity counts from it */
+            lastActivityAt: string;
             daysInactive: number;
             nextAction: {
                 /** @enum {string} */
@@ -3217,6 +3267,13 @@ export interface components {
         };
         Banner: {
             accountId: string;
+            /**
+             * @description Whose keys are counted: this account's (a location), or this account's and its locations' (an agency)
+             * @enum {string}
+             */
+            scope: "account" | "account_and_locations";
+            /** @description The same in words: "of Downtown", "of Acme and its locations" */
+            scopeWords: string;
             actionAt: string;
             /** @enum {string} */
             action: "delete" | "expire";
@@ -3225,8 +3282,29 @@ export interface components {
             message: string;
             link: string;
         };
+        Upcoming: {
+            accountId: string;
+            /**
+             * @description Whose keys are counted: this account's (a location), or this account's and its locations' (an agency)
+             * @enum {string}
+             */
+            scope: "account" | "account_and_locations";
+            /** @description The same in words: "of Downtown", "of Acme and its locations" */
+            scopeWords: string;
+            /** @enum {string} */
+            action: "delete" | "expire";
+            /** @description The next action on these keys; null: no active key */
+            actionAt: string | null;
+            count: number;
+            /** @description How many of them have had their first warning */
+            warned: number;
+            keyIds: string[];
+            link: string;
+        };
         Forecast: {
             generatedAt: string;
+            /** @description The next sweep instant, whether or not it touches a key */
+            nextSweepAt: string;
             policy: components["schemas"]["Policy"];
             sweeps: {
                 at: string;
@@ -3240,6 +3318,12 @@ export interface components {
                     lastActivityAt: string;
                     daysInactive: number;
                     warned: boolean;
+                    /** @description When it reached the policy's days without use (or will) */
+                    dueAt: string;
+                    /** @description When its first warning was issued, or is planned if it has not been */
+                    firstWarningAt: string;
+                    /** @description Why the key is in this sweep, in words */
+                    reason: string;
                 }[];
             }[];
         };

@@ -62,6 +62,8 @@ export type Me = Schemas["Me"];
 export type Scope = Ok<"/api/scopes", "get">["scopes"][number];
 export type Notification = Schemas["Notification"];
 export type Banner = Schemas["Banner"];
+/** The next inactivity action on an account's keys, counted as the banner and the digest count them. */
+export type Upcoming = Schemas["Upcoming"];
 export type Policy = Schemas["Policy"];
 /** What the sweep does to an inactive key: "delete" or "expire". */
 export type InactivityAction = Policy["action"];

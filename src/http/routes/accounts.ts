@@ -16,8 +16,8 @@ import {
   PlanBody,
   PolicyView,
   UserBody,
-  UserPatch,
   UserListQuery,
+  UserPatch,
   UserView,
 } from "../schemas.js";
 

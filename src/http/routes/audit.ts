@@ -6,7 +6,7 @@
 import { isoSecond } from "../../core/clock.js";
 import { csvRow } from "../../core/csv.js";
 import { shortUserAgent } from "../../core/user-agent.js";
-import type { AuditListQuery as ServiceQuery, NamedAuditEntry } from "../../service/listings.js";
+import type { NamedAuditEntry, AuditListQuery as ServiceQuery } from "../../service/listings.js";
 import type { Deps } from "../env.js";
 import { IdParam, type Router } from "../route.js";
 import { AuditListQuery, AuditPage } from "../schemas.js";

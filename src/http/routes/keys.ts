@@ -7,9 +7,9 @@ import {
   CreateKeyBody,
   EditKeyBody,
   ImportKeyBody,
+  KeyListQuery,
   KeyView,
   KeyWithToken,
-  KeyListQuery,
   parseSort,
   RotateBody,
 } from "../schemas.js";
