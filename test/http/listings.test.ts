@@ -192,9 +192,10 @@ describe.each(backends)("listings on $name", ({ name }) => {
       [w.loc1User, w.agencyUser].sort(),
     );
     const clerk = (await h.kw.store.getUserByEmail(w.agencyId, w.loc1User))!;
-    await owner.patch(`/api/users/${clerk.id}`, { disabled: true });
+    expect((await owner.delete(`/api/users/${clerk.id}`)).status).toBe(200);
     const disabled = await u("?disabled=true");
     expect(disabled.users.map((x) => x.email)).toEqual([w.loc1User]);
+    expect((await u("?disabled=false&limit=200")).users.map((x) => x.email)).not.toContain(w.loc1User);
     const boss = await new Client(h).login(w.loc1Admin, PASSWORD);
     const seen = (await u("?limit=200", boss)).users.map((x) => x.email).sort();
     expect(seen).not.toContain(w.loc2Admin);
@@ -203,6 +204,98 @@ describe.each(backends)("listings on $name", ({ name }) => {
     expect([r.status, r.body.code]).toEqual([400, "validation_failed"]);
     const c = await owner.get(`/api/agencies/${w.agencyId}/users?cursor=abc`);
     expect([c.status, c.body.code]).toEqual([400, "invalid_cursor"]);
+  });
+
+  it("audit: pages with a cursor, names next to ids, sign-ins folded on request, failed sign-ins kept", async () => {
+    const base = `/api/agencies/${w.agencyId}/audit`;
+    // A failed sign-in and a successful one, from a browser.
+    const ua =
+      "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
+    const failed = await new Client(h, { "user-agent": ua }).request("POST", "/api/auth/login", {
+      email: w.agencyAdmin,
+      password: "not the password",
+    });
+    expect(failed.status).toBe(401);
+    await new Client(h, { "user-agent": ua }).login(w.agencyAdmin);
+
+    const p1 = await owner.get(`${base}?limit=5`);
+    expect(p1.status).toBe(200);
+    expect(p1.body.entries).toHaveLength(5);
+    const seen = new Set<string>(p1.body.entries.map((e: { id: string }) => e.id));
+    let cursor = p1.body.nextCursor as string | null;
+    let total = 5;
+    while (cursor) {
+      const r = await owner.get(`${base}?limit=50&cursor=${cursor}`);
+      for (const e of r.body.entries) {
+        expect(seen.has(e.id)).toBe(false);
+        seen.add(e.id);
+      }
+      total += r.body.entries.length;
+      cursor = r.body.nextCursor;
+    }
+    const everything = await owner.get(`${base}?limit=200`);
+    expect(total).toBe(everything.body.entries.length);
+
+    const created = everything.body.entries.find(
+      (e: { action: string; targetId: string }) => e.action === "key.created" && e.targetId === made[0]!.id,
+    );
+    expect(created.actorName).toBe("Olive Owner");
+    expect(created.targetName).toBe("Zapier");
+    const signIn = everything.body.entries.find((e: { action: string }) => e.action === "session.created");
+    expect(signIn.userAgentShort).toBe("Chrome 131 on macOS");
+    const fail = everything.body.entries.find((e: { action: string }) => e.action === "session.login_failed");
+    expect(fail.targetName).toBe("admin");
+
+    const folded = (await owner.get(`${base}?limit=200&signIns=false`)).body.entries;
+    expect(folded.some((e: { action: string }) => e.action === "session.created")).toBe(false);
+    expect(folded.some((e: { action: string }) => e.action === "session.login_failed")).toBe(true);
+    expect(folded.length).toBeLessThan(everything.body.entries.length);
+
+    const byName = (await owner.get(`${base}?limit=200&q=olive`)).body.entries;
+    expect(byName.length).toBeGreaterThan(0);
+    const ownerId = (await h.kw.store.getUserByEmail(w.agencyId, w.owner))!.id;
+    for (const e of byName) expect(e.actorId === ownerId || JSON.stringify(e).toLowerCase().includes("olive")).toBe(true);
+
+    for (const [query, code] of [
+      ["?cursor=zzz", "invalid_cursor"],
+      ["?limit=500", "validation_failed"],
+      ["?from=yesterday", "validation_failed"],
+      ["?before=10", "validation_failed"],
+      ["?format=xlsx", "validation_failed"],
+    ] as const) {
+      const r = await owner.get(`${base}${query}`);
+      expect([r.status, r.body.code], query).toEqual([400, code]);
+    }
+    const staff = await new Client(h).login(w.agencyUser);
+    expect((await staff.get(base)).status).toBe(403);
+    expect((await staff.get(`${base}?format=csv`)).status).toBe(403);
+  });
+
+  it("audit: CSV and JSON-lines export of everything the filters match, CSV cells safe from formulas", async () => {
+    const base = `/api/agencies/${w.agencyId}/audit`;
+    const evil = await owner.post(`/api/accounts/${w.loc2}/keys`, { name: "=HYPERLINK(\"http://x\")" });
+    expect(evil.status).toBe(201);
+    const all = (await owner.get(`${base}?limit=200`)).body.entries;
+    const csv = await fetch(`${h.url}${base}?format=csv`, { headers: { cookie: owner.cookie } });
+    expect(csv.status).toBe(200);
+    expect(csv.headers.get("content-type")).toMatch(/^text\/csv/);
+    expect(csv.headers.get("content-disposition")).toMatch(/attachment; filename="keyward-audit-\d{4}-\d{2}-\d{2}\.csv"/);
+    const text = await csv.text();
+    const lines = text.trimEnd().split("\r\n");
+    expect(lines[0]).toBe(
+      "at,action,actor_type,actor_id,actor_name,target_type,target_id,target_name,ip,browser,user_agent,before,after,id",
+    );
+    expect(lines.length - 1).toBeGreaterThanOrEqual(all.length); // rows with line breaks in JSON are quoted
+    expect(text).toContain(`'=HYPERLINK(""http://x"")`);
+    expect(text).not.toMatch(/(^|,)=HYPERLINK/m);
+    const jsonl = await fetch(`${h.url}${base}?format=jsonl&action=key.`, { headers: { cookie: owner.cookie } });
+    expect(jsonl.headers.get("content-type")).toMatch(/^application\/x-ndjson/);
+    const rows = (await jsonl.text()).trimEnd().split("\n").map((l) => JSON.parse(l));
+    const keyEntries = (await owner.get(`${base}?limit=200&action=key.`)).body.entries;
+    expect(rows.map((r: { id: string }) => r.id)).toEqual(keyEntries.map((e: { id: string }) => e.id));
+    expect(rows.find((r: { targetId: string }) => r.targetId === evil.body.key.id).targetName).toBe(
+      '=HYPERLINK("http://x")',
+    );
   });
 
   it("keys: warned=true lists the keys whose first inactivity warning is out, as the banner counts them", async () => {

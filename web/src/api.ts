@@ -138,3 +138,20 @@ export function asApiError(e: unknown): ApiError {
   if (e instanceof ApiError) return e;
   return new ApiError(0, "client_error", e instanceof Error ? e.message : String(e));
 }
+
+/**
+ * Every user of an agency the viewer sees (the listing answers a page at a time), by name; `q`
+ * narrows by name or e-mail.
+ */
+export async function allUsers(agencyId: string, q = ""): Promise<User[]> {
+  const out: User[] = [];
+  let cursor: string | null = null;
+  do {
+    const page: { users: User[]; nextCursor: string | null } = await api.get(
+      `/api/agencies/${encodeURIComponent(agencyId)}/users${qs({ q: q.trim(), limit: 200, cursor })}`,
+    );
+    out.push(...page.users);
+    cursor = page.nextCursor;
+  } while (cursor);
+  return out;
+}

@@ -3,7 +3,7 @@
  * the keys a departing person created, revokes them, and removes the person.
  */
 import { useState } from "react";
-import { api, type Key, type User } from "../api";
+import { allUsers, api, type Key, type User } from "../api";
 import { date, plural, STATUS_LABEL } from "../format";
 import type { View } from "../links";
 import { useSession } from "../session";
@@ -12,9 +12,10 @@ import { Alert, ConfirmDialog, ErrorText, Modal, Switch, useAction, useLoad, use
 export function UsersPage({ view }: { view: View }) {
   const { me } = useSession();
   const admin = me.permissions.changeAgencySettings;
+  const [search, setSearch] = useState("");
   const users = useLoad(
-    () => api.get<{ users: User[] }>(`/api/agencies/${encodeURIComponent(view.accountId)}/users`),
-    [view.accountId],
+    async () => ({ users: await allUsers(view.accountId, search) }),
+    [view.accountId, search],
   );
   const [offboard, setOffboard] = useState<User | null>(null);
   const list = [...(users.data?.users ?? [])].sort(
@@ -31,6 +32,7 @@ export function UsersPage({ view }: { view: View }) {
           </p>
         </div>
       </div>
+      <UserSearch onSearch={setSearch} />
       <ErrorText error={users.error} />
       {users.data ? (
         <div className="table-wrap">
@@ -270,5 +272,36 @@ function OffboardSidebar({ user, onClose, onDone }: { user: User; onClose: () =>
         </ConfirmDialog>
       ) : null}
     </Modal>
+  );
+}
+
+/** Find a person by name or e-mail (the listing's `q`). */
+function UserSearch({ onSearch }: { onSearch: (q: string) => void }) {
+  const [q, setQ] = useState("");
+  return (
+    <form
+      className="toolbar"
+      aria-label="Find a person"
+      onSubmit={(e) => {
+        e.preventDefault();
+        onSearch(q.trim());
+      }}
+    >
+      <label>
+        <span className="visually-hidden">Name or e-mail</span>
+        <input
+          type="search"
+          value={q}
+          placeholder="Find by name or e-mail"
+          onChange={(e) => {
+            setQ(e.target.value);
+            if (e.target.value === "") onSearch("");
+          }}
+        />
+      </label>
+      <button type="submit" className="button">
+        Search
+      </button>
+    </form>
   );
 }
