@@ -155,3 +155,17 @@ export async function allUsers(agencyId: string, q = ""): Promise<User[]> {
   } while (cursor);
   return out;
 }
+
+/** Every active and expired key of an agency and its locations (the listing answers a page at a time). */
+export async function allKeys(agencyId: string): Promise<Key[]> {
+  const out: Key[] = [];
+  let cursor: string | null = null;
+  do {
+    const page: { keys: Key[]; nextCursor: string | null } = await api.get(
+      `/api/accounts/${encodeURIComponent(agencyId)}/keys${qs({ includeLocations: "true", limit: 200, cursor })}`,
+    );
+    out.push(...page.keys);
+    cursor = page.nextCursor;
+  } while (cursor);
+  return out;
+}

@@ -4,7 +4,7 @@
  * export of the same rows.
  */
 import { useMemo } from "react";
-import { api, type Forecast, type InactivityAction, type Key, type Settings } from "../api";
+import { allKeys, api, type Forecast, type InactivityAction, type Key, type Settings } from "../api";
 import {
   actionVerb,
   date,
@@ -31,14 +31,14 @@ export function InventoryPage({ view }: { view: View }) {
   const data = useLoad<Data>(async () => {
     const id = encodeURIComponent(view.accountId);
     const [keys, forecast, settings] = await Promise.all([
-      api.get<{ keys: Key[] }>(`/api/accounts/${id}/keys?includeLocations=true`),
+      allKeys(view.accountId),
       api.get<Forecast>(`/api/agencies/${id}/forecast`).catch(() => null),
       // The settings are an agency admin's (403 for others): the forecast carries the policy too.
       me.permissions.changeAgencySettings
         ? api.get<Settings>(`/api/agencies/${id}/settings`).catch(() => null)
         : Promise.resolve(null),
     ]);
-    return { keys: keys.keys, forecast, settings };
+    return { keys, forecast, settings };
   }, [view.accountId]);
 
   const keys = useMemo(

@@ -95,6 +95,14 @@ export function KeysPage({ view }: { view: View }) {
       ? me.permissions.manageAgencyKeys || me.permissions.manageLocationKeys.length > 0
       : me.permissions.manageLocationKeys.includes(view.accountId);
 
+  // With filters or more pages to load, an empty table says so rather than "no key yet".
+  const partial =
+    next !== null
+      ? "None among the keys loaded so far: load more below, or narrow the search."
+      : isFiltered(filters) && !picked
+        ? "No key here matches the search and filters."
+        : null;
+
   const closeAnd = (reload: boolean) => {
     setDialog(null);
     if (reload) void keys.reload();
@@ -164,7 +172,7 @@ export function KeysPage({ view }: { view: View }) {
               <KeyTable
                 keys={agencyKeys}
                 showAccount={false}
-                empty={emptyAgency(me)}
+                empty={partial ?? emptyAgency(me)}
                 caption="Agency API keys"
                 {...rowProps}
               />
@@ -174,7 +182,7 @@ export function KeysPage({ view }: { view: View }) {
               <KeyTable
                 keys={locationKeys}
                 showAccount
-                empty="No location has a key yet."
+                empty={partial ?? "No location has a key yet."}
                 caption="Location API keys"
                 {...rowProps}
               />
@@ -184,7 +192,7 @@ export function KeysPage({ view }: { view: View }) {
           <KeyTable
             keys={shown}
             showAccount={false}
-            empty="This location has no API key yet."
+            empty={partial ?? "This location has no API key yet."}
             caption={`API keys of ${view.name}`}
             {...rowProps}
           />
