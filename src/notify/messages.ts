@@ -91,7 +91,8 @@ export function digestEmail(input: {
   const subject = `${plural(n, "API key")} of ${input.agencyName} will be ${verb} on ${when}`;
   const base = (input.consoleUrl ?? "").replace(/\/$/, "");
   const intro =
-    `${plural(n, "API key")} of ${input.agencyName} ${n === 1 ? "has" : "have"} not been used for ` +
+    // Whose keys: the digest covers the agency and every location, as the agency's banner does.
+    `${plural(n, "API key")} of ${input.agencyName} and its locations ${n === 1 ? "has" : "have"} not been used for ` +
     `${plural(input.inactivityDays, "day")} or more and will be ${verb} on ${when}.`;
   const keep =
     "A key that is used successfully before then is kept. If a key is no longer needed, revoke it." +
