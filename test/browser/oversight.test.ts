@@ -214,7 +214,8 @@ describe("Settings → Company", () => {
       await expect
         .poll(() => page.getByLabel("Banner (hours before)").getAttribute("aria-invalid"))
         .toBe("true");
-      await page.getByText("must be a whole number").waitFor();
+      // Field errors are sentences: the field's name, the rule, a full stop.
+      await page.getByText(/^Banner must be a whole number.*\.$/).waitFor();
       await page.getByLabel("Banner (hours before)").fill("24");
       // A lead longer than the inactivity period: the server says which field.
       await days.fill("10");
@@ -223,7 +224,7 @@ describe("Settings → Company", () => {
         .poll(() => page.locator("form.grid-form [aria-invalid='true']").count())
         .toBeGreaterThan(0);
       const message = await page.locator("form.grid-form .error-text").first().textContent();
-      expect(message).toMatch(/\S/);
+      expect(message).toMatch(/^[A-Z].*\.$/);
       await shot(page, "company-policy-error");
       await days.fill("120");
       await page.getByLabel("Then the key is").selectOption("expire");

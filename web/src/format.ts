@@ -91,7 +91,7 @@ export function toCsv(rows: unknown[][]): string {
 export function fieldSentence(label: string, message: string): string {
   let m = message.trim();
   if (m === "") return m;
-  const subject = label.replace(/\s*\((optional|cron, UTC)\)$/i, "");
+  const subject = label.replace(/\s*\([^)]*\)$/, "");
   if (/^(must|is|are|has|have|should|cannot|can't|needs|was|may|does|already)\b/.test(m))
     m = `${subject} ${m}`;
   else m = m[0]!.toUpperCase() + m.slice(1);
