@@ -38,6 +38,7 @@ import { LegacyMigrations } from "../service/legacy-migration.js";
 import { LegacyReports } from "../service/legacy-report.js";
 import { loadDeploymentSecret, openDeploymentSecretBox } from "../service/legacy-secret.js";
 import { LifecycleService } from "../service/lifecycle.js";
+import { ListingService } from "../service/listings.js";
 import { ProfileService } from "../service/profile.js";
 import { ProvisioningService } from "../service/provisioning.js";
 import { type FirstRefusal, RateLimiter } from "../service/rate-limits.js";
@@ -340,6 +341,7 @@ export async function createKeyward(opts: KeywardOptions): Promise<Keyward> {
     usage,
     verifier,
     keys,
+    listings: new ListingService({ store, keys }),
     accounts,
     users,
     sessions,

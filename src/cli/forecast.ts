@@ -1,6 +1,6 @@
 import { parseArgs } from "node:util";
 import { ApiError } from "../core/errors.js";
-import type { Forecast } from "../service/lifecycle.js";
+import { type Forecast, plural } from "../service/lifecycle.js";
 import { type Command, printJson, UsageError } from "./command.js";
 import { openKeyward } from "./runtime.js";
 
@@ -11,13 +11,13 @@ What the next N sweeps (default 4) will do to the current keys if none is used m
 
 function print(agencyId: string, f: Forecast): void {
   process.stdout.write(
-    `${agencyId}: ${f.policy.action} after ${f.policy.inactivityDays} days, sweep "${f.policy.sweep}"\n`,
+    `${agencyId}: ${f.policy.action} after ${plural(f.policy.inactivityDays, "day")}, sweep "${f.policy.sweep}"; next sweep ${f.nextSweepAt}\n`,
   );
   for (const s of f.sweeps) {
-    process.stdout.write(`  ${s.at}  ${s.action}  ${s.keys.length} key(s)\n`);
+    process.stdout.write(`  ${s.at}  ${s.action}  ${plural(s.keys.length, "key")}\n`);
     for (const k of s.keys)
       process.stdout.write(
-        `    ${k.id}  ${k.accountId}  ${k.daysInactive} days inactive${k.warned ? "  (warned)" : ""}  ${JSON.stringify(k.name)}\n`,
+        `    ${k.id}  ${k.accountId}  ${plural(k.daysInactive, "day")} inactive${k.warned ? "  (warned)" : ""}  ${JSON.stringify(k.name)}\n      ${k.reason}\n`,
       );
   }
 }

@@ -1,6 +1,7 @@
 import { parseArgs } from "node:util";
 import { isoSecond as iso } from "../core/clock.js";
 import type { TickReport } from "../scheduler/scheduler.js";
+import { plural } from "../service/lifecycle.js";
 import { type Command, printJson } from "./command.js";
 import { openKeyward } from "./runtime.js";
 
@@ -42,7 +43,7 @@ export const sweepCommand: Command = {
         );
         for (const w of r.warnings)
           process.stdout.write(
-            `  warning  ${w.accountId}  ${w.leadDays} days before ${iso(w.actionAt)}  ${w.keyIds.join(", ")}\n`,
+            `  warning  ${w.accountId}  ${plural(w.leadDays, "day")} before ${iso(w.actionAt)}  ${w.keyIds.join(", ")}\n`,
           );
         for (const e of r.emails)
           process.stdout.write(

@@ -15,6 +15,7 @@ import { ResponseHeaders } from "./headers.js";
 import { errorToProblem, problemResponse } from "./problem.js";
 import { type BodyLimit, Router } from "./route.js";
 import { accountRoutes } from "./routes/accounts.js";
+import { auditRoutes } from "./routes/audit.js";
 import { authRoutes } from "./routes/auth.js";
 import { keyRoutes } from "./routes/keys.js";
 import { leakRoutes } from "./routes/leaks.js";
@@ -128,6 +129,7 @@ export function createApp(deps: Deps, opts: AppOptions = {}): Hono<AppEnv> {
   leakRoutes(router, deps);
   accountRoutes(router, deps);
   peopleRoutes(router, deps);
+  auditRoutes(router, deps);
   platformRoutes(router, deps);
   verifySdkRoutes(router, deps);
   verifyRoutes(router, deps);

@@ -20,6 +20,7 @@ import type { LegacyService } from "../service/legacy.js";
 import type { LegacyMigrations } from "../service/legacy-migration.js";
 import type { LegacyReports } from "../service/legacy-report.js";
 import type { LifecycleService } from "../service/lifecycle.js";
+import type { ListingService } from "../service/listings.js";
 import type { ProfileService } from "../service/profile.js";
 import type { ProvisioningService } from "../service/provisioning.js";
 import type { RateLimiter } from "../service/rate-limits.js";
@@ -48,6 +49,8 @@ export interface Deps {
   usage: UsageRecorder;
   verifier: Verifier;
   keys: KeyService;
+  /** Keys, users and the audit log a page at a time: search, filters, sort, cursor. */
+  listings: ListingService;
   accounts: AccountService;
   users: UserService;
   sessions: SessionService;

@@ -135,6 +135,13 @@ export interface Replies<R> {
   /** A body serialised beforehand (GET /v2/token keeps one per key). */
   serialized<S extends JsonStatus<R>>(c: Context<AppEnv>, status: S, text: Serialized<BodyOf<R, S>>): Reply;
   empty<S extends EmptyStatus<R>>(c: Context<AppEnv>, status: S): Reply;
+  /** A download streamed as it is produced (an export in another format than the JSON declared). */
+  stream<S extends JsonStatus<R>>(
+    c: Context<AppEnv>,
+    status: S,
+    body: ReadableStream<Uint8Array>,
+    download: { type: string; filename: string },
+  ): Reply;
 }
 
 /**
@@ -148,6 +155,14 @@ function repliesWith(headers: ResponseHeaders): Replies<Responses> {
     json: (c, status, body) => headers.apply(c, c.json(body, status as 200)) as Reply,
     serialized: (c, status, text) => new Response(text, { status, headers: headers.json(c) }) as Reply,
     empty: (c, status) => headers.apply(c, c.body(null, status as 204)) as Reply,
+    stream: (c, status, body, d) =>
+      headers.apply(
+        c,
+        new Response(body, {
+          status,
+          headers: { "content-type": d.type, "content-disposition": `attachment; filename="${d.filename}"` },
+        }),
+      ) as Reply,
   };
 }
 

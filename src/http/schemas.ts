@@ -80,6 +80,9 @@ export const KeyView = z
     lastUsed: z
       .object({ at: z.string(), ip: z.string().nullable(), userAgent: z.string().nullable() })
       .nullable(),
+    lastActivityAt: z.string().meta({
+      description: "The latest of creation, last use, refresh or rotation: inactivity counts from it",
+    }),
     daysInactive: z.number(),
     nextAction: z.object({ action: z.enum(INACTIVITY_ACTIONS), at: z.string() }).nullable(),
     nextActionAt: z.string().nullable(),
@@ -370,6 +373,95 @@ export const StatusQuery = z.object({
   includeLocations: z.enum(["true", "false"]).optional(),
 });
 
+// ── listings a page at a time (keys, users, the audit log) ──
+
+/** `limit`: 1–200, default 50. */
+export const PageLimit = z.coerce
+  .number({ error: "must be a whole number from 1 to 200" })
+  .int("must be a whole number from 1 to 200")
+  .min(1, "must be at least 1")
+  .max(200, "must be at most 200: page through longer listings with `cursor`")
+  .default(50);
+
+export const Cursor = z
+  .string()
+  .min(1, "must be the `nextCursor` of the previous page")
+  .max(512, "must be the `nextCursor` of the previous page")
+  .meta({ description: "`nextCursor` of the previous page, unchanged" });
+
+export const SearchText = z.string().max(200, "must be at most 200 characters");
+
+const BooleanText = z.enum(["true", "false"], { error: "must be true or false" });
+
+export const KEY_SORTS = ["lastUsed", "created", "name"] as const;
+
+/** `sort=name`, `sort=created:desc` …: the field, then the direction (lastUsed defaults to newest first). */
+export function parseSort(s: string | undefined): [(typeof KEY_SORTS)[number], "asc" | "desc"] {
+  const [field = "created", dir] = (s ?? "created").split(":") as [(typeof KEY_SORTS)[number], string?];
+  return [field, (dir ?? (field === "lastUsed" ? "desc" : "asc")) as "asc" | "desc"];
+}
+
+export const KeyListQuery = StatusQuery.extend({
+  q: SearchText.optional().meta({
+    description: "A key's name (any part, any case), its token's last four characters, or its id",
+  }),
+  kind: z.enum(KEY_KINDS, { error: `must be one of ${KEY_KINDS.join(", ")}` }).optional(),
+  accountId: z.string().min(1).max(64).optional().meta({
+    description: "On an agency-wide listing: the agency's id (its own keys only) or one location's",
+  }),
+  warned: BooleanText.optional().meta({
+    description: "true: keys that have had their first inactivity warning this cycle; false: the others",
+  }),
+  sort: z
+    .string()
+    .regex(
+      /^(lastUsed|created|name)(:(asc|desc))?$/,
+      "must be lastUsed, created or name, optionally followed by :asc or :desc (e.g. lastUsed:desc)",
+    )
+    .optional()
+    .meta({ description: "lastUsed (default newest first), created (default), name; `:asc` or `:desc`" }),
+  cursor: Cursor.optional(),
+  limit: PageLimit,
+}).strict();
+
+export const UserListQuery = z.strictObject({
+  q: SearchText.optional().meta({ description: "Name or e-mail (any part, any case)" }),
+  role: z.enum(["admin", "user"], { error: "must be admin or user" }).optional(),
+  type: z.enum(["agency", "account"], { error: "must be agency or account" }).optional(),
+  disabled: BooleanText.optional(),
+  cursor: Cursor.optional(),
+  limit: PageLimit,
+});
+
+export const AuditListQuery = z.strictObject({
+  q: SearchText.optional().meta({
+    description: "An actor's name, an actor or target id, an action, or text in the recorded changes",
+  }),
+  action: z.string().max(100).optional().meta({ description: "An action or its prefix, e.g. `key.`" }),
+  actor: z.string().max(64).optional().meta({ description: "The acting user's (or key's) id" }),
+  actorId: z.string().max(64).optional().meta({ description: "Same as actor (older name)" }),
+  targetId: z.string().max(64).optional(),
+  targetType: z.string().max(32).optional(),
+  from: z.iso
+    .datetime({ offset: true, error: "must be an ISO 8601 time, e.g. 2026-11-01T00:00:00Z" })
+    .optional(),
+  to: z.iso
+    .datetime({ offset: true, error: "must be an ISO 8601 time, e.g. 2026-12-01T00:00:00Z" })
+    .optional(),
+  since: z.iso.datetime({ offset: true }).optional().meta({ description: "Same as from (older name)" }),
+  until: z.iso.datetime({ offset: true }).optional().meta({ description: "Same as to (older name)" }),
+  signIns: BooleanText.optional().meta({
+    description:
+      "false folds successful sign-ins and sign-outs away (failed sign-ins always show); default true",
+  }),
+  format: z
+    .enum(["json", "csv", "jsonl"], { error: "must be json, csv or jsonl" })
+    .optional()
+    .meta({ description: "csv or jsonl: every matching entry, streamed as a download (no paging)" }),
+  cursor: Cursor.optional(),
+  limit: PageLimit,
+});
+
 /** The lifecycle policy in force for an agency (its override merged over the deployment's). */
 export const PolicyView = z
   .object({
@@ -402,5 +494,21 @@ export const AuditEntryView = z
     targetId: z.string().nullable(),
     before: z.record(z.string(), z.unknown()).nullable(),
     after: z.record(z.string(), z.unknown()).nullable(),
+    actorName: z
+      .string()
+      .nullable()
+      .meta({ description: "The actor's name now (a person or key); null if unknown" }),
+    targetName: z.string().nullable().meta({ description: "The target's name now; null if unknown or gone" }),
+    userAgentShort: z.string().nullable().meta({ description: 'The user agent as "Browser N on OS"' }),
   })
   .meta({ id: "AuditEntry" });
+
+export const AuditPage = z
+  .object({
+    entries: z.array(AuditEntryView),
+    nextCursor: z
+      .string()
+      .nullable()
+      .meta({ description: "Pass as `cursor` for the next page; null on the last page" }),
+  })
+  .meta({ id: "AuditPage" });

@@ -34,7 +34,7 @@ export function warningText(input: {
   const more = n > 10 ? ` and ${n - 10} more` : "";
   const days = Math.max(0, Math.round((input.actionAt - input.now) / 86_400_000));
   const body =
-    `${names}${more} ${n === 1 ? "has" : "have"} not been used for ${input.inactivityDays} days or more. ` +
+    `${names}${more} ${n === 1 ? "has" : "have"} not been used for ${plural(input.inactivityDays, "day")} or more. ` +
     `In ${plural(days, "day")} (${humanDate(input.actionAt)}) ${n === 1 ? "it" : "they"} will be ${verb}` +
     (input.action === "expire" ? " (an admin can refresh or rotate an expired key)" : "") +
     ". Any successful use before then keeps a key, and an admin can choose Keep; if a key is no longer needed, revoke it.";
@@ -94,8 +94,9 @@ export function digestEmail(input: {
   const subject = `${plural(n, "API key")} of ${input.agencyName} will be ${verb} on ${when}`;
   const base = (input.consoleUrl ?? "").replace(/\/$/, "");
   const intro =
-    `${plural(n, "API key")} of ${input.agencyName} ${n === 1 ? "has" : "have"} not been used for ` +
-    `${input.inactivityDays} days or more and will be ${verb} on ${when}.`;
+    // Whose keys: the digest covers the agency and every location, as the agency's banner does.
+    `${plural(n, "API key")} of ${input.agencyName} and its locations ${n === 1 ? "has" : "have"} not been used for ` +
+    `${plural(input.inactivityDays, "day")} or more and will be ${verb} on ${when}.`;
   const keep =
     "A key that is used successfully before then is kept; an admin can also choose Keep on the keys page (the links below). If a key is no longer needed, revoke it." +
     (input.action === "expire" ? " An expired key can be refreshed or rotated by an admin." : "");

@@ -67,6 +67,8 @@ export interface KeyView {
   createdAt: string;
   createdBy: { id: string; name: string; email: string } | null;
   lastUsed: { at: string; ip: string | null; userAgent: string | null } | null;
+  /** The latest of creation, last use, refresh or rotation: what inactivity is counted from. */
+  lastActivityAt: string;
   daysInactive: number;
   nextAction: { action: InactivityAction; at: string } | null;
   nextActionAt: string | null;
@@ -814,6 +816,7 @@ export class KeyService {
           k.lastUsedAt === null
             ? null
             : { at: iso(k.lastUsedAt)!, ip: k.lastUsedIp, userAgent: k.lastUsedUa },
+        lastActivityAt: iso(k.activityAt)!,
         daysInactive: k.status === "active" ? daysInactive(k.activityAt, now) : 0,
         nextAction: na ? { action: na.action, at: iso(na.at)! } : null,
         nextActionAt: na ? iso(na.at) : null,

@@ -7,7 +7,7 @@
  */
 import { ConfigError } from "../config.js";
 import type { Clock } from "../core/clock.js";
-import { humanDate, isoSecond } from "../core/clock.js";
+import { DAY, humanDate, isoSecond, MONTH_NAMES } from "../core/clock.js";
 import type { Cron } from "../core/cron.js";
 import { ApiError, denied, notFound } from "../core/errors.js";
 import {
@@ -15,8 +15,10 @@ import {
   bannerActive,
   daysInactive,
   decide,
+  dueAt,
   type InactivityAction,
   type LifecyclePolicy,
+  maxLead,
   mergePolicy,
   sweepAtOrAfter,
   validatePolicy,
@@ -47,11 +49,33 @@ export function plural(n: number, one: string, many = `${one}s`): string {
 
 export interface BannerView {
   accountId: string;
+  scope: "account" | "account_and_locations";
+  scopeWords: string;
   actionAt: string;
   action: InactivityAction;
   keyIds: string[];
   count: number;
   message: string;
+  link: string;
+}
+
+/**
+ * What the next sweep that touches an account's keys will do to them: the same set the banner, the
+ * inventory and the digest count. On an agency, its own keys and every location's (the digest's
+ * reach); on a location, that location's.
+ */
+export interface UpcomingView {
+  accountId: string;
+  scope: "account" | "account_and_locations";
+  /** "of Downtown", "of Acme Agency and its locations": whose keys the count is of. */
+  scopeWords: string;
+  action: InactivityAction;
+  /** The earliest action instant among the keys in scope; null when no active key is in scope. */
+  actionAt: string | null;
+  count: number;
+  /** How many of them have had their first warning (their date is fixed). */
+  warned: number;
+  keyIds: string[];
   link: string;
 }
 
@@ -63,10 +87,14 @@ export interface ForecastKey {
   lastActivityAt: string;
   daysInactive: number;
   warned: boolean;
+  dueAt: string;
+  firstWarningAt: string;
+  reason: string;
 }
 
 export interface Forecast {
   generatedAt: string;
+  nextSweepAt: string;
   policy: LifecyclePolicy;
   sweeps: { at: string; action: InactivityAction; keys: ForecastKey[] }[];
 }
@@ -155,6 +183,56 @@ export class LifecycleService implements LifecycleView {
     return out;
   }
 
+  // ── upcoming: the next action on an account's keys ──────────────────────
+
+  async upcoming(ctx: Ctx, accountId: string): Promise<UpcomingView> {
+    const actor = requireActor(ctx);
+    const { agency, owner } = await resolveAccount(this.deps.store, actor, accountId);
+    return this.upcomingOf(agency, owner.locationId, this.deps.clock.now());
+  }
+
+  /** `locationId` null: the agency's keys and every location's (what an agency's views show). */
+  async upcomingOf(agency: Agency, locationId: string | null, now: number): Promise<UpcomingView> {
+    const ep = this.policyOf(agency);
+    const keys = await this.deps.store.listKeys({
+      agencyId: agency.id,
+      ...(locationId === null ? {} : { locationIds: [locationId] }),
+      statuses: ["active"],
+    });
+    const watch = await this.lstore.watchOf(keys.map((k) => k.id));
+    let first: number | null = null;
+    let due: { id: string; warned: boolean }[] = [];
+    for (const k of keys) {
+      const w = watch.get(k.id);
+      const at = this.actionAtOf(k, w, ep, now);
+      const item = { id: k.id, warned: w !== undefined && w.cycleAt === k.activityAt };
+      if (first === null || at < first) {
+        first = at;
+        due = [item];
+      } else if (at === first) due.push(item);
+    }
+    const accountId = locationId ?? agency.id;
+    const keyIds = due.map((d) => d.id).sort();
+    return {
+      accountId,
+      scope: locationId === null ? "account_and_locations" : "account",
+      scopeWords: await this.scopeWords(agency, locationId),
+      action: ep.policy.action,
+      actionAt: iso(first),
+      count: keyIds.length,
+      warned: due.filter((d) => d.warned).length,
+      keyIds,
+      link: keysLink(accountId, keyIds),
+    };
+  }
+
+  /** "of Downtown" or "of Acme Agency and its locations". */
+  private async scopeWords(agency: Agency, locationId: string | null): Promise<string> {
+    if (locationId === null) return `of ${agency.name} and its locations`;
+    const loc = await this.deps.store.getLocation(locationId);
+    return `of ${loc?.name ?? locationId}`;
+  }
+
   // ── banner ──────────────────────────────────────────────────────────────
 
   /** The account's banner now (the earliest actionAt when there are several), or null. */
@@ -164,9 +242,14 @@ export class LifecycleService implements LifecycleView {
     return this.bannerOf(agency, owner.locationId ?? owner.agencyId, this.deps.clock.now());
   }
 
+  /**
+   * On an agency, the banner counts its keys and every location's (as the digest and the inventory
+   * do); on a location, that location's keys.
+   */
   async bannerOf(agency: Agency, accountId: string, now: number): Promise<BannerView | null> {
     const ep = this.policyOf(agency);
-    const rows = await this.lstore.warnedActive({ accountId });
+    const agencyWide = accountId === agency.id;
+    const rows = await this.lstore.warnedActive(agencyWide ? { agencyId: agency.id } : { accountId });
     const banners = bannerActive<BannerKey & { id: string }>(
       rows.map((r) => ({ id: r.keyId, actionAt: r.actionAt, firstWarningAt: r.firstWarningAt })),
       now,
@@ -175,13 +258,16 @@ export class LifecycleService implements LifecycleView {
     const b = banners[0];
     if (!b) return null;
     const keyIds = b.keys.map((k) => k.id).sort();
+    const scopeWords = await this.scopeWords(agency, agencyWide ? null : accountId);
     return {
       accountId,
+      scope: agencyWide ? "account_and_locations" : "account",
+      scopeWords,
       actionAt: iso(b.actionAt)!,
       action: ep.policy.action,
       keyIds,
       count: keyIds.length,
-      message: bannerMessage(keyIds.length, ep.policy, b.actionAt, now),
+      message: bannerMessage(keyIds.length, scopeWords, ep.policy, b.actionAt, now),
       link: keysLink(accountId, keyIds),
     };
   }
@@ -216,6 +302,8 @@ export class LifecycleService implements LifecycleView {
       const w = watch.get(k.id);
       const at = this.actionAtOf(k, w, ep, now);
       if (at > last) continue;
+      const warned = w !== undefined && w.cycleAt === k.activityAt;
+      const why = explainAction(k.activityAt, warned ? w.firstWarningAt : null, at, now, ep);
       const list = groups.get(at) ?? [];
       list.push({
         id: k.id,
@@ -224,12 +312,16 @@ export class LifecycleService implements LifecycleView {
         accountId: k.locationId ?? k.agencyId,
         lastActivityAt: iso(k.activityAt)!,
         daysInactive: daysInactive(k.activityAt, now),
-        warned: w !== undefined && w.cycleAt === k.activityAt,
+        warned,
+        dueAt: iso(why.dueAt)!,
+        firstWarningAt: iso(why.firstWarningAt)!,
+        reason: why.reason,
       });
       groups.set(at, list);
     }
     return {
       generatedAt: iso(now)!,
+      nextSweepAt: iso(instants[0] ?? sweepAtOrAfter(ep.cron, now))!,
       policy: ep.policy,
       sweeps: [...groups.entries()]
         .sort((a, b) => a[0] - b[0])
@@ -358,24 +450,69 @@ export function digestRecipients(users: readonly User[]): User[] {
   );
 }
 
-/** Who gets an account's in-app warnings: agency admins for agency keys, the location's admins otherwise. */
+/**
+ * Who gets an account's in-app warnings: agency admins for agency keys, the location's admins
+ * otherwise — and the agency admins when the location has no admin (someone must hear of it).
+ */
 export function accountAdmins(users: readonly User[], agencyId: string, accountId: string): User[] {
-  return users.filter(
-    (u) =>
-      u.role === "admin" &&
-      u.disabledAt === null &&
-      (accountId === agencyId
-        ? u.type === "agency"
-        : u.type === "account" && u.locationIds.includes(accountId)),
+  const enabledAdmins = users.filter((u) => u.role === "admin" && u.disabledAt === null);
+  const agencyAdmins = enabledAdmins.filter((u) => u.type === "agency");
+  if (accountId === agencyId) return agencyAdmins;
+  const locationAdmins = enabledAdmins.filter(
+    (u) => u.type === "account" && u.locationIds.includes(accountId),
   );
+  return locationAdmins.length > 0 ? locationAdmins : agencyAdmins;
 }
 
 export function actionVerb(action: InactivityAction): string {
   return action === "delete" ? "deleted" : "expired";
 }
 
-function bannerMessage(n: number, p: LifecyclePolicy, actionAt: number, now: number): string {
-  const what = `${plural(n, "API key")} ${n === 1 ? "has" : "have"} not been used for ${p.inactivityDays} days`;
+/**
+ * Why a key's action falls where it does, in words: "Unused since 3 Aug 2026; 90 days reached on
+ * 1 Nov 2026; deleted at the sweep of 1 Jan 2027." When the first warning came (or comes) too late for
+ * that sweep, the action moves to a later one so the warnings keep their notice, and it says so.
+ */
+export function explainAction(
+  activityAt: number,
+  firstWarningAt: number | null,
+  actionAt: number,
+  now: number,
+  ep: EffectivePolicy,
+): { dueAt: number; firstWarningAt: number; reason: string } {
+  const p = ep.policy;
+  const due = dueAt(activityAt, p);
+  const firstSweep = sweepAtOrAfter(ep.cron, due);
+  const warnedAt = firstWarningAt ?? Math.max(now, firstSweep - maxLead(p));
+  const reached = due <= now ? "reached" : "reaches";
+  const parts = [
+    `Unused since ${dayOf(activityAt)}`,
+    `${plural(p.inactivityDays, "day")} ${reached} on ${dayOf(due)}`,
+  ];
+  if (actionAt > firstSweep)
+    parts.push(
+      `its first warning ${firstWarningAt === null ? "goes out" : "went out"} on ${dayOf(warnedAt)}, too late for ${notice(Math.round(maxLead(p) / DAY))} notice before the sweep of ${dayOf(firstSweep)}`,
+    );
+  parts.push(`${actionVerb(p.action)} at the sweep of ${dayOf(actionAt)}`);
+  return { dueAt: due, firstWarningAt: warnedAt, reason: `${parts.join("; ")}.` };
+}
+
+/** "3 August 2026" (UTC): the day is what matters for why a key is where it is. */
+const dayOf = (t: number) => {
+  const d = new Date(t);
+  return `${d.getUTCDate()} ${MONTH_NAMES[d.getUTCMonth()]} ${d.getUTCFullYear()}`;
+};
+
+const notice = (days: number) => (days === 1 ? "1 day's" : `${days} days'`);
+
+function bannerMessage(
+  n: number,
+  scopeWords: string,
+  p: LifecyclePolicy,
+  actionAt: number,
+  now: number,
+): string {
+  const what = `${plural(n, "API key")} ${scopeWords} ${n === 1 ? "has" : "have"} not been used for ${plural(p.inactivityDays, "day")}`;
   const when =
     actionAt <= now
       ? `${n === 1 ? "It is" : "They are"} being ${actionVerb(p.action)} now (the sweep of ${humanDate(actionAt)} is being caught up).`

@@ -122,12 +122,12 @@ export class Verifier {
       case "deleted":
         return fail(
           "deleted",
-          `This token was deleted on ${isoSecond(e.statusAt ?? now)} after ${e.inactiveDays ?? "?"} days without use.`,
+          `This token was deleted on ${isoSecond(e.statusAt ?? now)} after ${e.inactiveDays === 1 ? "1 day" : `${e.inactiveDays ?? "?"} days`} without use.`,
         );
       case "expired":
         return fail(
           "expired",
-          `This token expired on ${isoSecond(e.statusAt ?? now)} after ${e.inactiveDays ?? "?"} days without use; an admin can refresh or rotate it.`,
+          `This token expired on ${isoSecond(e.statusAt ?? now)} after ${e.inactiveDays === 1 ? "1 day" : `${e.inactiveDays ?? "?"} days`} without use; an admin can refresh or rotate it.`,
         );
       case "active":
         break;

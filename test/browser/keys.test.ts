@@ -191,7 +191,7 @@ describe("an agency admin", () => {
       await expect.poll(() => keyRow(page, "Zapier — bookings").count()).toBe(0);
       expect(await tokenWorks(token4)).toBe(false);
       // Revoked keys remain visible on request, without buttons.
-      await page.getByLabel("Show revoked and deleted keys").check();
+      await page.getByLabel("Status", { exact: true }).selectOption({ label: "Every status" });
       const revoked = keyRow(page, "Zapier — bookings");
       await revoked.getByText("Revoked").first().waitFor();
       expect(await revoked.getByRole("button").count()).toBe(0);

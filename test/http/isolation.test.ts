@@ -137,7 +137,7 @@ describe("ids of another agency", () => {
       await mine.get(`/api/accounts/${w.agencyId}/keys?includeLocations=true&status=all`),
       await mine.get(`/api/agencies/${w.agencyId}/locations`),
       await mine.get(`/api/agencies/${w.agencyId}/users`),
-      await mine.get(`/api/agencies/${w.agencyId}/audit?limit=500`),
+      await mine.get(`/api/agencies/${w.agencyId}/audit?limit=200`),
       await mine.get("/api/me"),
     ];
     for (const r of everything) {

@@ -156,7 +156,7 @@ describe("Enhanced Account Security", () => {
     // Locations created while EAS was on have no key to show.
     expect(byId.get(w.loc1)).not.toHaveProperty("apiKey");
 
-    const audit = JSON.stringify((await owner.get(`/api/agencies/${w.agencyId}/audit?limit=500`)).body);
+    const audit = JSON.stringify((await owner.get(`/api/agencies/${w.agencyId}/audit?limit=200`)).body);
     for (const c of created) expect(audit).not.toContain(c.apiKey);
     expect(audit).not.toContain("apiKey");
   });
@@ -180,7 +180,7 @@ describe("Enhanced Account Security", () => {
       for (const c of created) expect(t).not.toContain(c.apiKey);
       expect(t).not.toMatch(/kw_v1_[0-9A-Za-z]{38}/);
     }
-    const audit = JSON.stringify((await owner.get(`/api/agencies/${w.agencyId}/audit?limit=500`)).body);
+    const audit = JSON.stringify((await owner.get(`/api/agencies/${w.agencyId}/audit?limit=200`)).body);
     expect(audit).not.toContain("apiKey");
     for (const c of created) expect(audit).not.toContain(c.apiKey);
     expect(audit).not.toContain(pit);

@@ -252,7 +252,7 @@ describe("lifecycle over HTTP, with the digest through real SMTP", () => {
     expect(b.status).toBe(200);
     expect(b.body).toMatchObject({ accountId: w.loc1, actionAt: APR1, action: "delete", count: 2 });
     expect(b.body.message).toMatch(
-      /2 API keys have not been used for 90 days\. They will be deleted on 1 April 2026/,
+      /2 API keys of Downtown have not been used for 90 days\. They will be deleted on 1 April 2026/,
     );
     const other = await new Client(h).login(w.otherOwner);
     expect((await other.get(`/api/accounts/${w.loc1}/banner`)).status).toBe(404);

@@ -27,7 +27,7 @@ export function Banner({ me, view }: { me: Me; view: View }) {
   if (!data) return null;
   const words =
     data.message ||
-    `${plural(data.count, "API key")} will ${actionVerb(data.action)} on ${dateTime(data.actionAt)} unless used before then.`;
+    `${plural(data.count, "API key")} ${data.scopeWords} will ${actionVerb(data.action)} on ${dateTime(data.actionAt)} unless used before then.`;
   return (
     <section className="deletion-banner" aria-label="Keys about to be removed">
       <span className="deletion-banner-icon" aria-hidden="true">

@@ -1,7 +1,7 @@
 /** The notifications bell: unread count, the list, mark as read, a link to the keys concerned. */
 import { useEffect, useState } from "react";
-import { api, type Me, type Ok } from "./api";
-import { dateTime } from "./format";
+import { api, type Me, type Ok, type Upcoming } from "./api";
+import { actionVerb, date, dateTime, plural } from "./format";
 import { KeepDialog, useReloadOnKeep } from "./KeepDialog";
 import { keysLink } from "./links";
 import { navigate, useRoute } from "./router";
@@ -105,6 +105,7 @@ function NotificationsPanel({
       }
     >
       <ErrorText error={error ?? markRead.error} />
+      <NextAction me={me} onClose={onClose} />
       {list.length === 0 ? (
         <p className="empty">
           No notifications. Warnings about keys that are about to be removed appear here.
@@ -167,5 +168,37 @@ function NotificationsPanel({
         />
       ) : null}
     </Modal>
+  );
+}
+
+/**
+ * The same count as the banner, the keys page and the inventory: the keys of the next sweep that
+ * touches them, of the agency and its locations (agency users) or of one's location.
+ */
+function NextAction({ me, onClose }: { me: Me; onClose: () => void }) {
+  const accountId = me.user.type === "agency" ? me.agency.id : me.locations[0]?.id;
+  const { data } = useLoad(
+    async () =>
+      accountId
+        ? api.get<Upcoming>(`/api/accounts/${encodeURIComponent(accountId)}/upcoming`).catch(() => null)
+        : null,
+    [accountId],
+  );
+  if (!data?.actionAt || data.count === 0) return null;
+  return (
+    <p className="muted small next-action">
+      Next: {plural(data.count, "key")} {data.scopeWords} will {actionVerb(data.action)} on{" "}
+      {date(data.actionAt)} unless used.{" "}
+      <button
+        type="button"
+        className="link-button"
+        onClick={() => {
+          onClose();
+          navigate(keysLink(me, data.accountId, data.keyIds));
+        }}
+      >
+        {data.count === 1 ? "Show it" : "Show them"}
+      </button>
+    </p>
   );
 }

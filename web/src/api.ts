@@ -63,6 +63,8 @@ export type Me = Schemas["Me"];
 export type Scope = Ok<"/api/scopes", "get">["scopes"][number];
 export type Notification = Schemas["Notification"];
 export type Banner = Schemas["Banner"];
+/** The next inactivity action on an account's keys, counted as the banner and the digest count them. */
+export type Upcoming = Schemas["Upcoming"];
 export type Policy = Schemas["Policy"];
 /** What the sweep does to an inactive key: "delete" or "expire". */
 export type InactivityAction = Policy["action"];
@@ -141,4 +143,35 @@ export function qs(params: Record<string, string | number | undefined | null | f
 export function asApiError(e: unknown): ApiError {
   if (e instanceof ApiError) return e;
   return new ApiError(0, "client_error", e instanceof Error ? e.message : String(e));
+}
+
+/**
+ * Every user of an agency the viewer sees (the listing answers a page at a time), by name; `q`
+ * narrows by name or e-mail.
+ */
+export async function allUsers(agencyId: string, q = ""): Promise<User[]> {
+  const out: User[] = [];
+  let cursor: string | null = null;
+  do {
+    const page: { users: User[]; nextCursor: string | null } = await api.get(
+      `/api/agencies/${encodeURIComponent(agencyId)}/users${qs({ q: q.trim(), limit: 200, cursor })}`,
+    );
+    out.push(...page.users);
+    cursor = page.nextCursor;
+  } while (cursor);
+  return out;
+}
+
+/** Every active and expired key of an agency and its locations (the listing answers a page at a time). */
+export async function allKeys(agencyId: string): Promise<Key[]> {
+  const out: Key[] = [];
+  let cursor: string | null = null;
+  do {
+    const page: { keys: Key[]; nextCursor: string | null } = await api.get(
+      `/api/accounts/${encodeURIComponent(agencyId)}/keys${qs({ includeLocations: "true", limit: 200, cursor })}`,
+    );
+    out.push(...page.keys);
+    cursor = page.nextCursor;
+  } while (cursor);
+  return out;
 }

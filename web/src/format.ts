@@ -82,3 +82,18 @@ export function csvField(v: unknown): string {
 export function toCsv(rows: unknown[][]): string {
   return `${rows.map((r) => r.map(csvField).join(",")).join("\r\n")}\r\n`;
 }
+
+/**
+ * A field's error as a sentence next to the field: "must be at most 200 characters" under "Name"
+ * reads "Name must be at most 200 characters."; a message that is already a sentence gets its
+ * capital and full stop.
+ */
+export function fieldSentence(label: string, message: string): string {
+  let m = message.trim();
+  if (m === "") return m;
+  const subject = label.replace(/\s*\([^)]*\)$/, "");
+  if (/^(must|is|are|has|have|should|cannot|can't|needs|was|may|does|already)\b/.test(m))
+    m = `${subject} ${m}`;
+  else m = m[0]!.toUpperCase() + m.slice(1);
+  return /[.!?]$/.test(m) ? m : `${m}.`;
+}

@@ -17,6 +17,7 @@ import {
   useState,
 } from "react";
 import { type ApiError, asApiError } from "./api";
+import { fieldSentence } from "./format";
 
 const FOCUSABLE =
   'a[href], button:not([disabled]), input:not([disabled]):not([type="hidden"]), select:not([disabled]), textarea:not([disabled]), [tabindex]:not([tabindex="-1"])';
@@ -162,7 +163,17 @@ function useFieldIds(error: string | undefined, hint: ReactNode) {
   return { id, describedBy };
 }
 
-function FieldFoot({ id, hint, error }: { id: string; hint?: ReactNode; error?: string | undefined }) {
+function FieldFoot({
+  id,
+  hint,
+  error,
+  label,
+}: {
+  id: string;
+  hint?: ReactNode;
+  error?: string | undefined;
+  label: string;
+}) {
   return (
     <>
       {hint ? (
@@ -172,7 +183,7 @@ function FieldFoot({ id, hint, error }: { id: string; hint?: ReactNode; error?: 
       ) : null}
       {error ? (
         <p className="error-text" id={`${id}-error`}>
-          {error}
+          {fieldSentence(label, error)}
         </p>
       ) : null}
     </>
@@ -190,7 +201,7 @@ export function TextField({
     <div className="field">
       <label htmlFor={id}>{label}</label>
       <input id={id} aria-invalid={error ? true : undefined} aria-describedby={describedBy} {...input} />
-      <FieldFoot id={id} hint={hint} error={error} />
+      <FieldFoot id={id} hint={hint} error={error} label={label} />
     </div>
   );
 }
@@ -206,7 +217,7 @@ export function TextArea({
     <div className="field">
       <label htmlFor={id}>{label}</label>
       <textarea id={id} aria-invalid={error ? true : undefined} aria-describedby={describedBy} {...input} />
-      <FieldFoot id={id} hint={hint} error={error} />
+      <FieldFoot id={id} hint={hint} error={error} label={label} />
     </div>
   );
 }
@@ -225,7 +236,7 @@ export function SelectField({
       <select id={id} aria-invalid={error ? true : undefined} aria-describedby={describedBy} {...input}>
         {children}
       </select>
-      <FieldFoot id={id} hint={hint} error={error} />
+      <FieldFoot id={id} hint={hint} error={error} label={label} />
     </div>
   );
 }

@@ -297,14 +297,26 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * List an account's keys
-         * @description accountId is an agency id or a location id. By default active and expired keys; `status=all` adds revoked keys and tombstones. On an agency, `includeLocations=true` lists every location's keys too.
+         * List an account's keys, a page at a time
+         * @description accountId is an agency id or a location id. By default active and expired keys; `status=all` adds revoked keys and tombstones. On an agency, `includeLocations=true` lists every location's keys too, and `accountId` narrows that to one account. Search with `q`, filter with `kind` and `warned`, order with `sort`; pages of `limit` keys (default 50, at most 200) continue with `cursor=<nextCursor>` until `nextCursor` is null.
          */
         get: {
             parameters: {
                 query?: {
                     status?: string;
                     includeLocations?: "true" | "false";
+                    /** @description A key's name (any part, any case), its token's last four characters, or its id */
+                    q?: string;
+                    kind?: "private_integration" | "legacy_v1";
+                    /** @description On an agency-wide listing: the agency's id (its own keys only) or one location's */
+                    accountId?: string;
+                    /** @description true: keys that have had their first inactivity warning this cycle; false: the others */
+                    warned?: "true" | "false";
+                    /** @description lastUsed (default newest first), created (default), name; `:asc` or `:desc` */
+                    sort?: string;
+                    /** @description `nextCursor` of the previous page, unchanged */
+                    cursor?: string;
+                    limit?: number;
                 };
                 header?: never;
                 path: {
@@ -314,7 +326,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Keys, masked */
+                /** @description One page of keys, masked */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -322,6 +334,8 @@ export interface paths {
                     content: {
                         "application/json": {
                             keys: components["schemas"]["Key"][];
+                            /** @description Pass as `cursor` for the next page; null on the last page */
+                            nextCursor: string | null;
                         };
                     };
                 };
@@ -1495,10 +1509,22 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List users */
+        /**
+         * List users
+         * @description By name. Search with `q` (name or e-mail), filter by `role`, `type`, `disabled`; pages of `limit` users (default 50, at most 200) continue with `cursor=<nextCursor>` until `nextCursor` is null.
+         */
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    /** @description Name or e-mail (any part, any case) */
+                    q?: string;
+                    role?: "admin" | "user";
+                    type?: "agency" | "account";
+                    disabled?: "true" | "false";
+                    /** @description `nextCursor` of the previous page, unchanged */
+                    cursor?: string;
+                    limit?: number;
+                };
                 header?: never;
                 path: {
                     agencyId: string;
@@ -1507,7 +1533,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Users */
+                /** @description One page of users */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -1515,6 +1541,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             users: components["schemas"]["User"][];
+                            nextCursor: string | null;
                         };
                     };
                 };
@@ -1770,66 +1797,6 @@ export interface paths {
                 };
             };
         };
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/agencies/{agencyId}/audit": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * The audit log, newest first
-         * @description Filters: action (prefix, e.g. `key.`), actorId, targetId, targetType, since/until (ISO 8601); page with `before` (a seq).
-         */
-        get: {
-            parameters: {
-                query?: {
-                    action?: string;
-                    actorId?: string;
-                    targetId?: string;
-                    targetType?: string;
-                    since?: string;
-                    until?: string;
-                    before?: number;
-                    limit?: number;
-                };
-                header?: never;
-                path: {
-                    agencyId: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Entries */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            entries: components["schemas"]["AuditEntry"][];
-                            next: number | null;
-                        };
-                    };
-                };
-                /** @description An error, as application/problem+json (see the error catalogue) */
-                default: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
-        put?: never;
-        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -2208,6 +2175,78 @@ export interface paths {
                 };
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/agencies/{agencyId}/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The audit log, newest first
+         * @description For agency admins. Search with `q`; filter by `action` (prefix, e.g. `key.`), `actor`, `targetId`, `targetType`, `from`/`to` (ISO 8601); `signIns=false` folds successful sign-ins and sign-outs away (failed sign-ins always show). Pages of `limit` entries continue with `cursor=<nextCursor>`. `format=csv` or `format=jsonl` downloads every matching entry instead (streamed, no paging; CSV cells that a spreadsheet would run as a formula are prefixed with `'`).
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description An actor's name, an actor or target id, an action, or text in the recorded changes */
+                    q?: string;
+                    /** @description An action or its prefix, e.g. `key.` */
+                    action?: string;
+                    /** @description The acting user's (or key's) id */
+                    actor?: string;
+                    /** @description Same as actor (older name) */
+                    actorId?: string;
+                    targetId?: string;
+                    targetType?: string;
+                    from?: string;
+                    to?: string;
+                    /** @description Same as from (older name) */
+                    since?: string;
+                    /** @description Same as to (older name) */
+                    until?: string;
+                    /** @description false folds successful sign-ins and sign-outs away (failed sign-ins always show); default true */
+                    signIns?: "true" | "false";
+                    /** @description csv or jsonl: every matching entry, streamed as a download (no paging) */
+                    format?: "json" | "csv" | "jsonl";
+                    /** @description `nextCursor` of the previous page, unchanged */
+                    cursor?: string;
+                    limit?: number;
+                };
+                header?: never;
+                path: {
+                    agencyId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description One page of entries (JSON), or a text/csv or application/x-ndjson download */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["AuditPage"];
+                    };
+                };
+                /** @description An error, as application/problem+json (see the error catalogue) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -4044,6 +4083,54 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/accounts/{accountId}/upcoming": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The next inactivity action on an account's keys
+         * @description The keys the next sweep that touches them will act on if they stay unused — on an agency, its own keys and every location's; on a location, that location's. The banner, the inventory and the digest count the same keys.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    accountId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The next action */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Upcoming"];
+                    };
+                };
+                /** @description An error, as application/problem+json (see the error catalogue) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/agencies/{agencyId}/forecast": {
         parameters: {
             query?: never;
@@ -4658,6 +4745,8 @@ export interface components {
                 ip: string | null;
                 userAgent: string | null;
             } | null;
+            /** @description The latest of creation, last use, refresh or rotation: inactivity counts from it */
+            lastActivityAt: string;
             daysInactive: number;
             nextAction: {
                 /** @enum {string} */
@@ -4901,26 +4990,6 @@ export interface components {
             /** @description Your current password: required to change your own password */
             currentPassword?: string;
         };
-        AuditEntry: {
-            seq: number;
-            id: string;
-            at: string;
-            agencyId: string | null;
-            /** @enum {string} */
-            actorType: "user" | "key" | "system" | "service";
-            actorId: string | null;
-            ip: string | null;
-            userAgent: string | null;
-            action: string;
-            targetType: string;
-            targetId: string | null;
-            before: {
-                [key: string]: unknown;
-            } | null;
-            after: {
-                [key: string]: unknown;
-            } | null;
-        };
         Invitation: {
             id: string;
             agencyId: string;
@@ -4970,6 +5039,37 @@ export interface components {
             userAgent: string | null;
             /** @description The session making this request */
             current: boolean;
+        };
+        AuditPage: {
+            entries: components["schemas"]["AuditEntry"][];
+            /** @description Pass as `cursor` for the next page; null on the last page */
+            nextCursor: string | null;
+        };
+        AuditEntry: {
+            seq: number;
+            id: string;
+            at: string;
+            agencyId: string | null;
+            /** @enum {string} */
+            actorType: "user" | "key" | "system" | "service";
+            actorId: string | null;
+            ip: string | null;
+            userAgent: string | null;
+            action: string;
+            targetType: string;
+            targetId: string | null;
+            before: {
+                [key: string]: unknown;
+            } | null;
+            after: {
+                [key: string]: unknown;
+            } | null;
+            /** @description The actor's name now (a person or key); null if unknown */
+            actorName: string | null;
+            /** @description The target's name now; null if unknown or gone */
+            targetName: string | null;
+            /** @description The user agent as "Browser N on OS" */
+            userAgentShort: string | null;
         };
         LocationPatch: {
             name?: string;
@@ -5380,6 +5480,13 @@ export interface components {
         };
         Banner: {
             accountId: string;
+            /**
+             * @description Whose keys are counted: this account's (a location), or this account's and its locations' (an agency)
+             * @enum {string}
+             */
+            scope: "account" | "account_and_locations";
+            /** @description The same in words: "of Downtown", "of Acme and its locations" */
+            scopeWords: string;
             actionAt: string;
             /** @enum {string} */
             action: "delete" | "expire";
@@ -5388,8 +5495,29 @@ export interface components {
             message: string;
             link: string;
         };
+        Upcoming: {
+            accountId: string;
+            /**
+             * @description Whose keys are counted: this account's (a location), or this account's and its locations' (an agency)
+             * @enum {string}
+             */
+            scope: "account" | "account_and_locations";
+            /** @description The same in words: "of Downtown", "of Acme and its locations" */
+            scopeWords: string;
+            /** @enum {string} */
+            action: "delete" | "expire";
+            /** @description The next action on these keys; null: no active key */
+            actionAt: string | null;
+            count: number;
+            /** @description How many of them have had their first warning */
+            warned: number;
+            keyIds: string[];
+            link: string;
+        };
         Forecast: {
             generatedAt: string;
+            /** @description The next sweep instant, whether or not it touches a key */
+            nextSweepAt: string;
             policy: components["schemas"]["Policy"];
             sweeps: {
                 at: string;
@@ -5403,6 +5531,12 @@ export interface components {
                     lastActivityAt: string;
                     daysInactive: number;
                     warned: boolean;
+                    /** @description When it reached the policy's days without use (or will) */
+                    dueAt: string;
+                    /** @description When its first warning was issued, or is planned if it has not been */
+                    firstWarningAt: string;
+                    /** @description Why the key is in this sweep, in words */
+                    reason: string;
                 }[];
             }[];
         };

@@ -9,7 +9,6 @@ import { IdParam, type Router } from "../route.js";
 import {
   AgencyPatch,
   AgencyView,
-  AuditEntryView,
   DigestView,
   KeyView,
   LocationBody,
@@ -20,6 +19,7 @@ import {
   PlanBody,
   PolicyView,
   UserBody,
+  UserListQuery,
   UserPatch,
   UserView,
 } from "../schemas.js";
@@ -308,13 +308,28 @@ export function accountRoutes(r: Router, deps: Deps): void {
       summary: "List users",
       tags: ["Users"],
       auth: "session",
+      description:
+        "By name. Search with `q` (name or e-mail), filter by `role`, `type`, `disabled`; pages of `limit` users (default 50, at most 200) continue with `cursor=<nextCursor>` until `nextCursor` is null.",
       params: AgencyParam,
-      responses: { 200: { description: "Users", schema: z.object({ users: z.array(UserView) }) } },
+      query: UserListQuery,
+      responses: {
+        200: {
+          description: "One page of users",
+          schema: z.object({ users: z.array(UserView), nextCursor: z.string().nullable() }),
+        },
+      },
     },
-    async (c, { params }, reply) =>
-      reply.json(c, 200, {
-        users: (await deps.users.listUsers(c.get("ctx"), params.agencyId)).map(publicUser),
-      }),
+    async (c, { params, query }, reply) => {
+      const page = await deps.listings.users(c.get("ctx"), params.agencyId, {
+        ...(query.q ? { q: query.q } : {}),
+        ...(query.role ? { role: query.role } : {}),
+        ...(query.type ? { type: query.type } : {}),
+        ...(query.disabled ? { disabled: query.disabled === "true" } : {}),
+        ...(query.cursor ? { cursor: query.cursor } : {}),
+        limit: query.limit,
+      });
+      return reply.json(c, 200, { users: page.users.map(publicUser), nextCursor: page.nextCursor });
+    },
   );
   r.add(
     {
@@ -422,52 +437,6 @@ export function accountRoutes(r: Router, deps: Deps): void {
     },
     async (c, { params }, reply) => {
       return reply.json(c, 200, await deps.users.revokeKeysCreatedBy(c.get("ctx"), params.userId));
-    },
-  );
-
-  // ── audit ──
-  r.add(
-    {
-      method: "get",
-      path: "/api/agencies/{agencyId}/audit",
-      summary: "The audit log, newest first",
-      description:
-        "Filters: action (prefix, e.g. `key.`), actorId, targetId, targetType, since/until (ISO 8601); page with `before` (a seq).",
-      tags: ["Audit"],
-      auth: "session",
-      params: AgencyParam,
-      query: z.object({
-        action: z.string().max(100).optional(),
-        actorId: z.string().max(64).optional(),
-        targetId: z.string().max(64).optional(),
-        targetType: z.string().max(32).optional(),
-        since: z.iso.datetime({ offset: true }).optional(),
-        until: z.iso.datetime({ offset: true }).optional(),
-        before: z.coerce.number().int().min(1).optional(),
-        limit: z.coerce.number().int().min(1).max(500).default(100),
-      }),
-      responses: {
-        200: {
-          description: "Entries",
-          schema: z.object({ entries: z.array(AuditEntryView), next: z.number().nullable() }),
-        },
-      },
-    },
-    async (c, { params, query }, reply) => {
-      const entries = await deps.accounts.auditLog(c.get("ctx"), params.agencyId, {
-        ...(query.action ? { action: query.action } : {}),
-        ...(query.actorId ? { actorId: query.actorId } : {}),
-        ...(query.targetId ? { targetId: query.targetId } : {}),
-        ...(query.targetType ? { targetType: query.targetType } : {}),
-        ...(query.since ? { since: Date.parse(query.since) } : {}),
-        ...(query.until ? { until: Date.parse(query.until) } : {}),
-        ...(query.before ? { beforeSeq: query.before } : {}),
-        limit: query.limit,
-      });
-      return reply.json(c, 200, {
-        entries: entries.map((e) => ({ ...e, at: new Date(e.at).toISOString() })),
-        next: entries.length === query.limit ? (entries[entries.length - 1]?.seq ?? null) : null,
-      });
     },
   );
 }

@@ -8,10 +8,11 @@ import {
   CreateKeyBody,
   EditKeyBody,
   ImportKeyBody,
+  KeyListQuery,
   KeyView,
   KeyWithToken,
+  parseSort,
   RotateBody,
-  StatusQuery,
 } from "../schemas.js";
 
 export function parseStatuses(s: string | undefined): KeyStatus[] | undefined {
@@ -29,22 +30,42 @@ export function keyRoutes(r: Router, deps: Deps): void {
     {
       method: "get",
       path: "/api/accounts/{accountId}/keys",
-      summary: "List an account's keys",
+      summary: "List an account's keys, a page at a time",
       description:
-        "accountId is an agency id or a location id. By default active and expired keys; `status=all` adds revoked keys and tombstones. On an agency, `includeLocations=true` lists every location's keys too.",
+        "accountId is an agency id or a location id. By default active and expired keys; `status=all` adds revoked keys and tombstones. On an agency, `includeLocations=true` lists every location's keys too, and `accountId` narrows that to one account. Search with `q`, filter with `kind` and `warned`, order with `sort`; pages of `limit` keys (default 50, at most 200) continue with `cursor=<nextCursor>` until `nextCursor` is null.",
       tags: Tags,
       auth: "session",
       params: AccountParam,
-      query: StatusQuery,
-      responses: { 200: { description: "Keys, masked", schema: z.object({ keys: z.array(KeyView) }) } },
+      query: KeyListQuery,
+      responses: {
+        200: {
+          description: "One page of keys, masked",
+          schema: z.object({
+            keys: z.array(KeyView),
+            nextCursor: z
+              .string()
+              .nullable()
+              .meta({ description: "Pass as `cursor` for the next page; null on the last page" }),
+          }),
+        },
+      },
     },
     async (c, { params, query }, reply) => {
       const statuses = parseStatuses(query.status);
-      const keys = await deps.keys.list(c.get("ctx"), params.accountId, {
+      const [sort, direction] = parseSort(query.sort);
+      const page = await deps.listings.keys(c.get("ctx"), params.accountId, {
         ...(statuses ? { statuses } : {}),
         includeLocations: query.includeLocations === "true",
+        ...(query.accountId ? { accountId: query.accountId } : {}),
+        ...(query.kind ? { kind: query.kind } : {}),
+        ...(query.q ? { q: query.q } : {}),
+        ...(query.warned ? { warned: query.warned === "true" } : {}),
+        sort,
+        direction,
+        ...(query.cursor ? { cursor: query.cursor } : {}),
+        limit: query.limit,
       });
-      return reply.json(c, 200, { keys });
+      return reply.json(c, 200, page);
     },
   );
 

@@ -29,9 +29,20 @@ const Notifications = z
   .object({ unread: z.number().int(), notifications: z.array(Notification) })
   .meta({ id: "Notifications" });
 
+const Scope = {
+  scope: z.enum(["account", "account_and_locations"]).meta({
+    description:
+      "Whose keys are counted: this account's (a location), or this account's and its locations' (an agency)",
+  }),
+  scopeWords: z
+    .string()
+    .meta({ description: 'The same in words: "of Downtown", "of Acme and its locations"' }),
+};
+
 const Banner = z
   .object({
     accountId: z.string(),
+    ...Scope,
     actionAt: z.string(),
     action: z.enum(INACTIVITY_ACTIONS),
     keyIds: z.array(z.string()),
@@ -41,6 +52,22 @@ const Banner = z
   })
   .meta({ id: "Banner" });
 
+const Upcoming = z
+  .object({
+    accountId: z.string(),
+    ...Scope,
+    action: z.enum(INACTIVITY_ACTIONS),
+    actionAt: z
+      .string()
+      .nullable()
+      .meta({ description: "The next action on these keys; null: no active key" }),
+    count: z.number().int(),
+    warned: z.number().int().meta({ description: "How many of them have had their first warning" }),
+    keyIds: z.array(z.string()),
+    link: z.string(),
+  })
+  .meta({ id: "Upcoming" });
+
 const ForecastKey = z.object({
   id: z.string(),
   name: z.string(),
@@ -49,11 +76,17 @@ const ForecastKey = z.object({
   lastActivityAt: z.string(),
   daysInactive: z.number().int(),
   warned: z.boolean(),
+  dueAt: z.string().meta({ description: "When it reached the policy's days without use (or will)" }),
+  firstWarningAt: z
+    .string()
+    .meta({ description: "When its first warning was issued, or is planned if it has not been" }),
+  reason: z.string().meta({ description: "Why the key is in this sweep, in words" }),
 });
 
 const Forecast = z
   .object({
     generatedAt: z.string(),
+    nextSweepAt: z.string().meta({ description: "The next sweep instant, whether or not it touches a key" }),
     policy: PolicyView,
     sweeps: z.array(
       z.object({ at: z.string(), action: z.enum(INACTIVITY_ACTIONS), keys: z.array(ForecastKey) }),
@@ -124,6 +157,22 @@ export function lifecycleRoutes(r: Router, deps: Deps): void {
       const b = await deps.lifecycle.banner(c.get("ctx"), params.accountId);
       return b ? reply.json(c, 200, b) : reply.empty(c, 204);
     },
+  );
+
+  r.add(
+    {
+      method: "get",
+      path: "/api/accounts/{accountId}/upcoming",
+      summary: "The next inactivity action on an account's keys",
+      description:
+        "The keys the next sweep that touches them will act on if they stay unused — on an agency, its own keys and every location's; on a location, that location's. The banner, the inventory and the digest count the same keys.",
+      tags: ["Lifecycle"],
+      auth: "session",
+      params: IdParam("accountId"),
+      responses: { 200: { description: "The next action", schema: Upcoming } },
+    },
+    async (c, { params }, reply) =>
+      reply.json(c, 200, await deps.lifecycle.upcoming(c.get("ctx"), params.accountId)),
   );
 
   r.add(

@@ -6,6 +6,7 @@
 import { type FormEvent, useEffect, useId, useState } from "react";
 import {
   ApiError,
+  allUsers,
   api,
   type FieldIssue,
   type Forecast,
@@ -379,8 +380,8 @@ function PolicySection({
     <section className="card" aria-labelledby="policy-title">
       <h2 id="policy-title">Inactivity policy</h2>
       <p className="muted">
-        Keys nobody uses are removed at the next sweep after this many days, with in-app warnings and an
-        e-mail digest first.
+        Keys nobody uses are {policy.action === "expire" ? "expired" : "deleted"} at the first sweep after
+        this many days, with in-app warnings and an e-mail digest first.
       </p>
       <form onSubmit={submit} noValidate className="grid-form">
         <TextField
@@ -398,9 +399,14 @@ function PolicySection({
           onChange={set("action")}
           error={f("action")}
           disabled={!admin}
+          hint={
+            form.action === "expire"
+              ? "An expired key stops working; an admin can refresh it."
+              : "A deleted key cannot be brought back."
+          }
         >
-          <option value="delete">Deleted (cannot be undone)</option>
-          <option value="expire">Expired (an admin can refresh it)</option>
+          <option value="delete">Deleted</option>
+          <option value="expire">Expired</option>
         </SelectField>
         <TextField
           label="Sweep schedule (cron, UTC)"
@@ -487,7 +493,9 @@ function DigestSection({
   const id = encodeURIComponent(agencyId);
   const extra = useLoad(async () => {
     const [users, outbox] = await Promise.all([
-      api.get<{ users: User[] }>(`/api/agencies/${id}/users`).catch(() => ({ users: [] as User[] })),
+      allUsers(agencyId)
+        .then((users) => ({ users }))
+        .catch(() => ({ users: [] as User[] })),
       admin
         ? api
             .get<{ emails: OutboxEmail[] }>(`/api/agencies/${id}/outbox`)

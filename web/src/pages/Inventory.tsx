@@ -4,7 +4,7 @@
  * export of the same rows.
  */
 import { useMemo } from "react";
-import { api, type Forecast, type Key, type Settings } from "../api";
+import { allKeys, api, type Forecast, type InactivityAction, type Key, type Settings } from "../api";
 import {
   actionVerb,
   date,
@@ -31,14 +31,14 @@ export function InventoryPage({ view }: { view: View }) {
   const data = useLoad<Data>(async () => {
     const id = encodeURIComponent(view.accountId);
     const [keys, forecast, settings] = await Promise.all([
-      api.get<{ keys: Key[] }>(`/api/accounts/${id}/keys?includeLocations=true`),
+      allKeys(view.accountId),
       api.get<Forecast>(`/api/agencies/${id}/forecast`).catch(() => null),
       // The settings are an agency admin's (403 for others): the forecast carries the policy too.
       me.permissions.changeAgencySettings
         ? api.get<Settings>(`/api/agencies/${id}/settings`).catch(() => null)
         : Promise.resolve(null),
     ]);
-    return { keys: keys.keys, forecast, settings };
+    return { keys, forecast, settings };
   }, [view.accountId]);
 
   const keys = useMemo(
@@ -51,9 +51,16 @@ export function InventoryPage({ view }: { view: View }) {
   const threshold =
     data.data?.forecast?.policy.inactivityDays ?? data.data?.settings?.policy?.inactivityDays ?? 90;
   const action = data.data?.forecast?.policy.action ?? data.data?.settings?.policy?.action ?? "delete";
-  const nextSweep =
-    data.data?.forecast?.sweeps.find((s) => s.keys.length > 0) ?? data.data?.forecast?.sweeps[0] ?? null;
-  const casualties = new Set(nextSweep?.keys.map((k) => k.id) ?? []);
+  const forecast = data.data?.forecast ?? null;
+  // The next sweep is the next instant of the schedule, whether or not it touches a key; keys whose
+  // action is already due (a sweep being caught up) go with it. Later sweeps are only a forecast.
+  const nextAt = forecast?.nextSweepAt ?? null;
+  const sweeps = forecast?.sweeps ?? [];
+  const nextKeys = sweeps.filter((s) => nextAt !== null && s.at <= nextAt).flatMap((s) => s.keys);
+  const later = sweeps.filter((s) => nextAt !== null && s.at > nextAt && s.keys.length > 0);
+  const casualties = new Set(nextKeys.map((k) => k.id));
+  const laterIds = new Set(later.flatMap((s) => s.keys.map((k) => k.id)));
+  const reasons = new Map(sweeps.flatMap((s) => s.keys.map((k) => [k.id, k.reason] as const)));
   const accountName = (k: Key) =>
     k.locationId
       ? (me.locations.find((l) => l.id === k.locationId)?.name ?? k.locationId)
@@ -110,8 +117,9 @@ export function InventoryPage({ view }: { view: View }) {
         <div>
           <h1 tabIndex={-1}>Inventory</h1>
           <p className="muted">
-            Every key of {me.agency.name} and its locations. Keys unused for {threshold} days are{" "}
-            {actionVerb(action, "past")} at the next sweep, after warnings.
+            Every key of {me.agency.name} and its locations. Keys unused for {plural(threshold, "day")} are{" "}
+            {actionVerb(action, "past")} at the first sweep after that which leaves time for their warnings.
+            Red: the next sweep; amber: a later one, if they stay unused.
           </p>
         </div>
         <button type="button" className="button" onClick={exportCsv} disabled={!data.data}>
@@ -123,39 +131,55 @@ export function InventoryPage({ view }: { view: View }) {
       {data.data ? (
         <>
           <section aria-labelledby="sweep-title" className="card">
-            <h2 id="sweep-title">Next sweep</h2>
-            {nextSweep ? (
-              nextSweep.keys.length ? (
+            <h2 id="sweep-title">Next sweep{nextAt ? `: ${date(nextAt)}` : ""}</h2>
+            {nextAt ? (
+              nextKeys.length ? (
                 <>
                   <p className="sweep-summary">
-                    On <strong>{dateTime(nextSweep.at)}</strong>, {plural(nextSweep.keys.length, "key")} will{" "}
-                    {actionVerb(nextSweep.action)} unless used before then:
+                    On <strong>{dateTime(nextAt)}</strong>, {plural(nextKeys.length, "key")} of{" "}
+                    {me.agency.name} and its locations will {actionVerb(action)} unless used before then:
                   </p>
                   <ul className="casualties">
-                    {nextSweep.keys.map((k) => (
-                      <li key={k.id}>
+                    {nextKeys.map((k) => (
+                      <li key={k.id} data-key-id={k.id}>
                         <Link to={keysLink(me, k.accountId, [k.id])}>{k.name}</Link>{" "}
                         <span className="muted small">
                           (
                           {k.accountId === me.agency.id
                             ? "agency"
                             : (me.locations.find((l) => l.id === k.accountId)?.name ?? k.accountId)}
-                          , {plural(k.daysInactive, "day")} inactive{k.warned ? ", warned" : ""})
+                          {k.warned ? ", warned" : ""}) {k.reason}
                         </span>
                       </li>
                     ))}
                   </ul>
                 </>
               ) : (
-                <p>The next sweep on {dateTime(nextSweep.at)} will not touch any key.</p>
+                <p className="sweep-summary">
+                  The next sweep, on <strong>{dateTime(nextAt)}</strong>, will not touch any key of{" "}
+                  {me.agency.name} or its locations.
+                </p>
               )
             ) : (
               <p className="muted">No forecast is available from this server.</p>
             )}
+            {later.length ? (
+              <p className="muted small later-sweeps">
+                Later, if they stay unused:{" "}
+                {later.map((s, i) => (
+                  <span key={s.at}>
+                    {i ? "; " : ""}
+                    {plural(s.keys.length, "key")} at the sweep of {date(s.at)}
+                  </span>
+                ))}
+                .
+              </p>
+            ) : null}
             <InactivityChart
               keys={keys.filter((k) => k.status === "active")}
               threshold={threshold}
               casualties={casualties}
+              later={laterIds}
             />
           </section>
           <section aria-labelledby="all-keys-title">
@@ -184,7 +208,9 @@ export function InventoryPage({ view }: { view: View }) {
                       <tr
                         key={k.id}
                         data-key-id={k.id}
-                        className={casualties.has(k.id) ? "casualty" : undefined}
+                        className={
+                          casualties.has(k.id) ? "casualty" : laterIds.has(k.id) ? "due-later" : undefined
+                        }
                       >
                         <th scope="row" data-label="Name">
                           <Link to={keysLink(me, k.locationId ?? k.agencyId, [k.id])}>{k.name}</Link>
@@ -201,9 +227,18 @@ export function InventoryPage({ view }: { view: View }) {
                           {k.daysInactive}
                         </td>
                         <td data-label="Next action">
-                          {k.status === "expired"
-                            ? "Expired: refresh or rotate to use"
-                            : (nextActionWords(k) ?? <span className="muted">Nothing planned</span>)}
+                          {k.status === "expired" ? (
+                            "Expired: refresh or rotate to use"
+                          ) : nextActionWords(k) ? (
+                            <>
+                              {nextActionWords(k)}
+                              <span className="muted small block why">
+                                {reasons.get(k.id) ?? whyWords(k, threshold, action)}
+                              </span>
+                            </>
+                          ) : (
+                            <span className="muted">Nothing planned</span>
+                          )}
                         </td>
                       </tr>
                     ))}
@@ -223,21 +258,29 @@ function InactivityChart({
   keys,
   threshold,
   casualties,
+  later,
 }: {
   keys: Key[];
   threshold: number;
   casualties: Set<string>;
+  later: Set<string>;
 }) {
   const maxDays = Math.max(threshold + 30, ...keys.map((k) => k.daysInactive + 1));
   const binWidth = maxDays <= 150 ? 10 : maxDays <= 400 ? 30 : Math.ceil(maxDays / 12 / 10) * 10;
   const binCount = Math.ceil(maxDays / binWidth);
-  const bins = Array.from({ length: binCount }, (_, i) => ({ from: i * binWidth, safe: 0, doomed: 0 }));
+  const bins = Array.from({ length: binCount }, (_, i) => ({
+    from: i * binWidth,
+    safe: 0,
+    later: 0,
+    doomed: 0,
+  }));
   for (const k of keys) {
     const b = bins[Math.min(binCount - 1, Math.floor(k.daysInactive / binWidth))]!;
     if (casualties.has(k.id)) b.doomed++;
+    else if (later.has(k.id)) b.later++;
     else b.safe++;
   }
-  const maxCount = Math.max(1, ...bins.map((b) => b.safe + b.doomed));
+  const maxCount = Math.max(1, ...bins.map((b) => b.safe + b.later + b.doomed));
   const W = 640;
   const H = 220;
   const pad = { l: 36, r: 12, t: 24, b: 40 };
@@ -250,7 +293,8 @@ function InactivityChart({
       ? Array.from({ length: maxCount + 1 }, (_, i) => i)
       : [0, Math.round(maxCount / 2), maxCount];
   const doomedTotal = bins.reduce((s, b) => s + b.doomed, 0);
-  const summary = `${plural(keys.length, "active key")}; ${keys.filter((k) => k.daysInactive >= threshold).length} inactive for ${threshold} days or more; ${doomedTotal} removed at the next sweep.`;
+  const laterTotal = bins.reduce((s, b) => s + b.later, 0);
+  const summary = `${plural(keys.length, "active key")}; ${keys.filter((k) => k.daysInactive >= threshold).length} inactive for ${plural(threshold, "day")} or more; ${doomedTotal} at the next sweep; ${laterTotal} at a later sweep if still unused.`;
   return (
     <figure className="chart">
       <svg
@@ -277,12 +321,21 @@ function InactivityChart({
               {b.safe ? (
                 <rect x={bx} width={bw} y={y(b.safe)} height={y(0) - y(b.safe)} className="bar-safe" />
               ) : null}
+              {b.later ? (
+                <rect
+                  x={bx}
+                  width={bw}
+                  y={y(b.safe + b.later)}
+                  height={y(b.safe) - y(b.safe + b.later)}
+                  className="bar-later"
+                />
+              ) : null}
               {b.doomed ? (
                 <rect
                   x={bx}
                   width={bw}
-                  y={y(b.safe + b.doomed)}
-                  height={y(b.safe) - y(b.safe + b.doomed)}
+                  y={y(b.safe + b.later + b.doomed)}
+                  height={y(b.safe + b.later) - y(b.safe + b.later + b.doomed)}
                   className="bar-doomed"
                 />
               ) : null}
@@ -302,7 +355,7 @@ function InactivityChart({
         </text>
         <line x1={x(threshold)} x2={x(threshold)} y1={pad.t - 8} y2={y(0)} className="chart-threshold" />
         <text x={x(threshold) + 4} y={pad.t - 10} className="chart-threshold-label">
-          {threshold} days
+          {plural(threshold, "day")}
         </text>
       </svg>
       <figcaption className="chart-legend">
@@ -310,14 +363,29 @@ function InactivityChart({
           <span className="swatch swatch-safe" aria-hidden="true" /> kept
         </span>
         <span>
-          <span className="swatch swatch-doomed" aria-hidden="true" /> removed at the next sweep
+          <span className="swatch swatch-later" aria-hidden="true" /> at a later sweep if still unused
         </span>
         <span>
-          <span className="swatch swatch-threshold" aria-hidden="true" /> inactivity threshold ({threshold}{" "}
-          days)
+          <span className="swatch swatch-doomed" aria-hidden="true" /> at the next sweep
+        </span>
+        <span>
+          <span className="swatch swatch-threshold" aria-hidden="true" /> inactivity threshold (
+          {plural(threshold, "day")})
         </span>
         <span className="visually-hidden">{summary}</span>
       </figcaption>
     </figure>
   );
+}
+
+/**
+ * Why an active key's action falls where it does, for keys beyond the forecast's sweeps (the
+ * server explains those within them): "Unused since 3 Aug 2026; 90 days without use on 1 Nov 2026;
+ * deleted at the sweep of 1 Jan 2027 if still unused."
+ */
+function whyWords(k: Key, threshold: number, action: InactivityAction): string {
+  if (!k.nextAction) return "";
+  const since = Date.parse(k.lastActivityAt);
+  const due = new Date(since + threshold * 86_400_000).toISOString();
+  return `Unused since ${date(k.lastActivityAt)}; ${plural(threshold, "day")} without use on ${date(due)}; ${actionVerb(action, "past")} at the sweep of ${date(k.nextAction.at)} if still unused.`;
 }

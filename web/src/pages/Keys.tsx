@@ -5,15 +5,16 @@
  * (what is loaded, which dialog is open); the table and each dialog live in ./keys/.
  */
 import { useMemo, useState } from "react";
-import { api, type Key, type Me, qs } from "../api";
+import { api, type Key, type Me, qs, type Upcoming } from "../api";
 import { date, plural } from "../format";
 import { KeepDialog, useReloadOnKeep } from "../KeepDialog";
-import type { View } from "../links";
+import { keysLink, type View } from "../links";
 import { Link, useRoute } from "../router";
 import { useSession } from "../session";
 import { ErrorText, Modal, useAction, useLoad, useToast } from "../ui";
 import { CreateKeySidebar } from "./keys/CreateKeySidebar";
 import { EditKeySidebar } from "./keys/EditKeySidebar";
+import { isFiltered, KeyFilters, type KeyFilterValues, NO_FILTERS } from "./keys/KeyFilters";
 import { type KeyAction, KeyTable } from "./keys/KeyTable";
 import { ReportLeakDialog } from "./keys/ReportLeakDialog";
 import { RevokeDialog } from "./keys/RevokeDialog";
@@ -21,29 +22,65 @@ import { RotateDialog } from "./keys/RotateDialog";
 import { CancelRotationDialog, ExpireNowDialog } from "./keys/RotationDialogs";
 import { TokenReveal } from "./keys/TokenReveal";
 
+type KeyPage = { keys: Key[]; nextCursor: string | null };
+const PAGE_SIZE = 50;
+
 type Dialog = { type: "create" } | KeyAction | { type: "token"; key: Key; token: string; title: string };
 
 export function KeysPage({ view }: { view: View }) {
   const { me } = useSession();
   const route = useRoute();
   const toast = useToast();
-  const [showAll, setShowAll] = useState(false);
+  const [filters, setFilters] = useState<KeyFilterValues>(NO_FILTERS);
   const [dialog, setDialog] = useState<Dialog | null>(null);
+  const [more, setMore] = useState<Key[]>([]);
+  const [next, setNext] = useState<string | null>(null);
   const picked = useMemo(() => {
     const k = route.query.get("highlight");
     return k ? new Set(k.split(",").filter(Boolean)) : null;
   }, [route.query]);
 
-  const keys = useLoad(
-    () =>
-      api.get<{ keys: Key[] }>(
-        `/api/accounts/${encodeURIComponent(view.accountId)}/keys${qs({
-          includeLocations: view.kind === "agency" ? "true" : undefined,
-          status: showAll || picked ? "all" : undefined,
-        })}`,
-      ),
-    [view.accountId, showAll, picked !== null],
-  );
+  const pagePath = (cursor: string | null, limit: number) =>
+    `/api/accounts/${encodeURIComponent(view.accountId)}/keys${qs({
+      includeLocations: view.kind === "agency" ? "true" : undefined,
+      status: picked ? "all" : filters.status,
+      ...(picked
+        ? {}
+        : {
+            q: filters.q,
+            kind: filters.kind,
+            accountId: filters.accountId,
+            warned: filters.warned ? "true" : undefined,
+            sort: filters.sort === "created" ? undefined : filters.sort,
+          }),
+      limit,
+      cursor,
+    })}`;
+  const keys = useLoad(async () => {
+    if (picked) {
+      // Keys named by a notification or the banner may be on any page: read them all.
+      const out: Key[] = [];
+      let cursor: string | null = null;
+      do {
+        const r: KeyPage = await api.get<KeyPage>(pagePath(cursor, 200));
+        out.push(...r.keys);
+        cursor = r.nextCursor;
+      } while (cursor);
+      setMore([]);
+      setNext(null);
+      return { keys: out };
+    }
+    const r = await api.get<KeyPage>(pagePath(null, PAGE_SIZE));
+    setMore([]);
+    setNext(r.nextCursor);
+    return r;
+  }, [view.accountId, picked !== null, filters]);
+  const loadMore = useAction(async () => {
+    if (next === null) return;
+    const r = await api.get<KeyPage>(pagePath(next, PAGE_SIZE));
+    setMore((m) => [...m, ...r.keys]);
+    setNext(r.nextCursor);
+  });
   useReloadOnKeep(keys.reload);
 
   const refresh = useAction(async (k: Key) => {
@@ -52,7 +89,7 @@ export function KeysPage({ view }: { view: View }) {
     await keys.reload();
   });
 
-  const all = keys.data?.keys ?? [];
+  const all = [...(keys.data?.keys ?? []), ...more];
   const shown = picked ? all.filter((k) => picked.has(k.id)) : all;
   const agencyKeys = shown.filter((k) => k.locationId === null);
   const locationKeys = shown.filter((k) => k.locationId !== null);
@@ -61,6 +98,14 @@ export function KeysPage({ view }: { view: View }) {
       ? me.permissions.manageAgencyKeys || me.permissions.manageLocationKeys.length > 0
       : me.permissions.manageLocationKeys.includes(view.accountId);
   const create = () => setDialog({ type: "create" });
+
+  // With filters or more pages to load, an empty table says so rather than "no key yet".
+  const partial =
+    next !== null
+      ? "None among the keys loaded so far: load more below, or narrow the search."
+      : isFiltered(filters) && !picked
+        ? "No key here matches the search and filters."
+        : null;
 
   const closeAnd = (reload: boolean) => {
     setDialog(null);
@@ -103,6 +148,7 @@ export function KeysPage({ view }: { view: View }) {
         </p>
       )}
 
+      {picked ? null : <KeyFilters me={me} view={view} value={filters} onChange={setFilters} />}
       <div className="toolbar">
         {picked ? (
           <p className="picked-note">
@@ -110,12 +156,13 @@ export function KeysPage({ view }: { view: View }) {
             <Link to={route.path}>Show all keys</Link>
           </p>
         ) : (
-          <label className="checkbox">
-            <input type="checkbox" checked={showAll} onChange={(e) => setShowAll(e.target.checked)} />
-            Show revoked and deleted keys
-          </label>
+          <p className="muted small" role="status">
+            {keys.data
+              ? `${next === null ? "" : "First "}${plural(all.length, "key")}${isFiltered(filters) ? " match" : ""}${next === null ? "" : ": load more below"}.`
+              : ""}
+          </p>
         )}
-        <InactivityNote keys={all} />
+        <InactivityNote view={view} />
       </div>
 
       <ErrorText error={keys.error ?? refresh.error} />
@@ -129,9 +176,11 @@ export function KeysPage({ view }: { view: View }) {
               <KeyTable
                 keys={agencyKeys}
                 showAccount={false}
-                empty={emptyAgency(me)}
+                empty={partial ?? emptyAgency(me)}
                 onCreate={
-                  me.permissions.manageAgencyKeys && me.agency.plan === "agency_pro" ? create : undefined
+                  !partial && me.permissions.manageAgencyKeys && me.agency.plan === "agency_pro"
+                    ? create
+                    : undefined
                 }
                 caption="Agency API keys"
                 {...rowProps}
@@ -142,8 +191,8 @@ export function KeysPage({ view }: { view: View }) {
               <KeyTable
                 keys={locationKeys}
                 showAccount
-                empty="No location has a key yet."
-                onCreate={me.permissions.manageLocationKeys.length ? create : undefined}
+                empty={partial ?? "No location has a key yet."}
+                onCreate={!partial && me.permissions.manageLocationKeys.length ? create : undefined}
                 createLabel="Create a location key"
                 caption="Location API keys"
                 {...rowProps}
@@ -154,13 +203,27 @@ export function KeysPage({ view }: { view: View }) {
           <KeyTable
             keys={shown}
             showAccount={false}
-            empty="This location has no API key yet."
-            onCreate={mayCreate ? create : undefined}
+            empty={partial ?? "This location has no API key yet."}
+            onCreate={!partial && mayCreate ? create : undefined}
             caption={`API keys of ${view.name}`}
             {...rowProps}
           />
         )
       ) : null}
+
+      {next !== null && !picked ? (
+        <p>
+          <button
+            type="button"
+            className="button"
+            disabled={loadMore.busy}
+            onClick={() => void loadMore.run()}
+          >
+            {loadMore.busy ? "Loading…" : "Load more keys"}
+          </button>
+        </p>
+      ) : null}
+      <ErrorText error={loadMore.error} />
 
       {dialog?.type === "create" ? (
         <CreateKeySidebar
@@ -235,22 +298,30 @@ function emptyAgency(me: Me): string {
   return "The agency has no API key yet.";
 }
 
-/** "2 keys will be deleted on 1 Apr 2026 if still unused." — the one thing to know at a glance. */
-function InactivityNote({ keys }: { keys: Key[] }) {
-  const next = keys
-    .filter((k) => k.status === "active" && k.nextAction)
-    .reduce<Key[]>((acc, k) => {
-      const first = acc[0];
-      if (!first || k.nextAction!.at < first.nextAction!.at) return [k];
-      if (k.nextAction!.at === first.nextAction!.at) acc.push(k);
-      return acc;
-    }, []);
-  const first = next[0];
-  if (!first?.nextAction) return null;
+/**
+ * "Unused keys are deleted automatically. Next: 2 keys of Downtown on 1 Apr 2026 if still unused." —
+ * the one thing to know at a glance, counted by the server as the banner, the inventory and the
+ * digest count it (the keys of the next sweep, of this account or of the agency and its locations).
+ */
+function InactivityNote({ view }: { view: View }) {
+  const { me } = useSession();
+  const { data } = useLoad(
+    () => api.get<Upcoming>(`/api/accounts/${encodeURIComponent(view.accountId)}/upcoming`).catch(() => null),
+    [view.accountId],
+  );
+  if (!data) return null;
   return (
-    <p className="muted small">
-      Unused keys are removed automatically. Next: {plural(next.length, "key")} on {date(first.nextAction.at)}{" "}
-      if still unused.
+    <p className="muted small inactivity-note">
+      {data.action === "expire"
+        ? "Unused keys expire automatically."
+        : "Unused keys are deleted automatically."}
+      {data.actionAt ? (
+        <>
+          {" "}
+          Next: <Link to={keysLink(me, data.accountId, data.keyIds)}>{plural(data.count, "key")}</Link>{" "}
+          {data.scopeWords} on {date(data.actionAt)} if still unused.
+        </>
+      ) : null}
     </p>
   );
 }

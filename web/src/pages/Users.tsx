@@ -4,7 +4,7 @@
  * created, revokes them, and removes the person. Each row's actions are in one menu.
  */
 import { type FormEvent, useState } from "react";
-import { type ApiError, api, asApiError, type Invitation, type Key, type User } from "../api";
+import { type ApiError, allUsers, api, asApiError, type Invitation, type Key, type User } from "../api";
 import { date, plural, STATUS_LABEL } from "../format";
 import type { View } from "../links";
 import { RowMenu } from "../Menu";
@@ -27,7 +27,11 @@ export function UsersPage({ view }: { view: View }) {
   const toast = useToast();
   const admin = me.permissions.changeAgencySettings;
   const agencyPath = `/api/agencies/${encodeURIComponent(view.accountId)}`;
-  const users = useLoad(() => api.get<{ users: User[] }>(`${agencyPath}/users`), [view.accountId]);
+  const [search, setSearch] = useState("");
+  const users = useLoad(
+    async () => ({ users: await allUsers(view.accountId, search) }),
+    [view.accountId, search],
+  );
   const invitations = useLoad(
     () =>
       admin
@@ -70,6 +74,7 @@ export function UsersPage({ view }: { view: View }) {
           </button>
         ) : null}
       </div>
+      <UserSearch onSearch={setSearch} />
       <ErrorText error={users.error ?? enable.error ?? resend.error} />
       {alone && admin ? (
         <div className="empty">
@@ -588,5 +593,36 @@ function OffboardSidebar({ user, onClose, onDone }: { user: User; onClose: () =>
         </ConfirmDialog>
       ) : null}
     </Modal>
+  );
+}
+
+/** Find a person by name or e-mail (the listing's `q`). */
+function UserSearch({ onSearch }: { onSearch: (q: string) => void }) {
+  const [q, setQ] = useState("");
+  return (
+    <form
+      className="toolbar"
+      aria-label="Find a person"
+      onSubmit={(e) => {
+        e.preventDefault();
+        onSearch(q.trim());
+      }}
+    >
+      <label>
+        <span className="visually-hidden">Name or e-mail</span>
+        <input
+          type="search"
+          value={q}
+          placeholder="Find by name or e-mail"
+          onChange={(e) => {
+            setQ(e.target.value);
+            if (e.target.value === "") onSearch("");
+          }}
+        />
+      </label>
+      <button type="submit" className="button">
+        Search
+      </button>
+    </form>
   );
 }
