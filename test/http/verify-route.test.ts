@@ -121,8 +121,13 @@ describe("POST /api/verify answers", () => {
   it("refusals keep their message and, where the key is known, the key", async () => {
     const k = await createKey(w.loc1, { scopes: ["locations.readonly"] });
     const scope = await verify({ token: k.token, requiredScopes: ["users.write"] });
-    expect(Object.keys(scope.json)).toEqual(["valid", "code", "message", "key"]);
-    expect(scope.json).toMatchObject({ valid: false, code: "insufficient_scope", key: { id: k.id } });
+    expect(Object.keys(scope.json)).toEqual(["valid", "code", "message", "key", "missingScopes"]);
+    expect(scope.json).toMatchObject({
+      valid: false,
+      code: "insufficient_scope",
+      key: { id: k.id },
+      missingScopes: ["users.write"],
+    });
     const elsewhere = await verify({ token: k.token, locationId: w.loc2 });
     expect(elsewhere.json).toMatchObject({ valid: false, code: "location_forbidden", key: { id: k.id } });
     const here = await verify({ token: k.token, locationId: w.loc1, requiredScopes: ["locations.readonly"] });

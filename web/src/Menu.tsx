@@ -46,7 +46,8 @@ export function RowMenu({ label, items }: { label: string; items: MenuItem[] }) 
   useEffect(() => {
     if (!open || !pos || menu.current?.contains(document.activeElement)) return;
     const list = itemsOf(menu.current);
-    (open === "last" ? list[list.length - 1] : list[0])?.focus();
+    // Without preventScroll, focusing an item the page must scroll to would fire the scroll that closes the menu.
+    (open === "last" ? list[list.length - 1] : list[0])?.focus({ preventScroll: true });
   }, [open, pos]);
 
   useEffect(() => {
@@ -71,7 +72,7 @@ export function RowMenu({ label, items }: { label: string; items: MenuItem[] }) 
     const i = list.indexOf(document.activeElement as HTMLButtonElement);
     const go = (n: number) => {
       e.preventDefault();
-      list[(n + list.length) % list.length]?.focus();
+      list[(n + list.length) % list.length]?.focus({ preventScroll: true });
     };
     if (e.key === "ArrowDown") go(i + 1);
     else if (e.key === "ArrowUp") go(i - 1);
