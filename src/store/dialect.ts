@@ -65,6 +65,9 @@ export function openDatabase(opts: {
     // An idle client's connection can drop (a database restart, a failover): the pool discards it and
     // the next query opens a new one. Without a listener the error would crash the process.
     pool.on("error", (err) => opts.onIdleError?.(err));
+    // So can a client's that is checked out between two queries (a transaction doing other work): its
+    // next query fails and says so; the error event itself must not crash the process.
+    pool.on("connect", (client) => client.on("error", (err) => opts.onIdleError?.(err)));
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return {
       db,
