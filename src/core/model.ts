@@ -75,6 +75,10 @@ export interface ApiKey {
   /** First inactivity warning of the current cycle; a use of a warned key is written through. */
   warnedAt: number | null;
   secretEnc: string | null;
+  /** An agency key limited to these locations (issue 13 §4); null: every location of its agency. */
+  locationIds: string[] | null;
+  /** CIDRs a request with this key must come from (issue 13 §2); null: no list of its own. */
+  ipAllowlist: string[] | null;
 }
 
 export interface KeyToken {

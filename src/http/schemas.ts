@@ -9,17 +9,34 @@ import { Description, Email, Name, Password } from "../core/validate.js";
 const ScopeList = z.array(z.string().max(100)).max(100, "at most 100 scopes");
 const Kind = z.enum(KEY_KINDS);
 
+/** Issue 13 §4: an agency key limited to chosen locations (null: every location of its agency). */
+const KeyLocationIds = z
+  .array(z.string().min(1, "must not be empty").max(64, "must be at most 64 characters"))
+  .min(1, "must name at least one location (null: every location)")
+  .max(1000, "must name at most 1000 locations")
+  .nullable()
+  .meta({
+    description:
+      "Agency keys only: the locations this key reaches (at most 1000). Absent or null: every location of the agency.",
+  });
+
 export const CreateKeyBody = z
   .strictObject({
     name: Name,
     kind: Kind.optional(),
     description: Description.optional(),
     scopes: ScopeList.optional(),
+    locationIds: KeyLocationIds.optional(),
   })
   .meta({ id: "CreateKey" });
 
 export const EditKeyBody = z
-  .strictObject({ name: Name.optional(), description: Description.optional(), scopes: ScopeList.optional() })
+  .strictObject({
+    name: Name.optional(),
+    description: Description.optional(),
+    scopes: ScopeList.optional(),
+    locationIds: KeyLocationIds.optional(),
+  })
   .meta({ id: "EditKey" });
 
 export const RotateBody = z
@@ -61,6 +78,10 @@ export const KeyView = z
     agencyId: z.string(),
     locationId: z.string().nullable(),
     scopes: z.array(z.string()),
+    locationIds: z
+      .array(z.string())
+      .nullable()
+      .meta({ description: "An agency key limited to these locations; null: every location it may reach" }),
     token: z.string().meta({ description: "Masked: prefix and last four characters" }),
     status: z.enum(["active", "expired", "revoked", "deleted"]),
     imported: z.boolean(),

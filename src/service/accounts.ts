@@ -17,6 +17,8 @@ import {
   isKeyActor,
   type KeyActor,
   keyLocationRefusal,
+  keyLocations,
+  keyOutsideLocationRefusal,
   keySeesLocation,
   type Plan,
 } from "../core/permissions.js";
@@ -254,7 +256,8 @@ export class AccountService {
       const key = ctx.actor;
       requireScopes(key, ["locations.readonly"]);
       if (key.agencyId !== agencyId) throw notFound("Agency");
-      return this.deps.store.listLocations(agencyId, key.locationId === null ? undefined : [key.locationId]);
+      const reach = keyLocations(key);
+      return this.deps.store.listLocations(agencyId, reach === null ? undefined : [...reach]);
     }
     const actor = requireActor(ctx);
     if (actor.agencyId !== agencyId) throw notFound("Agency");
@@ -275,10 +278,16 @@ export class AccountService {
     return loc;
   }
 
+  /**
+   * Another agency's location is not found (nor, as ever, another location to a location key); one of
+   * its agency's that an agency key limited to chosen locations does not reach is location_forbidden.
+   */
   private async keySees(key: KeyActor, locationId: string): Promise<Location> {
     const loc = await this.deps.store.getLocation(locationId);
-    if (!loc || !keySeesLocation(key, loc.agencyId, loc.id)) throw notFound("Location");
-    return loc;
+    if (!loc || loc.agencyId !== key.agencyId) throw notFound("Location");
+    if (keySeesLocation(key, loc.agencyId, loc.id)) return loc;
+    if (key.locationId === null) refuseIf(keyOutsideLocationRefusal(key));
+    throw notFound("Location");
   }
 
   /**

@@ -14,6 +14,10 @@ export interface CachedToken {
   keyId: string;
   agencyId: string;
   locationId: string | null;
+  /** An agency key limited to these locations (issue 13 §4); null: every location of its agency. */
+  locationIds: readonly string[] | null;
+  /** The same, as a set: looked up on every verification that names a location. */
+  locationSet: ReadonlySet<string> | null;
   kind: KeyKind;
   name: string;
   scopes: readonly string[];
@@ -50,6 +54,8 @@ export interface VerifiedKey {
   kind: KeyKind;
   agencyId: string;
   locationId: string | null;
+  /** An agency key limited to these locations; null: every location of its agency. */
+  locationIds: readonly string[] | null;
   scopes: readonly string[];
   enhancedSecurity: boolean;
 }

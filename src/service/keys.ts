@@ -58,6 +58,8 @@ export interface KeyView {
   agencyId: string;
   locationId: string | null;
   scopes: string[];
+  /** An agency key limited to these locations (issue 13 §4); null: every location it may reach. */
+  locationIds: string[] | null;
   token: string;
   status: KeyStatus;
   imported: boolean;
@@ -94,13 +96,20 @@ export interface CreateKeyInput {
   kind?: KeyKind | undefined;
   description?: string | undefined;
   scopes?: string[] | undefined;
+  /** Agency keys only: the locations it is limited to (absent or null: every location). */
+  locationIds?: string[] | null | undefined;
 }
 
 export interface EditKeyInput {
   name?: string | undefined;
   description?: string | undefined;
   scopes?: string[] | undefined;
+  /** Agency keys only: null lifts the limit; absent leaves it as it is. */
+  locationIds?: string[] | null | undefined;
 }
+
+/** How many locations an agency key may be limited to (the API's bound, docs/traffic-policy.md). */
+export const MAX_KEY_LOCATIONS = 1000;
 
 /**
  * A key created by the system rather than a person (`createSystemKeys`). `id`, `createdAt` and
@@ -228,6 +237,7 @@ export class KeyService {
     const key = await this.deps.store.transaction(async (store) => {
       await this.checkCreation(store, agency, owner, kind);
       const key = this.newKey(ctx, owner, kind, input.name, input.description ?? "", scopes);
+      key.locationIds = await checkKeyLocations(store, owner, input.locationIds ?? null);
       if (kind === "legacy_v1" && owner.locationId !== null && !agency.enhancedSecurity)
         key.secretEnc = this.deps.encryptSecret(token);
       await store.insertKey(key);
@@ -361,6 +371,8 @@ export class KeyService {
       inactiveDays: null,
       warnedAt: null,
       secretEnc: null,
+      locationIds: null,
+      ipAllowlist: null,
     };
   }
 
@@ -535,11 +547,16 @@ export class KeyService {
         throw new ApiError("invalid_state", `This key is ${before.status}: it can no longer be edited.`);
       const scopes = input.scopes === undefined ? before.scopes : [...new Set(input.scopes)].sort();
       if (input.scopes !== undefined) this.checkScopes(before.kind, scopes, before);
+      const locationIds =
+        input.locationIds === undefined
+          ? before.locationIds
+          : await checkKeyLocations(store, before, input.locationIds);
       const after: ApiKey = {
         ...before,
         name: input.name ?? before.name,
         description: input.description ?? before.description,
         scopes,
+        locationIds,
         updatedAt: this.deps.clock.now(),
       };
       const diff = changed(auditFields(before), auditFields(after));
@@ -768,6 +785,7 @@ export class KeyService {
         agencyId: k.agencyId,
         locationId: k.locationId,
         scopes: k.scopes,
+        locationIds: k.locationIds,
         token: current?.display ?? "",
         status: k.status,
         imported: k.imported,
@@ -821,5 +839,45 @@ export function auditFields(k: ApiKey): Record<string, unknown> {
     scopes: k.scopes,
     status: k.status,
     owner: k.locationId ?? k.agencyId,
+    locationIds: k.locationIds,
   };
+}
+
+/**
+ * An agency key's list of locations, as it will be stored (unique, sorted; null: every location).
+ * Only agency keys take one; every id must be a location of the key's agency that exists now. An id
+ * of another agency is answered exactly as an unknown one, so nothing is learnt about it.
+ */
+async function checkKeyLocations(
+  store: Store,
+  owner: Owner,
+  ids: readonly string[] | null,
+): Promise<string[] | null> {
+  if (ids === null) return null;
+  const issue = (message: string, detail: string) =>
+    new ApiError("validation_failed", message, { issues: [{ field: "locationIds", message: detail }] });
+  if (owner.locationId !== null)
+    throw issue(
+      "locationIds limits agency keys only: a location key already reaches its own location alone. Leave locationIds out.",
+      "only for agency keys",
+    );
+  const unique = [...new Set(ids)].sort();
+  if (unique.length === 0)
+    throw issue(
+      "locationIds must name at least one location; send null (or leave it out) for every location of the agency.",
+      "must not be empty",
+    );
+  if (unique.length > MAX_KEY_LOCATIONS)
+    throw issue(
+      `locationIds may name at most ${MAX_KEY_LOCATIONS} locations; this list has ${unique.length}.`,
+      `at most ${MAX_KEY_LOCATIONS}`,
+    );
+  const found = new Set((await store.listLocations(owner.agencyId, unique)).map((l) => l.id));
+  const missing = unique.filter((id) => !found.has(id));
+  if (missing.length > 0)
+    throw new ApiError(
+      "resource_not_found",
+      `No location of this agency has the id ${missing.slice(0, 5).join(", ")}${missing.length > 5 ? ` (and ${missing.length - 5} more)` : ""}: check locationIds.`,
+    );
+  return unique;
 }

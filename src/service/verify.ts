@@ -185,6 +185,9 @@ export class Verifier {
 
   private async reachesLocation(e: CachedToken, locationId: string): Promise<boolean> {
     if (e.locationId !== null) return e.locationId === locationId;
+    // An agency key limited to chosen locations (issue 13 §4): the list was checked against the
+    // agency when it was saved, and a change to it drops this entry on every node.
+    if (e.locationSet !== null && !e.locationSet.has(locationId)) return false;
     let agencyId = this.locationAgency.get(locationId);
     if (agencyId === undefined) {
       const loc = await this.deps.store.getLocation(locationId);
@@ -214,6 +217,7 @@ function toVerified(e: CachedToken, agency: AgencyFacts): VerifiedKey {
     kind: e.kind,
     agencyId: e.agencyId,
     locationId: e.locationId,
+    locationIds: e.locationIds,
     scopes: e.scopes,
     enhancedSecurity: agency.enhancedSecurity,
   };
@@ -235,6 +239,8 @@ export function toEntry(f: TokenLookup, now: number): CachedToken {
     keyId: k.id,
     agencyId: k.agencyId,
     locationId: k.locationId,
+    locationIds: k.locationIds,
+    locationSet: k.locationIds === null ? null : new Set(k.locationIds),
     kind: k.kind,
     name: k.name,
     scopes: k.scopes,

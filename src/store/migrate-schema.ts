@@ -12,6 +12,7 @@ import * as m004 from "./schema-migrations/004_user_email_per_agency.js";
 import * as m005 from "./schema-migrations/005_attempts.js";
 import * as m006 from "./schema-migrations/006_change_log.js";
 import * as m007 from "./schema-migrations/007_leaks_and_keep.js";
+import * as m012 from "./schema-migrations/012_key_reach_and_ip_allowlists.js";
 import { renumberRecordedSchemaMigrations } from "./schema-renumbering.js";
 
 // biome-ignore lint/suspicious/noExplicitAny: each migration sees the schema of its own day
@@ -29,6 +30,7 @@ export const SCHEMA_MIGRATIONS: Record<string, Step> = {
   "005_attempts": m005,
   "006_change_log": m006,
   "007_leaks_and_keep": m007,
+  "012_key_reach_and_ip_allowlists": m012,
 };
 
 /** Where Kysely records the schema migrations applied (names kept from the first release). */

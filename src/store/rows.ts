@@ -91,6 +91,8 @@ export function keyFromRow(r: Selectable<ApiKeyTable>): ApiKey {
     inactiveDays: r.inactive_days,
     warnedAt: r.warned_at,
     secretEnc: r.secret_enc,
+    locationIds: r.location_ids_json === null ? null : (JSON.parse(r.location_ids_json) as string[]),
+    ipAllowlist: r.ip_allowlist_json === null ? null : (JSON.parse(r.ip_allowlist_json) as string[]),
   };
 }
 
@@ -148,6 +150,8 @@ export function keyToRow(k: ApiKey): ApiKeyTable {
     inactive_days: k.inactiveDays,
     warned_at: k.warnedAt,
     secret_enc: k.secretEnc,
+    location_ids_json: k.locationIds === null ? null : JSON.stringify(k.locationIds),
+    ip_allowlist_json: k.ipAllowlist === null ? null : JSON.stringify(k.ipAllowlist),
   };
 }
 export type NewAudit = Omit<AuditEntry, "seq">;

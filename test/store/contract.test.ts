@@ -90,6 +90,8 @@ function key(agencyId: string, over: Partial<ApiKey> = {}): ApiKey {
     inactiveDays: null,
     warnedAt: null,
     secretEnc: null,
+    locationIds: null,
+    ipAllowlist: null,
     ...over,
   };
 }

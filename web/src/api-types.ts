@@ -3104,6 +3104,8 @@ export interface components {
             agencyId: string;
             locationId: string | null;
             scopes: string[];
+            /** @description An agency key limited to these locations; null: every location it may reach */
+            locationIds: string[] | null;
             /** @description Masked: prefix and last four characters */
             token: string;
             /** @enum {string} */
@@ -3162,6 +3164,8 @@ export interface components {
             kind?: "private_integration" | "legacy_v1";
             description?: string;
             scopes?: string[];
+            /** @description Agency keys only: the locations this key reaches (at most 1000). Absent or null: every location of the agency. */
+            locationIds?: string[] | null;
         };
         ImportKey: {
             name: string;
@@ -3176,6 +3180,8 @@ export interface components {
             name?: string;
             description?: string;
             scopes?: string[];
+            /** @description Agency keys only: the locations this key reaches (at most 1000). Absent or null: every location of the agency. */
+            locationIds?: string[] | null;
         };
         Rotate: {
             /** @default 604800 */
