@@ -3,6 +3,7 @@ import { type FormEvent, useState } from "react";
 import { api, type Key } from "../../api";
 import { dateTime, KIND_LABEL, nextActionWords } from "../../format";
 import { ErrorText, Modal, TextArea, TextField, useAction } from "../../ui";
+import { LocationLimitPicker } from "./LocationLimitPicker";
 import { ScopePicker } from "./ScopePicker";
 
 export function EditKeySidebar({
@@ -17,12 +18,16 @@ export function EditKeySidebar({
   const [name, setName] = useState(apiKey.name);
   const [description, setDescription] = useState(apiKey.description);
   const [scopes, setScopes] = useState(apiKey.scopes);
+  const [locationIds, setLocationIds] = useState<string[] | null>(apiKey.locationIds);
   const { run, busy, error, setError } = useAction(async () => {
     const body: Record<string, unknown> = {};
     if (name !== apiKey.name) body.name = name;
     if (description !== apiKey.description) body.description = description;
     if (apiKey.kind === "private_integration" && scopes.join(" ") !== apiKey.scopes.join(" "))
       body.scopes = scopes;
+    const sorted = locationIds && [...locationIds].sort();
+    if (apiKey.locationId === null && JSON.stringify(sorted) !== JSON.stringify(apiKey.locationIds))
+      body.locationIds = sorted;
     const k = Object.keys(body).length
       ? await api.patch<Key>(`/api/keys/${encodeURIComponent(apiKey.id)}`, body)
       : apiKey;
@@ -71,6 +76,13 @@ export function EditKeySidebar({
             value={scopes}
             onChange={setScopes}
             error={error?.field("scopes")}
+          />
+        ) : null}
+        {apiKey.locationId === null ? (
+          <LocationLimitPicker
+            value={locationIds}
+            onChange={setLocationIds}
+            error={error?.field("locationIds")}
           />
         ) : null}
         <p className="hint">Saving does not change the token: integrations keep working.</p>
