@@ -24,6 +24,7 @@ import { AccountService } from "../service/accounts.js";
 import { Attempts } from "../service/attempts.js";
 import { Audit } from "../service/audit.js";
 import { type CacheBus, VerificationCache } from "../service/cache.js";
+import { ipAllowlistSettingsExtension } from "../service/ip-allowlist-settings.js";
 import { KeepService } from "../service/keep.js";
 import { keyRulesSettingsExtension } from "../service/key-rules.js";
 import { KeyService } from "../service/keys.js";
@@ -34,6 +35,7 @@ import { LegacyMigrations } from "../service/legacy-migration.js";
 import { LegacyReports } from "../service/legacy-report.js";
 import { openDeploymentSecretBox } from "../service/legacy-secret.js";
 import { LifecycleService } from "../service/lifecycle.js";
+import { LocationSettingsService } from "../service/location-settings.js";
 import { SessionService } from "../service/sessions.js";
 import { SettingsService } from "../service/settings.js";
 import { UsageRecorder } from "../service/usage.js";
@@ -197,7 +199,12 @@ export async function createKeyward(opts: KeywardOptions): Promise<Keyward> {
     store,
     accounts,
     legacy: config.legacy,
-    extensions: [legacy.settingsExtension(), lifecycle.settingsExtension(), keyRulesSettingsExtension()],
+    extensions: [
+      legacy.settingsExtension(),
+      lifecycle.settingsExtension(),
+      keyRulesSettingsExtension(),
+      ipAllowlistSettingsExtension(),
+    ],
   });
   // Leaked tokens and Keep (issue 14).
   const leaks = new LeakService({
@@ -269,6 +276,7 @@ export async function createKeyward(opts: KeywardOptions): Promise<Keyward> {
     legacyMigrations,
     leaks,
     keep,
+    locationSettings: new LocationSettingsService({ store, clock, audit, cache, bus, accounts }),
     storage,
     readiness: [() => storage.check(), ...(bus instanceof PgBus ? [async () => bus.health()] : [])],
   };

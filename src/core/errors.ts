@@ -13,6 +13,7 @@ export const VERIFY_STATUS = {
   rotated: 401,
   insufficient_scope: 403,
   location_forbidden: 403,
+  ip_forbidden: 403,
   plan_required: 403,
   disabled_by_security: 403,
 } as const;
@@ -69,6 +70,7 @@ export const TITLES: Record<ErrorCode, string> = {
   rotated: "Token replaced by rotation",
   insufficient_scope: "Insufficient scope",
   location_forbidden: "Location forbidden",
+  ip_forbidden: "Address not allowed",
   plan_required: "Plan upgrade required",
   disabled_by_security: "Disabled by Enhanced Account Security",
   invalid_json: "Invalid JSON",

@@ -18,6 +18,8 @@ export interface Agency {
   policyOverride: Record<string, unknown> | null;
   /** Leak and Keep rules the agency set (issue 14); absent or null: the defaults (core/key-rules.ts). */
   keyRules?: Partial<KeyRules> | null | undefined;
+  /** The agency's IP allowlist (issue 13 §2): canonical CIDRs; absent or null: none. */
+  ipAllowlist?: string[] | null | undefined;
   createdAt: number;
   updatedAt: number;
 }

@@ -19,6 +19,7 @@ import { accountRoutes } from "./routes/accounts.js";
 import { authRoutes } from "./routes/auth.js";
 import { keyRoutes } from "./routes/keys.js";
 import { leakRoutes } from "./routes/leaks.js";
+import { locationSettingsRoutes } from "./routes/location-settings.js";
 import { platformRoutes } from "./routes/platform.js";
 import { systemRoutes } from "./routes/system.js";
 
@@ -121,6 +122,7 @@ export function createApp(deps: Deps, opts: AppOptions = {}): Hono<AppEnv> {
   keyRoutes(router, deps);
   leakRoutes(router, deps);
   accountRoutes(router, deps);
+  locationSettingsRoutes(router, deps);
   platformRoutes(router, deps);
   for (const mod of opts.extraRoutes ?? []) mod(router, deps);
 

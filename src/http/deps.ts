@@ -3,6 +3,7 @@
  * services below it and not on the composition root above it (`app/keyward.ts`, whose `Keyward`
  * offers all of this and more). A route reads only these.
  */
+
 import type { Config } from "../config.js";
 import type { Clock } from "../core/clock.js";
 import type { ScopeCatalogue } from "../core/scopes.js";
@@ -19,6 +20,7 @@ import type { LegacyService } from "../service/legacy.js";
 import type { LegacyMigrations } from "../service/legacy-migration.js";
 import type { LegacyReports } from "../service/legacy-report.js";
 import type { LifecycleService } from "../service/lifecycle.js";
+import type { LocationSettingsService } from "../service/location-settings.js";
 import type { SessionService } from "../service/sessions.js";
 import type { SettingsService } from "../service/settings.js";
 import type { UsageRecorder } from "../service/usage.js";
@@ -60,6 +62,8 @@ export interface Deps {
   leaks: LeakService;
   /** Keep a warned key (issue 14). */
   keep: KeepService;
+  /** A location's settings: its IP allowlist (issue 13 §2). */
+  locationSettings: LocationSettingsService;
   /** Whether the database can be written (/readyz), told of storage failures requests meet. */
   storage: StorageHealth;
   /** Readiness checks: the storage write probe, and the invalidation channel on PostgreSQL. */

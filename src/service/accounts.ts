@@ -215,6 +215,7 @@ export class AccountService {
           legacyCreation: before.legacyCreation,
           policy: before.policyOverride,
           keyRules: before.keyRules ?? null,
+          ipAllowlist: before.ipAllowlist ?? null,
         },
         {
           name: after.name,
@@ -223,6 +224,7 @@ export class AccountService {
           legacyCreation: after.legacyCreation,
           policy: after.policyOverride,
           keyRules: after.keyRules ?? null,
+          ipAllowlist: after.ipAllowlist ?? null,
         },
       );
       if (Object.keys(diff.after).length === 0) return before;

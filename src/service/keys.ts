@@ -7,6 +7,7 @@
 import { type Clock, DAY, utcDay } from "../core/clock.js";
 import { ApiError, denied, notFound } from "../core/errors.js";
 import { newId } from "../core/ids.js";
+import { checkAllowlist } from "../core/ip-allowlist.js";
 import { daysInactive, type InactivityAction } from "../core/lifecycle.js";
 import type { Agency, ApiKey, KeyStatus, KeyToken, LegacyCreation, User } from "../core/model.js";
 import {
@@ -60,6 +61,8 @@ export interface KeyView {
   scopes: string[];
   /** An agency key limited to these locations (issue 13 §4); null: every location it may reach. */
   locationIds: string[] | null;
+  /** CIDRs its requests must come from (issue 13 §2); null: no list of its own. */
+  ipAllowlist: string[] | null;
   token: string;
   status: KeyStatus;
   imported: boolean;
@@ -98,6 +101,8 @@ export interface CreateKeyInput {
   scopes?: string[] | undefined;
   /** Agency keys only: the locations it is limited to (absent or null: every location). */
   locationIds?: string[] | null | undefined;
+  /** CIDRs its requests must come from (absent or null: no list of its own). */
+  ipAllowlist?: string[] | null | undefined;
 }
 
 export interface EditKeyInput {
@@ -106,6 +111,8 @@ export interface EditKeyInput {
   scopes?: string[] | undefined;
   /** Agency keys only: null lifts the limit; absent leaves it as it is. */
   locationIds?: string[] | null | undefined;
+  /** null removes the list; absent leaves it as it is. */
+  ipAllowlist?: string[] | null | undefined;
 }
 
 /** How many locations an agency key may be limited to (the API's bound, docs/traffic-policy.md). */
@@ -224,7 +231,11 @@ export class KeyService {
       );
   }
 
-  async create(ctx: Ctx, accountId: string, input: CreateKeyInput): Promise<{ key: KeyView; token: string }> {
+  async create(
+    ctx: Ctx,
+    accountId: string,
+    input: CreateKeyInput,
+  ): Promise<{ key: KeyView; token: string; warnings: string[] }> {
     const actor = requireActor(ctx);
     const { agency, owner } = await resolveAccount(this.deps.store, actor, accountId);
     if (!canManageKeys(actor, owner))
@@ -233,11 +244,13 @@ export class KeyService {
     const kind = input.kind ?? "private_integration";
     const scopes = [...new Set(input.scopes ?? [])].sort();
     this.checkScopes(kind, scopes, owner);
+    const ips = keyAllowlist(input.ipAllowlist);
     const token = generateToken(this.deps.prefix, kind);
     const key = await this.deps.store.transaction(async (store) => {
       await this.checkCreation(store, agency, owner, kind);
       const key = this.newKey(ctx, owner, kind, input.name, input.description ?? "", scopes);
       key.locationIds = await checkKeyLocations(store, owner, input.locationIds ?? null);
+      key.ipAllowlist = ips?.cidrs ?? null;
       if (kind === "legacy_v1" && owner.locationId !== null && !agency.enhancedSecurity)
         key.secretEnc = this.deps.encryptSecret(token);
       await store.insertKey(key);
@@ -251,7 +264,7 @@ export class KeyService {
       });
       return key;
     });
-    return { key: await this.view(key), token };
+    return { key: await this.view(key), token, warnings: ips?.warnings ?? [] };
   }
 
   /** Creates a key outside any person's request (a location's auto-generated legacy key, the CLI). */
@@ -538,9 +551,10 @@ export class KeyService {
     return this.view(await this.visibleKey(requireActor(ctx), keyId));
   }
 
-  async edit(ctx: Ctx, keyId: string, input: EditKeyInput): Promise<KeyView> {
+  async edit(ctx: Ctx, keyId: string, input: EditKeyInput): Promise<KeyView & { warnings: string[] }> {
     const actor = requireActor(ctx);
     input = checkText(input);
+    const ips = keyAllowlist(input.ipAllowlist);
     const key = await this.deps.store.transaction(async (store) => {
       const before = await this.manageableKey(actor, keyId, store);
       if (before.status === "revoked" || before.status === "deleted")
@@ -557,6 +571,7 @@ export class KeyService {
         description: input.description ?? before.description,
         scopes,
         locationIds,
+        ipAllowlist: input.ipAllowlist === undefined ? before.ipAllowlist : (ips?.cidrs ?? null),
         updatedAt: this.deps.clock.now(),
       };
       const diff = changed(auditFields(before), auditFields(after));
@@ -572,7 +587,7 @@ export class KeyService {
       return after;
     });
     await this.invalidate(key.id);
-    return this.view(key);
+    return { ...(await this.view(key)), warnings: ips?.warnings ?? [] };
   }
 
   async revoke(ctx: Ctx, keyId: string): Promise<KeyView> {
@@ -786,6 +801,7 @@ export class KeyService {
         locationId: k.locationId,
         scopes: k.scopes,
         locationIds: k.locationIds,
+        ipAllowlist: k.ipAllowlist,
         token: current?.display ?? "",
         status: k.status,
         imported: k.imported,
@@ -840,7 +856,39 @@ export function auditFields(k: ApiKey): Record<string, unknown> {
     status: k.status,
     owner: k.locationId ?? k.agencyId,
     locationIds: k.locationIds,
+    ipAllowlist: k.ipAllowlist,
   };
+}
+
+/**
+ * A key's IP allowlist as it will be stored (canonical CIDRs) with its warnings; undefined when the
+ * input leaves it unchanged or null when it removes it. Problems are a 400 naming each entry.
+ */
+function keyAllowlist(
+  list: readonly string[] | null | undefined,
+): { cidrs: string[] | null; warnings: string[] } | undefined {
+  if (list === undefined) return undefined;
+  if (list === null) return { cidrs: null, warnings: [] };
+  return checkedAllowlist(list, "ipAllowlist");
+}
+
+/** Checks an allowlist for any owner (key, location, agency): 400 naming each bad entry, else canonical. */
+export function checkedAllowlist(
+  list: readonly string[],
+  field: string,
+): { cidrs: string[]; warnings: string[] } {
+  if (list.length === 0)
+    throw new ApiError(
+      "validation_failed",
+      `${field} must list at least one address or CIDR; send null to remove the list.`,
+      { issues: [{ field, message: "must not be empty (null removes the list)" }] },
+    );
+  const r = checkAllowlist(list);
+  if (!r.ok)
+    throw new ApiError("validation_failed", `${field}: ${r.issues.join("; ")}.`, {
+      issues: r.issues.map((message) => ({ field, message })),
+    });
+  return { cidrs: r.cidrs, warnings: r.warnings };
 }
 
 /**

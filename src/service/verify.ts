@@ -7,6 +7,7 @@
 import type { Clock } from "../core/clock.js";
 import { isoSecond } from "../core/clock.js";
 import type { VerifyErrorCode } from "../core/errors.js";
+import { compileAllowlist, type IpMatcher } from "../core/ip-allowlist.js";
 import { planAllowsAgencyKeys } from "../core/permissions.js";
 import { hashToken, inspectToken } from "../core/token.js";
 import type { Store, TokenLookup } from "../store/store.js";
@@ -93,9 +94,10 @@ export class Verifier {
         : { valid: false, code: "malformed", message: reason };
     }
     const entry = toEntry(found, now);
+    const agency = toAgencyFacts(found.agency);
     // An invalidation during the read may have been meant for what it returned: use it once, keep nothing.
-    if (cache.generation === gen) cache.put(entry, found.agency);
-    return this.judge(entry, found.agency, now, opts);
+    if (cache.generation === gen) cache.put(entry, agency);
+    return this.judge(entry, agency, now, opts);
   }
 
   /** Synchronous unless a location must be looked up or a use written through (no await on the hot path). */
@@ -144,6 +146,11 @@ export class Verifier {
         ...fail("plan_required", `Agency keys need the agency_pro plan; this agency is on ${agency.plan}.`),
         key,
       };
+    // Before anything counts as a use: a request from outside an allowlist may not be the key's owner.
+    if (e.ipAllow !== null || e.locationIpAllow !== null || agency.ipAllow) {
+      const refused = ipRefusal(e, agency, opts.use?.ip ?? null);
+      if (refused !== null) return { ...fail("ip_forbidden", refused), key };
+    }
     if (opts.locationId !== undefined) return this.judgeLocation(e, valid, opts.locationId, opts);
     return this.accept(e, valid, opts);
   }
@@ -203,6 +210,37 @@ export class Verifier {
   }
 }
 
+/**
+ * Why the address is refused (null: every list that applies allows it). A request must match each of
+ * the key's, its location's and its agency's lists. Without an address (POST /api/verify without
+ * `clientIp`) a key under any list is refused: an unknown address is not shown to be allowed.
+ */
+function ipRefusal(e: CachedToken, agency: AgencyFacts, ip: string | null): string | null {
+  if (ip === null)
+    return "This token may only be used from listed IP addresses, and no client address was given: pass the client's address as clientIp.";
+  const outside = (m: IpMatcher | null | undefined) => m != null && !m.allows(ip);
+  const whose = outside(e.ipAllow)
+    ? "the key's"
+    : outside(e.locationIpAllow)
+      ? "its location's"
+      : outside(agency.ipAllow)
+        ? "its agency's"
+        : null;
+  return whose === null
+    ? null
+    : `Requests with this token are not accepted from ${ip}: the address is outside ${whose} IP allowlist.`;
+}
+
+/** The agency's facts as cached: its IP allowlist compiled once per load. */
+export function toAgencyFacts(a: TokenLookup["agency"]): AgencyFacts {
+  const list = a.ipAllowlist;
+  return {
+    plan: a.plan,
+    enhancedSecurity: a.enhancedSecurity,
+    ipAllow: list ? compileAllowlist(list) : null,
+  };
+}
+
 function fail(
   code: VerifyErrorCode,
   message: string,
@@ -241,6 +279,8 @@ export function toEntry(f: TokenLookup, now: number): CachedToken {
     locationId: k.locationId,
     locationIds: k.locationIds,
     locationSet: k.locationIds === null ? null : new Set(k.locationIds),
+    ipAllow: k.ipAllowlist ? compileAllowlist(k.ipAllowlist) : null,
+    locationIpAllow: f.locationIpAllowlist ? compileAllowlist(f.locationIpAllowlist) : null,
     kind: k.kind,
     name: k.name,
     scopes: k.scopes,

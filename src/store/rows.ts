@@ -29,6 +29,7 @@ export function agencyFromRow(r: Selectable<AgencyTable>): Agency {
     policyOverride: parseJson(r.policy_json),
     // Only when set: an agency without its own rules reads exactly as before (core/key-rules.ts defaults).
     ...(r.key_rules_json === null ? {} : { keyRules: parseJson(r.key_rules_json) as Agency["keyRules"] }),
+    ...(r.ip_allowlist_json ? { ipAllowlist: JSON.parse(r.ip_allowlist_json) as string[] } : {}),
     createdAt: r.created_at,
     updatedAt: r.updated_at,
   };

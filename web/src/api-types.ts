@@ -475,7 +475,7 @@ export interface paths {
         options?: never;
         head?: never;
         /**
-         * Edit name, description or scopes
+         * Edit name, description, scopes, locationIds or ipAllowlist
          * @description The token does not change.
          */
         patch: {
@@ -493,13 +493,13 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description The key */
+                /** @description The key, and what the change warns of */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": components["schemas"]["Key"];
+                        "application/json": components["schemas"]["EditedKey"];
                     };
                 };
                 /** @description An error, as application/problem+json (see the error catalogue) */
@@ -1825,6 +1825,87 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/locations/{locationId}/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Location settings (agency admins) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    locationId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Settings */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["LocationSettings"];
+                    };
+                };
+                /** @description An error, as application/problem+json (see the error catalogue) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change location settings
+         * @description `ipAllowlist`: every request of this location's keys must come from one of these CIDRs (as well as the key's and the agency's lists). Takes effect on every node at once.
+         */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    locationId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["LocationSettingsPatch"];
+                };
+            };
+            responses: {
+                /** @description Settings */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["LocationSettings"];
+                    };
+                };
+                /** @description An error, as application/problem+json (see the error catalogue) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        trace?: never;
+    };
     "/v2/token": {
         parameters: {
             query?: never;
@@ -3071,6 +3152,8 @@ export interface components {
                 /** @description The longest expireOldAfterSeconds a rotation accepts: the console's "expire later". */
                 rotationGraceMaxSeconds: number;
             };
+            /** @description The address this server sees for you (X-Forwarded-For honoured with KEYWARD_TRUST_PROXY): what an IP allowlist is matched against */
+            clientIp: string | null;
         };
         Agency: {
             id: string;
@@ -3106,6 +3189,8 @@ export interface components {
             scopes: string[];
             /** @description An agency key limited to these locations; null: every location it may reach */
             locationIds: string[] | null;
+            /** @description CIDRs its requests must come from (canonical form); null: no list of its own */
+            ipAllowlist: string[] | null;
             /** @description Masked: prefix and last four characters */
             token: string;
             /** @enum {string} */
@@ -3157,6 +3242,8 @@ export interface components {
             key: components["schemas"]["Key"];
             /** @description The plaintext token, shown this once */
             token: string;
+            /** @description Accepted as sent, but worth a second look (e.g. 0.0.0.0/0 allows every IPv4 address) */
+            warnings?: string[];
         };
         CreateKey: {
             name: string;
@@ -3166,6 +3253,8 @@ export interface components {
             scopes?: string[];
             /** @description Agency keys only: the locations this key reaches (at most 1000). Absent or null: every location of the agency. */
             locationIds?: string[] | null;
+            /** @description CIDRs, IPv4 or IPv6 (a bare address is /32 or /128), at most 100, e.g. ["203.0.113.0/24", "2001:db8::/32"]. Null removes the list. */
+            ipAllowlist?: string[] | null;
         };
         ImportKey: {
             name: string;
@@ -3176,12 +3265,81 @@ export interface components {
             token?: string;
             sha256?: string;
         };
+        EditedKey: {
+            id: string;
+            name: string;
+            description: string;
+            /** @enum {string} */
+            kind: "private_integration" | "legacy_v1";
+            owner: {
+                /** @enum {string} */
+                type: "agency" | "location";
+                id: string;
+            };
+            agencyId: string;
+            locationId: string | null;
+            scopes: string[];
+            /** @description An agency key limited to these locations; null: every location it may reach */
+            locationIds: string[] | null;
+            /** @description CIDRs its requests must come from (canonical form); null: no list of its own */
+            ipAllowlist: string[] | null;
+            /** @description Masked: prefix and last four characters */
+            token: string;
+            /** @enum {string} */
+            status: "active" | "expired" | "revoked" | "deleted";
+            imported: boolean;
+            createdAt: string;
+            createdBy: {
+                id: string;
+                name: string;
+                email: string;
+            } | null;
+            lastUsed: {
+                at: string;
+                ip: string | null;
+                userAgent: string | null;
+            } | null;
+            daysInactive: number;
+            nextAction: {
+                /** @enum {string} */
+                action: "delete" | "expire";
+                at: string;
+            } | null;
+            nextActionAt: string | null;
+            /** @description Warned of its coming inactivity action in the current cycle: an admin may Keep it */
+            warned: boolean;
+            rotation: {
+                /** @enum {boolean} */
+                pending: true;
+                oldToken: string;
+                oldTokenExpiresAt: string;
+                oldTokenLastUsedAt: string | null;
+            } | null;
+            revokedAt: string | null;
+            expiredAt: string | null;
+            deletedAt: string | null;
+            /** @description Agency key suspended by the plan (verifies as plan_required) */
+            suspended: boolean;
+            /** @description The latest report of this key's token leaking, or null */
+            leak: {
+                reportedAt: string;
+                /** @description The scanning partner's source (e.g. `content`), or `admin` */
+                source: string;
+                url: string | null;
+                /** @enum {string} */
+                action: "revoked" | "notified";
+            } | null;
+            /** @description Accepted as sent, but worth a second look (e.g. 0.0.0.0/0 allows every IPv4 address) */
+            warnings: string[];
+        };
         EditKey: {
             name?: string;
             description?: string;
             scopes?: string[];
             /** @description Agency keys only: the locations this key reaches (at most 1000). Absent or null: every location of the agency. */
             locationIds?: string[] | null;
+            /** @description CIDRs, IPv4 or IPv6 (a bare address is /32 or /128), at most 100, e.g. ["203.0.113.0/24", "2001:db8::/32"]. Null removes the list. */
+            ipAllowlist?: string[] | null;
         };
         Rotate: {
             /** @default 604800 */
@@ -3249,6 +3407,10 @@ export interface components {
             leakAction?: "revoke" | "notify";
             /** @description Whether admins may Keep a warned key (default true) */
             allowKeep?: boolean;
+            /** @description CIDRs every request of the agency's keys must come from; null: none */
+            ipAllowlist?: string[] | null;
+            /** @description Accepted but worth a second look (e.g. 0.0.0.0/0 allows every IPv4 address) */
+            warnings?: string[];
         } & {
             [key: string]: unknown;
         };
@@ -3278,6 +3440,8 @@ export interface components {
             /** @enum {string} */
             leakAction?: "revoke" | "notify";
             allowKeep?: boolean;
+            /** @description CIDRs every request of the agency's keys must come from (issue 13 §2), IPv4 or IPv6, at most 100; null removes the list. */
+            ipAllowlist?: string[] | null;
         };
         LocationInput: {
             name: string;
@@ -3335,6 +3499,16 @@ export interface components {
             after: {
                 [key: string]: unknown;
             } | null;
+        };
+        LocationSettings: {
+            /** @description CIDRs every request of this location's keys must come from; null: none */
+            ipAllowlist: string[] | null;
+            /** @description Entries accepted but worth a second look (e.g. 0.0.0.0/0 allows every IPv4 address) */
+            warnings: string[];
+        };
+        LocationSettingsPatch: {
+            /** @description CIDRs, IPv4 or IPv6 (a bare address is /32 or /128), at most 100, e.g. ["203.0.113.0/24"]. Null removes the list. */
+            ipAllowlist?: string[] | null;
         };
         V2UserInput: {
             email: string;

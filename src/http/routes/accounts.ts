@@ -44,6 +44,15 @@ export const SettingsView = z
       .boolean()
       .optional()
       .meta({ description: "Whether admins may Keep a warned key (default true)" }),
+    ipAllowlist: z
+      .array(z.string())
+      .nullable()
+      .optional()
+      .meta({ description: "CIDRs every request of the agency's keys must come from; null: none" }),
+    warnings: z
+      .array(z.string())
+      .optional()
+      .meta({ description: "Accepted but worth a second look (e.g. 0.0.0.0/0 allows every IPv4 address)" }),
   })
   .loose()
   .meta({ id: "Settings" });
@@ -61,6 +70,15 @@ export const SettingsPatch = z
     }),
     leakAction: z.enum(LEAK_ACTIONS).optional(),
     allowKeep: z.boolean().optional(),
+    ipAllowlist: z
+      .array(z.string().max(64, "must be at most 64 characters"))
+      .max(100, "must list at most 100 entries: merge neighbouring ranges into wider CIDRs")
+      .nullable()
+      .optional()
+      .meta({
+        description:
+          "CIDRs every request of the agency's keys must come from (issue 13 §2), IPv4 or IPv6, at most 100; null removes the list.",
+      }),
   })
   .meta({ id: "SettingsPatch" });
 
