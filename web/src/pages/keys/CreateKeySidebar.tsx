@@ -4,6 +4,7 @@ import { api, type Key, type Kind } from "../../api";
 import type { View } from "../../links";
 import { useSession } from "../../session";
 import { ErrorText, Modal, SelectField, TextArea, TextField, useAction } from "../../ui";
+import { IpAllowlistField, useIpAllowlist } from "./IpAllowlistField";
 import { LocationLimitPicker } from "./LocationLimitPicker";
 import { ScopePicker } from "./ScopePicker";
 
@@ -35,6 +36,7 @@ export function CreateKeySidebar({
   const [kind, setKind] = useState<Kind>("private_integration");
   const [scopes, setScopes] = useState<string[]>([]);
   const [locationIds, setLocationIds] = useState<string[] | null>(null);
+  const ips = useIpAllowlist(null);
   const level = accounts.find((a) => a.id === accountId)?.level ?? "location";
   // Scopes of one level mean nothing at the other: start again when the level changes.
   // biome-ignore lint/correctness/useExhaustiveDependencies: reruns on purpose when the level changes
@@ -49,13 +51,14 @@ export function CreateKeySidebar({
         kind,
         ...(kind === "private_integration" ? { scopes } : {}),
         ...(level === "agency" && locationIds !== null ? { locationIds } : {}),
+        ...(ips.list ? { ipAllowlist: ips.list } : {}),
       },
     );
     onCreated(r.key, r.token);
   });
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    void run();
+    if (ips.confirmLeavesOut()) void run();
   };
   const codeIs = (...codes: string[]) => (error && codes.includes(error.code) ? error.detail : undefined);
   const accountError = codeIs("plan_required", "permission_denied");
@@ -163,6 +166,7 @@ export function CreateKeySidebar({
             error={error?.field("locationIds") ?? codeIs("resource_not_found")}
           />
         ) : null}
+        <IpAllowlistField state={ips} error={error?.field("ipAllowlist")} />
         <ErrorText error={generalError} />
       </form>
     </Modal>

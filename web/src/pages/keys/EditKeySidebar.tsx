@@ -3,6 +3,7 @@ import { type FormEvent, useState } from "react";
 import { api, type Key } from "../../api";
 import { dateTime, KIND_LABEL, nextActionWords } from "../../format";
 import { ErrorText, Modal, TextArea, TextField, useAction } from "../../ui";
+import { IpAllowlistField, useIpAllowlist } from "./IpAllowlistField";
 import { LocationLimitPicker } from "./LocationLimitPicker";
 import { ScopePicker } from "./ScopePicker";
 
@@ -19,6 +20,7 @@ export function EditKeySidebar({
   const [description, setDescription] = useState(apiKey.description);
   const [scopes, setScopes] = useState(apiKey.scopes);
   const [locationIds, setLocationIds] = useState<string[] | null>(apiKey.locationIds);
+  const ips = useIpAllowlist(apiKey.ipAllowlist);
   const { run, busy, error, setError } = useAction(async () => {
     const body: Record<string, unknown> = {};
     if (name !== apiKey.name) body.name = name;
@@ -28,6 +30,7 @@ export function EditKeySidebar({
     const sorted = locationIds && [...locationIds].sort();
     if (apiKey.locationId === null && JSON.stringify(sorted) !== JSON.stringify(apiKey.locationIds))
       body.locationIds = sorted;
+    if (JSON.stringify(ips.list) !== JSON.stringify(apiKey.ipAllowlist)) body.ipAllowlist = ips.list;
     const k = Object.keys(body).length
       ? await api.patch<Key>(`/api/keys/${encodeURIComponent(apiKey.id)}`, body)
       : apiKey;
@@ -35,7 +38,7 @@ export function EditKeySidebar({
   });
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    void run();
+    if (ips.confirmLeavesOut()) void run();
   };
   return (
     <Modal
@@ -85,6 +88,7 @@ export function EditKeySidebar({
             error={error?.field("locationIds")}
           />
         ) : null}
+        <IpAllowlistField state={ips} error={error?.field("ipAllowlist")} />
         <p className="hint">Saving does not change the token: integrations keep working.</p>
         <ErrorText error={error && !error.hasFields ? error : null} />
       </form>
