@@ -137,6 +137,7 @@ export class Store {
         legacy_creation: a.legacyCreation,
         policy_json: a.policyOverride ? JSON.stringify(a.policyOverride) : null,
         key_rules_json: a.keyRules ? JSON.stringify(a.keyRules) : null,
+        ip_allowlist_json: a.ipAllowlist ? JSON.stringify(a.ipAllowlist) : null,
         created_at: a.createdAt,
         updated_at: a.updatedAt,
       })
