@@ -182,6 +182,33 @@ for (const driver of ["sqlite", "postgres"] as const) {
       expect(await until(async () => (await verifyOn(b, k.token, w.loc2)).code === "valid")).toBe(true);
     });
 
+    it("IP allowlists of a key, its location and its agency reach the other node within a second (§2)", async () => {
+      const r = await owner.post(`/api/accounts/${w.loc2}/keys`, { name: "ips" });
+      const token: string = r.body.token;
+      const from = async (h: Harness, ip: string) => {
+        const res = await fetch(`${h.url}/api/verify`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${SERVICE_TOKEN}`, "content-type": "application/json" },
+          body: JSON.stringify({ token, clientIp: ip }),
+        });
+        return ((await res.json()) as { code: string }).code;
+      };
+      for (const h of [a, b]) expect(await from(h, "198.51.100.1")).toBe("valid"); // warm
+      const changes: [string, Record<string, unknown>][] = [
+        [`/api/keys/${r.body.key.id}`, { ipAllowlist: ["203.0.113.0/24"] }],
+        [`/api/locations/${w.loc2}/settings`, { ipAllowlist: ["203.0.113.0/24"] }],
+        [`/api/agencies/${w.agencyId}/settings`, { ipAllowlist: ["203.0.113.0/24"] }],
+      ];
+      for (const [path, body] of changes) {
+        expect((await owner.patch(path, body)).status).toBe(200);
+        expect(await from(a, "198.51.100.1")).toBe("ip_forbidden");
+        expect(await until(async () => (await from(b, "198.51.100.1")) === "ip_forbidden")).toBe(true);
+        expect(await from(b, "203.0.113.9")).toBe("valid");
+        expect((await owner.patch(path, { ipAllowlist: null })).status).toBe(200);
+        expect(await until(async () => (await from(b, "198.51.100.1")) === "valid")).toBe(true);
+      }
+    });
+
     it("bad inputs: 400 or 404 with what to fix, and nothing changed", async () => {
       const k = await limitedKey();
       const before = (await owner.get(`/api/accounts/${w.agencyId}/keys`)).body.keys.length;
