@@ -111,19 +111,67 @@ export interface IpMatcher {
   allows(ip: string): boolean;
 }
 
-/** Compiles canonical CIDRs (as `checkAllowlist` answers them) once; matching then allocates nothing of ours. */
+/**
+ * Compiles canonical CIDRs (as `checkAllowlist` answers them) once. IPv4 addresses (and the dotted
+ * IPv4-mapped form, `::ffff:a.b.c.d`) are matched on precomputed 32-bit networks and masks, read
+ * from the string without allocating (the verifier's hot path); other IPv6 addresses go to node:net's
+ * BlockList, which also knows the hex-mapped form.
+ */
 export function compileAllowlist(cidrs: readonly string[]): IpMatcher {
   const list = new BlockList();
+  const nets: number[] = [];
+  const masks: number[] = [];
   for (const c of cidrs) {
-    const [address, prefix] = c.split("/") as [string, string];
-    list.addSubnet(address, Number(prefix), isIP(address) === 4 ? "ipv4" : "ipv6");
+    const [address, prefixText] = c.split("/") as [string, string];
+    const prefix = Number(prefixText);
+    const v4 = isIP(address) === 4;
+    list.addSubnet(address, prefix, v4 ? "ipv4" : "ipv6");
+    if (v4) {
+      const mask = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
+      masks.push(mask);
+      nets.push((Number(v4ToBig(address)) & mask) >>> 0);
+    }
   }
   return {
     cidrs,
     allows(ip: string): boolean {
+      const v4 = ipv4Number(ip);
+      if (v4 >= 0) {
+        for (let i = 0; i < nets.length; i++) if ((v4 & masks[i]!) >>> 0 === nets[i]) return true;
+        return false;
+      }
       const family = isIP(ip);
       if (family === 0) return false;
       return list.check(ip, family === 4 ? "ipv4" : "ipv6");
     },
   };
+}
+
+/** A dotted IPv4 address (or `::ffff:` + one) as an unsigned 32-bit number; -1 for anything else. */
+function ipv4Number(ip: string): number {
+  let i = 0;
+  if (ip.length > 7 && ip.charCodeAt(0) === 58 /* : */) {
+    if (!/^::ffff:/i.test(ip)) return -1;
+    i = 7;
+  }
+  let value = 0;
+  let part = 0;
+  let digits = 0;
+  let dots = 0;
+  for (; i < ip.length; i++) {
+    const c = ip.charCodeAt(i);
+    if (c === 46 /* . */) {
+      if (digits === 0 || dots === 3) return -1;
+      value = value * 256 + part;
+      part = 0;
+      digits = 0;
+      dots++;
+    } else if (c >= 48 && c <= 57) {
+      if (digits > 0 && part === 0) return -1; // no leading zeros, as isIP
+      part = part * 10 + (c - 48);
+      if (++digits > 3 || part > 255) return -1;
+    } else return -1;
+  }
+  if (dots !== 3 || digits === 0) return -1;
+  return value * 256 + part;
 }

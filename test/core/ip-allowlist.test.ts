@@ -55,6 +55,26 @@ describe("IP allowlists: matching", () => {
     expect(m.allows("::ffff:cb00:7109")).toBe(true);
     expect(m.allows("::ffff:198.51.100.1")).toBe(false);
   });
+  it("reads IPv4 strictly on its fast path", () => {
+    for (const bad of [
+      "203.0.113",
+      "203.0.113.9.1",
+      "203.0.113.256",
+      "203.0.113.09",
+      "203..113.9",
+      "203.0.113.9 ",
+    ])
+      expect(m.allows(bad), bad).toBe(false);
+    expect(m.allows("::FFFF:203.0.113.1")).toBe(true);
+    const all = compileAllowlist(["0.0.0.0/0"]);
+    expect([all.allows("255.255.255.255"), all.allows("0.0.0.0"), all.allows("2001:db8::1")]).toEqual([
+      true,
+      true,
+      false,
+    ]);
+    const top = compileAllowlist(["128.0.0.0/1"]);
+    expect([top.allows("200.1.1.1"), top.allows("127.255.255.255")]).toEqual([true, false]);
+  });
   it("allows nothing that is not an address", () => {
     expect(m.allows("")).toBe(false);
     expect(m.allows("203.0.113.9, 1.1.1.1")).toBe(false);
