@@ -141,11 +141,9 @@ export const KeyView = z
   .meta({ id: "Key" });
 
 /** Accepted but worth a second look (e.g. an allowlist entry that allows every address). */
-const PolicyWarnings = z
-  .array(z.string())
-  .meta({
-    description: "Accepted as sent, but worth a second look (e.g. 0.0.0.0/0 allows every IPv4 address)",
-  });
+const PolicyWarnings = z.array(z.string()).meta({
+  description: "Accepted as sent, but worth a second look (e.g. 0.0.0.0/0 allows every IPv4 address)",
+});
 
 export const KeyWithToken = z
   .object({

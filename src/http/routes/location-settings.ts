@@ -9,11 +9,9 @@ const LocationSettings = z
       .array(z.string())
       .nullable()
       .meta({ description: "CIDRs every request of this location's keys must come from; null: none" }),
-    warnings: z
-      .array(z.string())
-      .meta({
-        description: "Entries accepted but worth a second look (e.g. 0.0.0.0/0 allows every IPv4 address)",
-      }),
+    warnings: z.array(z.string()).meta({
+      description: "Entries accepted but worth a second look (e.g. 0.0.0.0/0 allows every IPv4 address)",
+    }),
   })
   .meta({ id: "LocationSettings" });
 
