@@ -54,6 +54,8 @@ try {
       inactiveDays: null,
       warnedAt: null,
       secretEnc: null,
+      locationIds: null,
+      ipAllowlist: null,
     });
     tokens.push({
       hash: `h${i}`,

@@ -28,6 +28,7 @@ import { Attempts } from "../service/attempts.js";
 import { Audit } from "../service/audit.js";
 import { type CacheBus, VerificationCache } from "../service/cache.js";
 import { InvitationService } from "../service/invitations.js";
+import { ipAllowlistSettingsExtension } from "../service/ip-allowlist-settings.js";
 import { KeepService } from "../service/keep.js";
 import { keyRulesSettingsExtension } from "../service/key-rules.js";
 import { KeyService } from "../service/keys.js";
@@ -39,6 +40,7 @@ import { LegacyReports } from "../service/legacy-report.js";
 import { loadDeploymentSecret, openDeploymentSecretBox } from "../service/legacy-secret.js";
 import { LifecycleService } from "../service/lifecycle.js";
 import { ListingService } from "../service/listings.js";
+import { LocationSettingsService } from "../service/location-settings.js";
 import { ProfileService } from "../service/profile.js";
 import { ProvisioningService } from "../service/provisioning.js";
 import { type FirstRefusal, RateLimiter } from "../service/rate-limits.js";
@@ -247,6 +249,7 @@ export async function createKeyward(opts: KeywardOptions): Promise<Keyward> {
       lifecycle.settingsExtension(),
       keyRulesSettingsExtension(),
       limits.settingsExtension(),
+      ipAllowlistSettingsExtension(),
     ],
   });
   // Leaked tokens and Keep (issue 14).
@@ -363,6 +366,7 @@ export async function createKeyward(opts: KeywardOptions): Promise<Keyward> {
     webhooks,
     limits,
     usageCodes,
+    locationSettings: new LocationSettingsService({ store, clock, audit, cache, bus, accounts }),
     storage,
     verifyEvents,
     reportedUses,

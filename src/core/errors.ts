@@ -13,6 +13,7 @@ export const VERIFY_STATUS = {
   rotated: 401,
   insufficient_scope: 403,
   location_forbidden: 403,
+  ip_forbidden: 403,
   plan_required: 403,
   disabled_by_security: 403,
   /** Over a named limit of the key, its location or its agency (issue 13 §1); Retry-After says when. */
@@ -84,6 +85,7 @@ export const TITLES: Record<ErrorCode, string> = {
   rotated: "Token replaced by rotation",
   insufficient_scope: "Insufficient scope",
   location_forbidden: "Location forbidden",
+  ip_forbidden: "Address not allowed",
   plan_required: "Plan upgrade required",
   disabled_by_security: "Disabled by Enhanced Account Security",
   rate_limited: "Rate limited",

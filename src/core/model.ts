@@ -18,6 +18,8 @@ export interface Agency {
   policyOverride: Record<string, unknown> | null;
   /** Leak and Keep rules the agency set (issue 14); absent or null: the defaults (core/key-rules.ts). */
   keyRules?: Partial<KeyRules> | null | undefined;
+  /** The agency's IP allowlist (issue 13 §2): canonical CIDRs; absent or null: none. */
+  ipAllowlist?: string[] | null | undefined;
   createdAt: number;
   updatedAt: number;
 }
@@ -75,6 +77,10 @@ export interface ApiKey {
   /** First inactivity warning of the current cycle; a use of a warned key is written through. */
   warnedAt: number | null;
   secretEnc: string | null;
+  /** An agency key limited to these locations (issue 13 §4); null: every location of its agency. */
+  locationIds: string[] | null;
+  /** CIDRs a request with this key must come from (issue 13 §2); null: no list of its own. */
+  ipAllowlist: string[] | null;
 }
 
 export interface KeyToken {

@@ -216,6 +216,8 @@ export interface KeyActor {
   agencyId: string;
   /** null for an agency key */
   locationId: string | null;
+  /** An agency key limited to these locations (issue 13 §4); absent or null: every location of its agency. */
+  locationIds?: readonly string[] | null | undefined;
   /** Private integration tokens only; a legacy v1 key has full access to its owner account. */
   scopes: readonly string[];
   enhancedSecurity: boolean;
@@ -229,7 +231,19 @@ export function isKeyActor(a: Caller): a is KeyActor {
 }
 
 /** What the rules over people need to know of a key: where it lives, and whether EAS guards it. */
-export type KeyReach = Pick<KeyActor, "agencyId" | "locationId" | "enhancedSecurity">;
+export type KeyReach = Pick<KeyActor, "agencyId" | "locationId" | "enhancedSecurity"> & LimitedTo;
+
+/** An agency key's list of locations (absent or null: every location of its agency). */
+type LimitedTo = { locationIds?: readonly string[] | null | undefined };
+
+/**
+ * The locations a key reaches within its agency: null for every one (an agency key without a list),
+ * else a location key's own, or the list an agency key is limited to.
+ */
+export function keyLocations(key: Pick<KeyActor, "locationId"> & LimitedTo): readonly string[] | null {
+  if (key.locationId !== null) return [key.locationId];
+  return key.locationIds ?? null;
+}
 
 /** The scopes a key lacks for an operation (a legacy v1 key has full access: none). */
 export function keyMissingScopes(
@@ -240,10 +254,27 @@ export function keyMissingScopes(
   return needed.filter((s) => !key.scopes.includes(s));
 }
 
-/** Whether a key reaches a location: an agency key every location of its agency, a location key its own. */
-export function keySeesLocation(key: KeyReach, agencyId: string, locationId: string): boolean {
+/**
+ * Whether a key reaches a location: an agency key every location of its agency (or those it is
+ * limited to), a location key its own.
+ */
+export function keySeesLocation(
+  key: Pick<KeyActor, "agencyId" | "locationId"> & LimitedTo,
+  agencyId: string,
+  locationId: string,
+): boolean {
   if (key.agencyId !== agencyId) return false;
-  return key.locationId === null || key.locationId === locationId;
+  if (key.locationId !== null) return key.locationId === locationId;
+  return !key.locationIds || key.locationIds.includes(locationId);
+}
+
+/** Why an agency key limited to chosen locations may not act on another of its agency's (403). */
+export function keyOutsideLocationRefusal(_key: Pick<KeyActor, "locationId">): Refusal {
+  return {
+    code: "location_forbidden",
+    message:
+      "This agency key is limited to other locations: an admin can add this location to the key's locationIds.",
+  };
 }
 
 /**
@@ -251,9 +282,16 @@ export function keySeesLocation(key: KeyReach, agencyId: string, locationId: str
  * and change its own location. The advice names the key the caller should use instead.
  */
 export function keyLocationRefusal(
-  key: Pick<KeyActor, "kind" | "locationId">,
+  key: Pick<KeyActor, "kind" | "locationId"> & LimitedTo,
   action: "create" | "update" | "delete",
 ): Refusal | null {
+  // A key limited to chosen locations could not reach the location it created.
+  if (action === "create" && key.locationId === null && key.locationIds)
+    return {
+      code: "location_forbidden",
+      message:
+        "An agency key limited to chosen locations cannot create locations: use an agency key without locationIds.",
+    };
   if (action === "update" || key.locationId === null) return null;
   const instead = key.kind === "legacy_v1" ? "the agency's legacy key" : "an agency key";
   return {
@@ -282,10 +320,15 @@ export interface Refusal {
   message: string;
 }
 
-/** Agency keys see the agency's users; location keys the users assigned to their location. */
+/**
+ * Agency keys see the agency's users; location keys the users assigned to their location; an agency
+ * key limited to locations the users assigned to at least one of them.
+ */
 export function keySeesUser(key: KeyReach, u: UserFacts): boolean {
   if (u.agencyId !== key.agencyId) return false;
-  return key.locationId === null || u.locationIds.includes(key.locationId);
+  if (key.locationId !== null) return u.locationIds.includes(key.locationId);
+  const reach = key.locationIds;
+  return !reach || u.locationIds.some((l) => reach.includes(l));
 }
 
 /**
@@ -295,8 +338,9 @@ export function keySeesUser(key: KeyReach, u: UserFacts): boolean {
  */
 export function keyReachesAllOf(key: KeyReach, u: UserFacts): boolean {
   if (u.agencyId !== key.agencyId) return false;
-  if (key.locationId === null) return true;
-  return u.type === "account" && u.locationIds.every((l) => l === key.locationId);
+  const reach = keyLocations(key);
+  if (reach === null) return true;
+  return u.type === "account" && u.locationIds.every((l) => reach.includes(l));
 }
 
 /**
@@ -318,15 +362,15 @@ const EAS_NEW_ADMIN =
 const EAS_ADMIN_LOGIN =
   "Enhanced Account Security is on: an admin's e-mail and password cannot be changed through the API. They can change them themselves in the console.";
 const LOCATION_ONLY =
-  "A location key can only create, change or remove account users of its own location alone; this user would reach more than the key does. Use an agency key, or ask an agency admin.";
+  "A location key (or an agency key limited to chosen locations) can only create, change or remove account users of the locations it reaches; this user would reach more than the key does. Use an agency key, or ask an agency admin.";
 const NO_RAISE =
-  "A location key cannot give a user more rights (the admin role, agency access or the “manage API keys” switch). An agency admin can, in the console.";
+  "A location key (or an agency key limited to chosen locations) cannot give a user more rights (the admin role, agency access or the “manage API keys” switch). An agency admin can, in the console.";
 
 /** Whether a key may create this user (`null`: it may). Visibility is the caller's 404 first. */
 export function keyCreateUserRefusal(key: KeyReach, user: UserFacts): Refusal | null {
   if (key.enhancedSecurity && user.role === "admin")
     return { code: "disabled_by_security", message: EAS_NEW_ADMIN };
-  if (key.locationId === null) return null;
+  if (keyLocations(key) === null) return null;
   if (!keyReachesAllOf(key, user)) return { code: "location_forbidden", message: LOCATION_ONLY };
   // A new user starts as a plain account user: anything above that is raised by the key.
   const nobody: UserFacts = { ...user, type: "account", role: "user" };
@@ -357,7 +401,7 @@ export function keyChangeUserRefusal(key: KeyReach, before: UserFacts, change: U
   )
     return { code: "disabled_by_security", message: EAS_ADMIN_LOGIN };
   const after = applied(before, change);
-  if (key.locationId !== null) {
+  if (keyLocations(key) !== null) {
     if (!keyReachesAllOf(key, before) || !keyReachesAllOf(key, after))
       return { code: "location_forbidden", message: LOCATION_ONLY };
     if (raisesRights(before, after)) return { code: "permission_denied", message: NO_RAISE };
@@ -367,7 +411,7 @@ export function keyChangeUserRefusal(key: KeyReach, before: UserFacts, change: U
       return {
         code: "permission_denied",
         message:
-          "A location key cannot change an admin's e-mail or password: an admin can do more than the key. Ask an agency admin.",
+          "A location key (or an agency key limited to chosen locations) cannot change an admin's e-mail or password: an admin can do more than the key. Ask an agency admin.",
       };
   }
   if (before.isOwner && (after.role !== "admin" || after.type !== "agency" || !after.canManageKeys))

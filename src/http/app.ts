@@ -19,6 +19,7 @@ import { auditRoutes } from "./routes/audit.js";
 import { authRoutes } from "./routes/auth.js";
 import { keyRoutes } from "./routes/keys.js";
 import { leakRoutes } from "./routes/leaks.js";
+import { locationSettingsRoutes } from "./routes/location-settings.js";
 import { peopleRoutes } from "./routes/people.js";
 import { platformRoutes } from "./routes/platform.js";
 import { provisioningRoutes } from "./routes/provisioning.js";
@@ -130,6 +131,7 @@ export function createApp(deps: Deps, opts: AppOptions = {}): Hono<AppEnv> {
   accountRoutes(router, deps);
   peopleRoutes(router, deps);
   auditRoutes(router, deps);
+  locationSettingsRoutes(router, deps);
   platformRoutes(router, deps);
   verifySdkRoutes(router, deps);
   verifyRoutes(router, deps);

@@ -3,6 +3,7 @@
  * services below it and not on the composition root above it (`app/keyward.ts`, whose `Keyward`
  * offers all of this and more). A route reads only these.
  */
+
 import type { Config } from "../config.js";
 import type { Clock } from "../core/clock.js";
 import type { ScopeCatalogue } from "../core/scopes.js";
@@ -21,6 +22,7 @@ import type { LegacyMigrations } from "../service/legacy-migration.js";
 import type { LegacyReports } from "../service/legacy-report.js";
 import type { LifecycleService } from "../service/lifecycle.js";
 import type { ListingService } from "../service/listings.js";
+import type { LocationSettingsService } from "../service/location-settings.js";
 import type { ProfileService } from "../service/profile.js";
 import type { ProvisioningService } from "../service/provisioning.js";
 import type { RateLimiter } from "../service/rate-limits.js";
@@ -86,6 +88,8 @@ export interface Deps {
   limits: RateLimiter;
   /** Verifications per key per day per code. */
   usageCodes: UsageCodes;
+  /** A location's settings: its IP allowlist (issue 13 §2). */
+  locationSettings: LocationSettingsService;
   /** Whether the database can be written (/readyz), told of storage failures requests meet. */
   storage: StorageHealth;
   /** The SDK's event stream of what verification caches must drop (GET /api/verify/events). */

@@ -10,6 +10,27 @@ import { Description, Email, Name, Password } from "../core/validate.js";
 const ScopeList = z.array(z.string().max(100)).max(100, "at most 100 scopes");
 const Kind = z.enum(KEY_KINDS);
 
+/** Issue 13 §4: an agency key limited to chosen locations (null: every location of its agency). */
+const KeyLocationIds = z
+  .array(z.string().min(1, "must not be empty").max(64, "must be at most 64 characters"))
+  .min(1, "must name at least one location (null: every location)")
+  .max(1000, "must name at most 1000 locations")
+  .nullable()
+  .meta({
+    description:
+      "Agency keys only: the locations this key reaches (at most 1000). Absent or null: every location of the agency.",
+  });
+
+/** Issue 13 §2: the CIDRs a key's requests must come from (null: no list of its own). */
+const IpAllowlist = z
+  .array(z.string().max(64, "must be at most 64 characters"))
+  .max(100, "must list at most 100 entries: merge neighbouring ranges into wider CIDRs")
+  .nullable()
+  .meta({
+    description:
+      'CIDRs, IPv4 or IPv6 (a bare address is /32 or /128), at most 100, e.g. ["203.0.113.0/24", "2001:db8::/32"]. Null removes the list.',
+  });
+
 export const CreateKeyBody = z
   .strictObject({
     name: Name,
@@ -19,6 +40,8 @@ export const CreateKeyBody = z
     rateLimits: RateLimitList.optional().meta({
       description: "The key's own limits (agency admins), instead of the defaults (docs/traffic-policy.md)",
     }),
+    locationIds: KeyLocationIds.optional(),
+    ipAllowlist: IpAllowlist.optional(),
   })
   .meta({ id: "CreateKey" });
 
@@ -30,6 +53,8 @@ export const EditKeyBody = z
     rateLimits: RateLimitList.nullable().optional().meta({
       description: "The key's own limits (agency admins); null: back to the defaults",
     }),
+    locationIds: KeyLocationIds.optional(),
+    ipAllowlist: IpAllowlist.optional(),
   })
   .meta({ id: "EditKey" });
 
@@ -72,6 +97,14 @@ export const KeyView = z
     agencyId: z.string(),
     locationId: z.string().nullable(),
     scopes: z.array(z.string()),
+    locationIds: z
+      .array(z.string())
+      .nullable()
+      .meta({ description: "An agency key limited to these locations; null: every location it may reach" }),
+    ipAllowlist: z
+      .array(z.string())
+      .nullable()
+      .meta({ description: "CIDRs its requests must come from (canonical form); null: no list of its own" }),
     token: z.string().meta({ description: "Masked: prefix and last four characters" }),
     status: z.enum(["active", "expired", "revoked", "deleted"]),
     imported: z.boolean(),
@@ -120,9 +153,21 @@ export const KeyView = z
   })
   .meta({ id: "Key" });
 
+/** Accepted but worth a second look (e.g. an allowlist entry that allows every address). */
+const PolicyWarnings = z.array(z.string()).meta({
+  description: "Accepted as sent, but worth a second look (e.g. 0.0.0.0/0 allows every IPv4 address)",
+});
+
 export const KeyWithToken = z
-  .object({ key: KeyView, token: z.string().meta({ description: "The plaintext token, shown this once" }) })
+  .object({
+    key: KeyView,
+    token: z.string().meta({ description: "The plaintext token, shown this once" }),
+    warnings: PolicyWarnings.optional(),
+  })
   .meta({ id: "KeyWithToken" });
+
+/** A key as PATCH answers it: the view and what the change warns of. */
+export const EditedKey = KeyView.extend({ warnings: PolicyWarnings }).meta({ id: "EditedKey" });
 
 export const LoginBody = z
   .strictObject({

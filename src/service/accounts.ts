@@ -17,6 +17,8 @@ import {
   isKeyActor,
   type KeyActor,
   keyLocationRefusal,
+  keyLocations,
+  keyOutsideLocationRefusal,
   keySeesLocation,
   type Plan,
 } from "../core/permissions.js";
@@ -213,6 +215,7 @@ export class AccountService {
           legacyCreation: before.legacyCreation,
           policy: before.policyOverride,
           keyRules: before.keyRules ?? null,
+          ipAllowlist: before.ipAllowlist ?? null,
         },
         {
           name: after.name,
@@ -221,6 +224,7 @@ export class AccountService {
           legacyCreation: after.legacyCreation,
           policy: after.policyOverride,
           keyRules: after.keyRules ?? null,
+          ipAllowlist: after.ipAllowlist ?? null,
         },
       );
       if (Object.keys(diff.after).length === 0) return before;
@@ -254,7 +258,8 @@ export class AccountService {
       const key = ctx.actor;
       requireScopes(key, ["locations.readonly"]);
       if (key.agencyId !== agencyId) throw notFound("Agency");
-      return this.deps.store.listLocations(agencyId, key.locationId === null ? undefined : [key.locationId]);
+      const reach = keyLocations(key);
+      return this.deps.store.listLocations(agencyId, reach === null ? undefined : [...reach]);
     }
     const actor = requireActor(ctx);
     if (actor.agencyId !== agencyId) throw notFound("Agency");
@@ -306,10 +311,16 @@ export class AccountService {
     return loc;
   }
 
+  /**
+   * Another agency's location is not found (nor, as ever, another location to a location key); one of
+   * its agency's that an agency key limited to chosen locations does not reach is location_forbidden.
+   */
   private async keySees(key: KeyActor, locationId: string): Promise<Location> {
     const loc = await this.deps.store.getLocation(locationId);
-    if (!loc || !keySeesLocation(key, loc.agencyId, loc.id)) throw notFound("Location");
-    return loc;
+    if (!loc || loc.agencyId !== key.agencyId) throw notFound("Location");
+    if (keySeesLocation(key, loc.agencyId, loc.id)) return loc;
+    if (key.locationId === null) refuseIf(keyOutsideLocationRefusal(key));
+    throw notFound("Location");
   }
 
   /**

@@ -4,6 +4,7 @@
  * its security setting invalidates here before the request that made it returns, and is published
  * on the `CacheBus` so other nodes invalidate too.
  */
+import type { IpMatcher } from "../core/ip-allowlist.js";
 import type { KeyStatus } from "../core/model.js";
 import type { Plan } from "../core/permissions.js";
 import type { KeyKind } from "../core/token.js";
@@ -14,6 +15,13 @@ export interface CachedToken {
   keyId: string;
   agencyId: string;
   locationId: string | null;
+  /** An agency key limited to these locations (issue 13 §4); null: every location of its agency. */
+  locationIds: readonly string[] | null;
+  /** The same, as a set: looked up on every verification that names a location. */
+  locationSet: ReadonlySet<string> | null;
+  /** The key's IP allowlist and its location's (issue 13 §2), compiled once per entry; null: none. */
+  ipAllow: IpMatcher | null;
+  locationIpAllow: IpMatcher | null;
   kind: KeyKind;
   name: string;
   scopes: readonly string[];
@@ -56,6 +64,8 @@ export interface VerifiedKey {
   kind: KeyKind;
   agencyId: string;
   locationId: string | null;
+  /** An agency key limited to these locations; null: every location of its agency. */
+  locationIds: readonly string[] | null;
   scopes: readonly string[];
   enhancedSecurity: boolean;
 }
@@ -63,6 +73,8 @@ export interface VerifiedKey {
 export interface AgencyFacts {
   plan: Plan;
   enhancedSecurity: boolean;
+  /** The agency's IP allowlist, compiled once per load (absent or null: none). */
+  ipAllow?: IpMatcher | null | undefined;
 }
 
 // The messages and the bus live with the store, whose PostgreSQL channel carries them.
@@ -115,7 +127,11 @@ export class VerificationCache {
       this.agencies.delete(msg.id);
       return;
     }
-    if (msg.type === "location") return;
+    if (msg.type === "location") {
+      // Rare (a location deleted, or its IP allowlist changed): a scan rather than an index to keep.
+      for (const [h, e] of this.byHash) if (e.locationId === msg.id) this.byHash.delete(h);
+      return;
+    }
     for (const h of this.hashesByKey.get(msg.id) ?? []) this.byHash.delete(h);
     this.hashesByKey.delete(msg.id);
   }

@@ -7,6 +7,7 @@
 import { type Clock, DAY, utcDay } from "../core/clock.js";
 import { ApiError, denied, notFound } from "../core/errors.js";
 import { newId } from "../core/ids.js";
+import { checkAllowlist } from "../core/ip-allowlist.js";
 import { daysInactive, type InactivityAction } from "../core/lifecycle.js";
 import type { Agency, ApiKey, KeyStatus, KeyToken, LegacyCreation, User } from "../core/model.js";
 import {
@@ -61,6 +62,10 @@ export interface KeyView {
   agencyId: string;
   locationId: string | null;
   scopes: string[];
+  /** An agency key limited to these locations (issue 13 §4); null: every location it may reach. */
+  locationIds: string[] | null;
+  /** CIDRs its requests must come from (issue 13 §2); null: no list of its own. */
+  ipAllowlist: string[] | null;
   token: string;
   status: KeyStatus;
   imported: boolean;
@@ -103,6 +108,10 @@ export interface CreateKeyInput {
   scopes?: string[] | undefined;
   /** The key's own limits instead of the defaults (agency admins only). */
   rateLimits?: RateLimit[] | undefined;
+  /** Agency keys only: the locations it is limited to (absent or null: every location). */
+  locationIds?: string[] | null | undefined;
+  /** CIDRs its requests must come from (absent or null: no list of its own). */
+  ipAllowlist?: string[] | null | undefined;
 }
 
 export interface EditKeyInput {
@@ -111,7 +120,14 @@ export interface EditKeyInput {
   scopes?: string[] | undefined;
   /** The key's own limits (agency admins only); null: back to the defaults. */
   rateLimits?: RateLimit[] | null | undefined;
+  /** Agency keys only: null lifts the limit; absent leaves it as it is. */
+  locationIds?: string[] | null | undefined;
+  /** null removes the list; absent leaves it as it is. */
+  ipAllowlist?: string[] | null | undefined;
 }
+
+/** How many locations an agency key may be limited to (the API's bound, docs/traffic-policy.md). */
+export const MAX_KEY_LOCATIONS = 1000;
 
 /**
  * A key created by the system rather than a person (`createSystemKeys`). `id`, `createdAt` and
@@ -235,7 +251,11 @@ export class KeyService {
       );
   }
 
-  async create(ctx: Ctx, accountId: string, input: CreateKeyInput): Promise<{ key: KeyView; token: string }> {
+  async create(
+    ctx: Ctx,
+    accountId: string,
+    input: CreateKeyInput,
+  ): Promise<{ key: KeyView; token: string; warnings: string[] }> {
     const actor = requireActor(ctx);
     const { agency, owner } = await resolveAccount(this.deps.store, actor, accountId);
     if (!canManageKeys(actor, owner))
@@ -246,10 +266,13 @@ export class KeyService {
     this.checkScopes(kind, scopes, owner);
     const rateLimits =
       input.rateLimits === undefined ? undefined : this.checkLimits(actor, agency.id, input.rateLimits);
+    const ips = keyAllowlist(input.ipAllowlist);
     const token = generateToken(this.deps.prefix, kind);
     const key = await this.deps.store.transaction(async (store) => {
       await this.checkCreation(store, agency, owner, kind);
       const key = this.newKey(ctx, owner, kind, input.name, input.description ?? "", scopes);
+      key.locationIds = await checkKeyLocations(store, owner, input.locationIds ?? null);
+      key.ipAllowlist = ips?.cidrs ?? null;
       if (kind === "legacy_v1" && owner.locationId !== null && !agency.enhancedSecurity)
         key.secretEnc = this.deps.encryptSecret(token);
       await store.insertKey(key);
@@ -265,7 +288,7 @@ export class KeyService {
       });
       return key;
     });
-    return { key: await this.view(key), token };
+    return { key: await this.view(key), token, warnings: ips?.warnings ?? [] };
   }
 
   /** Creates a key outside any person's request (a location's auto-generated legacy key, the CLI). */
@@ -385,6 +408,8 @@ export class KeyService {
       inactiveDays: null,
       warnedAt: null,
       secretEnc: null,
+      locationIds: null,
+      ipAllowlist: null,
     };
   }
 
@@ -550,20 +575,27 @@ export class KeyService {
     return this.view(await this.visibleKey(requireActor(ctx), keyId));
   }
 
-  async edit(ctx: Ctx, keyId: string, input: EditKeyInput): Promise<KeyView> {
+  async edit(ctx: Ctx, keyId: string, input: EditKeyInput): Promise<KeyView & { warnings: string[] }> {
     const actor = requireActor(ctx);
     input = checkText(input);
+    const ips = keyAllowlist(input.ipAllowlist);
     const key = await this.deps.store.transaction(async (store) => {
       const before = await this.manageableKey(actor, keyId, store);
       if (before.status === "revoked" || before.status === "deleted")
         throw new ApiError("invalid_state", `This key is ${before.status}: it can no longer be edited.`);
       const scopes = input.scopes === undefined ? before.scopes : [...new Set(input.scopes)].sort();
       if (input.scopes !== undefined) this.checkScopes(before.kind, scopes, before);
+      const locationIds =
+        input.locationIds === undefined
+          ? before.locationIds
+          : await checkKeyLocations(store, before, input.locationIds);
       const after: ApiKey = {
         ...before,
         name: input.name ?? before.name,
         description: input.description ?? before.description,
         scopes,
+        locationIds,
+        ipAllowlist: input.ipAllowlist === undefined ? before.ipAllowlist : (ips?.cidrs ?? null),
         updatedAt: this.deps.clock.now(),
       };
       // The key's own rate limits, when the edit sets them (agency admins only).
@@ -593,7 +625,7 @@ export class KeyService {
       return after;
     });
     await this.invalidate(key.id);
-    return this.view(key);
+    return { ...(await this.view(key)), warnings: ips?.warnings ?? [] };
   }
 
   async revoke(ctx: Ctx, keyId: string): Promise<KeyView> {
@@ -807,6 +839,8 @@ export class KeyService {
         agencyId: k.agencyId,
         locationId: k.locationId,
         scopes: k.scopes,
+        locationIds: k.locationIds,
+        ipAllowlist: k.ipAllowlist,
         token: current?.display ?? "",
         status: k.status,
         imported: k.imported,
@@ -862,5 +896,77 @@ export function auditFields(k: ApiKey): Record<string, unknown> {
     scopes: k.scopes,
     status: k.status,
     owner: k.locationId ?? k.agencyId,
+    locationIds: k.locationIds,
+    ipAllowlist: k.ipAllowlist,
   };
+}
+
+/**
+ * A key's IP allowlist as it will be stored (canonical CIDRs) with its warnings; undefined when the
+ * input leaves it unchanged or null when it removes it. Problems are a 400 naming each entry.
+ */
+function keyAllowlist(
+  list: readonly string[] | null | undefined,
+): { cidrs: string[] | null; warnings: string[] } | undefined {
+  if (list === undefined) return undefined;
+  if (list === null) return { cidrs: null, warnings: [] };
+  return checkedAllowlist(list, "ipAllowlist");
+}
+
+/** Checks an allowlist for any owner (key, location, agency): 400 naming each bad entry, else canonical. */
+export function checkedAllowlist(
+  list: readonly string[],
+  field: string,
+): { cidrs: string[]; warnings: string[] } {
+  if (list.length === 0)
+    throw new ApiError(
+      "validation_failed",
+      `${field} must list at least one address or CIDR; send null to remove the list.`,
+      { issues: [{ field, message: "must not be empty (null removes the list)" }] },
+    );
+  const r = checkAllowlist(list);
+  if (!r.ok)
+    throw new ApiError("validation_failed", `${field}: ${r.issues.join("; ")}.`, {
+      issues: r.issues.map((message) => ({ field, message })),
+    });
+  return { cidrs: r.cidrs, warnings: r.warnings };
+}
+
+/**
+ * An agency key's list of locations, as it will be stored (unique, sorted; null: every location).
+ * Only agency keys take one; every id must be a location of the key's agency that exists now. An id
+ * of another agency is answered exactly as an unknown one, so nothing is learnt about it.
+ */
+async function checkKeyLocations(
+  store: Store,
+  owner: Owner,
+  ids: readonly string[] | null,
+): Promise<string[] | null> {
+  if (ids === null) return null;
+  const issue = (message: string, detail: string) =>
+    new ApiError("validation_failed", message, { issues: [{ field: "locationIds", message: detail }] });
+  if (owner.locationId !== null)
+    throw issue(
+      "locationIds limits agency keys only: a location key already reaches its own location alone. Leave locationIds out.",
+      "only for agency keys",
+    );
+  const unique = [...new Set(ids)].sort();
+  if (unique.length === 0)
+    throw issue(
+      "locationIds must name at least one location; send null (or leave it out) for every location of the agency.",
+      "must not be empty",
+    );
+  if (unique.length > MAX_KEY_LOCATIONS)
+    throw issue(
+      `locationIds may name at most ${MAX_KEY_LOCATIONS} locations; this list has ${unique.length}.`,
+      `at most ${MAX_KEY_LOCATIONS}`,
+    );
+  const found = new Set((await store.listLocations(owner.agencyId, unique)).map((l) => l.id));
+  const missing = unique.filter((id) => !found.has(id));
+  if (missing.length > 0)
+    throw new ApiError(
+      "resource_not_found",
+      `No location of this agency has the id ${missing.slice(0, 5).join(", ")}${missing.length > 5 ? ` (and ${missing.length - 5} more)` : ""}: check locationIds.`,
+    );
+  return unique;
 }

@@ -7,6 +7,7 @@
 import type { Clock } from "../core/clock.js";
 import { isoSecond } from "../core/clock.js";
 import type { VerifyErrorCode } from "../core/errors.js";
+import { compileAllowlist } from "../core/ip-allowlist.js";
 import { planAllowsAgencyKeys } from "../core/permissions.js";
 import { hashToken, inspectToken } from "../core/token.js";
 import type { Store, TokenLookup } from "../store/store.js";
@@ -93,9 +94,10 @@ export class Verifier {
         : { valid: false, code: "malformed", message: reason };
     }
     const entry = toEntry(found, now);
+    const agency = toAgencyFacts(found.agency);
     // An invalidation during the read may have been meant for what it returned: use it once, keep nothing.
-    if (cache.generation === gen) cache.put(entry, found.agency);
-    return this.judge(entry, found.agency, now, opts);
+    if (cache.generation === gen) cache.put(entry, agency);
+    return this.judge(entry, agency, now, opts);
   }
 
   /** Synchronous unless a location must be looked up or a use written through (no await on the hot path). */
@@ -144,8 +146,14 @@ export class Verifier {
         ...fail("plan_required", `Agency keys need the agency_pro plan; this agency is on ${agency.plan}.`),
         key,
       };
-    if (opts.locationId !== undefined) return this.judgeLocation(e, valid, opts.locationId, opts);
-    return this.accept(e, valid, opts);
+    // Before anything counts as a use: a request from outside an allowlist may not be the key's owner.
+    const listed = e.ipAllow !== null || e.locationIpAllow !== null || !!agency.ipAllow;
+    if (listed) {
+      const refused = ipRefusal(e, agency, opts.use?.ip ?? null);
+      if (refused !== null) return { ...fail("ip_forbidden", refused), key };
+    }
+    if (opts.locationId !== undefined) return this.judgeLocation(e, valid, opts.locationId, opts, listed);
+    return this.accept(e, valid, opts, listed);
   }
 
   private async judgeLocation(
@@ -153,20 +161,25 @@ export class Verifier {
     valid: ValidResult,
     locationId: string,
     opts: VerifyOptions,
+    listed: boolean,
   ): Promise<VerifyResult> {
     if (!(await this.reachesLocation(e, locationId)))
       return {
         ...fail("location_forbidden", "The token does not have access to this location."),
         key: valid.key,
       };
-    return this.accept(e, valid, opts);
+    return this.accept(e, valid, opts, listed);
   }
 
-  /** Scopes, then the use is recorded and the key accepted. */
+  /**
+   * Scopes, then the use is recorded and the key accepted. `listed`: an IP allowlist applies, which a
+   * client's cache (the SDK) cannot judge for the next caller, so the answer must not be cached.
+   */
   private accept(
     e: CachedToken,
     valid: ValidResult,
     opts: VerifyOptions,
+    listed: boolean,
   ): VerifyResult | Promise<VerifyResult> {
     if (opts.requiredScopes && e.kind === "private_integration") {
       const missing = opts.requiredScopes.filter((s) => !e.scopes.includes(s));
@@ -180,13 +193,16 @@ export class Verifier {
         };
     }
     // Read before recording: a written-through use clears `warned`.
-    const answer = e.warned || e.inGrace ? { ...valid, cache: false as const } : valid;
+    const answer = e.warned || e.inGrace || listed ? { ...valid, cache: false as const } : valid;
     const pending = this.deps.usage.record(e, opts.use ?? NO_USE);
     return pending ? pending.then(() => answer) : answer;
   }
 
   private async reachesLocation(e: CachedToken, locationId: string): Promise<boolean> {
     if (e.locationId !== null) return e.locationId === locationId;
+    // An agency key limited to chosen locations (issue 13 §4): the list was checked against the
+    // agency when it was saved, and a change to it drops this entry on every node.
+    if (e.locationSet !== null && !e.locationSet.has(locationId)) return false;
     let agencyId = this.locationAgency.get(locationId);
     if (agencyId === undefined) {
       const loc = await this.deps.store.getLocation(locationId);
@@ -200,6 +216,35 @@ export class Verifier {
   forgetLocation(locationId: string): void {
     this.locationAgency.delete(locationId);
   }
+}
+
+/**
+ * Why the address is refused (null: every list that applies allows it). A request must match each of
+ * the key's, its location's and its agency's lists. Without an address (POST /api/verify without
+ * `clientIp`) a key under any list is refused: an unknown address is not shown to be allowed.
+ */
+function ipRefusal(e: CachedToken, agency: AgencyFacts, ip: string | null): string | null {
+  if (ip === null)
+    return "This token may only be used from listed IP addresses, and no client address was given: pass the client's address as clientIp.";
+  // No closure or array: this runs on every request of a key under a list.
+  if (e.ipAllow !== null && !e.ipAllow.allows(ip)) return outside(ip, "the key's");
+  if (e.locationIpAllow !== null && !e.locationIpAllow.allows(ip)) return outside(ip, "its location's");
+  if (agency.ipAllow && !agency.ipAllow.allows(ip)) return outside(ip, "its agency's");
+  return null;
+}
+
+function outside(ip: string, whose: string): string {
+  return `Requests with this token are not accepted from ${ip}: the address is outside ${whose} IP allowlist.`;
+}
+
+/** The agency's facts as cached: its IP allowlist compiled once per load. */
+export function toAgencyFacts(a: TokenLookup["agency"]): AgencyFacts {
+  const list = a.ipAllowlist;
+  return {
+    plan: a.plan,
+    enhancedSecurity: a.enhancedSecurity,
+    ipAllow: list ? compileAllowlist(list) : null,
+  };
 }
 
 function fail(
@@ -216,6 +261,7 @@ function toVerified(e: CachedToken, agency: AgencyFacts): VerifiedKey {
     kind: e.kind,
     agencyId: e.agencyId,
     locationId: e.locationId,
+    locationIds: e.locationIds,
     scopes: e.scopes,
     enhancedSecurity: agency.enhancedSecurity,
   };
@@ -237,6 +283,10 @@ export function toEntry(f: TokenLookup, now: number): CachedToken {
     keyId: k.id,
     agencyId: k.agencyId,
     locationId: k.locationId,
+    locationIds: k.locationIds,
+    locationSet: k.locationIds === null ? null : new Set(k.locationIds),
+    ipAllow: k.ipAllowlist ? compileAllowlist(k.ipAllowlist) : null,
+    locationIpAllow: f.locationIpAllowlist ? compileAllowlist(f.locationIpAllowlist) : null,
     kind: k.kind,
     name: k.name,
     scopes: k.scopes,

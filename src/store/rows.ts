@@ -29,6 +29,7 @@ export function agencyFromRow(r: Selectable<AgencyTable>): Agency {
     policyOverride: parseJson(r.policy_json),
     // Only when set: an agency without its own rules reads exactly as before (core/key-rules.ts defaults).
     ...(r.key_rules_json === null ? {} : { keyRules: parseJson(r.key_rules_json) as Agency["keyRules"] }),
+    ...(r.ip_allowlist_json ? { ipAllowlist: JSON.parse(r.ip_allowlist_json) as string[] } : {}),
     createdAt: r.created_at,
     updatedAt: r.updated_at,
   };
@@ -91,6 +92,8 @@ export function keyFromRow(r: Selectable<ApiKeyTable>): ApiKey {
     inactiveDays: r.inactive_days,
     warnedAt: r.warned_at,
     secretEnc: r.secret_enc,
+    locationIds: r.location_ids_json === null ? null : (JSON.parse(r.location_ids_json) as string[]),
+    ipAllowlist: r.ip_allowlist_json === null ? null : (JSON.parse(r.ip_allowlist_json) as string[]),
   };
 }
 
@@ -148,6 +151,8 @@ export function keyToRow(k: ApiKey): ApiKeyTable {
     inactive_days: k.inactiveDays,
     warned_at: k.warnedAt,
     secret_enc: k.secretEnc,
+    location_ids_json: k.locationIds === null ? null : JSON.stringify(k.locationIds),
+    ip_allowlist_json: k.ipAllowlist === null ? null : JSON.stringify(k.ipAllowlist),
   };
 }
 export type NewAudit = Omit<AuditEntry, "seq">;

@@ -14,6 +14,8 @@ export interface AgencyTable {
   policy_json: string | null;
   /** Leak and Keep rules (schema migration 007): JSON of Partial<KeyRules>, null for the defaults. */
   key_rules_json: string | null;
+  /** IP allowlist (schema migration 012): JSON array of CIDRs, null for none. */
+  ip_allowlist_json: string | null;
   created_at: number;
   updated_at: number;
   /** The platform's id for it (migration 009), unique. */
@@ -32,6 +34,8 @@ export interface LocationTable {
   deleted_at: number | null;
   /** The platform's id for it (migration 009), unique within the agency. */
   external_id?: string | null;
+  /** IP allowlist (schema migration 012): JSON array of CIDRs, null for none. */
+  ip_allowlist_json: string | null;
 }
 
 export interface UserTable {
@@ -96,6 +100,10 @@ export interface ApiKeyTable {
   warned_at: number | null;
   /** Legacy location key while Enhanced Account Security is off: AES-256-GCM ciphertext. */
   secret_enc: string | null;
+  /** An agency key limited to these locations (schema migration 012): JSON array, null for all. */
+  location_ids_json: string | null;
+  /** IP allowlist (schema migration 012): JSON array of CIDRs, null for none. */
+  ip_allowlist_json: string | null;
 }
 
 /** Every token a key has had. Lookup by hash finds the key; retired tokens explain themselves. */

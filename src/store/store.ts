@@ -58,7 +58,9 @@ function tokenToRow(t: KeyToken) {
 export interface TokenLookup {
   token: KeyToken;
   key: ApiKey;
-  agency: { plan: Plan; enhancedSecurity: boolean };
+  agency: { plan: Plan; enhancedSecurity: boolean; ipAllowlist?: string[] | null };
+  /** The IP allowlist of the key's location (issue 13 §2); absent or null: none. */
+  locationIpAllowlist?: string[] | null;
 }
 
 export interface KeyFilter {
@@ -136,6 +138,7 @@ export class Store {
         legacy_creation: a.legacyCreation,
         policy_json: a.policyOverride ? JSON.stringify(a.policyOverride) : null,
         key_rules_json: a.keyRules ? JSON.stringify(a.keyRules) : null,
+        ip_allowlist_json: a.ipAllowlist ? JSON.stringify(a.ipAllowlist) : null,
         created_at: a.createdAt,
         updated_at: a.updatedAt,
       })
@@ -184,6 +187,7 @@ export class Store {
         legacy_creation: a.legacyCreation,
         policy_json: a.policyOverride ? JSON.stringify(a.policyOverride) : null,
         key_rules_json: a.keyRules ? JSON.stringify(a.keyRules) : null,
+        ip_allowlist_json: a.ipAllowlist ? JSON.stringify(a.ipAllowlist) : null,
         updated_at: a.updatedAt,
       })
       .where("id", "=", a.id)
@@ -571,6 +575,7 @@ export class Store {
       .selectFrom("key_tokens as t")
       .innerJoin("api_keys as k", "k.id", "t.key_id")
       .innerJoin("agencies as a", "a.id", "k.agency_id")
+      .leftJoin("locations as l", "l.id", "k.location_id")
       .selectAll("k")
       .select([
         "t.hash as t_hash",
@@ -581,6 +586,8 @@ export class Store {
         "t.last_used_at as t_last_used_at",
         "a.plan as a_plan",
         "a.enhanced_security as a_eas",
+        "a.ip_allowlist_json as a_ips",
+        "l.ip_allowlist_json as l_ips",
       ])
       .where("t.hash", "=", hash)
       .executeTakeFirst();
@@ -596,7 +603,13 @@ export class Store {
         lastUsedAt: r.t_last_used_at,
       },
       key: keyFromRow(r),
-      agency: { plan: r.a_plan as Plan, enhancedSecurity: bool(r.a_eas) },
+      agency: {
+        plan: r.a_plan as Plan,
+        enhancedSecurity: bool(r.a_eas),
+        ipAllowlist: r.a_ips === null ? null : (JSON.parse(r.a_ips) as string[]),
+      },
+      locationIpAllowlist:
+        r.l_ips === null || r.l_ips === undefined ? null : (JSON.parse(r.l_ips) as string[]),
     };
   }
 

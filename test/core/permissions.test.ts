@@ -9,8 +9,11 @@ import {
   keyChangeUserRefusal,
   keyCreateUserRefusal,
   keyLocationRefusal,
+  keyLocations,
   keyMissingScopes,
   keyReachesAllOf,
+  keySeesLocation,
+  keySeesUser,
   keyUserApiRefusal,
   PLANS,
   planAllowsAgencyKeys,
@@ -258,5 +261,49 @@ describe("one place for the rules of every caller (issue 11 item 2)", () => {
     expect(userDisableRefusal(admin, owner)).toMatch(/owner cannot be removed/);
     expect(userDisableRefusal(admin, { ...facts, id: "usr_admin" })).toMatch(/cannot remove yourself/);
     expect(userDisableRefusal(me, { ...facts, id: "usr_other" })).toMatch(/Only agency admins/);
+  });
+});
+
+describe("an agency key limited to chosen locations (issue 13 §4)", () => {
+  const limited = { agencyId: AG, locationId: null, locationIds: [L1], enhancedSecurity: false };
+  const all = { agencyId: AG, locationId: null, locationIds: null, enhancedSecurity: false };
+  const u = (locationIds: string[], more: Partial<UserFacts> = {}): UserFacts => ({
+    agencyId: AG,
+    type: "account",
+    role: "user",
+    isOwner: false,
+    canManageKeys: true,
+    locationIds,
+    ...more,
+  });
+
+  it("reaches its locations only; without a list, every location", () => {
+    expect(keyLocations(limited)).toEqual([L1]);
+    expect(keyLocations(all)).toBeNull();
+    expect(keyLocations({ locationId: L2 })).toEqual([L2]);
+    expect(keySeesLocation(limited, AG, L1)).toBe(true);
+    expect(keySeesLocation(limited, AG, L2)).toBe(false);
+    expect(keySeesLocation(all, AG, L2)).toBe(true);
+    expect(keySeesLocation(limited, "agy_other", L1)).toBe(false);
+  });
+
+  it("sees users of at least one of its locations; changes only those wholly within them", () => {
+    expect(keySeesUser(limited, u([L1, L2]))).toBe(true);
+    expect(keySeesUser(limited, u([L2]))).toBe(false);
+    expect(keySeesUser(limited, u([], { type: "agency" }))).toBe(false);
+    expect(keyReachesAllOf(limited, u([L1]))).toBe(true);
+    expect(keyReachesAllOf(limited, u([L1, L2]))).toBe(false);
+    expect(keyChangeUserRefusal(limited, u([L1]), { locationIds: [L2] })?.code).toBe("location_forbidden");
+    expect(keyChangeUserRefusal(limited, u([L1]), { role: "admin" })?.code).toBe("permission_denied");
+    expect(keyCreateUserRefusal(limited, u([], { type: "agency" }))?.code).toBe("location_forbidden");
+    expect(keyCreateUserRefusal(limited, u([L1]))).toBeNull();
+  });
+
+  it("cannot create locations (it could not reach them); may update and delete its own", () => {
+    expect(keyLocationRefusal({ kind: "private_integration", ...limited }, "create")?.code).toBe(
+      "location_forbidden",
+    );
+    expect(keyLocationRefusal({ kind: "private_integration", ...limited }, "delete")).toBeNull();
+    expect(keyLocationRefusal({ kind: "private_integration", ...all }, "create")).toBeNull();
   });
 });

@@ -93,6 +93,8 @@ function key(id: string, over: Partial<ApiKey> = {}): ApiKey {
     inactiveDays: null,
     warnedAt: null,
     secretEnc: null,
+    locationIds: null,
+    ipAllowlist: null,
     ...over,
   };
 }

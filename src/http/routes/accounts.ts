@@ -49,6 +49,15 @@ export const SettingsView = z
     // Added by the rate limits (docs/traffic-policy.md): shared by all the agency's keys, and each key's default.
     rateLimits: RateLimitList.nullable().optional(),
     keyRateLimits: RateLimitList.nullable().optional(),
+    ipAllowlist: z
+      .array(z.string())
+      .nullable()
+      .optional()
+      .meta({ description: "CIDRs every request of the agency's keys must come from; null: none" }),
+    warnings: z
+      .array(z.string())
+      .optional()
+      .meta({ description: "Accepted but worth a second look (e.g. 0.0.0.0/0 allows every IPv4 address)" }),
   })
   .loose()
   .meta({ id: "Settings" });
@@ -73,6 +82,15 @@ export const SettingsPatch = z
       description:
         "The agency's default limits for each of its keys, instead of the plan's or the deployment's; null: back to those",
     }),
+    ipAllowlist: z
+      .array(z.string().max(64, "must be at most 64 characters"))
+      .max(100, "must list at most 100 entries: merge neighbouring ranges into wider CIDRs")
+      .nullable()
+      .optional()
+      .meta({
+        description:
+          "CIDRs every request of the agency's keys must come from (issue 13 §2), IPv4 or IPv6, at most 100; null removes the list.",
+      }),
   })
   .meta({ id: "SettingsPatch" });
 

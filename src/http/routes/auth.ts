@@ -25,6 +25,10 @@ const Me = z
         .int()
         .describe('The longest expireOldAfterSeconds a rotation accepts: the console\'s "expire later".'),
     }),
+    clientIp: z.string().nullable().meta({
+      description:
+        "The address this server sees for you (X-Forwarded-For honoured with KEYWARD_TRUST_PROXY): what an IP allowlist is matched against",
+    }),
   })
   .meta({ id: "Me" });
 
@@ -96,6 +100,9 @@ export function authRoutes(r: Router, deps: Deps): void {
         locations: locations.map(publicLocation),
         permissions,
         limits: { rotationGraceMaxSeconds: MAX_ROTATION_GRACE_SECONDS },
+        // The address this server sees for the admin (KEYWARD_TRUST_PROXY honoured): the console
+        // warns before saving an IP allowlist that leaves it out.
+        clientIp: clientOf(c, deps).ip,
       });
     },
   );

@@ -6,6 +6,7 @@ import type { Deps } from "../env.js";
 import { IdParam, type Router } from "../route.js";
 import {
   CreateKeyBody,
+  EditedKey,
   EditKeyBody,
   ImportKeyBody,
   KeyListQuery,
@@ -119,13 +120,13 @@ export function keyRoutes(r: Router, deps: Deps): void {
     {
       method: "patch",
       path: "/api/keys/{keyId}",
-      summary: "Edit name, description or scopes",
+      summary: "Edit name, description, scopes, locationIds or ipAllowlist",
       description: "The token does not change.",
       tags: Tags,
       auth: "session",
       params: KeyParam,
       body: EditKeyBody,
-      responses: { 200: { description: "The key", schema: KeyView } },
+      responses: { 200: { description: "The key, and what the change warns of", schema: EditedKey } },
     },
     async (c, { params, body }, reply) =>
       reply.json(c, 200, await deps.keys.edit(c.get("ctx"), params.keyId, body)),

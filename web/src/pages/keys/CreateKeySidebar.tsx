@@ -4,6 +4,8 @@ import { api, type Key, type Kind } from "../../api";
 import type { View } from "../../links";
 import { useSession } from "../../session";
 import { ErrorText, Modal, SelectField, TextArea, TextField, useAction } from "../../ui";
+import { IpAllowlistField, useIpAllowlist } from "./IpAllowlistField";
+import { LocationLimitPicker } from "./LocationLimitPicker";
 import { ScopePicker } from "./ScopePicker";
 
 export function CreateKeySidebar({
@@ -33,6 +35,8 @@ export function CreateKeySidebar({
   const [description, setDescription] = useState("");
   const [kind, setKind] = useState<Kind>("private_integration");
   const [scopes, setScopes] = useState<string[]>([]);
+  const [locationIds, setLocationIds] = useState<string[] | null>(null);
+  const ips = useIpAllowlist(null);
   const level = accounts.find((a) => a.id === accountId)?.level ?? "location";
   // Scopes of one level mean nothing at the other: start again when the level changes.
   // biome-ignore lint/correctness/useExhaustiveDependencies: reruns on purpose when the level changes
@@ -46,18 +50,23 @@ export function CreateKeySidebar({
         description: description || undefined,
         kind,
         ...(kind === "private_integration" ? { scopes } : {}),
+        ...(level === "agency" && locationIds !== null ? { locationIds } : {}),
+        ...(ips.list ? { ipAllowlist: ips.list } : {}),
       },
     );
     onCreated(r.key, r.token);
   });
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    void run();
+    if (ips.confirmLeavesOut()) void run();
   };
   const codeIs = (...codes: string[]) => (error && codes.includes(error.code) ? error.detail : undefined);
   const accountError = codeIs("plan_required", "permission_denied");
   const kindError = error?.field("kind") ?? codeIs("legacy_creation_disabled");
-  const generalError = error && !error.hasFields && !accountError && !kindError ? error : null;
+  const generalError =
+    error && !error.hasFields && !accountError && !kindError && error.code !== "resource_not_found"
+      ? error
+      : null;
 
   return (
     <Modal
@@ -150,6 +159,14 @@ export function CreateKeySidebar({
         {kind === "private_integration" ? (
           <ScopePicker level={level} value={scopes} onChange={setScopes} error={error?.field("scopes")} />
         ) : null}
+        {level === "agency" ? (
+          <LocationLimitPicker
+            value={locationIds}
+            onChange={setLocationIds}
+            error={error?.field("locationIds") ?? codeIs("resource_not_found")}
+          />
+        ) : null}
+        <IpAllowlistField state={ips} error={error?.field("ipAllowlist")} />
         <ErrorText error={generalError} />
       </form>
     </Modal>

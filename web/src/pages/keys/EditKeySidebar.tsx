@@ -3,7 +3,9 @@ import { type FormEvent, useState } from "react";
 import { api, type Key } from "../../api";
 import { dateTime, KIND_LABEL, nextActionWords } from "../../format";
 import { ErrorText, Modal, TextArea, TextField, useAction } from "../../ui";
+import { IpAllowlistField, useIpAllowlist } from "./IpAllowlistField";
 import { KeyUsage } from "./KeyUsage";
+import { LocationLimitPicker } from "./LocationLimitPicker";
 import { ScopePicker } from "./ScopePicker";
 
 export function EditKeySidebar({
@@ -18,12 +20,18 @@ export function EditKeySidebar({
   const [name, setName] = useState(apiKey.name);
   const [description, setDescription] = useState(apiKey.description);
   const [scopes, setScopes] = useState(apiKey.scopes);
+  const [locationIds, setLocationIds] = useState<string[] | null>(apiKey.locationIds);
+  const ips = useIpAllowlist(apiKey.ipAllowlist);
   const { run, busy, error, setError } = useAction(async () => {
     const body: Record<string, unknown> = {};
     if (name !== apiKey.name) body.name = name;
     if (description !== apiKey.description) body.description = description;
     if (apiKey.kind === "private_integration" && scopes.join(" ") !== apiKey.scopes.join(" "))
       body.scopes = scopes;
+    const sorted = locationIds && [...locationIds].sort();
+    if (apiKey.locationId === null && JSON.stringify(sorted) !== JSON.stringify(apiKey.locationIds))
+      body.locationIds = sorted;
+    if (JSON.stringify(ips.list) !== JSON.stringify(apiKey.ipAllowlist)) body.ipAllowlist = ips.list;
     const k = Object.keys(body).length
       ? await api.patch<Key>(`/api/keys/${encodeURIComponent(apiKey.id)}`, body)
       : apiKey;
@@ -31,7 +39,7 @@ export function EditKeySidebar({
   });
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    void run();
+    if (ips.confirmLeavesOut()) void run();
   };
   return (
     <Modal
@@ -74,6 +82,14 @@ export function EditKeySidebar({
             error={error?.field("scopes")}
           />
         ) : null}
+        {apiKey.locationId === null ? (
+          <LocationLimitPicker
+            value={locationIds}
+            onChange={setLocationIds}
+            error={error?.field("locationIds")}
+          />
+        ) : null}
+        <IpAllowlistField state={ips} error={error?.field("ipAllowlist")} />
         <p className="hint">Saving does not change the token: integrations keep working.</p>
         <ErrorText error={error && !error.hasFields ? error : null} />
       </form>
