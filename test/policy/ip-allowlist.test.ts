@@ -31,7 +31,7 @@ async function verify(h: Harness, token: string, clientIp?: string) {
     headers: { authorization: `Bearer ${SERVICE_TOKEN}`, "content-type": "application/json" },
     body: JSON.stringify({ token, ...(clientIp ? { clientIp } : {}) }),
   });
-  return (await res.json()) as { valid: boolean; code: string; message?: string };
+  return (await res.json()) as { valid: boolean; code: string; message?: string; cache?: false };
 }
 
 for (const driver of ["sqlite", "postgres"] as const) {
