@@ -7,6 +7,7 @@
 import { tmpdir } from "node:os";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { ApiError } from "../../src/core/errors.js";
+import { UserService } from "../../src/service/users.js";
 import { type OpenedDatabase, openDatabase } from "../../src/store/dialect.js";
 import { ExternalIdStore } from "../../src/store/external-id-store.js";
 import type { Invalidation } from "../../src/store/invalidation.js";
@@ -77,6 +78,7 @@ describe.each([
       userLocations: await rows("user_locations"),
       sessions: await rows("sessions"),
       keys: await rows("api_keys"),
+      credentials: await rows("service_keys"),
       audit: audit.length,
     };
   }
@@ -201,5 +203,26 @@ describe.each([
     const ok = await call("PUT", `${A}/at/locations/re`, { name: "Re again" });
     expect(ok.status).toBe(200);
     expect(ok.body.id).not.toBe(made.body.id);
+  });
+
+  it("closing an agency that fails part-way keeps every location, key, credential and person", async () => {
+    const agencyId = (await b.h.kw.provisioning.resolveRef(null, "agency", "ext:at"))!;
+    const key = await call("POST", "/api/service-keys", {
+      agencyId: "ext:at",
+      name: "crm",
+      scopes: ["provision"],
+    });
+    expect(key.status).toBe(201);
+    const before = await snapshot();
+    const seen = published();
+    // The last step of closing (removing the people) fails: what came before it must not stay.
+    vi.spyOn(UserService.prototype, "removeForClosedAgency").mockRejectedValue(
+      new ApiError("conflict", "Injected: removing a person failed."),
+    );
+    const closed = await call("DELETE", `${A}/at`);
+    expect(closed.status).toBe(409);
+    expect(await snapshot()).toEqual(before);
+    expect(seen).toEqual([]);
+    expect(await b.h.kw.store.listLocations(agencyId)).not.toEqual([]);
   });
 });
