@@ -25,6 +25,7 @@ import {
 import { Email, ensure, Name, Password } from "../core/validate.js";
 import type { AuditFilter, Store } from "../store/store.js";
 import { requireActor } from "./access.js";
+import type { AfterCommit } from "./after-commit.js";
 import type { Audit } from "./audit.js";
 import { changed } from "./audit.js";
 import type { CacheBus, VerificationCache } from "./cache.js";
@@ -89,6 +90,21 @@ export class AccountService {
   readonly hooks: AccountHooks;
   constructor(readonly deps: AccountDeps) {
     this.hooks = deps.hooks;
+  }
+
+  /**
+   * This service inside the caller's transaction `s` (provisioning: one transaction per request):
+   * the same rules, every read and write on `s`, and cache invalidations held by `later` until the
+   * caller commits.
+   */
+  within(s: Store, later: AfterCommit): AccountService {
+    return new AccountService({
+      ...this.deps,
+      store: s,
+      cache: later.cache(this.deps.cache),
+      bus: later.bus(this.deps.bus),
+      users: this.deps.users.within(s, later),
+    });
   }
 
   // ── agencies ────────────────────────────────────────────────────────────

@@ -36,6 +36,7 @@ import { RateLimitStore } from "../store/rate-limit-store.js";
 import type { NewAudit, Store } from "../store/store.js";
 import { UsageStore } from "../store/usage-store.js";
 import { requireActor, resolveAccount } from "./access.js";
+import type { AfterCommit } from "./after-commit.js";
 import type { Audit } from "./audit.js";
 import { changed } from "./audit.js";
 import type { CacheBus, VerificationCache } from "./cache.js";
@@ -166,6 +167,20 @@ export interface KeyServiceDeps {
 
 export class KeyService {
   constructor(readonly deps: KeyServiceDeps) {}
+
+  /**
+   * This service inside the caller's transaction `s`: the same rules, reads and writes on `s`, cache
+   * invalidations held by `later` until the caller commits. (Key views of active keys also read
+   * lifecycle facts through `lifecycle`, which keeps its own store: list them before or after.)
+   */
+  within(s: Store, later: AfterCommit): KeyService {
+    return new KeyService({
+      ...this.deps,
+      store: s,
+      cache: later.cache(this.deps.cache),
+      bus: later.bus(this.deps.bus),
+    });
+  }
 
   /** Loads a key the actor may see; 404 for anything else, including another tenant's keys. */
   private async visibleKey(

@@ -9,6 +9,10 @@
  * which object an external id names, that an agency's credential stays in its agency and never
  * sets its plan, and that an agency is never left without its owner. A change is only made (and
  * audited) when something differs, so a repeated request changes nothing.
+ *
+ * Every request is all or nothing: it runs in one transaction (a sync: the whole agency), with the
+ * services bound to it (their `within` variants), and the cache invalidations and bus messages they
+ * ask for go out only after the commit. A refusal or failure anywhere leaves nothing behind.
  */
 import type { Clock } from "../core/clock.js";
 import { ApiError, notFound } from "../core/errors.js";
@@ -18,6 +22,7 @@ import { Email, ensure, Name } from "../core/validate.js";
 import { ExternalIdStore } from "../store/external-id-store.js";
 import type { Store } from "../store/store.js";
 import type { AccountService } from "./accounts.js";
+import { AfterCommit } from "./after-commit.js";
 import { type Ctx, isOperator } from "./context.js";
 import type { KeyService } from "./keys.js";
 import type { ServiceKeyService } from "./service-keys.js";
@@ -136,7 +141,34 @@ function ownerMissing(message: string): ApiError {
 }
 
 export class ProvisioningService {
-  constructor(private readonly deps: ProvisioningDeps) {}
+  constructor(
+    private readonly deps: ProvisioningDeps,
+    /** Set on the copy bound to a request's transaction (see `atomically`). */
+    private readonly bound = false,
+  ) {}
+
+  /**
+   * Runs `fn` on a copy of this service whose store and services are bound to one transaction;
+   * what they held for after the commit (cache invalidations, bus messages) runs once it commits,
+   * and never if it rolls back.
+   */
+  private async atomically<T>(fn: (p: ProvisioningService) => Promise<T>): Promise<T> {
+    const later = new AfterCommit();
+    const out = await this.deps.store.transaction((s) => {
+      const { accounts, users, keys, serviceKeys } = this.deps;
+      const deps: ProvisioningDeps = {
+        ...this.deps,
+        store: s,
+        accounts: accounts.within(s, later),
+        users: users.within(s, later),
+        keys: keys.within(s, later),
+        serviceKeys: serviceKeys.within(s, later),
+      };
+      return fn(new ProvisioningService(deps, true));
+    });
+    await later.run();
+    return out;
+  }
 
   private get ext() {
     return new ExternalIdStore(this.deps.store);
@@ -214,6 +246,7 @@ export class ProvisioningService {
     externalId: string,
     input: AgencyInput,
   ): Promise<{ agency: ProvisionedAgency; result: ProvisionResult }> {
+    if (!this.bound) return this.atomically((p) => p.putAgency(ctx, externalId, input));
     const name = ensure(Name, input.name, "name");
     let agency = await this.findAgency(ctx, externalId);
     let adopt = false;
@@ -283,6 +316,7 @@ export class ProvisioningService {
    * reopen it. Nothing left to close: `unchanged`.
    */
   async deleteAgency(ctx: Ctx, externalId: string): Promise<ProvisionResult> {
+    if (!this.bound) return this.atomically((p) => p.deleteAgency(ctx, externalId));
     const agency = await this.agency(ctx, externalId);
     if (!isOperator(ctx))
       throw new ApiError(
@@ -295,7 +329,10 @@ export class ProvisioningService {
       await this.deps.accounts.deleteLocation(admin, l.id);
       changed = true;
     }
-    for (const k of await this.deps.keys.list(admin, agency.id, { includeLocations: true })) {
+    // Listed from the store, not `keys.list`: its views read lifecycle facts outside this
+    // transaction. `revoke` still judges each key by the console's rules.
+    const live = await this.deps.store.listKeys({ agencyId: agency.id, statuses: ["active", "expired"] });
+    for (const k of live) {
       await this.deps.keys.revoke(admin, k.id);
       changed = true;
     }
@@ -320,6 +357,7 @@ export class ProvisioningService {
     externalId: string,
     input: LocationInput,
   ): Promise<{ location: ProvisionedLocation; result: ProvisionResult }> {
+    if (!this.bound) return this.atomically((p) => p.putLocation(ctx, agencyExternalId, externalId, input));
     const agency = await this.agency(ctx, agencyExternalId);
     return this.putLocationIn(ctx, agency, externalId, input);
   }
@@ -381,6 +419,7 @@ export class ProvisioningService {
   }
 
   async deleteLocation(ctx: Ctx, agencyExternalId: string, externalId: string): Promise<ProvisionResult> {
+    if (!this.bound) return this.atomically((p) => p.deleteLocation(ctx, agencyExternalId, externalId));
     const agency = await this.agency(ctx, agencyExternalId);
     const named = await this.ext.locationOf(agency.id, externalId, true);
     if (!named) throw notFound("Location");
@@ -410,6 +449,7 @@ export class ProvisioningService {
     externalId: string,
     input: UserInput,
   ): Promise<{ user: ProvisionedUser; result: ProvisionResult }> {
+    if (!this.bound) return this.atomically((p) => p.putUser(ctx, agencyExternalId, externalId, input));
     const agency = await this.agency(ctx, agencyExternalId);
     return this.putUserIn(ctx, agency, externalId, input);
   }
@@ -547,6 +587,7 @@ export class ProvisioningService {
 
   /** A removed user, as in the console (they can no longer sign in; their sessions end). */
   async deleteUser(ctx: Ctx, agencyExternalId: string, externalId: string): Promise<ProvisionResult> {
+    if (!this.bound) return this.atomically((p) => p.deleteUser(ctx, agencyExternalId, externalId));
     const agency = await this.agency(ctx, agencyExternalId);
     const id = await this.ext.userOf(agency.id, externalId);
     const user = id ? await this.deps.store.getUser(id) : null;
@@ -584,10 +625,13 @@ export class ProvisioningService {
   /**
    * Makes the agency what the body says: its locations and people named by external id are
    * created or updated, and those it names no more are deleted (locations) or removed (people).
-   * Objects the platform never named (made in the console) are left alone. Everything that can be
-   * refused is checked before the first change; then each object is applied as its own PUT would.
+   * Objects the platform never named (made in the console) are left alone. What the body itself
+   * gets wrong is checked before the first change; then each object is applied as its own PUT
+   * would, all in the request's one transaction: a refusal only one object's rules find (say, the
+   * owner's e-mail) rolls back every change made before it.
    */
   async sync(ctx: Ctx, input: SyncInput): Promise<SyncReport> {
+    if (!this.bound) return this.atomically((p) => p.sync(ctx, input));
     await this.checkSync(ctx, input);
     const { agency: a, result } = await this.putAgency(ctx, input.agency.externalId, input.agency);
     const agency = (await this.deps.store.getAgency(a.id))!;

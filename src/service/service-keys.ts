@@ -27,6 +27,7 @@ import { ensure, Name } from "../core/validate.js";
 import type { ServiceKey, ServiceKeyToken } from "../store/service-key-store.js";
 import { ServiceKeyStore } from "../store/service-key-store.js";
 import type { Store } from "../store/store.js";
+import type { AfterCommit } from "./after-commit.js";
 import type { Audit } from "./audit.js";
 import type { CacheBus, Invalidation } from "./cache.js";
 import {
@@ -78,6 +79,15 @@ export class ServiceKeyService {
   private gen = 0;
 
   constructor(private readonly deps: ServiceKeyDeps) {}
+
+  /**
+   * This service inside the caller's transaction `s`, for management only (it caches nothing): its
+   * invalidations are held by `later` and reach this node's credential cache through the bus after
+   * the caller commits.
+   */
+  within(s: Store, later: AfterCommit): ServiceKeyService {
+    return new ServiceKeyService({ ...this.deps, store: s, bus: later.bus(this.deps.bus) });
+  }
 
   // ── authentication (the service guard) ───────────────────────────────────
 

@@ -27,6 +27,7 @@ import {
 } from "../core/permissions.js";
 import type { Store } from "../store/store.js";
 import { requireActor } from "./access.js";
+import type { AfterCommit } from "./after-commit.js";
 import type { Audit } from "./audit.js";
 import { changed } from "./audit.js";
 import type { Ctx } from "./context.js";
@@ -95,6 +96,11 @@ export function publicUser(u: User) {
 
 export class UserService {
   constructor(readonly deps: UserDeps) {}
+
+  /** This service inside the caller's transaction `s`: the same rules, every read and write on `s`. */
+  within(s: Store, later: AfterCommit): UserService {
+    return new UserService({ ...this.deps, store: s, keys: this.deps.keys.within(s, later) });
+  }
 
   /** The users the caller sees: a person's by their reach, a key's by where it lives. */
   async listUsers(ctx: Ctx, agencyId: string): Promise<User[]> {
