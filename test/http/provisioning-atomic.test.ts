@@ -68,7 +68,7 @@ describe.each([
   async function snapshot() {
     const db = b.h.kw.database.db;
     const rows = async (
-      table: "agencies" | "locations" | "users" | "user_locations" | "sessions" | "api_keys",
+      table: "agencies" | "locations" | "users" | "user_locations" | "sessions" | "api_keys" | "service_keys",
     ) => (await db.selectFrom(table).selectAll().execute()).map((r) => JSON.stringify(r)).sort();
     const audit = await db.selectFrom("audit_log").select("id").execute();
     return {
