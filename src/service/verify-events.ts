@@ -23,6 +23,8 @@ interface Frame {
   seq: number;
   /** The agency it concerns; undefined: unknown, sent to every stream (an id alone tells nothing). */
   agencyId: string | undefined;
+  /** A key's event emitted while no agency stream listened: its owner was never read. */
+  unresolved?: true;
   bytes: Uint8Array;
 }
 
@@ -88,11 +90,15 @@ export class VerifyEvents {
       sink.close("closing");
       return () => {};
     }
-    const from = lastEventId ? this.resumable(lastEventId) : null;
+    let from = lastEventId ? this.resumable(lastEventId) : null;
+    // An agency's stream is never replayed events of unknown owners (they may be other agencies'
+    // keys): it drops everything instead, which loses nothing it needed.
+    if (from !== null && sink.agencyId !== null && this.ring.some((f) => f.seq > from! && f.unresolved))
+      from = null;
     if (lastEventId && from === null)
       sink.write(
         this.frameBytes(this.seq, "flush", {
-          reason: `cannot resume from Last-Event-ID ${JSON.stringify(lastEventId.slice(0, 40))}: it is older than the events kept, or from another server process; drop everything cached`,
+          reason: `cannot resume from Last-Event-ID ${JSON.stringify(lastEventId.slice(0, 40))}: it is older than the events kept, from another server process, or followed by events this stream cannot be told; drop everything cached`,
         }),
       );
     const replay = from === null ? [] : this.ring.filter((f) => f.seq > from && this.concerns(sink, f));
@@ -188,6 +194,7 @@ export class VerifyEvents {
     switch (msg.type) {
       case "key":
         frame = { seq, agencyId: owners?.get(msg.id), bytes: this.frameBytes(seq, "key", { keyId: msg.id }) };
+        if (!owners) frame.unresolved = true;
         break;
       case "agency":
         frame = { seq, agencyId: msg.id, bytes: this.frameBytes(seq, "agency", { agencyId: msg.id }) };
