@@ -19,6 +19,7 @@ import { ExternalIdStore } from "../store/external-id-store.js";
 import type { Store } from "../store/store.js";
 import type { AccountService } from "./accounts.js";
 import { type Ctx, isOperator } from "./context.js";
+import type { InvitationService } from "./invitations.js";
 import type { KeyService } from "./keys.js";
 import type { ServiceKeyService } from "./service-keys.js";
 import type { UserService } from "./users.js";
@@ -108,6 +109,7 @@ export interface ProvisioningDeps {
   users: UserService;
   keys: KeyService;
   serviceKeys: ServiceKeyService;
+  invitations: InvitationService;
 }
 
 const iso = (t: number) => new Date(t).toISOString();
@@ -300,6 +302,11 @@ export class ProvisioningService {
       changed = true;
     }
     if ((await this.deps.serviceKeys.revokeAllOf(ctx, agency.id)) > 0) changed = true;
+    // An open invitation would let someone join the closed agency (as an admin, even).
+    for (const inv of await this.deps.invitations.list(admin, agency.id)) {
+      await this.deps.invitations.cancel(admin, agency.id, inv.id);
+      changed = true;
+    }
     for (const u of await this.deps.store.listUsers(agency.id))
       if (u.disabledAt === null) {
         await this.deps.users.removeForClosedAgency(admin, u.id);
