@@ -75,4 +75,29 @@ describe("closing an agency", () => {
     const users = await h.kw.store.listUsers(agencyId);
     expect(users.filter((u) => u.disabledAt === null)).toEqual([]);
   });
+
+  it("keeps no invitation link in the outbox once the e-mail is sent: the link is a live credential", async () => {
+    const a = await operator("PUT", "/api/provision/agencies/open", { name: "Open", plan: "agency_pro" });
+    const agencyId = a.body.id as string;
+    await h.kw.invitations.invite(operatorCtx(agencyId), agencyId, {
+      email: "new@open.test",
+      type: "agency",
+      role: "admin",
+    });
+    const token = await tokenMailedTo("new@open.test");
+    const rows = await h.kw.store.db
+      .selectFrom("outbox")
+      .selectAll()
+      .where("kind", "=", "invitation")
+      .execute();
+    expect(rows.length).toBeGreaterThan(0);
+    expect(rows.every((r) => r.status === "sent")).toBe(true);
+    expect(JSON.stringify(rows)).not.toContain(token);
+    // The link still works: only the copy in the database is gone.
+    const r = await new Client(h, { origin: PUBLIC_URL }).post("/api/invitations/accept", {
+      token,
+      password: "a brand new passphrase for me",
+    });
+    expect(r.status).toBe(201);
+  });
 });
