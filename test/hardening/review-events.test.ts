@@ -88,4 +88,51 @@ describe("GET /api/verify/events resumed by another agency's credential", () => 
     });
     expect(await readStream(operator.token, id)).toContain(keyId);
   });
+
+  it("a live agency stream hears of its own deleted location, not of another agency's", async () => {
+    const other = await h.kw.serviceKeys.create(CLI, {
+      agencyId: w.otherAgencyId,
+      name: "live",
+      scopes: ["verify"],
+    });
+    const mine = await h.kw.serviceKeys.create(CLI, {
+      agencyId: w.agencyId,
+      name: "mine",
+      scopes: ["verify"],
+    });
+    const acmeLoc = (await owner.post(`/api/agencies/${w.agencyId}/locations`, { name: "Gone soon" })).body;
+    const acmeLocId = (acmeLoc.location ?? acmeLoc).id as string;
+    const otherOwner = await new Client(h).login(w.otherOwner);
+    const theirs = (await otherOwner.post(`/api/agencies/${w.otherAgencyId}/locations`, { name: "Theirs" }))
+      .body;
+    const theirLocId = (theirs.location ?? theirs).id as string;
+
+    // Both streams connected (so owners are read as events happen), then both locations deleted.
+    const abort = new AbortController();
+    const open = async (token: string) => {
+      const res = await fetch(`${h.url}/api/verify/events`, {
+        headers: { authorization: `Bearer ${token}` },
+        signal: abort.signal,
+      });
+      return res.body!.getReader();
+    };
+    const readers = [await open(other.token), await open(mine.token)];
+    await until(() => h.kw.verifyEvents.streams === 2);
+    const texts = ["", ""];
+    const pump = readers.map(async (r, i) => {
+      const d = new TextDecoder();
+      for (;;) {
+        const c = await r.read().catch(() => ({ done: true, value: undefined }));
+        if (c.done) return;
+        texts[i] += d.decode(c.value, { stream: true });
+      }
+    });
+    expect((await owner.delete(`/api/locations/${acmeLocId}`)).status).toBeLessThan(300);
+    expect((await otherOwner.delete(`/api/locations/${theirLocId}`)).status).toBeLessThan(300);
+    await until(() => texts[0]!.includes(theirLocId) && texts[1]!.includes(acmeLocId));
+    abort.abort();
+    await Promise.all(pump);
+    expect(texts[0]).not.toContain(acmeLocId);
+    expect(texts[1]).not.toContain(theirLocId);
+  });
 });
