@@ -241,11 +241,8 @@ export class ProvisioningService {
       }
     }
     if (!agency) {
-      if (!isOperator(ctx))
-        throw new ApiError(
-          "operator_credential_required",
-          "Only the operator's credentials create agencies: an agency's credential provisions its own agency.",
-        );
+      // As for another agency's id (findAgency): a 403 here would tell free ids from taken ones.
+      if (!isOperator(ctx)) throw notFound("Agency");
       if (input.plan === undefined)
         throw new ApiError("validation_failed", "plan is required to create an agency.", {
           issues: [{ field: "plan", message: "required when the agency is created" }],
@@ -674,11 +671,8 @@ export class ProvisioningService {
       );
     const agency = await this.findAgency(ctx, input.agency.externalId);
     if (!agency) {
-      if (!isOperator(ctx))
-        throw new ApiError(
-          "operator_credential_required",
-          "Only the operator's credentials create agencies: an agency's credential provisions its own agency.",
-        );
+      // As for another agency's id (findAgency): a 403 here would tell free ids from taken ones.
+      if (!isOperator(ctx)) throw notFound("Agency");
       if (input.agency.plan === undefined)
         throw new ApiError("validation_failed", "agency.plan is required to create an agency.", {
           issues: [{ field: "agency.plan", message: "required when the agency is created" }],
