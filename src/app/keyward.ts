@@ -274,7 +274,15 @@ export async function createKeyward(opts: KeywardOptions): Promise<Keyward> {
     cacheTtlMs: config.cacheTtlMs,
   });
   bus.subscribe((msg) => serviceKeys.apply(msg));
-  const provisioning = new ProvisioningService({ store, clock, accounts, users, keys, serviceKeys });
+  const provisioning = new ProvisioningService({
+    store,
+    clock,
+    accounts,
+    users,
+    keys,
+    serviceKeys,
+    invitations,
+  });
   // Webhook signing secrets are sealed under the deployment secret too, with a key of their own.
   const webhookBox = new SecretBox(loadDeploymentSecret(config).secret, "keyward webhook secret");
   const webhookGuard = new WebhookGuard(config.webhookAllowPrivate);

@@ -90,6 +90,9 @@ export function backoffMs(attempt: number): number {
   return Math.min(6 * 60 * MINUTE, MINUTE * 2 ** Math.max(0, attempt - 1));
 }
 
+/** Kinds of e-mail whose link is a credential (an invitation's token): not kept once sent. */
+const CARRIES_LINK = new Set(["invitation"]);
+
 export class OutboxDelivery {
   private timer: NodeJS.Timeout | null = null;
   private running = false;
@@ -118,6 +121,7 @@ export class OutboxDelivery {
         await withRetry(() =>
           store.transaction(async (s) => {
             await new LifecycleStore(s).emailSent(m.id, this.deps.clock.now());
+            if (CARRIES_LINK.has(m.kind)) await new LifecycleStore(s).forgetBody(m.id);
             await audit.record(s, systemCtx, {
               agencyId: m.agencyId,
               action: "email.sent",
@@ -134,6 +138,7 @@ export class OutboxDelivery {
         await withRetry(() =>
           store.transaction(async (s) => {
             await new LifecycleStore(s).emailFailed(m.id, reason, final ? null : now + backoffMs(attempt));
+            if (final && CARRIES_LINK.has(m.kind)) await new LifecycleStore(s).forgetBody(m.id);
             if (final)
               await audit.record(s, systemCtx, {
                 agencyId: m.agencyId,

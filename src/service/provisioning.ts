@@ -24,6 +24,7 @@ import type { Store } from "../store/store.js";
 import type { AccountService } from "./accounts.js";
 import { AfterCommit } from "./after-commit.js";
 import { type Ctx, isOperator } from "./context.js";
+import type { InvitationService } from "./invitations.js";
 import type { KeyService } from "./keys.js";
 import type { ServiceKeyService } from "./service-keys.js";
 import type { UserService } from "./users.js";
@@ -113,6 +114,7 @@ export interface ProvisioningDeps {
   users: UserService;
   keys: KeyService;
   serviceKeys: ServiceKeyService;
+  invitations: InvitationService;
 }
 
 const iso = (t: number) => new Date(t).toISOString();
@@ -272,11 +274,8 @@ export class ProvisioningService {
       }
     }
     if (!agency) {
-      if (!isOperator(ctx))
-        throw new ApiError(
-          "operator_credential_required",
-          "Only the operator's credentials create agencies: an agency's credential provisions its own agency.",
-        );
+      // As for another agency's id (findAgency): a 403 here would tell free ids from taken ones.
+      if (!isOperator(ctx)) throw notFound("Agency");
       if (input.plan === undefined)
         throw new ApiError("validation_failed", "plan is required to create an agency.", {
           issues: [{ field: "plan", message: "required when the agency is created" }],
@@ -337,6 +336,11 @@ export class ProvisioningService {
       changed = true;
     }
     if ((await this.deps.serviceKeys.revokeAllOf(ctx, agency.id)) > 0) changed = true;
+    // An open invitation would let someone join the closed agency (as an admin, even).
+    for (const inv of await this.deps.invitations.list(admin, agency.id)) {
+      await this.deps.invitations.cancel(admin, agency.id, inv.id);
+      changed = true;
+    }
     for (const u of await this.deps.store.listUsers(agency.id))
       if (u.disabledAt === null) {
         await this.deps.users.removeForClosedAgency(admin, u.id);
@@ -711,11 +715,8 @@ export class ProvisioningService {
       );
     const agency = await this.findAgency(ctx, input.agency.externalId);
     if (!agency) {
-      if (!isOperator(ctx))
-        throw new ApiError(
-          "operator_credential_required",
-          "Only the operator's credentials create agencies: an agency's credential provisions its own agency.",
-        );
+      // As for another agency's id (findAgency): a 403 here would tell free ids from taken ones.
+      if (!isOperator(ctx)) throw notFound("Agency");
       if (input.agency.plan === undefined)
         throw new ApiError("validation_failed", "agency.plan is required to create an agency.", {
           issues: [{ field: "agency.plan", message: "required when the agency is created" }],

@@ -23,6 +23,8 @@ interface Frame {
   seq: number;
   /** The agency it concerns; undefined: unknown, sent to every stream (an id alone tells nothing). */
   agencyId: string | undefined;
+  /** A key's or location's event emitted while no agency stream listened: its owner was never read. */
+  unresolved?: true;
   bytes: Uint8Array;
 }
 
@@ -88,11 +90,15 @@ export class VerifyEvents {
       sink.close("closing");
       return () => {};
     }
-    const from = lastEventId ? this.resumable(lastEventId) : null;
+    let from = lastEventId ? this.resumable(lastEventId) : null;
+    // An agency's stream is never replayed events of unknown owners (they may be other agencies'
+    // keys): it drops everything instead, which loses nothing it needed.
+    if (from !== null && sink.agencyId !== null && this.ring.some((f) => f.seq > from! && f.unresolved))
+      from = null;
     if (lastEventId && from === null)
       sink.write(
         this.frameBytes(this.seq, "flush", {
-          reason: `cannot resume from Last-Event-ID ${JSON.stringify(lastEventId.slice(0, 40))}: it is older than the events kept, or from another server process; drop everything cached`,
+          reason: `cannot resume from Last-Event-ID ${JSON.stringify(lastEventId.slice(0, 40))}: it is older than the events kept, from another server process, or followed by events this stream cannot be told; drop everything cached`,
         }),
       );
     const replay = from === null ? [] : this.ring.filter((f) => f.seq > from && this.concerns(sink, f));
@@ -169,10 +175,20 @@ export class VerifyEvents {
 
   private async ownersOf(batch: Invalidation[]): Promise<Map<string, string> | undefined> {
     const ids = batch.flatMap((m) => (m.type === "key" ? [m.id] : []));
-    if (ids.length === 0) return undefined;
+    const locationIds = batch.flatMap((m) => (m.type === "location" ? [m.id] : []));
+    if (ids.length === 0 && locationIds.length === 0) return undefined;
     try {
       const found = await new UsageStore(this.opts.store).ownersOf(ids);
-      return new Map([...found].map(([id, o]) => [id, o.agencyId]));
+      const owners = new Map([...found].map(([id, o]) => [id, o.agencyId]));
+      // A deleted location keeps its row (soft deletion): its agency is still known.
+      if (locationIds.length > 0)
+        for (const l of await this.opts.store.db
+          .selectFrom("locations")
+          .select(["id", "agency_id"])
+          .where("id", "in", locationIds)
+          .execute())
+          owners.set(l.id, l.agency_id);
+      return owners;
     } catch (err) {
       // Sent to everyone instead: a missed invalidation would leave a revoked key verifying.
       this.opts.logger.warn({ err }, "verify events: could not read key owners; sending to every stream");
@@ -188,6 +204,7 @@ export class VerifyEvents {
     switch (msg.type) {
       case "key":
         frame = { seq, agencyId: owners?.get(msg.id), bytes: this.frameBytes(seq, "key", { keyId: msg.id }) };
+        if (!owners) frame.unresolved = true;
         break;
       case "agency":
         frame = { seq, agencyId: msg.id, bytes: this.frameBytes(seq, "agency", { agencyId: msg.id }) };
@@ -195,9 +212,10 @@ export class VerifyEvents {
       case "location":
         frame = {
           seq,
-          agencyId: undefined,
+          agencyId: owners?.get(msg.id),
           bytes: this.frameBytes(seq, "location", { locationId: msg.id }),
         };
+        if (!owners) frame.unresolved = true;
         break;
       case "all":
         frame = {

@@ -33,7 +33,11 @@ export interface VerifyOptions {
   /** The location the request concerns; checked against the key's owner. */
   locationId?: string | undefined;
   use?: UseInfo;
+  /** The asking agency (an agency's service credential): another agency's token is unknown to it. */
+  agencyId?: string | undefined;
 }
+
+const UNKNOWN_TOKEN = "Unknown token: it was never issued by this deployment, or it was mistyped.";
 
 const NO_USE: UseInfo = { ip: null, userAgent: null, endpoint: null };
 
@@ -84,15 +88,8 @@ export class Verifier {
     const { cache } = this.deps;
     const gen = cache.generation;
     const found = await this.deps.store.findToken(hash);
-    if (!found) {
-      return ours
-        ? {
-            valid: false,
-            code: "not_found",
-            message: "Unknown token: it was never issued by this deployment, or it was mistyped.",
-          }
-        : { valid: false, code: "malformed", message: reason };
-    }
+    if (!found)
+      return ours ? fail("not_found", UNKNOWN_TOKEN) : { valid: false, code: "malformed", message: reason };
     const entry = toEntry(found, now);
     const agency = toAgencyFacts(found.agency);
     // An invalidation during the read may have been meant for what it returned: use it once, keep nothing.
@@ -107,6 +104,8 @@ export class Verifier {
     now: number,
     opts: VerifyOptions,
   ): VerifyResult | Promise<VerifyResult> {
+    // Before anything else is said (or counted): another agency's key does not exist for this caller.
+    if (opts.agencyId !== undefined && e.agencyId !== opts.agencyId) return fail("not_found", UNKNOWN_TOKEN);
     if (e.validUntil !== null && now >= e.validUntil) {
       if (e.retiredReason === "cancelled")
         return fail(

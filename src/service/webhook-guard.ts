@@ -31,6 +31,7 @@ const BLOCKED_V4 = [
 const BLOCKED_V6 = [
   ["::", 128],
   ["::1", 128],
+  ["::", 96], // IPv4-compatible (deprecated): [::127.0.0.1] is ::7f00:1, which some stacks route to IPv4
   ["64:ff9b::", 96], // NAT64: reaches IPv4 addresses
   ["64:ff9b:1::", 48],
   ["100::", 64], // discard

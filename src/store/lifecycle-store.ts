@@ -555,6 +555,19 @@ export class LifecycleStore {
       .execute();
   }
 
+  /**
+   * Drops a message's bodies once it is out of our hands (sent, or failed for good): an invitation
+   * carries a live link, which the database must not keep in plain text (tokens are stored hashed).
+   */
+  async forgetBody(id: string): Promise<void> {
+    const gone = "(not kept: this e-mail carried a sign-in link)";
+    await this.db
+      .updateTable("outbox")
+      .set({ text_body: gone, html_body: gone })
+      .where("id", "=", id)
+      .execute();
+  }
+
   async emailFailed(id: string, error: string, retryAt: number | null): Promise<void> {
     await this.db
       .updateTable("outbox")

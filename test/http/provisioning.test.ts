@@ -348,7 +348,7 @@ describe("an agency's credential (tenant isolation)", () => {
     expect((await call(token, "DELETE", `${A}/theirs/users/u-clerk`)).status).toBe(404);
     expect((await call(token, "PUT", `${A}/theirs`, { name: "Mine now" })).status).toBe(404);
     const create = await call(token, "PUT", `${A}/fresh-agency`, { name: "New", plan: "starter" });
-    expect([create.status, create.body.code]).toEqual([403, "operator_credential_required"]);
+    expect([create.status, create.body.code]).toEqual([404, "resource_not_found"]); // as a taken id: nothing told
     const plan = await call(token, "PUT", `${A}/mine`, { name: "Agency mine", plan: "starter" });
     expect([plan.status, plan.body.code]).toEqual([403, "plan_managed_by_operator"]);
     const sync = await call(token, "POST", "/api/provision/sync", {

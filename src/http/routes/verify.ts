@@ -129,6 +129,8 @@ export function verifyRoutes(r: Router, deps: Deps): void {
           userAgent: c.req.header("x-client-user-agent")?.slice(0, 500) ?? null,
           endpoint: "POST /api/verify",
         },
+        // An agency's credential verifies its agency's keys only (the operator's: every agency's).
+        agencyId: c.get("ctx").credential?.agencyId ?? undefined,
       };
       const res = deps.verifier.verify(body.token, opts);
       if (body.consume)
