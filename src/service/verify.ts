@@ -107,6 +107,13 @@ export class Verifier {
     now: number,
     opts: VerifyOptions,
   ): VerifyResult | Promise<VerifyResult> {
+    // A lifetime chosen at creation (issue 13 §3) ends by the clock alone, so every node sees it at
+    // once from its cached entry. When something else also ended the token, the earlier one wins.
+    if (e.expiresAt !== null && now >= e.expiresAt && lifetimeEndedFirst(e))
+      return fail(
+        "expired",
+        `This token expired on ${isoSecond(e.expiresAt)} (its lifetime ended): an admin can extend its lifetime or rotate it, or create a new key.`,
+      );
     if (e.validUntil !== null && now >= e.validUntil) {
       if (e.retiredReason === "cancelled")
         return fail(
@@ -218,6 +225,13 @@ export class Verifier {
   }
 }
 
+/** Its lifetime ended before its token was retired and before the key left the active state. */
+function lifetimeEndedFirst(e: CachedToken): boolean {
+  const at = e.expiresAt!;
+  if (e.validUntil !== null && e.validUntil < at) return false;
+  return e.status === "active" || e.statusAt === null || e.statusAt >= at;
+}
+
 /**
  * Why the address is refused (null: every list that applies allows it). A request must match each of
  * the key's, its location's and its agency's lists. Without an address (POST /api/verify without
@@ -293,6 +307,7 @@ export function toEntry(f: TokenLookup, now: number): CachedToken {
     status: k.status,
     statusAt,
     inactiveDays: k.inactiveDays,
+    expiresAt: k.expiresAt ?? null,
     validUntil: f.token.validUntil,
     retiredReason: f.token.retiredReason,
     inGrace: f.token.validUntil !== null && f.token.retiredReason === "rotated",
