@@ -95,8 +95,11 @@ export function keyFromRow(r: Selectable<ApiKeyTable>): ApiKey {
     secretEnc: r.secret_enc,
     locationIds: r.location_ids_json === null ? null : (JSON.parse(r.location_ids_json) as string[]),
     ipAllowlist: r.ip_allowlist_json === null ? null : (JSON.parse(r.ip_allowlist_json) as string[]),
-    expiresAt: r.expires_at ?? null,
-    lifetimeWarnedAt: r.lifetime_warned_at ?? null,
+    // Only when set: a key without a lifetime reads exactly as before (issue 13 §3).
+    ...(r.expires_at === null || r.expires_at === undefined ? {} : { expiresAt: r.expires_at }),
+    ...(r.lifetime_warned_at === null || r.lifetime_warned_at === undefined
+      ? {}
+      : { lifetimeWarnedAt: r.lifetime_warned_at }),
   };
 }
 
