@@ -32,6 +32,7 @@ import {
 } from "../core/token.js";
 import { Description, ensure, Name } from "../core/validate.js";
 import { LeakStore } from "../store/leak-store.js";
+import { LifetimeStore } from "../store/lifetime-store.js";
 import { RateLimitStore } from "../store/rate-limit-store.js";
 import type { NewAudit, Store } from "../store/store.js";
 import { UsageStore } from "../store/usage-store.js";
@@ -644,6 +645,7 @@ export class KeyService {
       if ("rateLimits" in diff.after)
         await limits.setLimits("key", before.id, before.agencyId, newLimits, after.updatedAt);
       await store.updateKey(after);
+      if ("expiresAt" in diff.after) await new LifetimeStore(store).clearWarnings(after.id, now);
       await this.deps.audit.record(store, ctx, {
         agencyId: after.agencyId,
         action: "key.updated",
@@ -735,6 +737,8 @@ export class KeyService {
         secretEnc: before.secretEnc ? this.deps.encryptSecret(token) : null,
       };
       await store.updateKey(after);
+      // Its lifetime warnings are answered by the rotation (issue 13 §3); the lifetime itself stays.
+      if (after.expiresAt != null) await new LifetimeStore(store).clearWarnings(after.id, now);
       await this.deps.audit.record(store, ctx, {
         agencyId: after.agencyId,
         action: "key.rotated",

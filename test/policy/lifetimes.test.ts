@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DAY, ManualClock } from "../../src/core/clock.js";
+import { eventsFromAudit } from "../../src/core/webhooks.js";
 import { type OpenedDatabase, openDatabase } from "../../src/store/dialect.js";
 import {
   Client,
@@ -253,6 +254,63 @@ for (const driver of ["sqlite", "postgres"] as const) {
       await owner.patch(path, { maxKeyLifetimeDays: null });
       expect((await owner.get(`/api/keys/${old.id}`)).body.exceedsMaxLifetime).toBe(false);
       expect((await newKey()).view.expiresAt).toBeNull();
+    });
+
+    it("warnings 7 days and 1 day before a lifetime ends, once each; extending or rotating clears them", async () => {
+      const boss = await new Client(a).login(w.loc1Admin);
+      const start = clock.now();
+      const k = await newKey({ expiresInDays: 10 });
+      const mine = async () => {
+        await boss.login(w.loc1Admin);
+        const list = (await boss.get("/api/me/notifications")).body.notifications as {
+          type: string;
+          keyIds: string[];
+          leadDays: number;
+          title: string;
+        }[];
+        return list.filter((n) => n.type === "lifetime_warning" && n.keyIds[0] === k.id);
+      };
+      const warnedOf = async () =>
+        ((await a.kw.scheduler.tick(clock.now())).lifetimeWarnings ?? []).filter((x) => x.keyId === k.id);
+      expect(await warnedOf()).toEqual([]);
+      await advance(3 * DAY - 1_000); // 7 days and a second left
+      expect(await warnedOf()).toEqual([]);
+      await advance(1_000);
+      expect((await warnedOf()).map((x) => x.leadDays)).toEqual([7]);
+      expect(await warnedOf()).toEqual([]); // once
+      const seven = await mine();
+      expect(seven.map((n) => n.leadDays)).toEqual([7]);
+      expect(seven[0]!.title).toContain("expires within 7 days");
+      // The audit entry is the webhook event key.lifetime_ending.
+      const audit = await owner.get(
+        `/api/agencies/${w.agencyId}/audit?action=key.lifetime_ending&targetId=${k.id}`,
+      );
+      const entry = audit.body.entries[0];
+      expect(entry.after).toMatchObject({ leadDays: 7, expiresAt: iso(start + 10 * DAY) });
+      const events = eventsFromAudit({ ...entry, at: Date.parse(entry.at), agencyId: w.agencyId });
+      expect(events.map((e) => [e.type, e.keyId, e.data.leadDays])).toEqual([
+        ["key.lifetime_ending", k.id, 7],
+      ]);
+      await advance(6 * DAY);
+      expect((await warnedOf()).map((x) => x.leadDays)).toEqual([1]);
+      expect((await mine()).map((n) => n.leadDays).sort()).toEqual([1, 7]);
+      // Extending clears the warnings, and the new lifetime warns afresh.
+      const ext = await owner.patch(`/api/keys/${k.id}`, { expiresAt: iso(clock.now() + 8 * DAY) });
+      expect(ext.status).toBe(200);
+      expect(await mine()).toEqual([]);
+      expect(await warnedOf()).toEqual([]);
+      await advance(DAY + 1_000);
+      expect((await warnedOf()).map((x) => x.leadDays)).toEqual([7]);
+      expect((await mine()).length).toBe(1);
+      // Rotating clears them too (the lifetime stays: the next lead still warns).
+      expect((await owner.post(`/api/keys/${k.id}/rotate`, { expireOldAfterSeconds: 0 })).status).toBe(200);
+      expect(await mine()).toEqual([]);
+      expect(await warnedOf()).toEqual([]);
+      await advance(6 * DAY);
+      expect((await warnedOf()).map((x) => x.leadDays)).toEqual([1]);
+      // A key past its lifetime is not warned again.
+      await advance(2 * DAY);
+      expect(await warnedOf()).toEqual([]);
     });
   });
 }

@@ -15,6 +15,8 @@ export async function up(db: Kysely<any>, d: DialectInfo): Promise<void> {
   await db.schema.alterTable("api_keys").addColumn("expires_at", "bigint").execute();
   await db.schema.alterTable("api_keys").addColumn("lifetime_warned_at", "bigint").execute();
   await db.schema.alterTable("agencies").addColumn("max_key_lifetime_days", "integer").execute();
+  // The scheduler's lifetime warnings look for keys whose lifetime ends within 7 days.
+  await db.schema.createIndex("api_keys_expires_at").on("api_keys").column("expires_at").execute();
   if (d.name !== "sqlite") return;
   const nowMs = "cast((julianday('now') - 2440587.5) * 86400000 as integer)";
   await sql
