@@ -7,10 +7,12 @@
  */
 import { DAY, isoSecond } from "../core/clock.js";
 import { newId } from "../core/ids.js";
-import { accountAdmins } from "../service/lifecycle.js";
+import { type LifetimeDigestKey, lifetimeDigestEmail } from "../notify/lifetime-digest.js";
+import { accountAdmins, digestRecipients } from "../service/lifecycle.js";
 import type { NewNotification } from "../store/lifecycle-store.js";
 import { LifecycleStore } from "../store/lifecycle-store.js";
 import { LIFETIME_LEADS, LIFETIME_WARNING, LifetimeStore } from "../store/lifetime-store.js";
+import { enqueueEmail } from "../store/outbox.js";
 import type { NewAudit, Store } from "../store/store.js";
 
 export interface LifetimeWarning {
@@ -29,7 +31,11 @@ export function leadFor(expiresAt: number, now: number): number {
   return lead;
 }
 
-export async function warnLifetimesEnding(store: Store, now: number): Promise<LifetimeWarning[]> {
+export async function warnLifetimesEnding(
+  store: Store,
+  now: number,
+  publicUrl?: string | undefined,
+): Promise<LifetimeWarning[]> {
   return store.transaction(async (s) => {
     const lifetimes = new LifetimeStore(s);
     const keys = await lifetimes.dueForWarning(now);
@@ -73,6 +79,29 @@ export async function warnLifetimesEnding(store: Store, now: number): Promise<Li
         after: { leadDays, expiresAt: new Date(expiresAt).toISOString(), notificationId: id },
       });
       out.push({ keyId: k.id, agencyId: k.agencyId, accountId, leadDays, expiresAt, notificationId: id });
+    }
+    // The agency digest: one e-mail per agency listing this tick's warnings, to subscribed agency admins.
+    const byAgency = new Map<string, LifetimeWarning[]>();
+    for (const x of out) byAgency.set(x.agencyId, [...(byAgency.get(x.agencyId) ?? []), x]);
+    for (const [agencyId, warned] of byAgency) {
+      const p = people.get(agencyId);
+      const to = digestRecipients(p?.users ?? [])
+        .map((u) => u.email)
+        .sort();
+      const agency = await s.getAgency(agencyId);
+      if (to.length === 0 || !agency) continue;
+      const names = new Map((p?.locations ?? []).map((l) => [l.id, l.name]));
+      const byId = new Map(keys.map((k) => [k.id, k]));
+      const listed: LifetimeDigestKey[] = warned.map((x) => ({
+        id: x.keyId,
+        name: byId.get(x.keyId)!.name,
+        accountId: x.accountId,
+        accountName: x.accountId === agencyId ? agency.name : (names.get(x.accountId) ?? x.accountId),
+        expiresAt: x.expiresAt,
+        leadDays: x.leadDays,
+      }));
+      const mail = lifetimeDigestEmail({ agencyName: agency.name, keys: listed, consoleUrl: publicUrl });
+      await enqueueEmail(s, { now: () => now }, { agencyId, kind: "lifetime_digest", to, ...mail });
     }
     await new LifecycleStore(s).insertNotifications(notes);
     await lifetimes.markWarned(

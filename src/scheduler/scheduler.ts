@@ -182,7 +182,7 @@ export class Scheduler {
     }
     // Lifetimes ending (issue 13 §3): their own small job, apart from the inactivity plan.
     if (!dryRun) {
-      const ending = await warnLifetimesEnding(this.deps.store, now);
+      const ending = await warnLifetimesEnding(this.deps.store, now, this.deps.publicUrl);
       if (ending.length > 0) report.lifetimeWarnings = ending;
     }
     return report;

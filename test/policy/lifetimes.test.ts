@@ -281,6 +281,18 @@ for (const driver of ["sqlite", "postgres"] as const) {
       const seven = await mine();
       expect(seven.map((n) => n.leadDays)).toEqual([7]);
       expect(seven[0]!.title).toContain("expires within 7 days");
+      // Listed in the agency digest e-mail, to its subscribed agency admins.
+      const mails = await db.db
+        .selectFrom("outbox")
+        .selectAll()
+        .where("kind", "=", "lifetime_digest")
+        .where("text_body", "like", `%${k.id}%`)
+        .execute();
+      expect(mails.length).toBe(1);
+      expect(JSON.parse(mails[0]!.to_json)).toContain(w.owner);
+      expect(mails[0]!.text_body).toContain(
+        `ends ${iso(start + 10 * DAY).replace(".000Z", "Z")}, within 7 days`,
+      );
       // The audit entry is the webhook event key.lifetime_ending.
       const audit = await owner.get(
         `/api/agencies/${w.agencyId}/audit?action=key.lifetime_ending&targetId=${k.id}`,
