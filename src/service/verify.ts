@@ -35,6 +35,9 @@ export interface VerifyOptions {
   use?: UseInfo;
 }
 
+/** Valid answers of keys whose lifetime ends sooner than this are marked `cache: false` (docs/traffic-policy.md). */
+const CLIENT_CACHE_LIFETIME_MARGIN_MS = 86_400_000;
+
 const NO_USE: UseInfo = { ip: null, userAgent: null, endpoint: null };
 
 export class Verifier {
@@ -159,8 +162,12 @@ export class Verifier {
       const refused = ipRefusal(e, agency, opts.use?.ip ?? null);
       if (refused !== null) return { ...fail("ip_forbidden", refused), key };
     }
-    if (opts.locationId !== undefined) return this.judgeLocation(e, valid, opts.locationId, opts, listed);
-    return this.accept(e, valid, opts, listed);
+    // A client (the SDK) keeps a valid answer for minutes: not one of a key whose lifetime ends within a day.
+    const noClientCache =
+      listed || (e.expiresAt !== null && e.expiresAt - now < CLIENT_CACHE_LIFETIME_MARGIN_MS);
+    if (opts.locationId !== undefined)
+      return this.judgeLocation(e, valid, opts.locationId, opts, noClientCache);
+    return this.accept(e, valid, opts, noClientCache);
   }
 
   private async judgeLocation(
@@ -179,7 +186,8 @@ export class Verifier {
   }
 
   /**
-   * Scopes, then the use is recorded and the key accepted. `listed`: an IP allowlist applies, which a
+   * Scopes, then the use is recorded and the key accepted. `listed`: an IP allowlist applies (or the
+   * key's lifetime ends within a day), which a
    * client's cache (the SDK) cannot judge for the next caller, so the answer must not be cached.
    */
   private accept(

@@ -120,6 +120,22 @@ for (const driver of ["sqlite", "postgres"] as const) {
       expect(view.lastUsed.at).toBe(iso(now));
     });
 
+    it("a client (the SDK) is told not to cache the answer of a key whose lifetime ends within a day", async () => {
+      const soon = await newKey({ expiresAt: iso(clock.now() + 3_600_000) });
+      const later = await newKey({ expiresInDays: 2 });
+      const ask = async (token: string) =>
+        (await (
+          await fetch(`${a.url}/api/verify`, {
+            method: "POST",
+            headers: { authorization: `Bearer ${SERVICE_TOKEN}`, "content-type": "application/json" },
+            body: JSON.stringify({ token }),
+          })
+        ).json()) as { code: string; cache?: boolean };
+      expect(await ask(soon.token)).toMatchObject({ code: "valid", cache: false });
+      const far = await ask(later.token);
+      expect([far.code, far.cache]).toEqual(["valid", undefined]);
+    });
+
     it("expiresInDays counts whole days from now; without either a key has no lifetime", async () => {
       const k = await newKey({ expiresInDays: 7 });
       expect(k.view.expiresAt).toBe(iso(clock.now() + 7 * DAY));
