@@ -30,6 +30,7 @@ import { type CacheBus, VerificationCache } from "../service/cache.js";
 import { InvitationService } from "../service/invitations.js";
 import { ipAllowlistSettingsExtension } from "../service/ip-allowlist-settings.js";
 import { KeepService } from "../service/keep.js";
+import { keyLifetimeSettingsExtension } from "../service/key-lifetime-settings.js";
 import { keyRulesSettingsExtension } from "../service/key-rules.js";
 import { KeyService } from "../service/keys.js";
 import { LeakReportKeys } from "../service/leak-keys.js";
@@ -250,6 +251,7 @@ export async function createKeyward(opts: KeywardOptions): Promise<Keyward> {
       keyRulesSettingsExtension(),
       limits.settingsExtension(),
       ipAllowlistSettingsExtension(),
+      keyLifetimeSettingsExtension(),
     ],
   });
   // Leaked tokens and Keep (issue 14).

@@ -20,6 +20,8 @@ export interface Agency {
   keyRules?: Partial<KeyRules> | null | undefined;
   /** The agency's IP allowlist (issue 13 §2): canonical CIDRs; absent or null: none. */
   ipAllowlist?: string[] | null | undefined;
+  /** The longest lifetime a new key may have, in days (issue 13 §3); absent or null: no maximum. */
+  maxKeyLifetimeDays?: number | null | undefined;
   createdAt: number;
   updatedAt: number;
 }
@@ -81,6 +83,10 @@ export interface ApiKey {
   locationIds: string[] | null;
   /** CIDRs a request with this key must come from (issue 13 §2); null: no list of its own. */
   ipAllowlist: string[] | null;
+  /** When its lifetime ends (issue 13 §3); absent or null: no lifetime. */
+  expiresAt?: number | null;
+  /** The last lifetime-ending warning since the lifetime was set (issue 13 §3); absent or null: none. */
+  lifetimeWarnedAt?: number | null;
 }
 
 export interface KeyToken {

@@ -170,6 +170,7 @@ const KEY_ACTIONS: Record<string, WebhookEventType> = {
   "key.refreshed": "key.refreshed",
   "key.kept": "key.kept",
   "key.leaked": "key.leaked",
+  "key.lifetime_ending": "key.lifetime_ending",
 };
 
 /** Fields of a before/after that may travel: never a token, hash or secret. */
@@ -201,7 +202,8 @@ export function eventsFromAudit(e: AuditFacts): PendingEvent[] {
       keyType === "key.rotated"
     )
       Object.assign(data, { before, after });
-    if (keyType === "key.expired" || keyType === "key.deleted") Object.assign(data, after ?? {});
+    if (keyType === "key.expired" || keyType === "key.deleted" || keyType === "key.lifetime_ending")
+      Object.assign(data, after ?? {});
     return [{ ...base, type: keyType, keyId: e.targetId, data }];
   }
   if (e.action === "lifecycle.warning_issued" && e.after) {

@@ -31,6 +31,15 @@ const IpAllowlist = z
       'CIDRs, IPv4 or IPv6 (a bare address is /32 or /128), at most 100, e.g. ["203.0.113.0/24", "2001:db8::/32"]. Null removes the list.',
   });
 
+/** Issue 13 §3: when a key's lifetime ends (any future instant; null: none). */
+const ExpiresAt = z.iso
+  .datetime({ offset: true, error: "must be an ISO 8601 time, e.g. 2027-01-31T00:00:00Z" })
+  .nullable()
+  .meta({
+    description:
+      "When the key's lifetime ends: any future instant, within the agency's maxKeyLifetimeDays. Null: no lifetime.",
+  });
+
 export const CreateKeyBody = z
   .strictObject({
     name: Name,
@@ -42,6 +51,17 @@ export const CreateKeyBody = z
     }),
     locationIds: KeyLocationIds.optional(),
     ipAllowlist: IpAllowlist.optional(),
+    expiresAt: ExpiresAt.optional(),
+    expiresInDays: z
+      .number()
+      .int("must be a whole number of days (for less than a day, send expiresAt)")
+      .min(1, "must be at least 1 (for less than a day, send expiresAt)")
+      .max(36_500, "must be at most 36500")
+      .optional()
+      .meta({
+        description:
+          "The key's lifetime in whole days from now, instead of expiresAt. Absent (and no expiresAt): the agency's maxKeyLifetimeDays, if set.",
+      }),
   })
   .meta({ id: "CreateKey" });
 
@@ -55,6 +75,7 @@ export const EditKeyBody = z
     }),
     locationIds: KeyLocationIds.optional(),
     ipAllowlist: IpAllowlist.optional(),
+    expiresAt: ExpiresAt.optional(),
   })
   .meta({ id: "EditKey" });
 
@@ -136,6 +157,16 @@ export const KeyView = z
     suspended: z
       .boolean()
       .meta({ description: "Agency key suspended by the plan (verifies as plan_required)" }),
+    expiresAt: z
+      .string()
+      .nullable()
+      .meta({ description: "When its lifetime ends (chosen at creation or by edit); null: no lifetime" }),
+    lifetimeEnded: z.boolean().meta({
+      description: "Its lifetime has ended: it verifies as expired, whatever its status",
+    }),
+    exceedsMaxLifetime: z.boolean().meta({
+      description: "An active key living longer than its agency's maxKeyLifetimeDays now allows",
+    }),
     leak: z
       .object({
         reportedAt: z.string(),

@@ -33,6 +33,7 @@ import {
 } from "../store/lifecycle-store.js";
 import { enqueueEmail } from "../store/outbox.js";
 import type { NewAudit, Store } from "../store/store.js";
+import { type LifetimeWarning, warnLifetimesEnding } from "./lifetime-warnings.js";
 import { planAgency, type TickAction, type TickEmail, type TickWarning } from "./plan.js";
 
 export { cycleState, type TickAction, type TickEmail, type TickWarning } from "./plan.js";
@@ -46,6 +47,8 @@ export interface TickReport {
   actions: TickAction[];
   /** Agencies another scheduler was working on (it does their work). */
   skippedAgencies: number;
+  /** Keys warned of their lifetime ending (present only when there were some). */
+  lifetimeWarnings?: LifetimeWarning[];
 }
 
 export interface SchedulerDeps {
@@ -176,6 +179,11 @@ export class Scheduler {
         // verifying (or warned keys not written through) until it ends.
         if (!dryRun) await this.invalidate(part.invalidate);
       }
+    }
+    // Lifetimes ending (issue 13 §3): their own small job, apart from the inactivity plan.
+    if (!dryRun) {
+      const ending = await warnLifetimesEnding(this.deps.store, now, this.deps.publicUrl);
+      if (ending.length > 0) report.lifetimeWarnings = ending;
     }
     return report;
   }

@@ -232,6 +232,7 @@ export class AccountService {
           policy: before.policyOverride,
           keyRules: before.keyRules ?? null,
           ipAllowlist: before.ipAllowlist ?? null,
+          maxKeyLifetimeDays: before.maxKeyLifetimeDays ?? null,
         },
         {
           name: after.name,
@@ -241,6 +242,7 @@ export class AccountService {
           policy: after.policyOverride,
           keyRules: after.keyRules ?? null,
           ipAllowlist: after.ipAllowlist ?? null,
+          maxKeyLifetimeDays: after.maxKeyLifetimeDays ?? null,
         },
       );
       if (Object.keys(diff.after).length === 0) return before;

@@ -29,6 +29,8 @@ export interface CachedToken {
   /** When the key reached its final or expired state. */
   statusAt: number | null;
   inactiveDays: number | null;
+  /** When the key's lifetime ends (issue 13 §3), judged on every verification; null: no lifetime. */
+  expiresAt: number | null;
   validUntil: number | null;
   retiredReason: "rotated" | "cancelled" | null;
   /** In a rotation grace period: its own last use is remembered too. */

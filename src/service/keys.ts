@@ -32,6 +32,7 @@ import {
 } from "../core/token.js";
 import { Description, ensure, Name } from "../core/validate.js";
 import { LeakStore } from "../store/leak-store.js";
+import { LifetimeStore } from "../store/lifetime-store.js";
 import { RateLimitStore } from "../store/rate-limit-store.js";
 import type { NewAudit, Store } from "../store/store.js";
 import { UsageStore } from "../store/usage-store.js";
@@ -41,6 +42,7 @@ import type { Audit } from "./audit.js";
 import { changed } from "./audit.js";
 import type { CacheBus, VerificationCache } from "./cache.js";
 import type { Ctx } from "./context.js";
+import { exceedsMaximum, lifetimeAtCreation, lifetimeByEdit } from "./key-lifetime.js";
 
 /** What the lifecycle says will happen to a key next (filled in by the lifecycle service). */
 export interface NextAction {
@@ -100,6 +102,12 @@ export interface KeyView {
   } | null;
   /** The key's own rate limits; absent: the defaults apply (docs/traffic-policy.md). */
   rateLimits?: RateLimit[];
+  /** When its lifetime ends (issue 13 §3); null: no lifetime. */
+  expiresAt: string | null;
+  /** Its lifetime has ended: it verifies as `expired` whatever its status (docs/traffic-policy.md). */
+  lifetimeEnded: boolean;
+  /** It lives longer than its agency's maxKeyLifetimeDays now allows (set before the maximum was). */
+  exceedsMaxLifetime: boolean;
 }
 
 export interface CreateKeyInput {
@@ -113,6 +121,10 @@ export interface CreateKeyInput {
   locationIds?: string[] | null | undefined;
   /** CIDRs its requests must come from (absent or null: no list of its own). */
   ipAllowlist?: string[] | null | undefined;
+  /** When its lifetime ends, ISO 8601 (absent: the agency's maximum, if any; null: none). */
+  expiresAt?: string | null | undefined;
+  /** Its lifetime in whole days from now, instead of expiresAt. */
+  expiresInDays?: number | undefined;
 }
 
 export interface EditKeyInput {
@@ -125,6 +137,8 @@ export interface EditKeyInput {
   locationIds?: string[] | null | undefined;
   /** null removes the list; absent leaves it as it is. */
   ipAllowlist?: string[] | null | undefined;
+  /** A new end of its lifetime, ISO 8601; null removes it; absent leaves it as it is. */
+  expiresAt?: string | null | undefined;
 }
 
 /** How many locations an agency key may be limited to (the API's bound, docs/traffic-policy.md). */
@@ -282,12 +296,14 @@ export class KeyService {
     const rateLimits =
       input.rateLimits === undefined ? undefined : this.checkLimits(actor, agency.id, input.rateLimits);
     const ips = keyAllowlist(input.ipAllowlist);
+    const expiresAt = lifetimeAtCreation(input, this.deps.clock.now(), agency.maxKeyLifetimeDays ?? null);
     const token = generateToken(this.deps.prefix, kind);
     const key = await this.deps.store.transaction(async (store) => {
       await this.checkCreation(store, agency, owner, kind);
       const key = this.newKey(ctx, owner, kind, input.name, input.description ?? "", scopes);
       key.locationIds = await checkKeyLocations(store, owner, input.locationIds ?? null);
       key.ipAllowlist = ips?.cidrs ?? null;
+      key.expiresAt = expiresAt;
       if (kind === "legacy_v1" && owner.locationId !== null && !agency.enhancedSecurity)
         key.secretEnc = this.deps.encryptSecret(token);
       await store.insertKey(key);
@@ -604,6 +620,15 @@ export class KeyService {
         input.locationIds === undefined
           ? before.locationIds
           : await checkKeyLocations(store, before, input.locationIds);
+      const now = this.deps.clock.now();
+      const expiresAt =
+        input.expiresAt === undefined
+          ? undefined
+          : lifetimeByEdit(
+              input.expiresAt,
+              now,
+              (await store.getAgency(before.agencyId))?.maxKeyLifetimeDays ?? null,
+            );
       const after: ApiKey = {
         ...before,
         name: input.name ?? before.name,
@@ -611,7 +636,9 @@ export class KeyService {
         scopes,
         locationIds,
         ipAllowlist: input.ipAllowlist === undefined ? before.ipAllowlist : (ips?.cidrs ?? null),
-        updatedAt: this.deps.clock.now(),
+        // A new lifetime starts its warnings afresh (issue 13 §3: extending clears the warning).
+        ...(expiresAt === undefined ? {} : { expiresAt, lifetimeWarnedAt: null }),
+        updatedAt: now,
       };
       // The key's own rate limits, when the edit sets them (agency admins only).
       const limits = new RateLimitStore(store);
@@ -622,14 +649,18 @@ export class KeyService {
       const limitsBefore = setsLimits ? await limits.limitsOf("key", before.id) : null;
       const withLimits = (fields: Record<string, unknown>, l: RateLimit[] | null) =>
         setsLimits ? { ...fields, rateLimits: l } : fields;
+      // A lifetime the edit sets or removes is shown on both sides (null: none).
+      const withLifetime = (fields: Record<string, unknown>, k: ApiKey) =>
+        expiresAt === undefined ? fields : { ...fields, expiresAt: iso(k.expiresAt ?? null) };
       const diff = changed(
-        withLimits(auditFields(before), limitsBefore),
-        withLimits(auditFields(after), newLimits),
+        withLifetime(withLimits(auditFields(before), limitsBefore), before),
+        withLifetime(withLimits(auditFields(after), newLimits), after),
       );
       if (Object.keys(diff.after).length === 0) return before; // nothing to change, nothing to record
       if ("rateLimits" in diff.after)
         await limits.setLimits("key", before.id, before.agencyId, newLimits, after.updatedAt);
       await store.updateKey(after);
+      if ("expiresAt" in diff.after) await new LifetimeStore(store).clearWarnings(after.id, now);
       await this.deps.audit.record(store, ctx, {
         agencyId: after.agencyId,
         action: "key.updated",
@@ -721,6 +752,8 @@ export class KeyService {
         secretEnc: before.secretEnc ? this.deps.encryptSecret(token) : null,
       };
       await store.updateKey(after);
+      // Its lifetime warnings are answered by the rotation (issue 13 §3); the lifetime itself stays.
+      if (after.expiresAt != null) await new LifetimeStore(store).clearWarnings(after.id, now);
       await this.deps.audit.record(store, ctx, {
         agencyId: after.agencyId,
         action: "key.rotated",
@@ -886,6 +919,10 @@ export class KeyService {
           ? { reportedAt: iso(leak.reportedAt)!, source: leak.source, url: leak.url, action: leak.action }
           : null,
         ...(ownLimits.has(k.id) ? { rateLimits: ownLimits.get(k.id)! } : {}),
+        expiresAt: iso(k.expiresAt ?? null),
+        lifetimeEnded: k.expiresAt !== null && k.expiresAt !== undefined && now >= k.expiresAt,
+        exceedsMaxLifetime:
+          k.status === "active" && exceedsMaximum(k.expiresAt, now, agency?.maxKeyLifetimeDays),
       } satisfies KeyView;
     });
   }
@@ -913,6 +950,8 @@ export function auditFields(k: ApiKey): Record<string, unknown> {
     owner: k.locationId ?? k.agencyId,
     locationIds: k.locationIds,
     ipAllowlist: k.ipAllowlist,
+    // Only when set, so the entries of keys without a lifetime read as before.
+    ...(k.expiresAt ? { expiresAt: iso(k.expiresAt) } : {}),
   };
 }
 

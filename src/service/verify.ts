@@ -38,6 +38,8 @@ export interface VerifyOptions {
 }
 
 const UNKNOWN_TOKEN = "Unknown token: it was never issued by this deployment, or it was mistyped.";
+/** Valid answers of keys whose lifetime ends sooner than this are marked `cache: false` (docs/traffic-policy.md). */
+const CLIENT_CACHE_LIFETIME_MARGIN_MS = 86_400_000;
 
 const NO_USE: UseInfo = { ip: null, userAgent: null, endpoint: null };
 
@@ -106,6 +108,13 @@ export class Verifier {
   ): VerifyResult | Promise<VerifyResult> {
     // Before anything else is said (or counted): another agency's key does not exist for this caller.
     if (opts.agencyId !== undefined && e.agencyId !== opts.agencyId) return fail("not_found", UNKNOWN_TOKEN);
+    // A lifetime chosen at creation (issue 13 §3) ends by the clock alone, so every node sees it at
+    // once from its cached entry. When something else also ended the token, the earlier one wins.
+    if (e.expiresAt !== null && now >= e.expiresAt && lifetimeEndedFirst(e))
+      return fail(
+        "expired",
+        `This token expired on ${isoSecond(e.expiresAt)} (its lifetime ended): an admin can extend its lifetime or rotate it, or create a new key.`,
+      );
     if (e.validUntil !== null && now >= e.validUntil) {
       if (e.retiredReason === "cancelled")
         return fail(
@@ -151,8 +160,12 @@ export class Verifier {
       const refused = ipRefusal(e, agency, opts.use?.ip ?? null);
       if (refused !== null) return { ...fail("ip_forbidden", refused), key };
     }
-    if (opts.locationId !== undefined) return this.judgeLocation(e, valid, opts.locationId, opts, listed);
-    return this.accept(e, valid, opts, listed);
+    // A client (the SDK) keeps a valid answer for minutes: not one of a key whose lifetime ends within a day.
+    const noClientCache =
+      listed || (e.expiresAt !== null && e.expiresAt - now < CLIENT_CACHE_LIFETIME_MARGIN_MS);
+    if (opts.locationId !== undefined)
+      return this.judgeLocation(e, valid, opts.locationId, opts, noClientCache);
+    return this.accept(e, valid, opts, noClientCache);
   }
 
   private async judgeLocation(
@@ -171,7 +184,8 @@ export class Verifier {
   }
 
   /**
-   * Scopes, then the use is recorded and the key accepted. `listed`: an IP allowlist applies, which a
+   * Scopes, then the use is recorded and the key accepted. `listed`: an IP allowlist applies (or the
+   * key's lifetime ends within a day), which a
    * client's cache (the SDK) cannot judge for the next caller, so the answer must not be cached.
    */
   private accept(
@@ -215,6 +229,13 @@ export class Verifier {
   forgetLocation(locationId: string): void {
     this.locationAgency.delete(locationId);
   }
+}
+
+/** Its lifetime ended before its token was retired and before the key left the active state. */
+function lifetimeEndedFirst(e: CachedToken): boolean {
+  const at = e.expiresAt!;
+  if (e.validUntil !== null && e.validUntil < at) return false;
+  return e.status === "active" || e.statusAt === null || e.statusAt >= at;
 }
 
 /**
@@ -292,6 +313,7 @@ export function toEntry(f: TokenLookup, now: number): CachedToken {
     status: k.status,
     statusAt,
     inactiveDays: k.inactiveDays,
+    expiresAt: k.expiresAt ?? null,
     validUntil: f.token.validUntil,
     retiredReason: f.token.retiredReason,
     inGrace: f.token.validUntil !== null && f.token.retiredReason === "rotated",

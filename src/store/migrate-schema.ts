@@ -17,6 +17,7 @@ import * as m009 from "./schema-migrations/009_service_keys_and_external_ids.js"
 import * as m010 from "./schema-migrations/010_webhooks.js";
 import * as m011 from "./schema-migrations/011_rate_limits_and_usage_codes.js";
 import * as m012 from "./schema-migrations/012_key_reach_and_ip_allowlists.js";
+import * as m013 from "./schema-migrations/013_key_lifetimes.js";
 import { renumberRecordedSchemaMigrations } from "./schema-renumbering.js";
 
 // biome-ignore lint/suspicious/noExplicitAny: each migration sees the schema of its own day
@@ -39,6 +40,7 @@ export const SCHEMA_MIGRATIONS: Record<string, Step> = {
   "010_webhooks": m010,
   "011_rate_limits_and_usage_codes": m011,
   "012_key_reach_and_ip_allowlists": m012,
+  "013_key_lifetimes": m013,
 };
 
 /** Where Kysely records the schema migrations applied (names kept from the first release). */

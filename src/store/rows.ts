@@ -30,6 +30,7 @@ export function agencyFromRow(r: Selectable<AgencyTable>): Agency {
     // Only when set: an agency without its own rules reads exactly as before (core/key-rules.ts defaults).
     ...(r.key_rules_json === null ? {} : { keyRules: parseJson(r.key_rules_json) as Agency["keyRules"] }),
     ...(r.ip_allowlist_json ? { ipAllowlist: JSON.parse(r.ip_allowlist_json) as string[] } : {}),
+    ...(r.max_key_lifetime_days ? { maxKeyLifetimeDays: r.max_key_lifetime_days } : {}),
     createdAt: r.created_at,
     updatedAt: r.updated_at,
   };
@@ -94,6 +95,11 @@ export function keyFromRow(r: Selectable<ApiKeyTable>): ApiKey {
     secretEnc: r.secret_enc,
     locationIds: r.location_ids_json === null ? null : (JSON.parse(r.location_ids_json) as string[]),
     ipAllowlist: r.ip_allowlist_json === null ? null : (JSON.parse(r.ip_allowlist_json) as string[]),
+    // Only when set: a key without a lifetime reads exactly as before (issue 13 §3).
+    ...(r.expires_at === null || r.expires_at === undefined ? {} : { expiresAt: r.expires_at }),
+    ...(r.lifetime_warned_at === null || r.lifetime_warned_at === undefined
+      ? {}
+      : { lifetimeWarnedAt: r.lifetime_warned_at }),
   };
 }
 
@@ -153,6 +159,8 @@ export function keyToRow(k: ApiKey): ApiKeyTable {
     secret_enc: k.secretEnc,
     location_ids_json: k.locationIds === null ? null : JSON.stringify(k.locationIds),
     ip_allowlist_json: k.ipAllowlist === null ? null : JSON.stringify(k.ipAllowlist),
+    expires_at: k.expiresAt ?? null,
+    lifetime_warned_at: k.lifetimeWarnedAt ?? null,
   };
 }
 export type NewAudit = Omit<AuditEntry, "seq">;

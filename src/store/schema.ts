@@ -16,6 +16,8 @@ export interface AgencyTable {
   key_rules_json: string | null;
   /** IP allowlist (schema migration 012): JSON array of CIDRs, null for none. */
   ip_allowlist_json: string | null;
+  /** The longest lifetime of a new key, in days (schema migration 013); null: no maximum. */
+  max_key_lifetime_days?: number | null;
   created_at: number;
   updated_at: number;
   /** The platform's id for it (migration 009), unique. */
@@ -104,6 +106,10 @@ export interface ApiKeyTable {
   location_ids_json: string | null;
   /** IP allowlist (schema migration 012): JSON array of CIDRs, null for none. */
   ip_allowlist_json: string | null;
+  /** When its lifetime ends (schema migration 013); null: no lifetime. */
+  expires_at?: number | null;
+  /** The last lifetime-ending warning issued since the lifetime was set (migration 013); null: none. */
+  lifetime_warned_at?: number | null;
 }
 
 /** Every token a key has had. Lookup by hash finds the key; retired tokens explain themselves. */

@@ -139,6 +139,7 @@ export class Store {
         policy_json: a.policyOverride ? JSON.stringify(a.policyOverride) : null,
         key_rules_json: a.keyRules ? JSON.stringify(a.keyRules) : null,
         ip_allowlist_json: a.ipAllowlist ? JSON.stringify(a.ipAllowlist) : null,
+        max_key_lifetime_days: a.maxKeyLifetimeDays ?? null,
         created_at: a.createdAt,
         updated_at: a.updatedAt,
       })
@@ -188,6 +189,7 @@ export class Store {
         policy_json: a.policyOverride ? JSON.stringify(a.policyOverride) : null,
         key_rules_json: a.keyRules ? JSON.stringify(a.keyRules) : null,
         ip_allowlist_json: a.ipAllowlist ? JSON.stringify(a.ipAllowlist) : null,
+        max_key_lifetime_days: a.maxKeyLifetimeDays ?? null,
         updated_at: a.updatedAt,
       })
       .where("id", "=", a.id)

@@ -4855,6 +4855,12 @@ export interface components {
             deletedAt: string | null;
             /** @description Agency key suspended by the plan (verifies as plan_required) */
             suspended: boolean;
+            /** @description When its lifetime ends (chosen at creation or by edit); null: no lifetime */
+            expiresAt: string | null;
+            /** @description Its lifetime has ended: it verifies as expired, whatever its status */
+            lifetimeEnded: boolean;
+            /** @description An active key living longer than its agency's maxKeyLifetimeDays now allows */
+            exceedsMaxLifetime: boolean;
             /** @description The latest report of this key's token leaking, or null */
             leak: {
                 reportedAt: string;
@@ -4894,6 +4900,13 @@ export interface components {
             locationIds?: string[] | null;
             /** @description CIDRs, IPv4 or IPv6 (a bare address is /32 or /128), at most 100, e.g. ["203.0.113.0/24", "2001:db8::/32"]. Null removes the list. */
             ipAllowlist?: string[] | null;
+            /**
+             * Format: date-time
+             * @description When the key's lifetime ends: any future instant, within the agency's maxKeyLifetimeDays. Null: no lifetime.
+             */
+            expiresAt?: string | null;
+            /** @description The key's lifetime in whole days from now, instead of expiresAt. Absent (and no expiresAt): the agency's maxKeyLifetimeDays, if set. */
+            expiresInDays?: number;
         };
         ImportKey: {
             name: string;
@@ -4961,6 +4974,12 @@ export interface components {
             deletedAt: string | null;
             /** @description Agency key suspended by the plan (verifies as plan_required) */
             suspended: boolean;
+            /** @description When its lifetime ends (chosen at creation or by edit); null: no lifetime */
+            expiresAt: string | null;
+            /** @description Its lifetime has ended: it verifies as expired, whatever its status */
+            lifetimeEnded: boolean;
+            /** @description An active key living longer than its agency's maxKeyLifetimeDays now allows */
+            exceedsMaxLifetime: boolean;
             /** @description The latest report of this key's token leaking, or null */
             leak: {
                 reportedAt: string;
@@ -4985,6 +5004,11 @@ export interface components {
             locationIds?: string[] | null;
             /** @description CIDRs, IPv4 or IPv6 (a bare address is /32 or /128), at most 100, e.g. ["203.0.113.0/24", "2001:db8::/32"]. Null removes the list. */
             ipAllowlist?: string[] | null;
+            /**
+             * Format: date-time
+             * @description When the key's lifetime ends: any future instant, within the agency's maxKeyLifetimeDays. Null: no lifetime.
+             */
+            expiresAt?: string | null;
         };
         Rotate: {
             /** @default 604800 */
@@ -5056,6 +5080,8 @@ export interface components {
             keyRateLimits?: components["schemas"]["RateLimit"][] | null;
             /** @description CIDRs every request of the agency's keys must come from; null: none */
             ipAllowlist?: string[] | null;
+            /** @description The longest lifetime a new key may have, in days; null: no maximum */
+            maxKeyLifetimeDays?: number | null;
             /** @description Accepted but worth a second look (e.g. 0.0.0.0/0 allows every IPv4 address) */
             warnings?: string[];
         } & {
@@ -5093,6 +5119,8 @@ export interface components {
             keyRateLimits?: components["schemas"]["RateLimit"][] | null;
             /** @description CIDRs every request of the agency's keys must come from (issue 13 §2), IPv4 or IPv6, at most 100; null removes the list. */
             ipAllowlist?: string[] | null;
+            /** @description The longest lifetime a new key may have, in days (issue 13 §3): a new key without expiresAt gets now + this. Existing keys keep theirs (flagged exceedsMaxLifetime). Null: no maximum. */
+            maxKeyLifetimeDays?: number | null;
         };
         LocationSummary: {
             id: string;

@@ -54,6 +54,11 @@ export const SettingsView = z
       .nullable()
       .optional()
       .meta({ description: "CIDRs every request of the agency's keys must come from; null: none" }),
+    maxKeyLifetimeDays: z
+      .number()
+      .nullable()
+      .optional()
+      .meta({ description: "The longest lifetime a new key may have, in days; null: no maximum" }),
     warnings: z
       .array(z.string())
       .optional()
@@ -90,6 +95,17 @@ export const SettingsPatch = z
       .meta({
         description:
           "CIDRs every request of the agency's keys must come from (issue 13 §2), IPv4 or IPv6, at most 100; null removes the list.",
+      }),
+    maxKeyLifetimeDays: z
+      .number()
+      .int("must be a whole number of days")
+      .min(1, "must be at least 1 (null: no maximum)")
+      .max(36_500, "must be at most 36500 (100 years)")
+      .nullable()
+      .optional()
+      .meta({
+        description:
+          "The longest lifetime a new key may have, in days (issue 13 §3): a new key without expiresAt gets now + this. Existing keys keep theirs (flagged exceedsMaxLifetime). Null: no maximum.",
       }),
   })
   .meta({ id: "SettingsPatch" });

@@ -4,6 +4,7 @@ import { api, type Key, type Kind } from "../../api";
 import type { View } from "../../links";
 import { useSession } from "../../session";
 import { ErrorText, Modal, SelectField, TextArea, TextField, useAction } from "../../ui";
+import { ExpiresField, useExpires } from "./ExpiresField";
 import { IpAllowlistField, useIpAllowlist } from "./IpAllowlistField";
 import { LocationLimitPicker } from "./LocationLimitPicker";
 import { ScopePicker } from "./ScopePicker";
@@ -37,6 +38,7 @@ export function CreateKeySidebar({
   const [scopes, setScopes] = useState<string[]>([]);
   const [locationIds, setLocationIds] = useState<string[] | null>(null);
   const ips = useIpAllowlist(null);
+  const expires = useExpires(null);
   const level = accounts.find((a) => a.id === accountId)?.level ?? "location";
   // Scopes of one level mean nothing at the other: start again when the level changes.
   // biome-ignore lint/correctness/useExhaustiveDependencies: reruns on purpose when the level changes
@@ -52,6 +54,7 @@ export function CreateKeySidebar({
         ...(kind === "private_integration" ? { scopes } : {}),
         ...(level === "agency" && locationIds !== null ? { locationIds } : {}),
         ...(ips.list ? { ipAllowlist: ips.list } : {}),
+        ...expires.createBody(),
       },
     );
     onCreated(r.key, r.token);
@@ -167,6 +170,7 @@ export function CreateKeySidebar({
           />
         ) : null}
         <IpAllowlistField state={ips} error={error?.field("ipAllowlist")} />
+        <ExpiresField state={expires} error={error?.field("expiresAt") ?? error?.field("expiresInDays")} />
         <ErrorText error={generalError} />
       </form>
     </Modal>

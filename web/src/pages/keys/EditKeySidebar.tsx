@@ -3,6 +3,7 @@ import { type FormEvent, useState } from "react";
 import { api, type Key } from "../../api";
 import { dateTime, KIND_LABEL, nextActionWords } from "../../format";
 import { ErrorText, Modal, TextArea, TextField, useAction } from "../../ui";
+import { ExpiresField, useExpires } from "./ExpiresField";
 import { IpAllowlistField, useIpAllowlist } from "./IpAllowlistField";
 import { KeyUsage } from "./KeyUsage";
 import { LocationLimitPicker } from "./LocationLimitPicker";
@@ -22,6 +23,7 @@ export function EditKeySidebar({
   const [scopes, setScopes] = useState(apiKey.scopes);
   const [locationIds, setLocationIds] = useState<string[] | null>(apiKey.locationIds);
   const ips = useIpAllowlist(apiKey.ipAllowlist);
+  const expires = useExpires(apiKey.expiresAt);
   const { run, busy, error, setError } = useAction(async () => {
     const body: Record<string, unknown> = {};
     if (name !== apiKey.name) body.name = name;
@@ -32,6 +34,8 @@ export function EditKeySidebar({
     if (apiKey.locationId === null && JSON.stringify(sorted) !== JSON.stringify(apiKey.locationIds))
       body.locationIds = sorted;
     if (JSON.stringify(ips.list) !== JSON.stringify(apiKey.ipAllowlist)) body.ipAllowlist = ips.list;
+    const expiresAt = expires.editValue();
+    if (expiresAt !== undefined) body.expiresAt = expiresAt;
     const k = Object.keys(body).length
       ? await api.patch<Key>(`/api/keys/${encodeURIComponent(apiKey.id)}`, body)
       : apiKey;
@@ -90,6 +94,7 @@ export function EditKeySidebar({
           />
         ) : null}
         <IpAllowlistField state={ips} error={error?.field("ipAllowlist")} />
+        <ExpiresField state={expires} error={error?.field("expiresAt")} />
         <p className="hint">Saving does not change the token: integrations keep working.</p>
         <ErrorText error={error && !error.hasFields ? error : null} />
       </form>

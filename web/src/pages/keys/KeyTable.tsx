@@ -229,6 +229,9 @@ function StatusCell({ k }: { k: Key }) {
   return (
     <>
       <span className={`badge badge-${k.status}`}>{STATUS_LABEL[k.status]}</span>
+      {k.lifetimeEnded && k.status === "active" ? (
+        <span className="badge badge-expired">Lifetime ended</span>
+      ) : null}
       {k.rotation ? <span className="badge badge-info">Rotation pending</span> : null}
       <LeakBadge k={k} />
       <span className="small block status-note">
@@ -247,7 +250,28 @@ function LeakBadge({ k }: { k: Key }) {
   );
 }
 
+/** A lifetime chosen at creation (issue 13 §3): when it ends, or that it has; the earlier ending wins. */
+function lifetimeWords(k: Key): string | null {
+  if (!k.expiresAt || k.status === "revoked" || k.status === "deleted") return null;
+  if (k.lifetimeEnded)
+    return `Lifetime ended on ${dateTime(k.expiresAt)}: it answers expired. Extend its lifetime to use it again.`;
+  if (k.status === "active" && k.nextAction && k.nextAction.at < k.expiresAt) return null;
+  const days = Math.ceil((Date.parse(k.expiresAt) - Date.now()) / 86_400_000);
+  return `Lifetime ends on ${dateTime(k.expiresAt)} (in ${plural(Math.max(days, 0), "day")})`;
+}
+
 function NextAction({ k }: { k: Key }) {
+  const lifetime = lifetimeWords(k);
+  const overMax = k.exceedsMaxLifetime ? (
+    <span className="block">Lives longer than the agency's maximum key lifetime.</span>
+  ) : null;
+  if (lifetime)
+    return (
+      <span>
+        {lifetime}
+        {overMax}
+      </span>
+    );
   if (k.status === "expired")
     return (
       <span>
@@ -255,7 +279,12 @@ function NextAction({ k }: { k: Key }) {
       </span>
     );
   if (k.status !== "active") return <span className="muted">—</span>;
-  return <span>{nextActionWords(k) ?? <span className="muted">Nothing planned</span>}</span>;
+  return (
+    <span>
+      {nextActionWords(k) ?? <span className="muted">Nothing planned</span>}
+      {overMax}
+    </span>
+  );
 }
 
 /** An expired key's Refresh stays a button (its one way back); the rest is in the row's menu. */
