@@ -66,6 +66,11 @@ export function publicInvitation(i: Invitation, now: number) {
 export class InvitationService {
   constructor(readonly deps: InvitationDeps) {}
 
+  /** This service inside a caller's transaction (provisioning's, all or nothing); it caches nothing. */
+  within(s: Store): InvitationService {
+    return new InvitationService({ ...this.deps, store: s });
+  }
+
   /** Checks the caller may manage the agency's people: its admins (404 for another agency). */
   private admin(ctx: Ctx, agencyId: string) {
     const actor = requireActor(ctx);

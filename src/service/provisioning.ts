@@ -157,7 +157,7 @@ export class ProvisioningService {
   private async atomically<T>(fn: (p: ProvisioningService) => Promise<T>): Promise<T> {
     const later = new AfterCommit();
     const out = await this.deps.store.transaction((s) => {
-      const { accounts, users, keys, serviceKeys } = this.deps;
+      const { accounts, users, keys, serviceKeys, invitations } = this.deps;
       const deps: ProvisioningDeps = {
         ...this.deps,
         store: s,
@@ -165,6 +165,7 @@ export class ProvisioningService {
         users: users.within(s, later),
         keys: keys.within(s, later),
         serviceKeys: serviceKeys.within(s, later),
+        invitations: invitations.within(s),
       };
       return fn(new ProvisioningService(deps, true));
     });

@@ -57,13 +57,20 @@ export function RowMenu({ label, items }: { label: string; items: MenuItem[] }) 
       if (!menu.current?.contains(target) && !trigger.current?.contains(target)) close(false);
     };
     const gone = () => close(false);
+    // The menu is placed where its trigger was: it closes once the trigger has moved, not on a
+    // scroll elsewhere that leaves it in place (a dialog giving focus back, a panel scrolling).
+    const at = trigger.current?.getBoundingClientRect();
+    const moved = () => {
+      const now = trigger.current?.getBoundingClientRect();
+      if (!at || !now || Math.abs(now.top - at.top) > 1 || Math.abs(now.left - at.left) > 1) close(false);
+    };
     document.addEventListener("pointerdown", away);
     window.addEventListener("resize", gone);
-    window.addEventListener("scroll", gone, true);
+    window.addEventListener("scroll", moved, true);
     return () => {
       document.removeEventListener("pointerdown", away);
       window.removeEventListener("resize", gone);
-      window.removeEventListener("scroll", gone, true);
+      window.removeEventListener("scroll", moved, true);
     };
   }, [open, close]);
 
