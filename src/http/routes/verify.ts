@@ -43,7 +43,8 @@ export function verifyRoutes(r: Router, deps: Deps): void {
   // object for as long as its cache entry lives (and never changes it).
   const validAnswers = new WeakMap<VerifiedKey, Serialized<Answer>>();
   const answerOf = (res: VerifyResult): Serialized<Answer> => {
-    // A key the SDK must not cache (warned, or a token in rotation grace) is told so, per answer.
+    // A key the SDK must not cache (warned, in rotation grace, under an IP allowlist, or its lifetime
+    // ending within a day: see Verifier.accept) is told so, per answer.
     if (res.valid && res.cache === false)
       return serialize<Answer>({ valid: true, code: res.code, key: keyView(res.key), cache: false });
     if (res.valid) {
