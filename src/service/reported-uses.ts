@@ -24,11 +24,6 @@ export interface ReportedUse {
 
 /** A client's clock may run a little ahead of ours; further ahead is a mistake, not a use. */
 export const MAX_CLOCK_AHEAD_MS = 5 * MINUTE;
-/**
- * How old a reported use may be: the SDK reports every 5 s, and keeps uses through an outage of its
- * link to Keyward; a use older than a day is not a report of what just happened.
- */
-export const MAX_REPORT_AGE_MS = 24 * 60 * MINUTE;
 
 export class ReportedUses {
   constructor(private readonly deps: { store: Store; clock: Clock }) {}
@@ -36,7 +31,7 @@ export class ReportedUses {
   /**
    * Records the uses of keys the credential can see — every key for an operator-level credential,
    * its agency's for an agency's own — and ignores (and counts) the others: unknown ids, other
-   * agencies' keys. Times ahead of ours count as now; uses more than a day old are refused.
+   * agencies' keys. Times ahead of ours count as now.
    */
   async record(
     agencyId: string | null,
@@ -49,12 +44,6 @@ export class ReportedUses {
           "validation_failed",
           `The request is not valid: uses.${i}.lastUsedAt: ${new Date(u.lastUsedAt).toISOString()} is more than 5 minutes ahead of this server's clock (${new Date(now).toISOString()}); report uses when they happen, with a synchronised clock.`,
           { issues: [{ field: `uses.${i}.lastUsedAt`, message: "is in the future" }] },
-        );
-      if (u.lastUsedAt < now - MAX_REPORT_AGE_MS)
-        throw new ApiError(
-          "validation_failed",
-          `The request is not valid: uses.${i}.lastUsedAt: ${new Date(u.lastUsedAt).toISOString()} is more than a day before this server's clock (${new Date(now).toISOString()}); report uses as they happen (the SDK sends them every 5 s).`,
-          { issues: [{ field: `uses.${i}.lastUsedAt`, message: "is more than a day old" }] },
         );
     });
     const usage = new UsageStore(this.deps.store);
