@@ -18,6 +18,7 @@ import {
 import type { Policy } from "../service/rate-limits.js";
 import { toActor } from "../service/users.js";
 import type { VerifiedKey, VerifyOptions, VerifyResult } from "../service/verify.js";
+import { actingRefusal } from "./acting.js";
 import type { AppEnv, Client, Deps } from "./env.js";
 import type { GuardedRoute, Guards } from "./route.js";
 import { isHttps } from "./scheme.js";
@@ -128,12 +129,6 @@ async function requireSession(
 
 export const ACTING_USER_HEADER = "keyward-acting-user";
 
-/**
- * Signing in and out, and managing service credentials, are a person's own: a credential acting
- * for them cannot (it would make itself a session, or a credential of more scopes than its own).
- */
-const NOT_FOR_ACTING = ["/api/auth/", "/api/service-keys"];
-
 async function actForUser(
   c: Context<AppEnv>,
   deps: GuardDeps,
@@ -144,11 +139,14 @@ async function actForUser(
 ): Promise<{ user: User }> {
   const credential = await serviceCredential(c, deps, digest);
   requireServiceScope(credential, "keys:manage", route.endpoint);
-  const path = route.endpoint.slice(route.endpoint.indexOf(" ") + 1);
-  if (NOT_FOR_ACTING.some((p) => path.startsWith(p)))
+  // Key management only: the person's password, people, invitations, sessions, settings and
+  // credentials are theirs to manage signed in (a credential could otherwise make itself a session).
+  const family = actingRefusal(route.endpoint);
+  if (family !== null)
     throw new ApiError(
-      "permission_denied",
-      `${route.endpoint} is not available when acting for a user: the person must sign in.`,
+      "acting_user_forbidden",
+      `${route.endpoint} (${family}) is not available when acting for a user: ${ACTING_USER_HEADER} reaches key management only (keys, and reading the agency, its locations and people); the person must sign in to the console for the rest.`,
+      { routeFamily: family },
     );
   const ref = acting.trim();
   const id = ref ? await deps.provisioning.resolveRef(credential.agencyId, "user", ref) : "";
