@@ -6,8 +6,7 @@
  * transaction, so a use is at most one report interval plus a write behind.
  */
 import type { Clock } from "../core/clock.js";
-import { MINUTE, utcDay } from "../core/clock.js";
-import { ApiError } from "../core/errors.js";
+import { DAY, MINUTE, utcDay } from "../core/clock.js";
 import type { Store } from "../store/store.js";
 import { UsageStore, type UseRecord } from "../store/usage-store.js";
 
@@ -24,6 +23,11 @@ export interface ReportedUse {
 
 /** A client's clock may run a little ahead of ours; further ahead is a mistake, not a use. */
 export const MAX_CLOCK_AHEAD_MS = 5 * MINUTE;
+/**
+ * How old a reported use may be: an SDK reports every few seconds, so an older entry is one it kept
+ * through a long outage (or a wrong clock), and would rewrite daily counts long since read.
+ */
+export const MAX_REPORT_AGE_MS = DAY;
 
 export class ReportedUses {
   constructor(private readonly deps: { store: Store; clock: Clock }) {}
@@ -31,21 +35,19 @@ export class ReportedUses {
   /**
    * Records the uses of keys the credential can see — every key for an operator-level credential,
    * its agency's for an agency's own — and ignores (and counts) the others: unknown ids, other
-   * agencies' keys. Times ahead of ours count as now.
+   * agencies' keys. Entries dated more than a day ago or more than 5 minutes ahead of our clock are
+   * skipped (and counted) rather than refusing the report: the SDK resends a refused report, so one
+   * bad entry would otherwise stop all its reports. Times a little ahead of ours count as now.
    */
   async record(
     agencyId: string | null,
-    uses: readonly ReportedUse[],
-  ): Promise<{ recorded: number; ignored: number }> {
+    reported: readonly ReportedUse[],
+  ): Promise<{ recorded: number; ignored: number; skipped: number }> {
     const now = this.deps.clock.now();
-    uses.forEach((u, i) => {
-      if (u.lastUsedAt > now + MAX_CLOCK_AHEAD_MS)
-        throw new ApiError(
-          "validation_failed",
-          `The request is not valid: uses.${i}.lastUsedAt: ${new Date(u.lastUsedAt).toISOString()} is more than 5 minutes ahead of this server's clock (${new Date(now).toISOString()}); report uses when they happen, with a synchronised clock.`,
-          { issues: [{ field: `uses.${i}.lastUsedAt`, message: "is in the future" }] },
-        );
-    });
+    const uses = reported.filter(
+      (u) => u.lastUsedAt <= now + MAX_CLOCK_AHEAD_MS && u.lastUsedAt >= now - MAX_REPORT_AGE_MS,
+    );
+    const skipped = reported.length - uses.length;
     const usage = new UsageStore(this.deps.store);
     const owners = await usage.ownersOf([...new Set(uses.map((u) => u.keyId))]);
     const records = new Map<string, UseRecord>();
@@ -80,6 +82,6 @@ export class ReportedUses {
       }
     }
     await usage.recordUses([...records.values()]);
-    return { recorded: uses.length - ignored, ignored };
+    return { recorded: uses.length - ignored, ignored, skipped };
   }
 }

@@ -2804,7 +2804,7 @@ export interface paths {
         put?: never;
         /**
          * Report uses answered from an SDK's cache
-         * @description Verifications an SDK answered from its own cache are uses: it reports them here in batches (every 5 s at most), one entry per key and UTC day, and Keyward records them as its own (last used, daily counts, the inactivity lifecycle). Entries naming keys this credential cannot see are ignored and counted. A lastUsedAt up to 5 minutes ahead of the server's clock counts as now; further ahead is refused.
+         * @description Verifications an SDK answered from its own cache are uses: it reports them here in batches (every 5 s at most), one entry per key and UTC day, and Keyward records them as its own (last used, daily counts, the inactivity lifecycle). Entries naming keys this credential cannot see are ignored and counted. A lastUsedAt up to 5 minutes ahead of the server's clock counts as now; an entry further ahead, or more than a day old, is skipped and counted (`skipped`) while the rest is recorded — a report is never refused for one entry's time, since the SDK resends a refused report.
          */
         post: {
             parameters: {
@@ -5321,6 +5321,8 @@ export interface components {
             recorded: number;
             /** @description Entries naming keys this credential cannot see (unknown, or another agency's). */
             ignored: number;
+            /** @description Entries not recorded for their time: lastUsedAt more than a day ago, or more than 5 minutes ahead of the server's clock. */
+            skipped: number;
         };
         UseReport: {
             uses: {

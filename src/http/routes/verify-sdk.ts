@@ -58,6 +58,10 @@ const UseReportAnswer = z
     ignored: z.number().int().meta({
       description: "Entries naming keys this credential cannot see (unknown, or another agency's).",
     }),
+    skipped: z.number().int().meta({
+      description:
+        "Entries not recorded for their time: lastUsedAt more than a day ago, or more than 5 minutes ahead of the server's clock.",
+    }),
   })
   .meta({ id: "UseReportAnswer" });
 
@@ -131,7 +135,7 @@ export function verifySdkRoutes(r: Router, deps: Deps): void {
       path: "/api/verify/uses",
       summary: "Report uses answered from an SDK's cache",
       description:
-        "Verifications an SDK answered from its own cache are uses: it reports them here in batches (every 5 s at most), one entry per key and UTC day, and Keyward records them as its own (last used, daily counts, the inactivity lifecycle). Entries naming keys this credential cannot see are ignored and counted. A lastUsedAt up to 5 minutes ahead of the server's clock counts as now; further ahead is refused.",
+        "Verifications an SDK answered from its own cache are uses: it reports them here in batches (every 5 s at most), one entry per key and UTC day, and Keyward records them as its own (last used, daily counts, the inactivity lifecycle). Entries naming keys this credential cannot see are ignored and counted. A lastUsedAt up to 5 minutes ahead of the server's clock counts as now; an entry further ahead, or more than a day old, is skipped and counted (`skipped`) while the rest is recorded — a report is never refused for one entry's time, since the SDK resends a refused report.",
       tags: ["Verification"],
       auth: "service",
       serviceScope: "verify",
