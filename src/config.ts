@@ -90,6 +90,7 @@ const EnvSchema = z.object({
   KEYWARD_FAILED_AUTH_MAX_PER_MINUTE: intIn(0, 1_000_000).default(30),
   KEYWARD_FAILED_AUTH_LOCK_SECONDS: intIn(1, 86_400).default(60),
   KEYWARD_ATTEMPTS_SYNC_MS: intIn(50, 10_000).default(250),
+  KEYWARD_VERIFY_STREAMS_PER_CREDENTIAL: intIn(1, 100_000).default(32),
   KEYWARD_METRICS_TOKEN: z.string().min(32, "must be at least 32 characters").optional(),
   KEYWARD_SHUTDOWN_TIMEOUT_MS: intIn(100, 600_000).default(10_000),
   KEYWARD_REQUEST_TIMEOUT_MS: intIn(1_000, 600_000).default(30_000),
@@ -167,6 +168,8 @@ export interface Config {
     /** How often a PostgreSQL node shares its failure counts with the others. */
     syncMs: number;
   };
+  /** Event streams (`GET /api/verify/events`) one service credential may hold open on a node. */
+  verifyStreamsPerCredential: number;
   /** Bearer token `/metrics` requires; unset = open. */
   metricsToken: string | undefined;
   /** How long a shutdown waits for requests in progress before closing their connections. */
@@ -285,6 +288,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       bannerHours: e.KEYWARD_BANNER_HOURS,
     },
     limits: limitsOf(e),
+    verifyStreamsPerCredential: e.KEYWARD_VERIFY_STREAMS_PER_CREDENTIAL,
     metricsToken: e.KEYWARD_METRICS_TOKEN,
     shutdownTimeoutMs: e.KEYWARD_SHUTDOWN_TIMEOUT_MS,
     requestTimeoutMs: e.KEYWARD_REQUEST_TIMEOUT_MS,

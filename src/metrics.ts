@@ -121,6 +121,21 @@ export class Metrics {
     labelNames: ["limit"] as const,
     registers: [this.registry],
   });
+  readonly verifyStreams = new Gauge({
+    name: "keyward_verify_streams",
+    help: "SDK event streams (GET /api/verify/events) open on this node",
+    registers: [this.registry],
+  });
+  readonly verifyStreamsDropped = new Counter({
+    name: "keyward_verify_streams_dropped_total",
+    help: "SDK event streams dropped because their client did not read",
+    registers: [this.registry],
+  });
+  readonly verifyStreamsRefused = new Counter({
+    name: "keyward_verify_streams_refused_total",
+    help: "SDK event streams refused: their credential held as many as it may (429 too_many_streams)",
+    registers: [this.registry],
+  });
   constructor() {
     this.registry.registerMetric(this.verifyLatency as never);
   }

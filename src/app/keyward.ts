@@ -163,7 +163,13 @@ export async function createKeyward(opts: KeywardOptions): Promise<Keyward> {
     if (msg.type === "location") verifier.forgetLocation(msg.id);
   });
   // The SDK's side of verification: the stream of what its cache must drop, and its reported uses.
-  const verifyEvents = new VerifyEvents({ bus, store, logger });
+  const verifyEvents = new VerifyEvents({
+    bus,
+    store,
+    logger,
+    metrics,
+    maxPerHolder: config.verifyStreamsPerCredential,
+  });
   const reportedUses = new ReportedUses({ store, clock });
 
   // The services, each after what it needs: the lifecycle (which key listings ask for next actions),

@@ -13,7 +13,9 @@
  * dropped, and nobody else waits for it.
  */
 import { randomBytes } from "node:crypto";
+import { ApiError } from "../core/errors.js";
 import type { Logger } from "../logger.js";
+import type { Metrics } from "../metrics.js";
 import type { CacheBus, Invalidation } from "../store/invalidation.js";
 import type { Store } from "../store/store.js";
 import { UsageStore } from "../store/usage-store.js";
@@ -31,6 +33,11 @@ interface Frame {
 export interface EventSink {
   /** The credential's agency (an agency's own credential), or null for an operator-level one. */
   agencyId: string | null;
+  /**
+   * Who holds the stream (a service credential's id), for the cap on streams per credential;
+   * undefined: not counted (an in-process subscriber).
+   */
+  holder?: string;
   /** Queues bytes for the client; false when its buffer is full (it is then dropped). */
   write(bytes: Uint8Array): boolean;
   /** Ends the stream (dropped, or the server is closing). */
@@ -45,7 +52,13 @@ export interface VerifyEventsOptions {
   ringSize?: number;
   /** How often every stream gets a heartbeat (real time: it is about the network). */
   heartbeatMs?: number;
+  metrics: Metrics;
+  /** Streams one holder may have open at once (KEYWARD_VERIFY_STREAMS_PER_CREDENTIAL). */
+  maxPerHolder: number;
 }
+
+/** How long a refused stream is told to wait: a slot frees when one of its holder's streams ends. */
+const STREAM_RETRY_AFTER_SECONDS = 30;
 
 const ENCODER = new TextEncoder();
 const FOREVER = Number.MAX_SAFE_INTEGER;
@@ -58,6 +71,8 @@ export class VerifyEvents {
   private readonly ring: Frame[] = [];
   private seq = 0;
   private readonly sinks = new Set<EventSink>();
+  /** Open streams per holder (a credential cannot hold every connection this node can take). */
+  private readonly held = new Map<string, number>();
   private scoped = 0;
   private queue: Invalidation[] = [];
   private draining = false;
@@ -90,6 +105,15 @@ export class VerifyEvents {
       sink.close("closing");
       return () => {};
     }
+    const holder = sink.holder;
+    if (holder !== undefined && (this.held.get(holder) ?? 0) >= this.opts.maxPerHolder) {
+      this.opts.metrics.verifyStreamsRefused.inc();
+      throw new ApiError(
+        "too_many_streams",
+        `This credential already holds ${this.opts.maxPerHolder} event streams on this server (KEYWARD_VERIFY_STREAMS_PER_CREDENTIAL): close one (one stream per SDK instance is enough) or retry in ${STREAM_RETRY_AFTER_SECONDS} seconds.`,
+        { retryAfter: STREAM_RETRY_AFTER_SECONDS },
+      );
+    }
     let from = lastEventId ? this.resumable(lastEventId) : null;
     // An agency's stream is never replayed events of unknown owners (they may be other agencies'
     // keys): it drops everything instead, which loses nothing it needed.
@@ -112,6 +136,8 @@ export class VerifyEvents {
     for (const f of replay) if (!sink.write(f.bytes)) return this.drop(sink);
     this.sinks.add(sink);
     if (sink.agencyId !== null) this.scoped++;
+    if (holder !== undefined) this.held.set(holder, (this.held.get(holder) ?? 0) + 1);
+    this.opts.metrics.verifyStreams.set(this.sinks.size);
     this.heartbeat ??= setInterval(() => this.beat(), this.heartbeatMs);
     this.heartbeat.unref();
     return () => this.remove(sink);
@@ -242,6 +268,7 @@ export class VerifyEvents {
   private drop(sink: EventSink): () => void {
     this.remove(sink);
     this.dropped++;
+    this.opts.metrics.verifyStreamsDropped.inc();
     this.opts.logger.warn("verify events: dropped a stream whose client does not read");
     sink.close("slow");
     return () => {};
@@ -250,6 +277,12 @@ export class VerifyEvents {
   private remove(sink: EventSink): void {
     if (!this.sinks.delete(sink)) return;
     if (sink.agencyId !== null) this.scoped--;
+    if (sink.holder !== undefined) {
+      const n = (this.held.get(sink.holder) ?? 1) - 1;
+      if (n > 0) this.held.set(sink.holder, n);
+      else this.held.delete(sink.holder);
+    }
+    this.opts.metrics.verifyStreams.set(this.sinks.size);
     if (this.sinks.size === 0 && this.heartbeat) {
       clearInterval(this.heartbeat);
       this.heartbeat = null;

@@ -75,6 +75,7 @@ describe("an agency's own credential", () => {
     expect(await h.kw.reportedUses.record(w.agencyId, [use(mine.id), use(theirs.id)])).toEqual({
       recorded: 1,
       ignored: 1,
+      skipped: 0,
     });
     const usage = new UsageStore(h.kw.store);
     expect(await usage.usageByDay(mine.id, utcDay(now))).toEqual([{ day: utcDay(now), count: 4 }]);

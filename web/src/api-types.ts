@@ -2758,7 +2758,7 @@ export interface paths {
         };
         /**
          * Stream what verification caches must drop (server-sent events)
-         * @description A text/event-stream of `key` ({keyId}), `agency` ({agencyId}: its plan or security changed), `location` ({locationId}: deleted) and `flush` ({reason}: drop everything) events — every revocation, rotation, deletion, expiry, scope or plan change, made on any node. First comes `ready` ({resumed, heartbeatMs, vouched}); a `heartbeat` ({vouched}) follows every heartbeatMs. `vouched: false` means this node is not hearing the other nodes right now: cache for at most 1 s. Reconnect with `Last-Event-ID` to be replayed what was missed; when that is not possible a `flush` comes first. A client that does not read is disconnected. Events name ids only, never tokens.
+         * @description A text/event-stream of `key` ({keyId}), `agency` ({agencyId}: its plan or security changed), `location` ({locationId}: deleted) and `flush` ({reason}: drop everything) events — every revocation, rotation, deletion, expiry, scope or plan change, made on any node. First comes `ready` ({resumed, heartbeatMs, vouched}); a `heartbeat` ({vouched}) follows every heartbeatMs. `vouched: false` means this node is not hearing the other nodes right now: cache for at most 1 s. Reconnect with `Last-Event-ID` to be replayed what was missed; when that is not possible a `flush` comes first. A client that does not read is disconnected. Events name ids only, never tokens. A credential holds at most 32 streams per server (KEYWARD_VERIFY_STREAMS_PER_CREDENTIAL; KEYWARD_SERVICE_TOKEN counts as one credential): beyond, 429 `too_many_streams` with Retry-After.
          */
         get: {
             parameters: {
