@@ -19,7 +19,7 @@ import type { Store } from "../store/store.js";
 import { requireActor } from "./access.js";
 import type { Audit } from "./audit.js";
 import type { Ctx } from "./context.js";
-import type { UserService } from "./users.js";
+import { toActor, type UserService } from "./users.js";
 
 /** How long an invitation link works (from its last sending). */
 export const INVITATION_TTL_MS = 7 * 86_400_000;
@@ -227,6 +227,15 @@ export class InvitationService {
         throw new ApiError(
           "invitation_expired",
           `This invitation expired on ${humanDate(inv.expiresAt)}: ask an admin to resend it.`,
+        );
+      // The sender must still be able to invite (a person removed or demoted since: their open
+      // invitations were cancelled then; this holds whatever path changed them). The operator and
+      // the platform's credentials invite as no person.
+      const inviter = inv.invitedBy === null ? null : await s.getUser(inv.invitedBy);
+      if (inviter && (inviter.disabledAt !== null || !canManageUsers(toActor(inviter), inv.agencyId)))
+        throw new ApiError(
+          "invitation_cancelled",
+          "The admin who sent this invitation can no longer invite people: ask an admin for a new invitation.",
         );
       const name = chosenName ?? inv.name ?? inv.email.split("@")[0]!;
       // The locations may have been deleted since the invitation: keep those that still exist.

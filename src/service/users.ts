@@ -25,6 +25,7 @@ import {
   userDisableRefusal,
   userEnableRefusal,
 } from "../core/permissions.js";
+import { InvitationStore } from "../store/invitation-store.js";
 import type { Store } from "../store/store.js";
 import { requireActor } from "./access.js";
 import type { AfterCommit } from "./after-commit.js";
@@ -315,6 +316,8 @@ export class UserService {
         throw new ApiError("conflict", `A user with e-mail ${after.email} already exists in this agency.`);
       await this.checkLocations(s, after.agencyId, after.locationIds);
       await s.updateUser(after);
+      if (canManageUsers(toActor(before), before.agencyId) && !canManageUsers(toActor(after), after.agencyId))
+        await this.cancelInvitationsOf(s, ctx, after, "their inviter may no longer invite people");
       // A new password ends every session of the user: all of them when someone else set it,
       // all but the one making the change when it is their own.
       if (patch.password)
@@ -396,6 +399,7 @@ export class UserService {
       const after = { ...before, disabledAt: now, updatedAt: now };
       await s.updateUser(after);
       await s.revokeUserSessions(userId, now);
+      await this.cancelInvitationsOf(s, ctx, after, "their inviter was removed");
       await this.deps.audit.record(s, ctx, {
         agencyId: after.agencyId,
         action: "user.disabled",
@@ -406,6 +410,22 @@ export class UserService {
       });
       return after;
     });
+  }
+
+  /**
+   * An invitation carries its sender's right to add people: when they are removed or lose it, their
+   * open invitations are cancelled in the same transaction (and acceptance checks the sender again).
+   */
+  private async cancelInvitationsOf(s: Store, ctx: Ctx, inviter: User, reason: string): Promise<void> {
+    for (const inv of await new InvitationStore(s).cancelOpenInvitedBy(inviter.id, this.deps.clock.now()))
+      await this.deps.audit.record(s, ctx, {
+        agencyId: inv.agencyId,
+        action: "invitation.cancelled",
+        targetType: "invitation",
+        targetId: inv.id,
+        before: { email: inv.email, type: inv.type, role: inv.role },
+        after: { reason },
+      });
   }
 }
 

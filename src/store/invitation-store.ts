@@ -114,6 +114,23 @@ export class InvitationStore {
     return r ? fromRow(r) : null;
   }
 
+  /**
+   * Cancels the open invitations a person sent (they were removed, or may no longer invite):
+   * returns those it cancelled.
+   */
+  async cancelOpenInvitedBy(userId: string, at: number): Promise<Invitation[]> {
+    const open = await this.s.db
+      .selectFrom("invitations")
+      .selectAll()
+      .where("invited_by", "=", userId)
+      .where("accepted_at", "is", null)
+      .where("cancelled_at", "is", null)
+      .execute();
+    const cancelled: Invitation[] = [];
+    for (const r of open) if (await this.close(r.id, { cancelledAt: at })) cancelled.push(fromRow(r));
+    return cancelled;
+  }
+
   /** A new link: new token hash and expiry. False when the invitation was closed meanwhile. */
   async renew(id: string, tokenHash: string, sentAt: number, expiresAt: number): Promise<boolean> {
     const r = await this.s.db
