@@ -3,7 +3,8 @@
  *
  * - sign-in, per account (the normalised e-mail, whether or not such a user exists, so the answer
  *   tells nothing about existence) and per source address: `too_many_attempts`;
- * - failed verifications (unknown or malformed tokens) and wrong service tokens, per source address:
+ * - failed verifications (unknown or malformed tokens), wrong service tokens and leak reports with
+ *   a bad signature, per source address:
  *   `too_many_failures`. Through `/api/verify` the address is the client's, as the calling service
  *   passes it, never the service's own.
  *
@@ -86,8 +87,8 @@ export class Attempts {
     );
   }
 
-  /** Counts a failure of the address (`kind` is for the metric: "token" or "service_token"). */
-  failedAuthFrom(ip: string | null, kind: "token" | "service_token"): void {
+  /** Counts a failure of the address (`kind` is for the metric: a token, a service token, a leak report's signature). */
+  failedAuthFrom(ip: string | null, kind: "token" | "service_token" | "leak_signature"): void {
     this.deps.metrics.failedAuth.labels(kind).inc();
     if (ip === null || !this.failedAuth.enabled) return;
     this.failedAuth.fail(ip, this.deps.clock.now());

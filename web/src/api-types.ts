@@ -893,7 +893,7 @@ export interface paths {
         put?: never;
         /**
          * Report leaked tokens (secret-scanning partners)
-         * @description GitHub's secret-scanning partner format: a JSON array of {token, type, url, source}, signed with ECDSA P-256 / SHA-256 over the raw body (headers Github-Public-Key-Identifier and Github-Public-Key-Signature, base64 DER) by a key in KEYWARD_LEAK_REPORT_KEYS. Each token of this deployment that still works is acted on per the agency's leakAction (revoke, or notify) and its admins are told. Answers GitHub's feedback, one entry per report. Unsigned, badly signed or unknown key: 401 leak_signature_invalid; the same signed body again within 24 hours: 409 leak_report_replayed. See docs/leaks.md.
+         * @description GitHub's secret-scanning partner format: a JSON array of {token, type, url, source}, signed with ECDSA P-256 / SHA-256 over the raw body (headers Github-Public-Key-Identifier and Github-Public-Key-Signature, base64 DER) by a key in KEYWARD_LEAK_REPORT_KEYS. Each token of this deployment that still works is acted on per the agency's leakAction (revoke, or notify) and its admins are told. Answers GitHub's feedback, one entry per report. Unsigned, badly signed or unknown key: 401 leak_signature_invalid, counted per address by the brute-force limit of failed verifications (KEYWARD_FAILED_AUTH_MAX_PER_MINUTE; beyond, 429 too_many_failures with Retry-After); the same signed body again within 24 hours: 409 leak_report_replayed. See docs/leaks.md.
          */
         post: {
             parameters: {

@@ -4,6 +4,7 @@
  * service/keep.ts; these handlers read, call and shape.
  */
 import { z } from "zod";
+import { ApiError } from "../../core/errors.js";
 import { MAX_REASON_LENGTH } from "../../core/key-rules.js";
 import { clientOf } from "../auth.js";
 import type { Deps } from "../env.js";
@@ -48,7 +49,7 @@ export function leakRoutes(r: Router, deps: Deps): void {
       path: "/api/leaks",
       summary: "Report leaked tokens (secret-scanning partners)",
       description:
-        "GitHub's secret-scanning partner format: a JSON array of {token, type, url, source}, signed with ECDSA P-256 / SHA-256 over the raw body (headers Github-Public-Key-Identifier and Github-Public-Key-Signature, base64 DER) by a key in KEYWARD_LEAK_REPORT_KEYS. Each token of this deployment that still works is acted on per the agency's leakAction (revoke, or notify) and its admins are told. Answers GitHub's feedback, one entry per report. Unsigned, badly signed or unknown key: 401 leak_signature_invalid; the same signed body again within 24 hours: 409 leak_report_replayed. See docs/leaks.md.",
+        "GitHub's secret-scanning partner format: a JSON array of {token, type, url, source}, signed with ECDSA P-256 / SHA-256 over the raw body (headers Github-Public-Key-Identifier and Github-Public-Key-Signature, base64 DER) by a key in KEYWARD_LEAK_REPORT_KEYS. Each token of this deployment that still works is acted on per the agency's leakAction (revoke, or notify) and its admins are told. Answers GitHub's feedback, one entry per report. Unsigned, badly signed or unknown key: 401 leak_signature_invalid, counted per address by the brute-force limit of failed verifications (KEYWARD_FAILED_AUTH_MAX_PER_MINUTE; beyond, 429 too_many_failures with Retry-After); the same signed body again within 24 hours: 409 leak_report_replayed. See docs/leaks.md.",
       tags: ["Leaks"],
       auth: "none",
       body: LeakReportBody,
@@ -57,16 +58,21 @@ export function leakRoutes(r: Router, deps: Deps): void {
       responses: { 200: { description: "Feedback per reported token", schema: LeakFeedback } },
     },
     async (c, _input, reply) => {
-      const raw = new Uint8Array(await c.req.arrayBuffer());
       const { ip, userAgent } = clientOf(c, deps);
-      const feedback = await deps.leaks.receive(
-        { actor: null, actorType: "system", actorId: "leak-report", ip, userAgent },
-        raw,
-        {
+      // A forged signature is a guess like an unknown token: counted per address by the same
+      // brute-force limit, and refused (429 too_many_failures) before anything is read once over.
+      deps.attempts.refuseBlockedAddress(ip);
+      const raw = new Uint8Array(await c.req.arrayBuffer());
+      const feedback = await deps.leaks
+        .receive({ actor: null, actorType: "system", actorId: "leak-report", ip, userAgent }, raw, {
           keyId: c.req.header("github-public-key-identifier"),
           signature: c.req.header("github-public-key-signature"),
-        },
-      );
+        })
+        .catch((err: unknown) => {
+          if (err instanceof ApiError && err.code === "leak_signature_invalid")
+            deps.attempts.failedAuthFrom(ip, "leak_signature");
+          throw err;
+        });
       return reply.json(c, 200, feedback);
     },
   );
