@@ -20,6 +20,7 @@ import type { Agency, Location, User } from "../core/model.js";
 import type { Actor, Plan, Role, UserType } from "../core/permissions.js";
 import { Email, ensure, Name } from "../core/validate.js";
 import { ExternalIdStore } from "../store/external-id-store.js";
+import { isUniqueViolation } from "../store/storage-errors.js";
 import type { Store } from "../store/store.js";
 import type { AccountService } from "./accounts.js";
 import { AfterCommit } from "./after-commit.js";
@@ -155,6 +156,26 @@ export class ProvisioningService {
    * and never if it rolls back.
    */
   private async atomically<T>(fn: (p: ProvisioningService) => Promise<T>): Promise<T> {
+    try {
+      return await this.once(fn);
+    } catch (err) {
+      if (!isUniqueViolation(err)) throw err;
+    }
+    // Two first PUTs of one external id at once (PostgreSQL): both found nothing and created; the
+    // unique index let the other commit and rolled this one back entirely. Run again: it now sees
+    // the other's objects and answers as the repeat it is (`unchanged`, the same body).
+    try {
+      return await this.once(fn);
+    } catch (err) {
+      if (!isUniqueViolation(err)) throw err;
+      throw new ApiError(
+        "conflict",
+        "Another request changed the same objects at the same time (an external id or an e-mail it takes is now someone else's): nothing was changed; send this request again.",
+      );
+    }
+  }
+
+  private async once<T>(fn: (p: ProvisioningService) => Promise<T>): Promise<T> {
     const later = new AfterCommit();
     const out = await this.deps.store.transaction((s) => {
       const { accounts, users, keys, serviceKeys, invitations } = this.deps;

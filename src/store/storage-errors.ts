@@ -53,3 +53,12 @@ export function storageFailure(err: unknown): string | null {
     return "the connection to PostgreSQL failed";
   return null;
 }
+
+/**
+ * Whether `err` is a unique index refusing a row another transaction committed first (PostgreSQL
+ * 23505; SQLite's UNIQUE constraint, though one writer at a time never races there).
+ */
+export function isUniqueViolation(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === "23505" || code === "SQLITE_CONSTRAINT_UNIQUE";
+}
