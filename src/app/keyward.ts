@@ -44,6 +44,7 @@ import { ListingService } from "../service/listings.js";
 import { LocationSettingsService } from "../service/location-settings.js";
 import { ProfileService } from "../service/profile.js";
 import { ProvisioningService } from "../service/provisioning.js";
+import { rateLimitWebhooks } from "../service/rate-limit-webhooks.js";
 import { type FirstRefusal, RateLimiter } from "../service/rate-limits.js";
 import { ReportedUses } from "../service/reported-uses.js";
 import { ServiceKeyService } from "../service/service-keys.js";
@@ -101,6 +102,8 @@ export interface Keyward extends Deps {
   outbox: OutboxDelivery;
   /** The webhook outbox sender (`deliverDue()` sends what is due). */
   webhookSender: WebhookSender;
+  /** `key.rate_limited` events being queued (`settled()` waits for them). */
+  rateLimitWebhooks: { settled(): Promise<void> };
   /** Background work to start with the server and stop before closing (scheduler, outbox …). */
   background: { start(): void; stop(): Promise<void> }[];
   start(): void;
@@ -223,6 +226,8 @@ export async function createKeyward(opts: KeywardOptions): Promise<Keyward> {
   });
   // Rate limits: resolved per key, decided in memory (or in the database for strict limits), their
   // counts shared between nodes by the limiter's sync; verifications counted per key per day per code.
+  // A limit's first refusal in a window queues `key.rate_limited`, off the refusal's path.
+  const rlWebhooks = rateLimitWebhooks({ store, clock, logger });
   const limits = new RateLimiter(
     {
       store,
@@ -233,8 +238,12 @@ export async function createKeyward(opts: KeywardOptions): Promise<Keyward> {
       logger,
       defaults: config.rateLimits.defaults,
       planDefaults: config.rateLimits.planDefaults,
-      // The hook point for `key.rate_limited` webhooks (another capability's): nothing is emitted yet.
-      onFirstRefusal: opts.onFirstRefusal ?? null,
+      onFirstRefusal: opts.onFirstRefusal
+        ? (e) => {
+            rlWebhooks.onFirstRefusal(e);
+            opts.onFirstRefusal?.(e);
+          }
+        : rlWebhooks.onFirstRefusal,
     },
     config.rateLimits.syncMs,
   );
@@ -329,6 +338,8 @@ export async function createKeyward(opts: KeywardOptions): Promise<Keyward> {
     ...opts.webhooks,
   });
   const background: Keyward["background"] = [
+    // Stopped last: the events of the last refusals are written before the database closes.
+    { start() {}, stop: () => rlWebhooks.settled() },
     attempts,
     limits,
     { start: () => usageCodes.start(config.usageFlushMs), stop: () => usageCodes.stop() },
@@ -389,6 +400,7 @@ export async function createKeyward(opts: KeywardOptions): Promise<Keyward> {
     scheduler,
     outbox,
     webhookSender,
+    rateLimitWebhooks: rlWebhooks,
     background,
     start() {
       if (started) return;

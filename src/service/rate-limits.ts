@@ -154,7 +154,7 @@ export interface RateLimiterDeps {
   defaults: readonly RateLimit[];
   /** Per plan defaults (KEYWARD_PLAN_RATE_LIMITS), before the deployment's. */
   planDefaults: Partial<Record<Plan, readonly RateLimit[]>>;
-  /** Hook point for webhooks (`key.rate_limited`): nothing is emitted today. */
+  /** Told of first refusals: the composition root queues `key.rate_limited` webhooks with it. */
   onFirstRefusal: FirstRefusal | null;
 }
 
