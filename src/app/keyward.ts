@@ -47,6 +47,7 @@ import { ProvisioningService } from "../service/provisioning.js";
 import { rateLimitWebhooks } from "../service/rate-limit-webhooks.js";
 import { type FirstRefusal, RateLimiter } from "../service/rate-limits.js";
 import { ReportedUses } from "../service/reported-uses.js";
+import { SdkLimits } from "../service/sdk-limits.js";
 import { ServiceKeyService } from "../service/service-keys.js";
 import { SessionService } from "../service/sessions.js";
 import { SettingsService } from "../service/settings.js";
@@ -391,6 +392,7 @@ export async function createKeyward(opts: KeywardOptions): Promise<Keyward> {
     storage,
     verifyEvents,
     reportedUses,
+    sdkLimits: new SdkLimits({ store, clock, limits }),
     readiness: [() => storage.check(), ...(bus instanceof PgBus ? [async () => bus.health()] : [])],
   };
   let started = false;

@@ -2843,6 +2843,56 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/verify/limits": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reconcile an SDK's rate-limit counts
+         * @description An SDK counts the verifications it answers from its cache against the key's `local` limits and reports the units counted since its last report here at a fixed short interval (500 ms by default). Keyward adds them to its counts, which its nodes share, and answers every local limit of each key as this node counts it now (totals of every node and SDK it has heard of): the SDK's counts start from these. docs/traffic-policy.md states the overshoot bound.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["LimitReport"];
+                };
+            };
+            responses: {
+                /** @description The shared counts */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["LimitReportAnswer"];
+                    };
+                };
+                /** @description An error, as application/problem+json (see the error catalogue) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/verify": {
         parameters: {
             query?: never;
@@ -5336,6 +5386,34 @@ export interface components {
                 endpoint?: string;
             }[];
         };
+        LimitReportAnswer: {
+            keys: {
+                keyId: string;
+                counts: {
+                    name: string;
+                    windowStart: number;
+                    current: number;
+                    previous: number;
+                }[];
+            }[];
+            /** @description Keys this credential cannot see (unknown, or another agency's). */
+            ignored: number;
+        };
+        LimitReport: {
+            keys: {
+                keyId: string;
+                /** @default [] */
+                counts: {
+                    /** @description The limit's name as /api/verify answers it. */
+                    name: string;
+                    /** @description The start of the window `current` counts (ms since the epoch, aligned on the window). */
+                    windowStart: number;
+                    current: number;
+                    /** @description Of the window before. */
+                    previous: number;
+                }[];
+            }[];
+        };
         VerifyAnswer: {
             valid: boolean;
             code: string;
@@ -5356,7 +5434,7 @@ export interface components {
             /** @description With insufficient_scope: the required scopes the key lacks. */
             missingScopes?: string[];
             /**
-             * @description On a valid answer, false when a client must not cache it (the SDK then asks again next time): the key has a pending inactivity action, or the token is in its rotation grace period. Absent: cacheable until an event of GET /api/verify/events says otherwise.
+             * @description On a valid answer, false when a client must not cache it (the SDK then asks again next time): the key has a pending inactivity action, the token is in its rotation grace period, or (with consume) a strict rate limit applies. Absent: cacheable until an event of GET /api/verify/events says otherwise.
              * @enum {boolean}
              */
             cache?: false;
@@ -5365,6 +5443,8 @@ export interface components {
                 allowed: boolean;
                 /** @description Seconds to wait, when refused */
                 retryAfter?: number;
+                /** @description The name of the limit that refused, when refused */
+                limit?: string;
                 limits: components["schemas"]["LimitStatus"][];
             };
         };
