@@ -15,6 +15,7 @@ import { createApp, type RouteModule } from "../http/app.js";
 import type { Deps } from "../http/deps.js";
 import type { AppEnv } from "../http/env.js";
 import { lifecycleRoutes } from "../http/routes/lifecycle.js";
+import { lifetimeBannerRoutes } from "../http/routes/lifetime-banner.js";
 import { legacyRoutes } from "../http/routes/migration.js";
 import { webhookRoutes } from "../http/routes/webhooks.js";
 import { staticSite } from "../http/static.js";
@@ -114,7 +115,7 @@ export interface Keyward extends Deps {
 /** Keyward's routes beyond the core ones, and the console: the app `serve` runs. */
 export function buildApp(deps: Deps, extraRoutes: RouteModule[] = []): Hono<AppEnv> {
   return createApp(deps, {
-    extraRoutes: [...legacyRoutes, lifecycleRoutes, webhookRoutes, ...extraRoutes],
+    extraRoutes: [...legacyRoutes, lifecycleRoutes, lifetimeBannerRoutes, webhookRoutes, ...extraRoutes],
     staticSite: staticSite(),
   });
 }

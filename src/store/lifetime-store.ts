@@ -57,10 +57,10 @@ export class LifetimeStore {
     filter: { locationId: string } | { agencyId: string },
     now: number,
     until: number,
-  ): Promise<{ id: string; name: string; expiresAt: number }[]> {
+  ): Promise<ApiKey[]> {
     let q = this.db
       .selectFrom("api_keys")
-      .select(["id", "name", "expires_at"])
+      .selectAll()
       .where("status", "=", "active")
       .where("expires_at", ">", now)
       .where("expires_at", "<=", until);
@@ -68,8 +68,7 @@ export class LifetimeStore {
       "agencyId" in filter
         ? q.where("agency_id", "=", filter.agencyId)
         : q.where("location_id", "=", filter.locationId);
-    const rows = await q.orderBy("expires_at").orderBy("id").limit(1_000).execute();
-    return rows.map((r) => ({ id: r.id, name: r.name, expiresAt: Number(r.expires_at) }));
+    return (await q.orderBy("expires_at").orderBy("id").limit(1_000).execute()).map(keyFromRow);
   }
 
   /** Records that the keys were warned at `at` (their next warning is for a shorter lead, if any). */

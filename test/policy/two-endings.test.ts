@@ -58,6 +58,7 @@ it("the earlier ending is the one announced and acted on, everywhere", async () 
   const c = await newKey("no lifetime");
   const d = await newKey("inactivity first, lifetime soon after", "2026-04-05T00:00:00");
   const e = await newKey("shortened after its warning");
+  const f = await newKey("inactivity first, lifetime hours after", "2026-04-01T12:00:00");
   const sorted = (...ids: string[]) => [...ids].sort();
 
   // 13 March: A's lifetime ends within 7 days (warned); D's is 23 days away.
@@ -65,7 +66,7 @@ it("the earlier ending is the one announced and acted on, everywhere", async () 
 
   // 17 March: the inactivity warnings (15 days before 1 April) leave A out.
   expect(await tick("2026-03-17T00:00:00")).toEqual({
-    warned: sorted(b, c, d, e),
+    warned: sorted(b, c, d, e, f),
     acted: [],
     lifetime: [],
   });
@@ -74,12 +75,12 @@ it("the earlier ending is the one announced and acted on, everywhere", async () 
   expect(Date.parse((await view(b)).nextAction.at)).toBe(Date.parse(APRIL_1));
   const upcoming = (await admin.get(`/api/accounts/${w.loc1}/upcoming`)).body;
   expect(Date.parse(upcoming.actionAt)).toBe(Date.parse(APRIL_1));
-  expect(upcoming.keyIds).toEqual(sorted(b, c, d, e));
+  expect(upcoming.keyIds).toEqual(sorted(b, c, d, e, f));
   const forecast = (await admin.get(`/api/agencies/${w.agencyId}/forecast`)).body;
   const inSweep = forecast.sweeps
     .find((s: { at: string }) => Date.parse(s.at) === Date.parse(APRIL_1))
     .keys.map((k: { id: string }) => k.id);
-  expect(inSweep.sort()).toEqual(sorted(b, c, d, e));
+  expect(inSweep.sort()).toEqual(sorted(b, c, d, e, f));
 
   // E, already warned, gets a lifetime ending before 1 April: the lifetime is now its ending.
   const shortened = await admin.patch(`/api/keys/${e}`, { expiresAt: "2026-03-25T00:00:00Z" });
@@ -87,19 +88,25 @@ it("the earlier ending is the one announced and acted on, everywhere", async () 
   expect((await view(e)).nextAction).toBeNull();
   expect(await tick("2026-03-18T00:00:00")).toEqual({ warned: [], acted: [], lifetime: [e] });
 
+  // The lifetime banner, on 19 March at noon: A's lifetime ends within 24 h.
+  h.clock.set(at("2026-03-19T12:00:00"));
+  expect((await (await fresh()).get(`/api/accounts/${w.loc1}/lifetime-banner`)).body.keyIds).toEqual([a]);
+
   // 29 March: D's lifetime is within 7 days, but its inactivity action (1 April) comes first.
   expect((await tick("2026-03-29T00:00:00")).lifetime).not.toContain(d);
 
-  // The banner, 12 hours before 1 April, counts B, C and D only.
+  // The banner, 12 hours before 1 April, counts B, C, D and F only. F's lifetime ends within 24 h
+  // too, but its inactivity action comes first: no lifetime banner.
   h.clock.set(at("2026-03-31T12:00:00"));
   await fresh();
   const banner = (await admin.get(`/api/accounts/${w.loc1}/banner`)).body;
-  expect(banner.keyIds).toEqual(sorted(b, c, d));
+  expect(banner.keyIds).toEqual(sorted(b, c, d, f));
   const upcomingLate = (await admin.get(`/api/accounts/${w.loc1}/upcoming`)).body;
-  expect(upcomingLate.keyIds).toEqual(sorted(b, c, d));
+  expect(upcomingLate.keyIds).toEqual(sorted(b, c, d, f));
+  expect((await admin.get(`/api/accounts/${w.loc1}/lifetime-banner`)).status).toBe(204);
 
-  // 1 April: B, C and D are deleted; A and E, whose lifetimes ended first, are left as they are.
-  expect((await tick("2026-04-01T00:00:00")).acted).toEqual(sorted(b, c, d));
+  // 1 April: B, C, D and F are deleted; A and E, whose lifetimes ended first, are left as they are.
+  expect((await tick("2026-04-01T00:00:00")).acted).toEqual(sorted(b, c, d, f));
   for (const id of [a, e]) expect(await view(id)).toMatchObject({ status: "active", lifetimeEnded: true });
 
   // Extended past 1 April, E's overdue inactivity action is now the earlier ending: acted on.

@@ -4364,6 +4364,61 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/accounts/{accountId}/lifetime-banner": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The account's lifetime banner, if one shows now
+         * @description Derived from stored state: active keys whose lifetime ends within the banner window (the agency's bannerHours, 24 h by default), unless their inactivity action comes first (that is the inactivity banner's). On an agency, its keys and every location's. 204 when there is none.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    accountId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The banner */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["LifetimeBanner"];
+                    };
+                };
+                /** @description No banner */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description An error, as application/problem+json (see the error catalogue) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/agencies/{agencyId}/webhooks": {
         parameters: {
             query?: never;
@@ -5843,6 +5898,23 @@ export interface components {
             lastError: string | null;
             createdAt: string;
             sentAt: string | null;
+        };
+        LifetimeBanner: {
+            accountId: string;
+            /**
+             * @description Whose keys are counted: this account's (a location), or this account's and its locations' (an agency)
+             * @enum {string}
+             */
+            scope: "account" | "account_and_locations";
+            /** @description The same in words: "of Downtown", "of Acme and its locations" */
+            scopeWords: string;
+            /** @description The earliest end of a lifetime among the keys counted */
+            endsAt: string;
+            keyIds: string[];
+            count: number;
+            message: string;
+            /** @description Console path to the keys concerned */
+            link: string;
         };
         WebhookEndpoint: {
             id: string;
