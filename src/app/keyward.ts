@@ -393,7 +393,7 @@ export async function createKeyward(opts: KeywardOptions): Promise<Keyward> {
     storage,
     verifyEvents,
     reportedUses,
-    sdkLimits: new SdkLimits({ store, clock, limits }),
+    sdkLimits: new SdkLimits({ store, clock, limits, usageCodes }),
     readiness: [() => storage.check(), ...(bus instanceof PgBus ? [async () => bus.health()] : [])],
   };
   let started = false;

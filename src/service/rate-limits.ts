@@ -342,6 +342,15 @@ export class RateLimiter {
     return i;
   }
 
+  /**
+   * A refusal made elsewhere by the limit at index `i` (an SDK's, told at its reconcile): the
+   * first-refusal hook hears of it as of this node's own.
+   */
+  noteRefusal(p: Policy, i: number, now = this.deps.clock.now()): void {
+    p.entries[i]!.counter.roll(now);
+    this.refused(p, i, 1, now);
+  }
+
   /** Whole seconds until a request of `cost` would pass the limit at index `i` (as Retry-After says). */
   retryAfter(p: Policy, i: number, cost = 1, now = this.deps.clock.now()): number {
     const e = p.entries[i]!;

@@ -9,6 +9,7 @@
 import type { Clock } from "../core/clock.js";
 import type { Store } from "../store/store.js";
 import type { KeyRef, RateLimiter } from "./rate-limits.js";
+import type { UsageCodes } from "./usage-codes.js";
 
 /** One limit's counts as an SDK reports them (units counted since its last report) or is answered them (totals). */
 export interface WindowCounts {
@@ -26,11 +27,18 @@ export interface KeyCounts {
   counts: WindowCounts[];
 }
 
+/** A key's counts as an SDK reports them, with the verifications it refused since its last report. */
+export interface ReportedKeyCounts extends KeyCounts {
+  refused?: { count: number; limit: string } | undefined;
+}
+
 export class SdkLimits {
   /** Who each key is (a key's agency and location never change): read once. */
   private readonly refs = new Map<string, KeyRef>();
 
-  constructor(private readonly deps: { store: Store; clock: Clock; limits: RateLimiter }) {}
+  constructor(
+    private readonly deps: { store: Store; clock: Clock; limits: RateLimiter; usageCodes: UsageCodes },
+  ) {}
 
   /**
    * Adds the SDK's counts of the keys the credential can see (every key for the operator's, its
@@ -40,7 +48,7 @@ export class SdkLimits {
    */
   async reconcile(
     agencyId: string | null,
-    keys: readonly KeyCounts[],
+    keys: readonly ReportedKeyCounts[],
   ): Promise<{ keys: KeyCounts[]; ignored: number }> {
     const out: KeyCounts[] = [];
     let ignored = 0;
@@ -50,6 +58,8 @@ export class SdkLimits {
         ignored++;
         continue;
       }
+      // Its refusals are verifications of the key by code (usage by code), as Keyward's own are.
+      if (k.refused) this.deps.usageCodes.count(k.keyId, "rate_limited", k.refused.count);
       const p = await this.deps.limits.policyOf(ref);
       if (!p) {
         out.push({ keyId: k.keyId, counts: [] });
@@ -75,6 +85,10 @@ export class SdkLimits {
           c.previous += reported.current;
           c.pendingPrevious += reported.current;
         }
+      }
+      if (k.refused) {
+        const i = p.entries.findIndex((x) => x.label === k.refused!.limit);
+        if (i >= 0) this.deps.limits.noteRefusal(p, i, now);
       }
       const counts: WindowCounts[] = [];
       for (const e of p.entries) {

@@ -19,6 +19,7 @@ import {
   type World,
   withKey,
 } from "../helpers/harness.js";
+import { type Receiver, startReceiver } from "../webhooks/receiver.js";
 import { ManualTimers, until } from "./helpers.js";
 
 let h: Harness;
@@ -65,7 +66,7 @@ async function codes(kw: Keyward, token: string, n: number): Promise<string[]> {
 }
 
 beforeAll(async () => {
-  h = await startHarness();
+  h = await startHarness({ env: { KEYWARD_WEBHOOK_ALLOW_PRIVATE: "127.0.0.0/8" } });
   w = await seedWorld(h.kw);
   admin = await new Client(h).login(w.agencyAdmin);
 });
@@ -172,6 +173,50 @@ describe("one SDK", () => {
     expect(p.headers["retry-after"]).toBe(platform.headers.get("retry-after"));
     // At the window's start with the one taken: not before the next window ends (20 s).
     expect(p.body).toMatchObject({ code: "rate_limited", limit: "burst", retryAfter: 20 });
+  });
+});
+
+describe("refusals made in the SDK", () => {
+  let rx: Receiver;
+  beforeAll(async () => {
+    rx = await startReceiver();
+  });
+  afterAll(async () => {
+    await rx.close();
+  });
+
+  it("are counted by code and queue key.rate_limited at the next reconcile", async () => {
+    h.clock.set(T0 + 351_000);
+    const r = await admin.post(`/api/agencies/${w.agencyId}/webhooks`, {
+      url: rx.url,
+      events: ["key.rate_limited"],
+    });
+    expect(r.status).toBe(201);
+    const k = await newKey(w.loc1, [{ name: "burst", limit: 2, windowSeconds: 10 }]);
+    const kw = await sdk();
+    expect(await codes(kw, k.token, 5)).toEqual([
+      "valid",
+      "valid",
+      "rate_limited",
+      "rate_limited",
+      "rate_limited",
+    ]);
+    await kw.syncLimits();
+    await h.kw.usageCodes.flush();
+    const usage = (await admin.get(`/api/keys/${k.id}/usage?days=1`)).body;
+    expect(usage.days.at(-1).codes).toMatchObject({ rate_limited: 3 });
+    await h.kw.rateLimitWebhooks.settled();
+    await h.kw.webhookSender.deliverDue();
+    const events = rx.received.map((x) => JSON.parse(x.body));
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({
+      type: "key.rate_limited",
+      data: { key: { id: k.id }, limit: "burst" },
+    });
+    // Reported once: the next reconcile has no refusal to tell.
+    await kw.syncLimits();
+    await h.kw.usageCodes.flush();
+    expect((await admin.get(`/api/keys/${k.id}/usage?days=1`)).body.days.at(-1).codes.rate_limited).toBe(3);
   });
 });
 

@@ -5467,6 +5467,11 @@ export interface components {
                     /** @description Of the window before. */
                     previous: number;
                 }[];
+                /** @description Verifications of this key the SDK refused rate_limited since its last report, and the limit of the latest: counted by code per day, and a limit's first refusal in a window queues key.rate_limited. */
+                refused?: {
+                    count: number;
+                    limit: string;
+                };
             }[];
         };
         VerifyAnswer: {

@@ -119,6 +119,9 @@ interface Limit {
 export interface KeyLimits {
   keyId: string;
   limits: Limit[];
+  /** Verifications of this key refused here since the last report, and the limit of the latest. */
+  refused: number;
+  refusedBy: string;
 }
 
 const OWNER_WORDS: Record<LimitStatus["owner"], string> = {
@@ -133,9 +136,11 @@ export interface LimitReport {
     keys: {
       keyId: string;
       counts: { name: string; windowStart: number; current: number; previous: number }[];
+      refused?: { count: number; limit: string };
     }[];
   };
   sent: { counter: Counter; start: number; current: number; previous: number }[];
+  refused: { p: KeyLimits; count: number }[];
 }
 
 export class LocalLimits {
@@ -169,7 +174,13 @@ export class LocalLimits {
       counter.touchedAt = now;
       return { name: s.name, owner: s.owner, limit: s.limit, windowMs, units: s.cost, counter };
     });
-    const p: KeyLimits = { keyId: key.id, limits };
+    const before = this.keys.get(key.id);
+    const p: KeyLimits = {
+      keyId: key.id,
+      limits,
+      refused: before?.refused ?? 0,
+      refusedBy: before?.refusedBy ?? "",
+    };
     this.keys.set(key.id, p);
     return p;
   }
@@ -185,7 +196,11 @@ export class LocalLimits {
       const c = l.counter;
       c.roll(now);
       c.touchedAt = now;
-      if (usedAt(now, l.windowMs, c.start, c.current, c.previous) + l.units > l.limit) return i;
+      if (usedAt(now, l.windowMs, c.start, c.current, c.previous) + l.units > l.limit) {
+        p.refused++;
+        p.refusedBy = l.name;
+        return i;
+      }
     }
     for (let i = 0; i < ls.length; i++) {
       const l = ls[i]!;
@@ -251,6 +266,7 @@ export class LocalLimits {
     const round = ++this.round;
     const body: LimitReport["body"] = { keys: [] };
     const sent: LimitReport["sent"] = [];
+    const refused: LimitReport["refused"] = [];
     for (const [keyId, p] of this.keys) {
       if (p.limits.every((l) => now - l.counter.touchedAt > 2 * l.windowMs)) {
         this.keys.delete(keyId);
@@ -271,10 +287,14 @@ export class LocalLimits {
         }
         return { name: l.name, windowStart: c.start, current, previous };
       });
-      body.keys.push({ keyId, counts });
+      if (p.refused > 0) {
+        body.keys.push({ keyId, counts, refused: { count: p.refused, limit: p.refusedBy } });
+        refused.push({ p, count: p.refused });
+        p.refused = 0;
+      } else body.keys.push({ keyId, counts });
     }
     for (const [id, c] of this.counters) if (now - c.touchedAt > 2 * c.windowMs) this.counters.delete(id);
-    return body.keys.length > 0 ? { body, sent } : null;
+    return body.keys.length > 0 ? { body, sent, refused } : null;
   }
 
   /** Keyward's totals: the counts here start from them, plus what was counted during the trip. */
@@ -308,6 +328,7 @@ export class LocalLimits {
 
   /** A report that failed: its units are reported next time. */
   putBack(report: LimitReport): void {
+    for (const r of report.refused) r.p.refused += r.count;
     for (const s of report.sent) {
       const c = s.counter;
       if (c.start === s.start) {

@@ -159,13 +159,9 @@ export function verifySdkRoutes(r: Router, deps: Deps): void {
 
 const WindowCountsBody = z.strictObject({
   name: z.string().min(1).max(200).meta({ description: "The limit's name as /api/verify answers it." }),
-  windowStart: z
-    .number()
-    .int("must be a whole number of milliseconds since the epoch")
-    .min(0)
-    .meta({
-      description: "The start of the window `current` counts (ms since the epoch, aligned on the window).",
-    }),
+  windowStart: z.number().int("must be a whole number of milliseconds since the epoch").min(0).meta({
+    description: "The start of the window `current` counts (ms since the epoch, aligned on the window).",
+  }),
   current: z.number().int().min(0).max(1_000_000_000),
   previous: z.number().int().min(0).max(1_000_000_000).meta({ description: "Of the window before." }),
 });
@@ -177,6 +173,16 @@ const LimitReport = z
         z.strictObject({
           keyId: z.string().min(1).max(64),
           counts: z.array(WindowCountsBody).max(100, "at most 100 limits per key").default([]),
+          refused: z
+            .strictObject({
+              count: z.number().int().min(1).max(1_000_000_000),
+              limit: z.string().min(1).max(200),
+            })
+            .optional()
+            .meta({
+              description:
+                "Verifications of this key the SDK refused rate_limited since its last report, and the limit of the latest: counted by code per day, and a limit's first refusal in a window queues key.rate_limited.",
+            }),
         }),
       )
       .min(1, "report at least one key")
