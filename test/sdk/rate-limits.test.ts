@@ -240,6 +240,21 @@ describe("reconciled between SDKs and Keyward", () => {
     expect((await withKey(h, k.token, "GET", "/v2/token")).status).toBe(429);
   });
 
+  it("a key idle for two windows is forgotten by the reconcile, and reported again when its cached entry is used", async () => {
+    h.clock.set(T0 + 451_000);
+    const k = await newKey(w.loc1, [{ name: "burst", limit: 3, windowSeconds: 10 }]);
+    const a = await sdk();
+    expect(await codes(a, k.token, 2)).toEqual(["valid", "valid"]);
+    await a.syncLimits();
+    h.clock.set(T0 + 481_000); // idle for three windows: forgotten at this reconcile
+    await a.syncLimits();
+    expect(await codes(a, k.token, 4)).toEqual(["valid", "valid", "valid", "rate_limited"]);
+    expect(a.health().entries).toBe(1);
+    await a.syncLimits();
+    // Keyward heard the three: its own answer refuses too.
+    expect((await verifyRemote({ token: k.token, consume: true })).code).toBe("rate_limited");
+  });
+
   it("a location's limit is shared by its keys in one SDK and across SDKs", async () => {
     h.clock.set(T0 + 501_000);
     const patched = await admin.patch(`/api/locations/${w.loc2}`, {

@@ -107,6 +107,8 @@ class Counter {
 }
 
 interface Limit {
+  /** Its counter's key in `LocalLimits.counters`. */
+  id: string;
   name: string;
   owner: LimitStatus["owner"];
   limit: number;
@@ -122,6 +124,8 @@ export interface KeyLimits {
   /** Verifications of this key refused here since the last report, and the limit of the latest. */
   refused: number;
   refusedBy: string;
+  /** Forgotten by `report` while idle (its counters may be too). */
+  retired: boolean;
 }
 
 const OWNER_WORDS: Record<LimitStatus["owner"], string> = {
@@ -172,7 +176,7 @@ export class LocalLimits {
         counter.current += s.cost;
       }
       counter.touchedAt = now;
-      return { name: s.name, owner: s.owner, limit: s.limit, windowMs, units: s.cost, counter };
+      return { id, name: s.name, owner: s.owner, limit: s.limit, windowMs, units: s.cost, counter };
     });
     const before = this.keys.get(key.id);
     const p: KeyLimits = {
@@ -180,6 +184,7 @@ export class LocalLimits {
       limits,
       refused: before?.refused ?? 0,
       refusedBy: before?.refusedBy ?? "",
+      retired: false,
     };
     this.keys.set(key.id, p);
     return p;
@@ -190,6 +195,7 @@ export class LocalLimits {
    * first limit it is over. No allocation.
    */
   take(p: KeyLimits, now: number): number {
+    if (p.retired) this.revive(p);
     const ls = p.limits;
     for (let i = 0; i < ls.length; i++) {
       const l = ls[i]!;
@@ -208,6 +214,20 @@ export class LocalLimits {
       l.counter.pendingCurrent += l.units;
     }
     return -1;
+  }
+
+  /**
+   * A key forgotten while idle whose cached entry is used again: counted and reported again, on the
+   * counters other keys may have made meanwhile.
+   */
+  private revive(p: KeyLimits): void {
+    p.retired = false;
+    this.keys.set(p.keyId, p);
+    for (const l of p.limits) {
+      const shared = this.counters.get(l.id);
+      if (shared) l.counter = shared;
+      else this.counters.set(l.id, l.counter);
+    }
   }
 
   /** The answer `/api/verify` gives a key refused by the limit at index `i`. */
@@ -268,8 +288,10 @@ export class LocalLimits {
     const sent: LimitReport["sent"] = [];
     const refused: LimitReport["refused"] = [];
     for (const [keyId, p] of this.keys) {
-      if (p.limits.every((l) => now - l.counter.touchedAt > 2 * l.windowMs)) {
+      if (p.refused === 0 && p.limits.every((l) => now - l.counter.touchedAt > 2 * l.windowMs)) {
         this.keys.delete(keyId);
+        // Its cached entry may still hold it: `take` brings it back.
+        p.retired = true;
         continue;
       }
       const counts = p.limits.map((l) => {
