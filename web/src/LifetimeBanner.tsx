@@ -29,7 +29,7 @@ export function LifetimeBanner({ me, view }: { me: Me; view: View }) {
   return (
     <section className="deletion-banner lifetime-banner" aria-label="Keys whose lifetime ends soon">
       <span className="deletion-banner-icon" aria-hidden="true">
-        ⏳
+        ⚠
       </span>
       <span>{data.message}</span>
       <Link className="deletion-banner-link" to={list}>
