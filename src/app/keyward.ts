@@ -15,6 +15,7 @@ import { createApp, type RouteModule } from "../http/app.js";
 import type { Deps } from "../http/deps.js";
 import type { AppEnv } from "../http/env.js";
 import { lifecycleRoutes } from "../http/routes/lifecycle.js";
+import { lifetimeBannerRoutes } from "../http/routes/lifetime-banner.js";
 import { legacyRoutes } from "../http/routes/migration.js";
 import { webhookRoutes } from "../http/routes/webhooks.js";
 import { staticSite } from "../http/static.js";
@@ -44,8 +45,10 @@ import { ListingService } from "../service/listings.js";
 import { LocationSettingsService } from "../service/location-settings.js";
 import { ProfileService } from "../service/profile.js";
 import { ProvisioningService } from "../service/provisioning.js";
+import { rateLimitWebhooks } from "../service/rate-limit-webhooks.js";
 import { type FirstRefusal, RateLimiter } from "../service/rate-limits.js";
 import { ReportedUses } from "../service/reported-uses.js";
+import { SdkLimits } from "../service/sdk-limits.js";
 import { ServiceKeyService } from "../service/service-keys.js";
 import { SessionService } from "../service/sessions.js";
 import { SettingsService } from "../service/settings.js";
@@ -101,6 +104,8 @@ export interface Keyward extends Deps {
   outbox: OutboxDelivery;
   /** The webhook outbox sender (`deliverDue()` sends what is due). */
   webhookSender: WebhookSender;
+  /** `key.rate_limited` events being queued (`settled()` waits for them). */
+  rateLimitWebhooks: { settled(): Promise<void> };
   /** Background work to start with the server and stop before closing (scheduler, outbox …). */
   background: { start(): void; stop(): Promise<void> }[];
   start(): void;
@@ -110,7 +115,7 @@ export interface Keyward extends Deps {
 /** Keyward's routes beyond the core ones, and the console: the app `serve` runs. */
 export function buildApp(deps: Deps, extraRoutes: RouteModule[] = []): Hono<AppEnv> {
   return createApp(deps, {
-    extraRoutes: [...legacyRoutes, lifecycleRoutes, webhookRoutes, ...extraRoutes],
+    extraRoutes: [...legacyRoutes, lifecycleRoutes, lifetimeBannerRoutes, webhookRoutes, ...extraRoutes],
     staticSite: staticSite(),
   });
 }
@@ -229,6 +234,8 @@ export async function createKeyward(opts: KeywardOptions): Promise<Keyward> {
   });
   // Rate limits: resolved per key, decided in memory (or in the database for strict limits), their
   // counts shared between nodes by the limiter's sync; verifications counted per key per day per code.
+  // A limit's first refusal in a window queues `key.rate_limited`, off the refusal's path.
+  const rlWebhooks = rateLimitWebhooks({ store, clock, logger });
   const limits = new RateLimiter(
     {
       store,
@@ -239,8 +246,12 @@ export async function createKeyward(opts: KeywardOptions): Promise<Keyward> {
       logger,
       defaults: config.rateLimits.defaults,
       planDefaults: config.rateLimits.planDefaults,
-      // The hook point for `key.rate_limited` webhooks (another capability's): nothing is emitted yet.
-      onFirstRefusal: opts.onFirstRefusal ?? null,
+      onFirstRefusal: opts.onFirstRefusal
+        ? (e) => {
+            rlWebhooks.onFirstRefusal(e);
+            opts.onFirstRefusal?.(e);
+          }
+        : rlWebhooks.onFirstRefusal,
     },
     config.rateLimits.syncMs,
   );
@@ -335,6 +346,8 @@ export async function createKeyward(opts: KeywardOptions): Promise<Keyward> {
     ...opts.webhooks,
   });
   const background: Keyward["background"] = [
+    // Stopped last: the events of the last refusals are written before the database closes.
+    { start() {}, stop: () => rlWebhooks.settled() },
     attempts,
     limits,
     { start: () => usageCodes.start(config.usageFlushMs), stop: () => usageCodes.stop() },
@@ -386,6 +399,7 @@ export async function createKeyward(opts: KeywardOptions): Promise<Keyward> {
     storage,
     verifyEvents,
     reportedUses,
+    sdkLimits: new SdkLimits({ store, clock, limits, usageCodes }),
     readiness: [() => storage.check(), ...(bus instanceof PgBus ? [async () => bus.health()] : [])],
   };
   let started = false;
@@ -395,6 +409,7 @@ export async function createKeyward(opts: KeywardOptions): Promise<Keyward> {
     scheduler,
     outbox,
     webhookSender,
+    rateLimitWebhooks: rlWebhooks,
     background,
     start() {
       if (started) return;

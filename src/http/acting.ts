@@ -14,8 +14,8 @@ const KEY_MANAGEMENT: readonly RegExp[] = [
   /^(GET|PATCH|POST) \/api\/keys\/:id(\/.+)?$/,
   /^(GET|POST) \/api\/users\/:id\/keys(\/revoke)?$/,
   /^GET \/api\/scopes$/,
-  // What the keys of an account look like: usage, inactivity banner, upcoming actions.
-  /^GET \/api\/accounts\/:id\/(usage|banner|upcoming)$/,
+  // What the keys of an account look like: usage, inactivity and lifetime banners, upcoming actions.
+  /^GET \/api\/accounts\/:id\/(usage|banner|lifetime-banner|upcoming)$/,
   // Reads key management needs: who the person is, their agency, its locations and people.
   /^GET \/api\/me$/,
   /^GET \/api\/agencies\/:id(\/locations|\/users)?$/,

@@ -27,6 +27,7 @@ import type { ProfileService } from "../service/profile.js";
 import type { ProvisioningService } from "../service/provisioning.js";
 import type { RateLimiter } from "../service/rate-limits.js";
 import type { ReportedUses } from "../service/reported-uses.js";
+import type { SdkLimits } from "../service/sdk-limits.js";
 import type { ServiceKeyService } from "../service/service-keys.js";
 import type { SessionService } from "../service/sessions.js";
 import type { SettingsService } from "../service/settings.js";
@@ -96,6 +97,8 @@ export interface Deps {
   verifyEvents: VerifyEvents;
   /** Uses an SDK answered from its cache (POST /api/verify/uses). */
   reportedUses: ReportedUses;
+  /** The SDK's in-process rate limits, reconciled (`POST /api/verify/limits`). */
+  sdkLimits: SdkLimits;
   /** Readiness checks: the storage write probe, and the invalidation channel on PostgreSQL. */
   readiness: (() => Promise<{ name: string; ok: boolean; detail?: string }>)[];
 }

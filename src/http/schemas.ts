@@ -412,12 +412,16 @@ export const VerifyAnswer = z
       .meta({ description: "With insufficient_scope: the required scopes the key lacks." }),
     cache: z.literal(false).optional().meta({
       description:
-        "On a valid answer, false when a client must not cache it (the SDK then asks again next time): the key has a pending inactivity action, or the token is in its rotation grace period. Absent: cacheable until an event of GET /api/verify/events says otherwise.",
+        "On a valid answer, false when a client must not cache it (the SDK then asks again next time): the key has a pending inactivity action, the token is in its rotation grace period, or (with consume) a strict rate limit applies. Absent: cacheable until an event of GET /api/verify/events says otherwise.",
     }),
     rateLimit: z
       .object({
         allowed: z.boolean(),
         retryAfter: z.number().optional().meta({ description: "Seconds to wait, when refused" }),
+        limit: z
+          .string()
+          .optional()
+          .meta({ description: "The name of the limit that refused, when refused" }),
         limits: z.array(LimitStatusView),
       })
       .optional()

@@ -7,6 +7,7 @@
  */
 import { DAY, isoSecond } from "../core/clock.js";
 import { newId } from "../core/ids.js";
+import type { ApiKey } from "../core/model.js";
 import { type LifetimeDigestKey, lifetimeDigestEmail } from "../notify/lifetime-digest.js";
 import { accountAdmins, digestRecipients } from "../service/lifecycle.js";
 import type { NewNotification } from "../store/lifecycle-store.js";
@@ -35,10 +36,17 @@ export async function warnLifetimesEnding(
   store: Store,
   now: number,
   publicUrl?: string | undefined,
+  /** Keys whose inactivity action comes first (core/two-endings.ts): not warned of their lifetime now. */
+  inactivityFirst?: (s: Store, keys: ApiKey[]) => Promise<Set<string>>,
 ): Promise<LifetimeWarning[]> {
   return store.transaction(async (s) => {
     const lifetimes = new LifetimeStore(s);
-    const keys = await lifetimes.dueForWarning(now);
+    let keys = await lifetimes.dueForWarning(now);
+    if (keys.length > 0 && inactivityFirst) {
+      // They stay due: if the key is used, its inactivity action moves on and the lifetime is first.
+      const first = await inactivityFirst(s, keys);
+      keys = keys.filter((k) => !first.has(k.id));
+    }
     if (keys.length === 0) return [];
     const people = await s.peopleOf([...new Set(keys.map((k) => k.agencyId))]);
     const notes: NewNotification[] = [];

@@ -18,6 +18,7 @@ import {
   type KeyCycleState,
 } from "../core/lifecycle.js";
 import type { Agency, ApiKey, AuditEntry, Location, User } from "../core/model.js";
+import { lifetimeFirst, NEVER_AT } from "../core/two-endings.js";
 import { digestEmail, warningText } from "../notify/messages.js";
 import { accountAdmins, digestRecipients, type EffectivePolicy } from "../service/lifecycle.js";
 import type { CycleEvent, NewNotification, WatchRow } from "../store/lifecycle-store.js";
@@ -156,6 +157,13 @@ export function planAgency(
     const state = cycleState(k, ev);
     const d: Decision = decide(state, now, policy, ep.cron, { onTimeWithinMs: opts.onTimeWithinMs ?? 0 });
     const accountId = k.locationId ?? k.agencyId;
+    if (lifetimeFirst(k.expiresAt, d.actionAt)) {
+      // Its lifetime ends first: that ending is announced and acted on, not this one. A warned key's
+      // row waits, with no next look, for an edit of its lifetime (LifetimeStore.clearWarnings).
+      const w = watch.get(k.id);
+      if (w && w.nextAt !== NEVER_AT) plan.watchUpserts.push({ ...w, nextAt: NEVER_AT });
+      continue;
+    }
     const firstAt = state.firstWarningAt ?? d.firstWarningAt ?? null;
     if (firstAt === null) {
       // Not warned in this cycle (spared since its watch row was written, or not due yet).

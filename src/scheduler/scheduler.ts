@@ -144,7 +144,7 @@ export class Scheduler {
       byAgency.set(agencyId, set);
     };
     if (cutoff > Number.NEGATIVE_INFINITY)
-      for (const k of await ls.unwarnedDue(cutoff)) add(k.agencyId, k.id);
+      for (const k of await ls.unwarnedDue(cutoff, now)) add(k.agencyId, k.id);
     for (const w of await ls.watchDue(now)) add(w.agencyId, w.keyId);
 
     const report: TickReport = {
@@ -182,7 +182,9 @@ export class Scheduler {
     }
     // Lifetimes ending (issue 13 §3): their own small job, apart from the inactivity plan.
     if (!dryRun) {
-      const ending = await warnLifetimesEnding(this.deps.store, now, this.deps.publicUrl);
+      const ending = await warnLifetimesEnding(this.deps.store, now, this.deps.publicUrl, (s, keys) =>
+        lifecycle.inactivityFirst(s, keys, now),
+      );
       if (ending.length > 0) report.lifetimeWarnings = ending;
     }
     return report;

@@ -25,6 +25,7 @@ import {
 } from "../core/lifecycle.js";
 import type { Agency, ApiKey, User } from "../core/model.js";
 import { type Actor, canChangeAgencySettings } from "../core/permissions.js";
+import { lifetimeFirst } from "../core/two-endings.js";
 import { LifecycleStore, type OutboxStatus, type WatchRow } from "../store/lifecycle-store.js";
 import type { Store } from "../store/store.js";
 import { requireActor, resolveAccount } from "./access.js";
@@ -154,6 +155,33 @@ export class LifecycleService implements LifecycleView {
     return { default: this.defaultPolicy, byAgency };
   }
 
+  /**
+   * A key's inactivity action instant, or null when its lifetime ends first (then that ending is the
+   * one announced: core/two-endings.ts). What the listings, upcoming and forecast show.
+   */
+  inactivityAt(key: ApiKey, watch: WatchRow | undefined, ep: EffectivePolicy, now: number): number | null {
+    const at = this.actionAtOf(key, watch, ep, now);
+    return lifetimeFirst(key.expiresAt, at) ? null : at;
+  }
+
+  /**
+   * The keys whose inactivity action comes before their lifetime ends (read in `store`, the caller's
+   * transaction): their lifetime warnings wait, the inactivity lifecycle's are the ones announced.
+   */
+  async inactivityFirst(store: Store, keys: readonly ApiKey[], now: number): Promise<Set<string>> {
+    const out = new Set<string>();
+    if (keys.length === 0) return out;
+    const agencies = await store.getAgencies([...new Set(keys.map((k) => k.agencyId))]);
+    const watch = await new LifecycleStore(store).watchOf(keys.map((k) => k.id));
+    for (const k of keys) {
+      const agency = agencies.get(k.agencyId);
+      if (!agency) continue;
+      const at = this.actionAtOf(k, watch.get(k.id), this.policyOf(agency), now);
+      if (!lifetimeFirst(k.expiresAt, at)) out.add(k.id);
+    }
+    return out;
+  }
+
   /** A key's action instant: fixed once its first warning is out, else what it will be if not used. */
   actionAtOf(key: ApiKey, watch: WatchRow | undefined, ep: EffectivePolicy, now: number): number {
     if (watch && watch.cycleAt === key.activityAt) return watch.actionAt;
@@ -174,11 +202,13 @@ export class LifecycleService implements LifecycleView {
     const watch = await this.lstore.watchOf(active.map((k) => k.id));
     for (const k of active) {
       const w = watch.get(k.id);
-      out.set(k.id, {
-        action: ep.policy.action,
-        at: this.actionAtOf(k, w, ep, now),
-        warned: w !== undefined && w.cycleAt === k.activityAt,
-      });
+      const at = this.inactivityAt(k, w, ep, now);
+      out.set(
+        k.id,
+        at === null
+          ? null
+          : { action: ep.policy.action, at, warned: w !== undefined && w.cycleAt === k.activityAt },
+      );
     }
     return out;
   }
@@ -204,7 +234,8 @@ export class LifecycleService implements LifecycleView {
     let due: { id: string; warned: boolean }[] = [];
     for (const k of keys) {
       const w = watch.get(k.id);
-      const at = this.actionAtOf(k, w, ep, now);
+      const at = this.inactivityAt(k, w, ep, now);
+      if (at === null) continue;
       const item = { id: k.id, warned: w !== undefined && w.cycleAt === k.activityAt };
       if (first === null || at < first) {
         first = at;
@@ -251,7 +282,9 @@ export class LifecycleService implements LifecycleView {
     const agencyWide = accountId === agency.id;
     const rows = await this.lstore.warnedActive(agencyWide ? { agencyId: agency.id } : { accountId });
     const banners = bannerActive<BannerKey & { id: string }>(
-      rows.map((r) => ({ id: r.keyId, actionAt: r.actionAt, firstWarningAt: r.firstWarningAt })),
+      rows
+        .filter((r) => !lifetimeFirst(r.expiresAt, r.actionAt))
+        .map((r) => ({ id: r.keyId, actionAt: r.actionAt, firstWarningAt: r.firstWarningAt })),
       now,
       ep.policy,
     );
@@ -300,8 +333,8 @@ export class LifecycleService implements LifecycleView {
     const groups = new Map<number, ForecastKey[]>(instants.map((s) => [s, []]));
     for (const k of keys) {
       const w = watch.get(k.id);
-      const at = this.actionAtOf(k, w, ep, now);
-      if (at > last) continue;
+      const at = this.inactivityAt(k, w, ep, now);
+      if (at === null || at > last) continue;
       const warned = w !== undefined && w.cycleAt === k.activityAt;
       const why = explainAction(k.activityAt, warned ? w.firstWarningAt : null, at, now, ep);
       const list = groups.get(at) ?? [];

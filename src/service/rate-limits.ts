@@ -154,7 +154,7 @@ export interface RateLimiterDeps {
   defaults: readonly RateLimit[];
   /** Per plan defaults (KEYWARD_PLAN_RATE_LIMITS), before the deployment's. */
   planDefaults: Partial<Record<Plan, readonly RateLimit[]>>;
-  /** Hook point for webhooks (`key.rate_limited`): nothing is emitted today. */
+  /** Told of first refusals: the composition root queues `key.rate_limited` webhooks with it. */
   onFirstRefusal: FirstRefusal | null;
 }
 
@@ -340,6 +340,15 @@ export class RateLimiter {
       }
     }
     return i;
+  }
+
+  /**
+   * A refusal made elsewhere by the limit at index `i` (an SDK's, told at its reconcile): the
+   * first-refusal hook hears of it as of this node's own.
+   */
+  noteRefusal(p: Policy, i: number, now = this.deps.clock.now()): void {
+    p.entries[i]!.counter.roll(now);
+    this.refused(p, i, 1, now);
   }
 
   /** Whole seconds until a request of `cost` would pass the limit at index `i` (as Retry-After says). */

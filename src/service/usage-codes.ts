@@ -28,8 +28,11 @@ export class UsageCodes {
     private readonly onError: (err: unknown) => void = () => {},
   ) {}
 
-  /** Counts one verification of a known key (the hot path: no allocation after a key's first of the interval). */
-  count(keyId: string, code: string): void {
+  /**
+   * Counts one verification of a known key (the hot path: no allocation after a key's first of the
+   * interval), or `n` of them (an SDK's refusals, reported together).
+   */
+  count(keyId: string, code: string, n = 1): void {
     const day = this.dayOf(this.clock.now());
     let c = this.pending.get(keyId);
     if (c === undefined || c.day !== day) {
@@ -37,7 +40,7 @@ export class UsageCodes {
       c = { day, codes: {} };
       this.pending.set(keyId, c);
     }
-    c.codes[code] = (c.codes[code] ?? 0) + 1;
+    c.codes[code] = (c.codes[code] ?? 0) + n;
   }
 
   private dayOf(now: number): string {

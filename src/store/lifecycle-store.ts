@@ -151,14 +151,21 @@ export class LifecycleStore {
    * the `api_keys_lifecycle_due` index alone. `warned_at ≤ activity_at` counts as not warned: a use at
    * the very instant of a warning starts a new cycle (uses count first); the events decide.
    */
-  async unwarnedDue(cutoff: number): Promise<{ id: string; agencyId: string }[]> {
-    const rows = await this.db
+  /**
+   * Active keys due a first warning by `cutoff`. With `now`: not those whose lifetime has ended by then
+   * (a first warning issued now fixes an action after now, so their lifetime came first and they are
+   * not the inactivity lifecycle's: core/two-endings.ts); they would otherwise be looked at every tick.
+   */
+  async unwarnedDue(cutoff: number, now?: number): Promise<{ id: string; agencyId: string }[]> {
+    let q = this.db
       .selectFrom("api_keys")
       .select(["id", "agency_id"])
       .where("status", "=", "active")
       .where("activity_at", "<=", cutoff)
-      .where((eb) => eb.or([eb("warned_at", "is", null), eb("warned_at", "<=", eb.ref("activity_at"))]))
-      .execute();
+      .where((eb) => eb.or([eb("warned_at", "is", null), eb("warned_at", "<=", eb.ref("activity_at"))]));
+    if (now !== undefined)
+      q = q.where((eb) => eb.or([eb("expires_at", "is", null), eb("expires_at", ">", now)]));
+    const rows = await q.execute();
     return rows.map((r) => ({ id: r.id, agencyId: r.agency_id }));
   }
 
@@ -486,18 +493,22 @@ export class LifecycleStore {
   /** Watched keys that are still active in the cycle they were warned in, for some accounts or all. */
   async warnedActive(
     filter: { accountId?: string; agencyId?: string } = {},
-  ): Promise<(WatchRow & { name: string })[]> {
+  ): Promise<(WatchRow & { name: string; expiresAt: number | null })[]> {
     let q = this.db
       .selectFrom("lifecycle_watch as w")
       .innerJoin("api_keys as k", "k.id", "w.key_id")
       .selectAll("w")
-      .select("k.name")
+      .select(["k.name", "k.expires_at"])
       .where("k.status", "=", "active")
       .whereRef("k.activity_at", "=", "w.cycle_at");
     if (filter.accountId !== undefined) q = q.where("w.account_id", "=", filter.accountId);
     if (filter.agencyId !== undefined) q = q.where("w.agency_id", "=", filter.agencyId);
     const rows = await q.execute();
-    return rows.map((r) => ({ ...watchFromRow(r), name: r.name }));
+    return rows.map((r) => ({
+      ...watchFromRow(r),
+      name: r.name,
+      expiresAt: r.expires_at === null ? null : Number(r.expires_at),
+    }));
   }
 
   // ── audit, in bulk ──────────────────────────────────────────────────────

@@ -49,14 +49,41 @@ export class LifetimeStore {
     return (await q.execute()).map(keyFromRow);
   }
 
+  /**
+   * Active keys whose lifetime ends in `(now, until]`, earliest first: the lifetime banner's. A
+   * location's keys, or an agency's own and every one of its locations'.
+   */
+  async endingWithin(
+    filter: { locationId: string } | { agencyId: string },
+    now: number,
+    until: number,
+  ): Promise<ApiKey[]> {
+    let q = this.db
+      .selectFrom("api_keys")
+      .selectAll()
+      .where("status", "=", "active")
+      .where("expires_at", ">", now)
+      .where("expires_at", "<=", until);
+    q =
+      "agencyId" in filter
+        ? q.where("agency_id", "=", filter.agencyId)
+        : q.where("location_id", "=", filter.locationId);
+    return (await q.orderBy("expires_at").orderBy("id").limit(1_000).execute()).map(keyFromRow);
+  }
+
   /** Records that the keys were warned at `at` (their next warning is for a shorter lead, if any). */
   async markWarned(keyIds: readonly string[], at: number): Promise<void> {
     if (keyIds.length === 0) return;
     await this.db.updateTable("api_keys").set({ lifetime_warned_at: at }).where("id", "in", keyIds).execute();
   }
 
-  /** Rotating or extending the lifetime: the key's lifetime warnings leave the in-app list. */
+  /**
+   * Rotating or extending the lifetime: the key's lifetime warnings leave the in-app list, and the
+   * inactivity scheduler looks at the key again at its next tick (which ending comes first may have
+   * changed: core/two-endings.ts).
+   */
   async clearWarnings(keyId: string, now: number): Promise<void> {
+    await this.db.updateTable("lifecycle_watch").set({ next_at: now }).where("key_id", "=", keyId).execute();
     await this.db
       .updateTable("notifications")
       .set({ cleared_at: now })

@@ -121,6 +121,7 @@ describe("acting for a person", () => {
         "POST /api/accounts/{accountId}/keys/import",
         "GET /api/accounts/{accountId}/usage",
         "GET /api/accounts/{accountId}/banner",
+        "GET /api/accounts/{accountId}/lifetime-banner",
         "GET /api/accounts/{accountId}/upcoming",
         "GET /api/keys/{keyId}",
         "PATCH /api/keys/{keyId}",

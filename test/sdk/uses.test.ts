@@ -66,7 +66,8 @@ describe("uses answered from the SDK's cache", () => {
       timers,
       stream: false,
     });
-    expect([...timers.intervals.values()].map((t) => t.ms)).toEqual([5_000]);
+    // Uses every 5 s; rate-limit counts every 500 ms.
+    expect([...timers.intervals.values()].map((t) => t.ms)).toEqual([5_000, 500]);
     const a = await newKey(w.loc1, "busy");
     const b = await newKey(w.agencyId, "also busy");
     const start = h.clock.now();

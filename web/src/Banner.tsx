@@ -1,14 +1,27 @@
-/** The deletion banner: across the top of an account whose keys are acted on within the banner window. */
+/**
+ * The account's banners: the deletion banner (keys acted on within the banner window for inactivity)
+ * and the lifetime banner (keys whose lifetime ends within it).
+ */
 import { useState } from "react";
 import { api, type Banner as BannerData, type Me } from "./api";
 import { actionVerb, dateTime, plural } from "./format";
 import { KeepDialog, useReloadOnKeep } from "./KeepDialog";
+import { LifetimeBanner } from "./LifetimeBanner";
 import { keysLink, type View } from "./links";
 import { Link, useRoute } from "./router";
 import { canManage } from "./session";
 import { useLoad } from "./ui";
 
 export function Banner({ me, view }: { me: Me; view: View }) {
+  return (
+    <>
+      <DeletionBanner me={me} view={view} />
+      <LifetimeBanner me={me} view={view} />
+    </>
+  );
+}
+
+function DeletionBanner({ me, view }: { me: Me; view: View }) {
   const route = useRoute();
   // Reloaded on every navigation: it is derived state and may have changed.
   const [keeping, setKeeping] = useState(false);

@@ -2843,6 +2843,56 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/verify/limits": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reconcile an SDK's rate-limit counts
+         * @description An SDK counts the verifications it answers from its cache against the key's `local` limits and reports the units counted since its last report here at a fixed short interval (500 ms by default). Keyward adds them to its counts, which its nodes share, and answers every local limit of each key as this node counts it now (totals of every node and SDK it has heard of): the SDK's counts start from these. docs/traffic-policy.md states the overshoot bound.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["LimitReport"];
+                };
+            };
+            responses: {
+                /** @description The shared counts */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["LimitReportAnswer"];
+                    };
+                };
+                /** @description An error, as application/problem+json (see the error catalogue) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/verify": {
         parameters: {
             query?: never;
@@ -4314,6 +4364,61 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/accounts/{accountId}/lifetime-banner": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The account's lifetime banner, if one shows now
+         * @description Derived from stored state: active keys whose lifetime ends within the banner window (the agency's bannerHours, 24 h by default), unless their inactivity action comes first (that is the inactivity banner's). On an agency, its keys and every location's. 204 when there is none.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    accountId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The banner */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["LifetimeBanner"];
+                    };
+                };
+                /** @description No banner */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description An error, as application/problem+json (see the error catalogue) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/agencies/{agencyId}/webhooks": {
         parameters: {
             query?: never;
@@ -5338,6 +5443,39 @@ export interface components {
                 endpoint?: string;
             }[];
         };
+        LimitReportAnswer: {
+            keys: {
+                keyId: string;
+                counts: {
+                    name: string;
+                    windowStart: number;
+                    current: number;
+                    previous: number;
+                }[];
+            }[];
+            /** @description Keys this credential cannot see (unknown, or another agency's). */
+            ignored: number;
+        };
+        LimitReport: {
+            keys: {
+                keyId: string;
+                /** @default [] */
+                counts: {
+                    /** @description The limit's name as /api/verify answers it. */
+                    name: string;
+                    /** @description The start of the window `current` counts (ms since the epoch, aligned on the window). */
+                    windowStart: number;
+                    current: number;
+                    /** @description Of the window before. */
+                    previous: number;
+                }[];
+                /** @description Verifications of this key the SDK refused rate_limited since its last report, and the limit of the latest: counted by code per day, and a limit's first refusal in a window queues key.rate_limited. */
+                refused?: {
+                    count: number;
+                    limit: string;
+                };
+            }[];
+        };
         VerifyAnswer: {
             valid: boolean;
             code: string;
@@ -5358,7 +5496,7 @@ export interface components {
             /** @description With insufficient_scope: the required scopes the key lacks. */
             missingScopes?: string[];
             /**
-             * @description On a valid answer, false when a client must not cache it (the SDK then asks again next time): the key has a pending inactivity action, or the token is in its rotation grace period. Absent: cacheable until an event of GET /api/verify/events says otherwise.
+             * @description On a valid answer, false when a client must not cache it (the SDK then asks again next time): the key has a pending inactivity action, the token is in its rotation grace period, or (with consume) a strict rate limit applies. Absent: cacheable until an event of GET /api/verify/events says otherwise.
              * @enum {boolean}
              */
             cache?: false;
@@ -5367,6 +5505,8 @@ export interface components {
                 allowed: boolean;
                 /** @description Seconds to wait, when refused */
                 retryAfter?: number;
+                /** @description The name of the limit that refused, when refused */
+                limit?: string;
                 limits: components["schemas"]["LimitStatus"][];
             };
         };
@@ -5765,6 +5905,23 @@ export interface components {
             lastError: string | null;
             createdAt: string;
             sentAt: string | null;
+        };
+        LifetimeBanner: {
+            accountId: string;
+            /**
+             * @description Whose keys are counted: this account's (a location), or this account's and its locations' (an agency)
+             * @enum {string}
+             */
+            scope: "account" | "account_and_locations";
+            /** @description The same in words: "of Downtown", "of Acme and its locations" */
+            scopeWords: string;
+            /** @description The earliest end of a lifetime among the keys counted */
+            endsAt: string;
+            keyIds: string[];
+            count: number;
+            message: string;
+            /** @description Console path to the keys concerned */
+            link: string;
         };
         WebhookEndpoint: {
             id: string;

@@ -63,6 +63,8 @@ export type Me = Schemas["Me"];
 export type Scope = Ok<"/api/scopes", "get">["scopes"][number];
 export type Notification = Schemas["Notification"];
 export type Banner = Schemas["Banner"];
+/** Keys whose lifetime ends within the banner window (GET /api/accounts/{id}/lifetime-banner). */
+export type LifetimeBanner = Schemas["LifetimeBanner"];
 /** The next inactivity action on an account's keys, counted as the banner and the digest count them. */
 export type Upcoming = Schemas["Upcoming"];
 export type Policy = Schemas["Policy"];

@@ -4,6 +4,7 @@
  * `maxEntries` the oldest-loaded entry goes (entries are reloaded when their lifetime ends, so the
  * oldest-loaded is close to the least recently verified, without reordering on every hit).
  */
+import type { KeyLimits } from "./limits.js";
 import type { VerifiedKey, VerifyAnswer } from "./types.js";
 
 export interface Entry {
@@ -12,6 +13,8 @@ export interface Entry {
   /** The owner's location, or null for an agency key (read on every hit). */
   locationId: string | null;
   legacy: boolean;
+  /** Its local rate limits, counted in-process (null: none applies). */
+  limits: KeyLimits | null;
   /** The valid answer, shared by every hit: callers must not change it. */
   answer: VerifyAnswer;
   loadedAt: number;
@@ -71,10 +74,14 @@ export class TokenCache {
     for (const keyId of [...(this.byAgency.get(agencyId) ?? [])]) this.dropKey(keyId);
   }
 
-  /** A deleted location: agency keys must stop reaching it (its own keys are revoked by events of their own). */
+  /**
+   * A deleted location: agency keys must stop reaching it (its own keys are revoked by events of
+   * their own). Or its settings changed (rate limits, IP allowlist): its keys are judged again.
+   */
   dropLocation(locationId: string): void {
     this.generation++;
     this.locationAgency.delete(locationId);
+    for (const e of [...this.byHash.values()]) if (e.locationId === locationId) this.remove(e.hash);
   }
 
   clear(): void {

@@ -9,6 +9,7 @@ export { type Health, Keyward, type KeywardOptions, UNVOUCHED_TTL_MS } from "./k
 export { type KeywardCaller, type MiddlewareOptions, type Problem, problemOf } from "./problem.js";
 export type {
   Clock,
+  LimitStatus,
   Timers,
   VerifiedKey,
   VerifyAnswer,

@@ -10,6 +10,7 @@
 import * as crypto from "node:crypto";
 import { type Entry, TokenCache } from "./cache.js";
 import { EventStream, type StreamEvent, type StreamState } from "./events.js";
+import { type LimitReport, LocalLimits } from "./limits.js";
 import type { Clock, Timers, VerifiedKey, VerifyAnswer, VerifyCode, VerifyOptions } from "./types.js";
 import { UseBatcher } from "./uses.js";
 
@@ -32,6 +33,14 @@ export interface KeywardOptions {
   timeoutMs?: number;
   /** Use reports are sent this often at most (default 5 s). */
   reportIntervalMs?: number;
+  /**
+   * Enforce the keys' `local` rate limits in-process (default true): Keyward is asked with
+   * `consume: true`, cached verifications are counted against the limits it names, and refused
+   * `rate_limited` as Keyward refuses. Keys under a `strict` limit are never answered from the cache.
+   */
+  rateLimits?: boolean;
+  /** How often the rate-limit counts are reconciled with Keyward (default 500 ms). */
+  limitSyncMs?: number;
   /** Hold the event stream (default true). Without it, every entry lives at most 1 s. */
   stream?: boolean;
   /** Time, for tests (default Date.now). */
@@ -98,6 +107,10 @@ export class Keyward {
   private readonly uses: UseBatcher;
   private readonly stream: EventStream | null;
   private readonly reportTimer: unknown;
+  /** The keys' local rate limits, or null when not enforced here. */
+  private readonly limits: LocalLimits | null;
+  private readonly limitTimer: unknown;
+  private limitSync: Promise<void> | null = null;
   private readonly onError: (err: unknown) => void;
   private vouched = true;
   private streamSince: number;
@@ -121,6 +134,13 @@ export class Keyward {
     this.reportTimer = this.timers.setInterval(() => {
       this.uses.flush().catch(this.onError);
     }, opts.reportIntervalMs ?? 5_000);
+    this.limits = opts.rateLimits === false ? null : new LocalLimits();
+    this.limitTimer =
+      this.limits === null
+        ? null
+        : this.timers.setInterval(() => {
+            this.syncLimits().catch(this.onError);
+          }, opts.limitSyncMs ?? 500);
     this.stream =
       opts.stream === false
         ? null
@@ -191,12 +211,27 @@ export class Keyward {
     return this.uses.flush();
   }
 
-  /** Stops the stream and the timer, and reports the last uses. */
+  /**
+   * Reports the rate-limit units counted here since the last report and takes Keyward's shared
+   * counts (the timer does it every `limitSyncMs`). Reports never overlap.
+   */
+  syncLimits(): Promise<void> {
+    this.limitSync ??= this.reconcile().finally(() => {
+      this.limitSync = null;
+    });
+    return this.limitSync;
+  }
+
+  /** Stops the stream and the timers, and reports the last uses and rate-limit counts. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     this.stream?.close();
     this.timers.clearInterval(this.reportTimer);
+    if (this.limits !== null) {
+      this.timers.clearInterval(this.limitTimer);
+      await this.syncLimits().catch(this.onError);
+    }
     await this.uses.flush();
   }
 
@@ -247,6 +282,12 @@ export class Keyward {
         };
     }
     this.uses.add(e.key.id, e.legacy, now, opts.clientIp, opts.userAgent, opts.endpoint);
+    // Counted against its limits; a refusal is still a use (its owner is plainly using the key).
+    const limits = e.limits;
+    if (limits !== null) {
+      const i = this.limits!.take(limits, now);
+      if (i >= 0) return this.limits!.refusal(limits, i, e.key, now);
+    }
     return e.answer;
   }
 
@@ -266,6 +307,7 @@ export class Keyward {
           ...(opts.requiredScopes ? { requiredScopes: opts.requiredScopes } : {}),
           ...(opts.locationId !== undefined ? { locationId: opts.locationId } : {}),
           ...(opts.clientIp !== undefined ? { clientIp: opts.clientIp } : {}),
+          ...(this.limits !== null ? { consume: true } : {}),
         }),
         signal: AbortSignal.timeout(this.timeoutMs),
       });
@@ -292,15 +334,22 @@ export class Keyward {
       if (opts.locationId !== undefined && key.owner.type === "agency")
         this.cache.learnLocation(opts.locationId, key.agencyId);
       // An event during the trip may concern what it answered: use it once, keep nothing.
-      if (body.cache !== false && this.cache.generation === gen)
+      if (body.cache !== false && this.cache.generation === gen) {
+        const now = this.clock.now();
+        const rl = body.rateLimit as VerifyAnswer["rateLimit"];
+        const limits = this.limits !== null && rl ? this.limits.policyFor(key, rl.limits, now) : null;
+        // A strict limit is decided by Keyward alone (it says cache: false too).
+        if (rl?.limits.some((l) => l.mode === "strict")) return answer;
         this.cache.put({
           hash,
           key,
+          limits,
           locationId: key.owner.type === "location" ? key.owner.id : null,
           legacy: key.kind === "legacy_v1",
           answer: Object.freeze({ valid: true, code: "valid", key }),
-          loadedAt: this.clock.now(),
+          loadedAt: now,
         });
+      }
     }
     return answer;
   }
@@ -314,6 +363,26 @@ export class Keyward {
       }
     }
     return { valid: false, code: "unavailable", message };
+  }
+
+  private async reconcile(): Promise<void> {
+    const limits = this.limits;
+    if (limits === null) return;
+    const report: LimitReport | null = limits.report(this.clock.now());
+    if (report === null) return;
+    try {
+      const res = await fetch(`${this.baseUrl}/api/verify/limits`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${this.credential}`, "content-type": "application/json" },
+        body: JSON.stringify(report.body),
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+      if (!res.ok) throw new Error(`POST /api/verify/limits answered ${res.status}: ${await res.text()}`);
+      limits.apply((await res.json()) as Parameters<LocalLimits["apply"]>[0], this.clock.now());
+    } catch (err) {
+      limits.putBack(report);
+      throw err;
+    }
   }
 
   private async sendUses(body: string): Promise<void> {
@@ -361,5 +430,8 @@ function toAnswer(body: Record<string, unknown>): VerifyAnswer {
   if (typeof body.message === "string") a.message = body.message;
   if (body.key && typeof body.key === "object") a.key = body.key as VerifiedKey;
   if (Array.isArray(body.missingScopes)) a.missingScopes = body.missingScopes as string[];
+  // Valid answers are the same from Keyward and from the cache: the limits' state only with a refusal.
+  if (a.code === "rate_limited" && body.rateLimit && typeof body.rateLimit === "object")
+    a.rateLimit = body.rateLimit as VerifyAnswer["rateLimit"];
   return a;
 }

@@ -17,6 +17,7 @@ const STATUS: Record<Exclude<VerifyCode, "valid">, number> = {
   location_forbidden: 403,
   plan_required: 403,
   disabled_by_security: 403,
+  rate_limited: 429,
   too_many_failures: 429,
   unavailable: 503,
 };
@@ -32,6 +33,7 @@ const TITLES: Record<Exclude<VerifyCode, "valid">, string> = {
   location_forbidden: "Location forbidden",
   plan_required: "Plan upgrade required",
   disabled_by_security: "Disabled by Enhanced Account Security",
+  rate_limited: "Rate limited",
   too_many_failures: "Too many failed attempts",
   unavailable: "Service unavailable",
 };
@@ -54,6 +56,8 @@ export function problemOf(answer: VerifyAnswer, baseUrl: string, instance?: stri
   const code = answer.code === "valid" ? "unavailable" : answer.code;
   const status = STATUS[code] ?? 401;
   const message = answer.message ?? TITLES[code];
+  // As Keyward's own 429 rate_limited: retryAfter and the limit's name in the body, Retry-After.
+  const retryAfter = answer.retryAfter ?? answer.rateLimit?.retryAfter;
   const body: Record<string, unknown> = {
     type: `${baseUrl}/docs#error-${code}`,
     title: TITLES[code] ?? code,
@@ -62,7 +66,8 @@ export function problemOf(answer: VerifyAnswer, baseUrl: string, instance?: stri
     detail: message,
     ...(instance ? { instance } : {}),
     ...(answer.missingScopes ? { missingScopes: answer.missingScopes } : {}),
-    ...(answer.retryAfter !== undefined ? { retryAfter: answer.retryAfter } : {}),
+    ...(retryAfter !== undefined ? { retryAfter } : {}),
+    ...(code === "rate_limited" && answer.rateLimit?.limit ? { limit: answer.rateLimit.limit } : {}),
   };
   const headers: Record<string, string> = {
     "content-type": "application/problem+json",
@@ -73,7 +78,7 @@ export function problemOf(answer: VerifyAnswer, baseUrl: string, instance?: stri
   else if (code === "insufficient_scope")
     headers["www-authenticate"] =
       `Bearer error="insufficient_scope", scope="${quoted((answer.missingScopes ?? []).join(" "))}"`;
-  if (answer.retryAfter !== undefined) headers["retry-after"] = String(answer.retryAfter);
+  if (retryAfter !== undefined) headers["retry-after"] = String(retryAfter);
   if (code === "unavailable") headers["retry-after"] = "1";
   return { status, headers, body };
 }

@@ -13,6 +13,8 @@ export type VerifyCode =
   | "location_forbidden"
   | "plan_required"
   | "disabled_by_security"
+  /** Over a rate limit of the key (its own, its location's or its agency's): see `rateLimit`. */
+  | "rate_limited"
   /** The client's address made too many failed verifications; `retryAfter` says when to try again. */
   | "too_many_failures"
   /** Keyward could not be reached (failMode "closed", or "open" with nothing cached for the token). */
@@ -39,10 +41,30 @@ export interface VerifyAnswer {
   /** With too_many_failures: seconds to wait. */
   retryAfter?: number;
   /**
+   * With rate_limited (and on Keyward's valid answers to the SDK): the decision, the limit that
+   * refused, the seconds to wait, and every limit's state — as `POST /api/verify` answers it.
+   */
+  rateLimit?: { allowed: boolean; retryAfter?: number; limit?: string; limits: LimitStatus[] };
+  /**
    * true when the answer came from an entry the SDK could not have re-checked (failMode "open"
    * while Keyward is unreachable).
    */
   stale?: boolean;
+}
+
+/** A rate limit's state, as `POST /api/verify` answers it. */
+export interface LimitStatus {
+  /** Its name: the key's own by name, shared ones as `location.<name>` / `agency.<name>`. */
+  name: string;
+  owner: "key" | "location" | "agency";
+  limit: number;
+  windowSeconds: number;
+  /** Units one verification takes from it. */
+  cost: number;
+  mode: "local" | "strict";
+  remaining: number;
+  /** Seconds until its window ends (when nothing remains: until one more would pass). */
+  resetSeconds: number;
 }
 
 export interface VerifyOptions {

@@ -159,4 +159,74 @@ export function verifySdkRoutes(r: Router, deps: Deps): void {
       return reply.json(c, 200, result);
     },
   );
+
+  verifyLimitRoutes(r, deps);
+}
+
+const WindowCountsBody = z.strictObject({
+  name: z.string().min(1).max(200).meta({ description: "The limit's name as /api/verify answers it." }),
+  windowStart: z.number().int("must be a whole number of milliseconds since the epoch").min(0).meta({
+    description: "The start of the window `current` counts (ms since the epoch, aligned on the window).",
+  }),
+  current: z.number().int().min(0).max(1_000_000_000),
+  previous: z.number().int().min(0).max(1_000_000_000).meta({ description: "Of the window before." }),
+});
+
+const LimitReport = z
+  .strictObject({
+    keys: z
+      .array(
+        z.strictObject({
+          keyId: z.string().min(1).max(64),
+          counts: z.array(WindowCountsBody).max(100, "at most 100 limits per key").default([]),
+          refused: z
+            .strictObject({
+              count: z.number().int().min(1).max(1_000_000_000),
+              limit: z.string().min(1).max(200),
+            })
+            .optional()
+            .meta({
+              description:
+                "Verifications of this key the SDK refused rate_limited since its last report, and the limit of the latest: counted by code per day, and a limit's first refusal in a window queues key.rate_limited.",
+            }),
+        }),
+      )
+      .min(1, "report at least one key")
+      .max(1000, "report at most 1000 keys per request"),
+  })
+  .meta({ id: "LimitReport" });
+
+const LimitReportAnswer = z
+  .object({
+    keys: z.array(
+      z.object({
+        keyId: z.string(),
+        counts: z.array(
+          z.object({ name: z.string(), windowStart: z.number(), current: z.number(), previous: z.number() }),
+        ),
+      }),
+    ),
+    ignored: z.number().int().meta({
+      description: "Keys this credential cannot see (unknown, or another agency's).",
+    }),
+  })
+  .meta({ id: "LimitReportAnswer" });
+
+export function verifyLimitRoutes(r: Router, deps: Deps): void {
+  r.add(
+    {
+      method: "post",
+      path: "/api/verify/limits",
+      summary: "Reconcile an SDK's rate-limit counts",
+      description:
+        "An SDK counts the verifications it answers from its cache against the key's `local` limits and reports the units counted since its last report here at a fixed short interval (500 ms by default). Keyward adds them to its counts, which its nodes share, and answers every local limit of each key as this node counts it now (totals of every node and SDK it has heard of): the SDK's counts start from these. docs/traffic-policy.md states the overshoot bound.",
+      tags: ["Verification"],
+      auth: "service",
+      serviceScope: "verify",
+      body: LimitReport,
+      responses: { 200: { description: "The shared counts", schema: LimitReportAnswer } },
+    },
+    async (c, { body }, reply) =>
+      reply.json(c, 200, await deps.sdkLimits.reconcile(credentialAgency(c.get("ctx")), body.keys)),
+  );
 }

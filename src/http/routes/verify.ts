@@ -30,13 +30,21 @@ export function verifyRoutes(r: Router, deps: Deps): void {
   /** Takes `cost` of the key's limits: the decision, its message when refused, and every limit's state. */
   const consume = async (k: VerifiedKey, cost: number) => {
     const p = await deps.limits.policyOf(k);
-    if (!p) return { allowed: true, message: undefined, answer: { allowed: true, limits: [] } };
+    if (!p)
+      return { allowed: true, strict: false, message: undefined, answer: { allowed: true, limits: [] } };
     const i = await deps.limits.take(p, cost);
     const limits = deps.limits.status(p);
-    if (i < 0) return { allowed: true, message: undefined, answer: { allowed: true, limits } };
+    const strict = p.strict;
+    if (i < 0) return { allowed: true, strict, message: undefined, answer: { allowed: true, limits } };
     const refusal = deps.limits.refusal(p, i, cost);
     const retryAfter = refusal.extra.retryAfter as number;
-    return { allowed: false, message: refusal.message, answer: { allowed: false, retryAfter, limits } };
+    const limit = refusal.extra.limit as string;
+    return {
+      allowed: false,
+      strict,
+      message: refusal.message,
+      answer: { allowed: false, retryAfter, limit, limits },
+    };
   };
 
   // A valid answer, serialised once per verified key: the verifier answers the same VerifiedKey
@@ -94,7 +102,8 @@ export function verifyRoutes(r: Router, deps: Deps): void {
       code,
       ...(limited.message ? { message: limited.message } : {}),
       key: keyView(res.key),
-      ...(res.cache === false ? { cache: false as const } : {}),
+      // A strict limit is decided here only: no client may answer this key from a cache.
+      ...(res.cache === false || limited.strict ? { cache: false as const } : {}),
       rateLimit: limited.answer,
     });
   };

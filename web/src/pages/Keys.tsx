@@ -4,7 +4,7 @@
  * once. Buttons that change keys appear only to people allowed to use them. This file holds the page
  * (what is loaded, which dialog is open); the table and each dialog live in ./keys/.
  */
-import { useMemo, useState } from "react";
+import { useEffect, useMemo, useRef, useState } from "react";
 import { api, type Key, type Me, qs, type Upcoming } from "../api";
 import { date, plural } from "../format";
 import { KeepDialog, useReloadOnKeep } from "../KeepDialog";
@@ -90,6 +90,16 @@ export function KeysPage({ view }: { view: View }) {
   });
 
   const all = [...(keys.data?.keys ?? []), ...more];
+  // `?edit=<keyId>` (the lifetime banner's "Extend lifetime") opens that key's edit sidebar once.
+  const editId = route.query.get("edit");
+  const opened = useRef<string | null>(null);
+  useEffect(() => {
+    if (!editId || opened.current === editId) return;
+    const k = keys.data?.keys.find((x) => x.id === editId);
+    if (!k) return;
+    opened.current = editId;
+    setDialog({ type: "edit", key: k });
+  }, [editId, keys.data]);
   const shown = picked ? all.filter((k) => picked.has(k.id)) : all;
   const agencyKeys = shown.filter((k) => k.locationId === null);
   const locationKeys = shown.filter((k) => k.locationId !== null);
