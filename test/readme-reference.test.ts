@@ -1,11 +1,13 @@
 /**
- * The README's configuration table against src/config.ts: every `KEYWARD_…` setting the schema parses
- * has a row, every row names a setting that exists, and a default written as a value (`8080`) is the
- * one Keyward uses — giving it explicitly changes nothing.
+ * The README's reference tables against the code. Configuration: every `KEYWARD_…` setting
+ * src/config.ts parses has a row, every row names a setting that exists, and a default written as a
+ * value (`8080`) is the one Keyward uses — giving it explicitly changes nothing. Commands: every
+ * `keyward …` row names a command, subcommands and flags its usage text has, and every command has a row.
  */
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
+import { COMMANDS } from "../src/cli/index.js";
 import { loadConfig } from "../src/config.js";
 
 const ROOT = resolve(import.meta.dirname, "..");
@@ -47,5 +49,26 @@ describe("README configuration table", () => {
       checked++;
     }
     expect(checked).toBeGreaterThan(30);
+  });
+});
+
+describe("README command table", () => {
+  it("shows only commands, subcommands and flags that exist, and every command", () => {
+    const readme = readFileSync(join(ROOT, "README.md"), "utf8");
+    const rows = [...readme.matchAll(/^\| `keyward ([^`]+)` \|/gm)].map((m) => m[1]!.replace(/\\\|/g, "|"));
+    const shown = new Set<string>();
+    for (const row of rows) {
+      const [name, ...rest] = row.split(" ");
+      const command = COMMANDS.find((c) => c.name === name);
+      expect(command, `keyward ${name}`).toBeDefined();
+      shown.add(name!);
+      const words = rest.join(" ");
+      for (const flag of words.match(/--[a-z-]+/g) ?? [])
+        expect(command!.usage, `keyward ${name} ${flag}`).toContain(flag);
+      // `list|create|…`: each subcommand is one the usage shows as `keyward NAME SUB`.
+      for (const sub of /^([a-z-]+(?:\|[a-z-]+)+)/.exec(words)?.[1]?.split("|") ?? [])
+        expect(command!.usage, `keyward ${name} ${sub}`).toContain(`keyward ${name} ${sub}`);
+    }
+    expect([...shown].sort()).toEqual(COMMANDS.map((c) => c.name).sort());
   });
 });
