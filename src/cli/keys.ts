@@ -1,8 +1,9 @@
 import { parseArgs } from "node:util";
 import { ApiError } from "../core/errors.js";
-import { KEY_KINDS, type KeyKind, MAX_ROTATION_GRACE_SECONDS } from "../core/token.js";
+import { KEY_KINDS, type KeyKind } from "../core/token.js";
 import type { KeyView } from "../service/keys.js";
 import { type Command, printJson, UsageError } from "./command.js";
+import { commaList, graceSeconds } from "./options.js";
 import { openKeyward, operatorCtx } from "./runtime.js";
 
 const USAGE = `keyward keys list --account ID [--all] [--json]
@@ -61,12 +62,7 @@ export const keysCommand: Command = {
     const kind = values.kind as KeyKind | undefined;
     if (kind !== undefined && !KEY_KINDS.includes(kind))
       throw new UsageError(`--kind must be one of ${KEY_KINDS.join(", ")}`);
-    const scopes = values.scopes
-      ? values.scopes
-          .split(",")
-          .map((s) => s.trim())
-          .filter(Boolean)
-      : undefined;
+    const scopes = commaList(values.scopes);
     const kw = await openKeyward({ quiet: true });
     try {
       if (sub === "list" || sub === "create" || sub === "import") {
@@ -114,12 +110,7 @@ export const keysCommand: Command = {
       if (sub === "revoke") process.stdout.write(`${line(await kw.keys.revoke(ctx, keyId))}\n`);
       else if (sub === "refresh") process.stdout.write(`${line(await kw.keys.refresh(ctx, keyId))}\n`);
       else {
-        const grace = values["grace-seconds"] === undefined ? 0 : Number(values["grace-seconds"]);
-        if (!Number.isInteger(grace))
-          throw new UsageError(
-            `--grace-seconds must be a whole number of seconds (0–${MAX_ROTATION_GRACE_SECONDS})`,
-          );
-        const r = await kw.keys.rotate(ctx, keyId, grace);
+        const r = await kw.keys.rotate(ctx, keyId, graceSeconds(values["grace-seconds"]));
         if (values.json) printJson(r);
         else process.stdout.write(`${line(r.key)}\nNew token (shown once, store it now): ${r.token}\n`);
       }

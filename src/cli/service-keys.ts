@@ -1,8 +1,8 @@
 import { parseArgs } from "node:util";
-import { MAX_ROTATION_GRACE_SECONDS } from "../core/token.js";
 import { type Ctx, SERVICE_SCOPES } from "../service/context.js";
 import type { ServiceKeyView } from "../service/service-keys.js";
 import { type Command, printJson, UsageError } from "./command.js";
+import { commaList, graceSeconds } from "./options.js";
 import { openKeyward } from "./runtime.js";
 
 const USAGE = `keyward service-keys create --name NAME --scopes ${SERVICE_SCOPES.join(",")} [--agency AGENCY_ID] [--json]
@@ -50,19 +50,12 @@ export const serviceKeysCommand: Command = {
     }
     const id = positionals[0];
     if ((sub === "rotate" || sub === "revoke") && !id) throw new UsageError("SERVICE_KEY_ID is required");
-    const grace = values["grace-seconds"] === undefined ? 0 : Number(values["grace-seconds"]);
-    if (!Number.isInteger(grace))
-      throw new UsageError(
-        `--grace-seconds must be a whole number of seconds (0–${MAX_ROTATION_GRACE_SECONDS})`,
-      );
+    const grace = graceSeconds(values["grace-seconds"]);
     const kw = await openKeyward({ quiet: true });
     try {
       const agencyId = values.agency ? await kw.provisioning.resolveRef(null, "agency", values.agency) : null;
       if (sub === "create") {
-        const scopes = values
-          .scopes!.split(",")
-          .map((s) => s.trim())
-          .filter(Boolean);
+        const scopes = commaList(values.scopes) ?? [];
         const r = await kw.serviceKeys.create(CLI, { agencyId, name: values.name!, scopes });
         if (values.json) printJson(r);
         else

@@ -16,6 +16,7 @@ import type { Audit } from "../service/audit.js";
 import { systemCtx } from "../service/context.js";
 import { isRetryable, LifecycleStore, type OutboxRow } from "../store/lifecycle-store.js";
 import type { Store } from "../store/store.js";
+import { PollLoop, withRetry } from "./worker.js";
 
 export interface MailTransport {
   /** Sends one message; throws with a readable reason when it cannot. */
@@ -94,9 +95,13 @@ export function backoffMs(attempt: number): number {
 const CARRIES_LINK = new Set(["invitation"]);
 
 export class OutboxDelivery {
-  private timer: NodeJS.Timeout | null = null;
-  private running = false;
-  private current: Promise<unknown> = Promise.resolve();
+  private readonly loop = new PollLoop(
+    async () => {
+      await this.deliverDue();
+      return false;
+    },
+    (err) => this.deps.logger.error({ err }, "outbox delivery failed; will try again"),
+  );
 
   constructor(readonly deps: DeliveryDeps) {}
 
@@ -160,44 +165,11 @@ export class OutboxDelivery {
   }
 
   start(intervalMs = 5_000): void {
-    if (this.running) return;
-    this.running = true;
-    const loop = async () => {
-      try {
-        await this.deliverDue();
-      } catch (err) {
-        this.deps.logger.error({ err }, "outbox delivery failed; will try again");
-      }
-      if (this.running) {
-        this.timer = setTimeout(() => {
-          this.current = loop();
-        }, intervalMs);
-        this.timer.unref();
-      }
-    };
-    this.timer = setTimeout(() => {
-      this.current = loop();
-    }, 0);
-    this.timer.unref();
+    this.loop.start(intervalMs);
   }
 
   async stop(): Promise<void> {
-    this.running = false;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    await this.current.catch(() => {});
+    await this.loop.stop();
     this.deps.transport.close();
-  }
-}
-
-/** Recording the outcome must not be lost to a momentarily busy database. */
-async function withRetry<T>(fn: () => Promise<T>): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await fn();
-    } catch (err) {
-      if (attempt >= 8 || !isRetryable(err)) throw err;
-      await new Promise((r) => setTimeout(r, 10 * attempt));
-    }
   }
 }

@@ -32,6 +32,7 @@ import { isRetryable, LifecycleStore } from "../store/lifecycle-store.js";
 import { enqueueEmail } from "../store/outbox.js";
 import type { Store } from "../store/store.js";
 import type { AttemptOutcome, WebhookDelivery, WebhookEndpoint } from "../store/webhook-store.js";
+import { PollLoop, withRetry } from "./worker.js";
 
 /**
  * Deliveries to one endpoint in flight at once, started in queue order. 1 would keep strict order
@@ -70,9 +71,14 @@ export interface WebhookReport {
 }
 
 export class WebhookSender {
-  private timer: NodeJS.Timeout | null = null;
-  private running = false;
-  private current: Promise<unknown> = Promise.resolve();
+  // A round that sent anything goes again at once: more may be waiting.
+  private readonly loop = new PollLoop(
+    async () => {
+      const r = await this.deliverDue();
+      return r.succeeded.length + r.retrying.length + r.failed.length > 0;
+    },
+    (err) => this.deps.logger.error({ err }, "webhook delivery failed; will try again"),
+  );
   private readonly httpAgent = new http.Agent({ keepAlive: true, maxSockets: IN_FLIGHT_PER_ENDPOINT });
   private readonly httpsAgent = new https.Agent({ keepAlive: true, maxSockets: IN_FLIGHT_PER_ENDPOINT });
 
@@ -360,51 +366,12 @@ export class WebhookSender {
   }
 
   start(intervalMs = 250): void {
-    if (this.running) return;
-    this.running = true;
-    const loop = async () => {
-      let busy = false;
-      try {
-        const r = await this.deliverDue();
-        busy = r.succeeded.length + r.retrying.length + r.failed.length > 0;
-      } catch (err) {
-        this.deps.logger.error({ err }, "webhook delivery failed; will try again");
-      }
-      if (this.running) {
-        // A full round means more may be waiting: go again at once.
-        this.timer = setTimeout(
-          () => {
-            this.current = loop();
-          },
-          busy ? 0 : intervalMs,
-        );
-        this.timer.unref();
-      }
-    };
-    this.timer = setTimeout(() => {
-      this.current = loop();
-    }, 0);
-    this.timer.unref();
+    this.loop.start(intervalMs);
   }
 
   async stop(): Promise<void> {
-    this.running = false;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    await this.current.catch(() => {});
+    await this.loop.stop();
     this.httpAgent.destroy();
     this.httpsAgent.destroy();
-  }
-}
-
-/** Recording outcomes must not be lost to a momentarily busy database. */
-async function withRetry<T>(fn: () => Promise<T>): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await fn();
-    } catch (err) {
-      if (attempt >= 8 || !isRetryable(err)) throw err;
-      await new Promise((r) => setTimeout(r, 10 * attempt));
-    }
   }
 }

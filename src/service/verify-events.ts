@@ -97,6 +97,20 @@ export class VerifyEvents {
   }
 
   /**
+   * Throws 429 too_many_streams when `holder` already holds as many streams as it may; `subscribe`
+   * checks the same. Asked first, it lets a caller refuse before it builds anything for the stream.
+   */
+  admit(holder: string | undefined): void {
+    if (holder === undefined || (this.held.get(holder) ?? 0) < this.opts.maxPerHolder) return;
+    this.opts.metrics.verifyStreamsRefused.inc();
+    throw new ApiError(
+      "too_many_streams",
+      `This credential already holds ${this.opts.maxPerHolder} event streams on this server (KEYWARD_VERIFY_STREAMS_PER_CREDENTIAL): close one (one stream per SDK instance is enough) or retry in ${STREAM_RETRY_AFTER_SECONDS} seconds.`,
+      { retryAfter: STREAM_RETRY_AFTER_SECONDS },
+    );
+  }
+
+  /**
    * Starts a stream: the `ready` event (after a `flush` when `lastEventId` cannot be resumed, or the
    * events missed since it when it can), then every event as it happens. Returns the unsubscribe.
    */
@@ -106,14 +120,7 @@ export class VerifyEvents {
       return () => {};
     }
     const holder = sink.holder;
-    if (holder !== undefined && (this.held.get(holder) ?? 0) >= this.opts.maxPerHolder) {
-      this.opts.metrics.verifyStreamsRefused.inc();
-      throw new ApiError(
-        "too_many_streams",
-        `This credential already holds ${this.opts.maxPerHolder} event streams on this server (KEYWARD_VERIFY_STREAMS_PER_CREDENTIAL): close one (one stream per SDK instance is enough) or retry in ${STREAM_RETRY_AFTER_SECONDS} seconds.`,
-        { retryAfter: STREAM_RETRY_AFTER_SECONDS },
-      );
-    }
+    this.admit(holder);
     let from = lastEventId ? this.resumable(lastEventId) : null;
     // An agency's stream is never replayed events of unknown owners (they may be other agencies'
     // keys): it drops everything instead, which loses nothing it needed.

@@ -2,29 +2,16 @@
  * Issue 13 §2 and §4 in the console: an agency key limited to chosen locations, and an IP allowlist
  * that leaves out the admin's current address — warned once, then saved as sent.
  */
-import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Client, type Harness, seedWorld, startHarness, type World } from "../helpers/harness.js";
-import { ensureConsoleBuilt, keyRow, launchBrowser, openPage } from "./browser.js";
+import { describe, expect, it } from "vitest";
+import { browserWorld } from "../helpers/browser-world.js";
+import { Client } from "../helpers/harness.js";
+import { keyRow, openPage } from "./browser.js";
 
-let h: Harness;
-let w: World;
-let browser: Browser;
-
-beforeAll(async () => {
-  await ensureConsoleBuilt();
-  [h, browser] = await Promise.all([startHarness(), launchBrowser()]);
-  w = await seedWorld(h.kw);
-}, 180_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await h?.close();
-});
+const t = browserWorld();
 
 describe("an agency admin creating an agency key", () => {
   it("limits it to a location, is warned once about an IP list without their address, and saves it", async () => {
-    const { page, context } = await openPage(browser, h, { email: w.owner });
+    const { page, context } = await openPage(t.browser, t.h, { email: t.w.owner });
     try {
       await page.getByRole("heading", { name: "Agency API keys" }).waitFor();
       await page.getByRole("button", { name: "Add New" }).click();
@@ -41,10 +28,10 @@ describe("an agency admin creating an agency key", () => {
       expect(await warning.textContent()).toContain("127.0.0.1");
       await sidebar.getByRole("button", { name: "Create key" }).click();
       await keyRow(page, "Limited reporting").waitFor();
-      const owner = await new Client(h).login(w.owner);
-      const keys = (await owner.get(`/api/accounts/${w.agencyId}/keys`)).body.keys;
+      const owner = await new Client(t.h).login(t.w.owner);
+      const keys = (await owner.get(`/api/accounts/${t.w.agencyId}/keys`)).body.keys;
       const k = keys.find((x: { name: string }) => x.name === "Limited reporting");
-      expect(k.locationIds).toEqual([w.loc1]);
+      expect(k.locationIds).toEqual([t.w.loc1]);
       expect(k.ipAllowlist).toEqual(["198.51.100.0/24", "2001:db8::/32"]);
     } finally {
       await context.close();

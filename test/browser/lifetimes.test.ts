@@ -2,30 +2,17 @@
  * Issue 13 §3 in the console: a key created with "Expires in N days", shown in its row, then given no
  * lifetime by the edit sidebar.
  */
-import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { DAY } from "../../src/core/clock.js";
-import { Client, type Harness, seedWorld, startHarness, type World } from "../helpers/harness.js";
-import { ensureConsoleBuilt, keyRow, launchBrowser, openPage } from "./browser.js";
+import { browserWorld } from "../helpers/browser-world.js";
+import { Client } from "../helpers/harness.js";
+import { keyRow, openPage } from "./browser.js";
 
-let h: Harness;
-let w: World;
-let browser: Browser;
-
-beforeAll(async () => {
-  await ensureConsoleBuilt();
-  [h, browser] = await Promise.all([startHarness(), launchBrowser()]);
-  w = await seedWorld(h.kw);
-}, 180_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await h?.close();
-});
+const t = browserWorld();
 
 describe("an admin choosing a key's lifetime", () => {
   it("creates a key expiring in 5 days, sees when in its row, and removes the lifetime by edit", async () => {
-    const { page, context } = await openPage(browser, h, { email: w.owner });
+    const { page, context } = await openPage(t.browser, t.h, { email: t.w.owner });
     try {
       await page.getByRole("heading", { name: "Agency API keys" }).waitFor();
       await page.getByRole("button", { name: "Add New" }).click();
@@ -38,13 +25,13 @@ describe("an admin choosing a key's lifetime", () => {
       await sidebar.getByRole("button", { name: "Create key" }).click();
       const row = keyRow(page, "Short-lived");
       await row.waitFor();
-      const owner = await new Client(h).login(w.owner);
+      const owner = await new Client(t.h).login(t.w.owner);
       const find = async () =>
-        (await owner.get(`/api/accounts/${w.agencyId}/keys`)).body.keys.find(
+        (await owner.get(`/api/accounts/${t.w.agencyId}/keys`)).body.keys.find(
           (x: { name: string }) => x.name === "Short-lived",
         );
       const k = await find();
-      expect(k.expiresAt).toBe(new Date(h.clock.now() + 5 * DAY).toISOString());
+      expect(k.expiresAt).toBe(new Date(t.h.clock.now() + 5 * DAY).toISOString());
       await page.keyboard.press("Escape").catch(() => {});
       expect(await row.textContent()).toContain("Lifetime ends on");
 

@@ -3,28 +3,14 @@
  * credential (shown once, and it verifies), rotates it (the new one is shown once) and revokes it;
  * an admin who is not the owner is not offered the page.
  */
-import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Harness, seedWorld, startHarness, type World } from "../helpers/harness.js";
-import { ensureConsoleBuilt, launchBrowser, openPage, shot } from "./browser.js";
+import { describe, expect, it } from "vitest";
+import { browserWorld } from "../helpers/browser-world.js";
+import { openPage, shot } from "./browser.js";
 
-let h: Harness;
-let w: World;
-let browser: Browser;
-
-beforeAll(async () => {
-  await ensureConsoleBuilt();
-  [h, browser] = await Promise.all([startHarness(), launchBrowser()]);
-  w = await seedWorld(h.kw);
-}, 120_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await h?.close();
-});
+const t = browserWorld();
 
 async function verifyWith(credential: string): Promise<number> {
-  const res = await fetch(`${h.url}/api/verify`, {
+  const res = await fetch(`${t.h.url}/api/verify`, {
     method: "POST",
     headers: { authorization: `Bearer ${credential}`, "content-type": "application/json" },
     body: JSON.stringify({ token: "kw_pit_unknown" }),
@@ -34,7 +20,7 @@ async function verifyWith(credential: string): Promise<number> {
 
 describe("service credentials in the console", () => {
   it("the owner creates, rotates and revokes one; the credential is shown once and works", async () => {
-    const { page, context } = await openPage(browser, h, { email: w.owner, path: "/agency/keys" });
+    const { page, context } = await openPage(t.browser, t.h, { email: t.w.owner, path: "/agency/keys" });
     try {
       await page.getByRole("link", { name: "Service credentials" }).click();
       await page.getByRole("heading", { name: "Service credentials", level: 1 }).waitFor();
@@ -78,7 +64,10 @@ describe("service credentials in the console", () => {
   });
 
   it("is not offered to an admin who is not the owner", async () => {
-    const { page, context } = await openPage(browser, h, { email: w.agencyAdmin, path: "/agency/keys" });
+    const { page, context } = await openPage(t.browser, t.h, {
+      email: t.w.agencyAdmin,
+      path: "/agency/keys",
+    });
     try {
       await page.getByRole("link", { name: "Company" }).waitFor();
       expect(await page.getByRole("link", { name: "Service credentials" }).count()).toBe(0);

@@ -88,6 +88,8 @@ describe("keyward service-keys", { timeout: 180_000 }, () => {
     expect(bad.stderr).toMatch(/Unknown service scope root/);
     expect((await run(["create", "--name", "x"])).code).toBe(2);
     expect((await run(["rotate"])).code).toBe(2);
+    // Beyond the API's 7 days: the command line keeps the same bound as the HTTP API.
+    expect((await run(["rotate", "svk_x", "--grace-seconds", "31536000"])).code).toBe(2);
     expect((await run(["frobnicate"])).code).toBe(2);
   });
 });

@@ -3,9 +3,10 @@
  * about to be deleted or expired, saying why. Each key is kept on its own (POST /api/keys/{id}/keep);
  * a key that has nothing pending any more (used, kept or revoked meanwhile) is reported, not an error.
  */
-import { useEffect, useState } from "react";
+import { useEffect } from "react";
 import { api } from "./api";
-import { ErrorText, Modal, TextArea, useAction, useToast } from "./ui";
+import { ReasonDialog } from "./ReasonDialog";
+import { useToast } from "./ui";
 
 /** Fired on `window` after a Keep: the banner, the bell and the keys page look again. */
 export const KEPT_EVENT = "keyward:kept";
@@ -30,18 +31,12 @@ export function KeepDialog({
   onKept: () => unknown;
 }) {
   const toast = useToast();
-  const [reason, setReason] = useState("");
-  const [missing, setMissing] = useState(false);
-  const { run, busy, error } = useAction(async () => {
-    if (reason.trim() === "") {
-      setMissing(true);
-      return;
-    }
+  const keep = async (reason: string) => {
     let kept = 0;
     let skipped = 0;
     for (const k of keys) {
       try {
-        await api.post(`/api/keys/${encodeURIComponent(k.id)}/keep`, { reason: reason.trim() });
+        await api.post(`/api/keys/${encodeURIComponent(k.id)}/keep`, { reason });
         kept++;
       } catch (e) {
         if ((e as { code?: string }).code !== "nothing_pending") throw e;
@@ -56,53 +51,26 @@ export function KeepDialog({
     await onKept();
     if (kept > 0) window.dispatchEvent(new Event(KEPT_EVENT));
     onClose();
-  });
+  };
   const title =
     keys.length === 1
       ? `Keep ${keys[0]!.name ? `“${keys[0]!.name}”` : "this key"}`
       : `Keep ${keys.length} keys`;
   return (
-    <Modal
+    <ReasonDialog
       title={title}
-      onClose={onClose}
-      footer={
-        <>
-          <button type="button" className="button" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" form="keep-form" className="button button-primary" disabled={busy}>
-            {busy ? "Keeping…" : "Keep"}
-          </button>
-        </>
-      }
-    >
-      <form
-        id="keep-form"
-        noValidate
-        onSubmit={(e) => {
-          e.preventDefault();
-          void run();
-        }}
-      >
+      formId="keep-form"
+      intro={
         <p>
           {keys.length === 1 ? "This key is" : "These keys are"} spared from the coming action, and the
           inactivity period starts again from now. Keeping is not a use: “last used” does not change.
         </p>
-        <TextArea
-          label="Why keep it? (kept in the audit log)"
-          value={reason}
-          onChange={(e) => {
-            setReason(e.target.value);
-            setMissing(false);
-          }}
-          error={missing ? "Say why the key is still needed." : error?.field("reason")}
-          rows={2}
-          maxLength={500}
-          required
-          data-autofocus
-        />
-        <ErrorText error={error && !error.hasFields ? error : null} />
-      </form>
-    </Modal>
+      }
+      label="Why keep it? (kept in the audit log)"
+      missing="Say why the key is still needed."
+      submit={{ label: "Keep", busy: "Keeping…" }}
+      onSubmit={keep}
+      onClose={onClose}
+    />
   );
 }

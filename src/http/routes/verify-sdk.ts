@@ -4,7 +4,6 @@
  * from that cache (`POST /api/verify/uses`). Both are the platform's services' (the `service` guard).
  */
 import { z } from "zod";
-import type { Ctx } from "../../service/context.js";
 import type { EventSink } from "../../service/verify-events.js";
 import type { Deps } from "../env.js";
 import type { Reply, Router } from "../route.js";
@@ -14,16 +13,6 @@ import type { Reply, Router } from "../route.js";
  * ring fits (10,000 events of about 70 bytes).
  */
 export const STREAM_BUFFER_BYTES = 1024 * 1024;
-
-/**
- * The agency a service credential acts for, or null for an operator-level one (KEYWARD_SERVICE_TOKEN
- * covers every agency). Service credentials (issue 12 §2) carry it as `ctx.credential.agencyId`;
- * read loosely here until that branch is merged (then: `ctx.credential?.agencyId ?? null`).
- */
-/** The agency a service credential acts for; null for the operator's (every agency). */
-function credentialAgency(ctx: Ctx): string | null {
-  return ctx.credential?.agencyId ?? null;
-}
 
 const Use = z.strictObject({
   keyId: z.string().min(1).max(64),
@@ -79,6 +68,11 @@ export function verifySdkRoutes(r: Router, deps: Deps): void {
       responses: { 200: { description: "The event stream (text/event-stream)" } },
     },
     (c) => {
+      // KEYWARD_SERVICE_TOKEN (no id) is one credential too.
+      const holder = c.get("service")?.id ?? "KEYWARD_SERVICE_TOKEN";
+      // Refused (too many streams) before a stream is built for nothing. Nothing is awaited between
+      // here and subscribe(), so no other stream can take the place meanwhile.
+      deps.verifyEvents.admit(holder);
       let unsubscribe = () => {};
       let controller!: ReadableStreamDefaultController<Uint8Array>;
       let open = true;
@@ -95,9 +89,8 @@ export function verifySdkRoutes(r: Router, deps: Deps): void {
         { highWaterMark: STREAM_BUFFER_BYTES, size: (chunk) => chunk.byteLength },
       );
       const sink: EventSink = {
-        agencyId: credentialAgency(c.get("ctx")),
-        // KEYWARD_SERVICE_TOKEN (no id) is one credential too.
-        holder: c.get("service")?.id ?? "KEYWARD_SERVICE_TOKEN",
+        agencyId: c.get("ctx").credential?.agencyId ?? null,
+        holder,
         write(bytes) {
           if (!open) return true;
           // What the client has not taken yet is queued here (the Node adapter writes on `drain`).
@@ -146,7 +139,7 @@ export function verifySdkRoutes(r: Router, deps: Deps): void {
     },
     async (c, { body }, reply) => {
       const result = await deps.reportedUses.record(
-        credentialAgency(c.get("ctx")),
+        c.get("ctx").credential?.agencyId ?? null,
         body.uses.map((u) => ({
           keyId: u.keyId,
           count: u.count,

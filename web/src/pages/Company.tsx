@@ -3,7 +3,7 @@
  * confirmation), the inactivity policy, the e-mail digest subscription, the plan (read-only) and
  * the legacy-key rule.
  */
-import { type FormEvent, useEffect, useId, useState } from "react";
+import { type FormEvent, type ReactNode, useEffect, useId, useState } from "react";
 import {
   ApiError,
   allUsers,
@@ -45,13 +45,67 @@ export function CompanyPage({ view }: { view: View }) {
   );
 }
 
+function CompanyHead() {
+  const { me } = useSession();
+  return (
+    <div className="page-head">
+      <div>
+        <h1 tabIndex={-1}>Company settings</h1>
+        <p className="muted">{me.agency.name}</p>
+      </div>
+    </div>
+  );
+}
+
+/** The Enhanced Account Security switch and, while it is off, the warning: read-only or an admin's. */
+function EasSection({
+  on,
+  disabled,
+  onChange,
+  offAdvice,
+  children,
+}: {
+  on: boolean;
+  disabled: boolean;
+  onChange: (next: boolean) => void;
+  /** What the reader can do about it being off. */
+  offAdvice: string;
+  children?: ReactNode;
+}) {
+  const hint = useId();
+  return (
+    <section className="card" aria-labelledby="eas-title">
+      <div className="setting-row">
+        <div>
+          <h2 id="eas-title">Enhanced Account Security</h2>
+          <p id={hint} className="muted">
+            {EAS_DESCRIPTION}
+          </p>
+        </div>
+        <Switch
+          label="Enhanced Account Security"
+          describedBy={hint}
+          checked={on}
+          disabled={disabled}
+          onChange={onChange}
+        />
+      </div>
+      {on ? null : (
+        <Alert tone="warning" title="Enhanced Account Security is off">
+          Your locations are less protected. {offAdvice}
+        </Alert>
+      )}
+      {children}
+    </section>
+  );
+}
+
 /**
  * For agency members who are not admins, read-only: whether Enhanced Account Security is on (from
  * /api/me) and the inactivity policy (from the forecast, which every agency member may read).
  */
 function CompanyOverview({ view }: { view: View }) {
   const { me } = useSession();
-  const easHint = useId();
   const forecast = useLoad(
     () =>
       api
@@ -61,35 +115,14 @@ function CompanyOverview({ view }: { view: View }) {
   );
   return (
     <div className="page">
-      <div className="page-head">
-        <div>
-          <h1 tabIndex={-1}>Company settings</h1>
-          <p className="muted">{me.agency.name}</p>
-        </div>
-      </div>
+      <CompanyHead />
       <p className="muted">Only agency admins can see all of these settings and change them.</p>
-      <section className="card" aria-labelledby="eas-title">
-        <div className="setting-row">
-          <div>
-            <h2 id="eas-title">Enhanced Account Security</h2>
-            <p id={easHint} className="muted">
-              {EAS_DESCRIPTION}
-            </p>
-          </div>
-          <Switch
-            label="Enhanced Account Security"
-            describedBy={easHint}
-            checked={me.agency.enhancedSecurity}
-            disabled
-            onChange={() => {}}
-          />
-        </div>
-        {me.agency.enhancedSecurity ? null : (
-          <Alert tone="warning" title="Enhanced Account Security is off">
-            Your locations are less protected. Ask an agency admin to turn it back on.
-          </Alert>
-        )}
-      </section>
+      <EasSection
+        on={me.agency.enhancedSecurity}
+        disabled
+        onChange={() => {}}
+        offAdvice="Ask an agency admin to turn it back on."
+      />
       {forecast.data ? (
         <PolicySection
           agencyId={view.accountId}
@@ -113,7 +146,6 @@ function CompanySettings({ view }: { view: View }) {
     [view.accountId],
   );
   const [confirmOff, setConfirmOff] = useState(false);
-  const easHint = useId();
 
   const patch = (body: Record<string, unknown>) =>
     api.patch<Settings>(`/api/agencies/${encodeURIComponent(view.accountId)}/settings`, body);
@@ -131,39 +163,19 @@ function CompanySettings({ view }: { view: View }) {
   const s = settings.data;
   return (
     <div className="page">
-      <div className="page-head">
-        <div>
-          <h1 tabIndex={-1}>Company settings</h1>
-          <p className="muted">{me.agency.name}</p>
-        </div>
-      </div>
+      <CompanyHead />
       {admin ? null : <p className="muted">Only agency admins can change these settings.</p>}
       <ErrorText error={settings.error} />
       {s ? (
         <>
-          <section className="card" aria-labelledby="eas-title">
-            <div className="setting-row">
-              <div>
-                <h2 id="eas-title">Enhanced Account Security</h2>
-                <p id={easHint} className="muted">
-                  {EAS_DESCRIPTION}
-                </p>
-              </div>
-              <Switch
-                label="Enhanced Account Security"
-                describedBy={easHint}
-                checked={s.enhancedSecurity}
-                disabled={!admin || turnOn.busy}
-                onChange={(next) => (next ? void turnOn.run() : setConfirmOff(true))}
-              />
-            </div>
-            {s.enhancedSecurity ? null : (
-              <Alert tone="warning" title="Enhanced Account Security is off">
-                Your locations are less protected. Turn it back on unless an old integration truly needs it.
-              </Alert>
-            )}
+          <EasSection
+            on={s.enhancedSecurity}
+            disabled={!admin || turnOn.busy}
+            onChange={(next) => (next ? void turnOn.run() : setConfirmOff(true))}
+            offAdvice="Turn it back on unless an old integration truly needs it."
+          >
             <ErrorText error={turnOn.error} />
-          </section>
+          </EasSection>
 
           <PolicySection
             agencyId={view.accountId}
