@@ -25,26 +25,35 @@ function credentialAgency(ctx: Ctx): string | null {
   return ctx.credential?.agencyId ?? null;
 }
 
-const Use = z.strictObject({
-  keyId: z.string().min(1).max(64),
-  count: z
-    .number()
-    .int()
-    .min(1)
-    .max(1_000_000_000)
-    .meta({ description: "Uses on the UTC day of lastUsedAt (report one entry per key and day)." }),
-  lastUsedAt: z.iso.datetime({
-    offset: true,
-    message: "must be an ISO 8601 date-time, e.g. 2026-01-01T12:00:00Z",
-  }),
-  ip: z.string().max(64).optional().meta({ description: "The address of the latest call's client." }),
-  userAgent: z.string().max(500).optional(),
-  endpoint: z
-    .string()
-    .max(200)
-    .optional()
-    .meta({ description: "The latest call's route, e.g. `GET /orders/:id` (kept for legacy v1 keys)." }),
-});
+const Use = z
+  .strictObject({
+    keyId: z.string().min(1).max(64),
+    count: z
+      .number()
+      .int()
+      .min(1)
+      .max(1_000_000_000)
+      .meta({ description: "Uses on the UTC day of lastUsedAt (report one entry per key and day)." }),
+    lastUsedAt: z.iso.datetime({
+      offset: true,
+      message: "must be an ISO 8601 date-time, e.g. 2026-01-01T12:00:00Z",
+    }),
+    ip: z.string().max(64).optional().meta({ description: "The address of the latest call's client." }),
+    userAgent: z.string().max(500).optional(),
+    endpoint: z
+      .string()
+      .max(200)
+      .optional()
+      .meta({ description: "The latest call's route, e.g. `GET /orders/:id` (kept for legacy v1 keys)." }),
+    rateLimited: z.number().int().min(0).max(1_000_000_000).optional().meta({
+      description:
+        "How many of `count` the SDK refused rate_limited (those are counted by code through POST /api/verify/limits); the rest are counted `valid` in usage by code. Absent: 0.",
+    }),
+  })
+  .refine((u) => (u.rateLimited ?? 0) <= u.count, {
+    message: "rateLimited counts some of the entry's uses: it must not exceed count",
+    path: ["rateLimited"],
+  });
 
 const UseReport = z
   .strictObject({
@@ -137,7 +146,7 @@ export function verifySdkRoutes(r: Router, deps: Deps): void {
       path: "/api/verify/uses",
       summary: "Report uses answered from an SDK's cache",
       description:
-        "Verifications an SDK answered from its own cache are uses: it reports them here in batches (every 5 s at most), one entry per key and UTC day, and Keyward records them as its own (last used, daily counts, the inactivity lifecycle). Entries naming keys this credential cannot see are ignored and counted. A lastUsedAt up to 5 minutes ahead of the server's clock counts as now; an entry further ahead, or more than a day old, is skipped and counted (`skipped`) while the rest is recorded — a report is never refused for one entry's time, since the SDK resends a refused report.",
+        "Verifications an SDK answered from its own cache are uses: it reports them here in batches (every 5 s at most), one entry per key and UTC day, and Keyward records them as its own (last used, daily counts, the inactivity lifecycle) and counts them in usage by code (`valid`, less the `rateLimited` ones, which the SDK's limit reports count). Entries naming keys this credential cannot see are ignored and counted. A lastUsedAt up to 5 minutes ahead of the server's clock counts as now; an entry further ahead, or more than a day old, is skipped and counted (`skipped`) while the rest is recorded — a report is never refused for one entry's time, since the SDK resends a refused report.",
       tags: ["Verification"],
       auth: "service",
       serviceScope: "verify",
@@ -154,6 +163,7 @@ export function verifySdkRoutes(r: Router, deps: Deps): void {
           ip: u.ip ?? null,
           userAgent: u.userAgent ?? null,
           endpoint: u.endpoint ?? null,
+          rateLimited: u.rateLimited ?? 0,
         })),
       );
       return reply.json(c, 200, result);
