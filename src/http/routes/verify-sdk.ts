@@ -25,39 +25,43 @@ function credentialAgency(ctx: Ctx): string | null {
   return ctx.credential?.agencyId ?? null;
 }
 
-const Use = z
-  .strictObject({
-    keyId: z.string().min(1).max(64),
-    count: z
-      .number()
-      .int()
-      .min(1)
-      .max(1_000_000_000)
-      .meta({ description: "Uses on the UTC day of lastUsedAt (report one entry per key and day)." }),
-    lastUsedAt: z.iso.datetime({
-      offset: true,
-      message: "must be an ISO 8601 date-time, e.g. 2026-01-01T12:00:00Z",
-    }),
-    ip: z.string().max(64).optional().meta({ description: "The address of the latest call's client." }),
-    userAgent: z.string().max(500).optional(),
-    endpoint: z
-      .string()
-      .max(200)
-      .optional()
-      .meta({ description: "The latest call's route, e.g. `GET /orders/:id` (kept for legacy v1 keys)." }),
-    rateLimited: z.number().int().min(0).max(1_000_000_000).optional().meta({
-      description:
-        "How many of `count` the SDK refused rate_limited (those are counted by code through POST /api/verify/limits); the rest are counted `valid` in usage by code. Absent: 0.",
-    }),
-  })
-  .refine((u) => (u.rateLimited ?? 0) <= u.count, {
-    message: "rateLimited counts some of the entry's uses: it must not exceed count",
-    path: ["rateLimited"],
-  });
+const Use = z.strictObject({
+  keyId: z.string().min(1).max(64),
+  count: z
+    .number()
+    .int()
+    .min(1)
+    .max(1_000_000_000)
+    .meta({ description: "Uses on the UTC day of lastUsedAt (report one entry per key and day)." }),
+  lastUsedAt: z.iso.datetime({
+    offset: true,
+    message: "must be an ISO 8601 date-time, e.g. 2026-01-01T12:00:00Z",
+  }),
+  ip: z.string().max(64).optional().meta({ description: "The address of the latest call's client." }),
+  userAgent: z.string().max(500).optional(),
+  endpoint: z
+    .string()
+    .max(200)
+    .optional()
+    .meta({ description: "The latest call's route, e.g. `GET /orders/:id` (kept for legacy v1 keys)." }),
+  rateLimited: z.number().int().min(0).max(1_000_000_000).optional().meta({
+    description:
+      "How many of `count` the SDK refused rate_limited (those are counted by code through POST /api/verify/limits); the rest are counted `valid` in usage by code. Absent: 0.",
+  }),
+});
 
 const UseReport = z
   .strictObject({
     uses: z.array(Use).min(1, "report at least one use").max(1000, "report at most 1000 entries per request"),
+  })
+  .superRefine((r, ctx) => {
+    for (const [i, u] of r.uses.entries())
+      if ((u.rateLimited ?? 0) > u.count)
+        ctx.addIssue({
+          code: "custom",
+          path: ["uses", i, "rateLimited"],
+          message: "rateLimited counts some of the entry's uses: it must not exceed count",
+        });
   })
   .meta({ id: "UseReport" });
 
