@@ -175,7 +175,6 @@ export async function createKeyward(opts: KeywardOptions): Promise<Keyward> {
     metrics,
     maxPerHolder: config.verifyStreamsPerCredential,
   });
-  const reportedUses = new ReportedUses({ store, clock });
 
   // The services, each after what it needs: the lifecycle (which key listings ask for next actions),
   // keys, legacy v1 (which creates keys), users (who may own keys), sessions, accounts (whose new
@@ -258,6 +257,8 @@ export async function createKeyward(opts: KeywardOptions): Promise<Keyward> {
   const usageCodes = new UsageCodes(store, clock, (err) =>
     logger.error({ err }, "recording verification codes failed; will retry"),
   );
+  // An SDK's cached verifications are uses, and `valid` verifications by code (issue 13 §5).
+  const reportedUses = new ReportedUses({ store, clock, usageCodes });
   const settings = new SettingsService({
     store,
     accounts,

@@ -38,14 +38,21 @@ export async function warnLifetimesEnding(
   publicUrl?: string | undefined,
   /** Keys whose inactivity action comes first (core/two-endings.ts): not warned of their lifetime now. */
   inactivityFirst?: (s: Store, keys: ApiKey[]) => Promise<Set<string>>,
+  /** Keys warned per tick at most; the rest are warned at the next tick. */
+  limit = 1_000,
 ): Promise<LifetimeWarning[]> {
   return store.transaction(async (s) => {
     const lifetimes = new LifetimeStore(s);
-    let keys = await lifetimes.dueForWarning(now);
-    if (keys.length > 0 && inactivityFirst) {
+    const keys: ApiKey[] = [];
+    // Pages past the keys held back, so that they never crowd out others' warnings.
+    for (let after: { expiresAt: number; id: string } | undefined; keys.length < limit; ) {
+      const page = await lifetimes.dueForWarning(now, limit, after);
       // They stay due: if the key is used, its inactivity action moves on and the lifetime is first.
-      const first = await inactivityFirst(s, keys);
-      keys = keys.filter((k) => !first.has(k.id));
+      const first = page.length > 0 && inactivityFirst ? await inactivityFirst(s, page) : new Set<string>();
+      for (const k of page) if (!first.has(k.id) && keys.length < limit) keys.push(k);
+      const last = page.at(-1);
+      if (page.length < limit || !last) break;
+      after = { expiresAt: last.expiresAt!, id: last.id };
     }
     if (keys.length === 0) return [];
     const people = await s.peopleOf([...new Set(keys.map((k) => k.agencyId))]);

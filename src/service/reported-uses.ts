@@ -3,12 +3,17 @@
  * written through the same use recording (store/usage-store.ts `recordUses`) as Keyward's own, so
  * last-used times, daily counts and the inactivity lifecycle are as if every call had reached
  * Keyward. The SDK batches them (every 5 s at most); each report is written at once, in one
- * transaction, so a use is at most one report interval plus a write behind.
+ * transaction, so a use is at most one report interval plus a write behind. Once written, they are
+ * also counted in usage by code (service/usage-codes.ts) as `valid` — less those the SDK refused
+ * `rate_limited`, which its limit reports count — so a key's chart is the same whether its gateway
+ * asks Keyward every time or answers from an SDK's cache. A verification that reached Keyward was
+ * counted there and is never in a report (the SDK reports only what its cache answered).
  */
 import type { Clock } from "../core/clock.js";
 import { DAY, MINUTE, utcDay } from "../core/clock.js";
 import type { Store } from "../store/store.js";
 import { UsageStore, type UseRecord } from "../store/usage-store.js";
+import type { UsageCodes } from "./usage-codes.js";
 
 export interface ReportedUse {
   keyId: string;
@@ -19,6 +24,8 @@ export interface ReportedUse {
   userAgent: string | null;
   /** The SDK's route, e.g. `GET /orders/:id` (kept per day for legacy keys, as Keyward keeps its own). */
   endpoint: string | null;
+  /** How many of `count` the SDK refused rate_limited (counted by code from its limit reports). */
+  rateLimited?: number;
 }
 
 /** A client's clock may run a little ahead of ours; further ahead is a mistake, not a use. */
@@ -30,7 +37,7 @@ export const MAX_CLOCK_AHEAD_MS = 5 * MINUTE;
 export const MAX_REPORT_AGE_MS = DAY;
 
 export class ReportedUses {
-  constructor(private readonly deps: { store: Store; clock: Clock }) {}
+  constructor(private readonly deps: { store: Store; clock: Clock; usageCodes: UsageCodes }) {}
 
   /**
    * Records the uses of keys the credential can see — every key for an operator-level credential,
@@ -51,6 +58,7 @@ export class ReportedUses {
     const usage = new UsageStore(this.deps.store);
     const owners = await usage.ownersOf([...new Set(uses.map((u) => u.keyId))]);
     const records = new Map<string, UseRecord>();
+    const valid: { keyId: string; n: number; at: number }[] = [];
     let ignored = 0;
     for (const u of uses) {
       const owner = owners.get(u.keyId);
@@ -60,6 +68,8 @@ export class ReportedUses {
       }
       const at = Math.min(u.lastUsedAt, now);
       const day = utcDay(at);
+      const n = u.count - Math.min(u.count, u.rateLimited ?? 0);
+      if (n > 0) valid.push({ keyId: u.keyId, n, at });
       let rec = records.get(u.keyId);
       if (!rec) {
         rec = {
@@ -82,6 +92,8 @@ export class ReportedUses {
       }
     }
     await usage.recordUses([...records.values()]);
+    // After the write: a report that failed is resent by the SDK, and must not be counted twice.
+    for (const v of valid) this.deps.usageCodes.countAt(v.keyId, "valid", v.n, v.at);
     return { recorded: uses.length - ignored, ignored, skipped };
   }
 }

@@ -43,6 +43,16 @@ export class UsageCodes {
     c.codes[code] = (c.codes[code] ?? 0) + n;
   }
 
+  /**
+   * Counts `n` verifications of a key made at `at` (an SDK's cached ones, reported later): on the
+   * UTC day of `at`, which may be an earlier day than today's.
+   */
+  countAt(keyId: string, code: string, n: number, at: number): void {
+    const day = utcDay(at);
+    if (day === this.dayOf(this.clock.now())) this.count(keyId, code, n);
+    else this.earlier.push({ keyId, counts: { day, codes: { [code]: n } } });
+  }
+
   private dayOf(now: number): string {
     let t = this.today;
     if (now < t.from || now >= t.to) {
@@ -100,9 +110,16 @@ export class UsageCodes {
         const batch = [...this.earlier, ...[...this.pending].map(([keyId, counts]) => ({ keyId, counts }))];
         this.pending = new Map();
         this.earlier = [];
-        const rows = batch.flatMap(({ keyId, counts }) =>
-          Object.entries(counts.codes).map(([code, count]) => ({ keyId, day: counts.day, code, count })),
-        );
+        // One row per key, day and code: PostgreSQL refuses an upsert naming one row twice.
+        const merged = new Map<string, { keyId: string; day: string; code: string; count: number }>();
+        for (const { keyId, counts } of batch)
+          for (const [code, count] of Object.entries(counts.codes)) {
+            const k = `${keyId}\u0000${counts.day}\u0000${code}`;
+            const r = merged.get(k);
+            if (r) r.count += count;
+            else merged.set(k, { keyId, day: counts.day, code, count });
+          }
+        const rows = [...merged.values()];
         const s = new RateLimitStore(this.store);
         if (rows.length > 0)
           try {

@@ -111,11 +111,20 @@ export class LeakStore {
    */
   async clearKeptWarnings(keyId: string, oldCycleAt: number, now: number): Promise<string[]> {
     await this.db.deleteFrom("lifecycle_watch").where("key_id", "=", keyId).execute();
+    return this.clearCycleWarnings(keyId, oldCycleAt, now);
+  }
+
+  /**
+   * Clears the key's inactivity warnings of one cycle that no longer warn about any pending key (a
+   * Keep moved the key on; or its lifetime now ends first, core/two-endings.ts). A warning that also
+   * names keys still pending stays: it is still true of them. Answers the ids cleared.
+   */
+  async clearCycleWarnings(keyId: string, cycleAt: number, now: number): Promise<string[]> {
     const refs = await this.db
       .selectFrom("lifecycle_events")
       .select("ref_id")
       .where("key_id", "=", keyId)
-      .where("cycle_at", "=", oldCycleAt)
+      .where("cycle_at", "=", cycleAt)
       .where("kind", "=", "warning")
       .where("ref_id", "is not", null)
       .execute();
@@ -140,6 +149,10 @@ export class LeakStore {
           .where("k.status", "=", "active")
           .whereRef("k.activity_at", "=", "w.cycle_at")
           .where("w.action_at", "=", n.action_at)
+          // A key whose lifetime ends first is not pending this action (core/two-endings.ts).
+          .where((eb) =>
+            eb.or([eb("k.expires_at", "is", null), eb("k.expires_at", ">", eb.ref("w.action_at"))]),
+          )
           .limit(1)
           .execute();
         stillPending = r.length > 0;

@@ -6,6 +6,8 @@
 import { sql } from "kysely";
 import { DAY } from "../core/clock.js";
 import type { ApiKey } from "../core/model.js";
+import { lifetimeFirst } from "../core/two-endings.js";
+import { LeakStore } from "./leak-store.js";
 import { keyFromRow } from "./rows.js";
 import type { Store } from "./store.js";
 
@@ -24,7 +26,12 @@ export class LifetimeStore {
    * Active keys whose lifetime ends within the longest lead after `now` and that are due a warning: never
    * warned since the lifetime was set, or warned before the shortest lead began and now within it.
    */
-  async dueForWarning(now: number, limit = 1_000): Promise<ApiKey[]> {
+  async dueForWarning(
+    now: number,
+    limit = 1_000,
+    /** The last key of the previous page: this page starts after it (by expires_at, then id). */
+    after?: { expiresAt: number; id: string },
+  ): Promise<ApiKey[]> {
     const longest = LIFETIME_LEADS[0] * DAY;
     const shortest = LIFETIME_LEADS[LIFETIME_LEADS.length - 1]! * DAY;
     let q = this.db
@@ -43,7 +50,15 @@ export class LifetimeStore {
         ]),
       )
       .orderBy("expires_at")
+      .orderBy("id")
       .limit(limit);
+    if (after)
+      q = q.where((eb) =>
+        eb.or([
+          eb("expires_at", ">", after.expiresAt),
+          eb.and([eb("expires_at", "=", after.expiresAt), eb("id", ">", after.id)]),
+        ]),
+      );
     // Several schedulers: a key another is warning is skipped (on SQLite the write lock serializes).
     if (this.s.dialect.rowLocks) q = q.forUpdate().skipLocked();
     return (await q.execute()).map(keyFromRow);
@@ -78,9 +93,11 @@ export class LifetimeStore {
   }
 
   /**
-   * Rotating or extending the lifetime: the key's lifetime warnings leave the in-app list, and the
+   * Rotating or editing the lifetime: the key's lifetime warnings leave the in-app list, and the
    * inactivity scheduler looks at the key again at its next tick (which ending comes first may have
-   * changed: core/two-endings.ts).
+   * changed: core/two-endings.ts). A key warned of inactivity whose lifetime now ends first loses
+   * those warnings too, as a Keep clears them: that action will not be taken, its lifetime's ending
+   * is the one announced.
    */
   async clearWarnings(keyId: string, now: number): Promise<void> {
     await this.db.updateTable("lifecycle_watch").set({ next_at: now }).where("key_id", "=", keyId).execute();
@@ -91,5 +108,16 @@ export class LifetimeStore {
       .where("key_ids_json", "=", JSON.stringify([keyId]))
       .where("cleared_at", "is", null)
       .execute();
+    const warned = await this.db
+      .selectFrom("lifecycle_watch as w")
+      .innerJoin("api_keys as k", "k.id", "w.key_id")
+      .select(["w.cycle_at", "w.action_at", "k.expires_at"])
+      .where("w.key_id", "=", keyId)
+      .where("k.status", "=", "active")
+      .whereRef("k.activity_at", "=", "w.cycle_at")
+      .executeTakeFirst();
+    const expiresAt = warned?.expires_at == null ? null : Number(warned.expires_at);
+    if (warned && lifetimeFirst(expiresAt, Number(warned.action_at)))
+      await new LeakStore(this.s).clearCycleWarnings(keyId, Number(warned.cycle_at), now);
   }
 }

@@ -2804,7 +2804,7 @@ export interface paths {
         put?: never;
         /**
          * Report uses answered from an SDK's cache
-         * @description Verifications an SDK answered from its own cache are uses: it reports them here in batches (every 5 s at most), one entry per key and UTC day, and Keyward records them as its own (last used, daily counts, the inactivity lifecycle). Entries naming keys this credential cannot see are ignored and counted. A lastUsedAt up to 5 minutes ahead of the server's clock counts as now; an entry further ahead, or more than a day old, is skipped and counted (`skipped`) while the rest is recorded — a report is never refused for one entry's time, since the SDK resends a refused report.
+         * @description Verifications an SDK answered from its own cache are uses: it reports them here in batches (every 5 s at most), one entry per key and UTC day, and Keyward records them as its own (last used, daily counts, the inactivity lifecycle) and counts them in usage by code (`valid`, less the `rateLimited` ones, which the SDK's limit reports count). Entries naming keys this credential cannot see are ignored and counted. A lastUsedAt up to 5 minutes ahead of the server's clock counts as now; an entry further ahead, or more than a day old, is skipped and counted (`skipped`) while the rest is recorded — a report is never refused for one entry's time, since the SDK resends a refused report.
          */
         post: {
             parameters: {
@@ -5441,6 +5441,8 @@ export interface components {
                 userAgent?: string;
                 /** @description The latest call's route, e.g. `GET /orders/:id` (kept for legacy v1 keys). */
                 endpoint?: string;
+                /** @description How many of `count` the SDK refused rate_limited (those are counted by code through POST /api/verify/limits); the rest are counted `valid` in usage by code. Absent: 0. */
+                rateLimited?: number;
             }[];
         };
         LimitReportAnswer: {

@@ -2,8 +2,23 @@
  * The SDK's end of `GET /api/verify/events`: a server-sent-events stream read with `fetch`, kept
  * open, reconnected with backoff (sending `Last-Event-ID` so that Keyward replays what was missed),
  * and watched: with nothing heard for `staleAfterMs` (heartbeats come every `heartbeatMs`) it counts
- * as down, and is reopened.
+ * as down, and is reopened. A refusal carrying `Retry-After` (429 `too_many_streams`: the credential
+ * holds as many streams as Keyward allows it) is honoured, up to `maxRetryAfterMs`.
  */
+
+/** The longest wait a Retry-After gets: a wrong or hostile value must not keep the stream down for hours. */
+export const MAX_RETRY_AFTER_MS = 60_000;
+
+/** A Retry-After header (seconds, or an HTTP date) in milliseconds from `now`; null when absent or unreadable. */
+export function retryAfterMs(header: string | null, now: number): number | null {
+  const v = header?.trim();
+  if (!v) return null;
+  if (/^\d+$/.test(v)) return Number(v) * 1000;
+  // An HTTP date starts with its day's name ("Thu, 01 Jan 2026 …"); Date.parse would take "-5" too.
+  if (!/^[A-Za-z]/.test(v)) return null;
+  const at = Date.parse(v);
+  return Number.isNaN(at) ? null : Math.max(0, at - now);
+}
 
 export interface StreamEvent {
   id: string | undefined;
@@ -22,6 +37,8 @@ export interface EventStreamOptions {
   now(): number;
   reconnectMinMs?: number;
   reconnectMaxMs?: number;
+  /** A refusal's Retry-After is honoured up to this (default 60 s). */
+  maxRetryAfterMs?: number;
 }
 
 export class EventStream {
@@ -72,11 +89,14 @@ export class EventStream {
     const abort = new AbortController();
     this.abort = abort;
     let detail = "the stream ended";
+    /** How long the server asked us to wait before trying again, if it refused. */
+    let asked: number | null = null;
     try {
       const headers: Record<string, string> = { ...this.opts.headers, accept: "text/event-stream" };
       if (this.lastEventId) headers["last-event-id"] = this.lastEventId;
       const res = await fetch(this.opts.url, { headers, signal: abort.signal });
       if (!res.ok || !res.body) {
+        asked = res.ok ? null : retryAfterMs(res.headers.get("retry-after"), Date.now());
         const text = await res.text().catch(() => "");
         throw new Error(`GET /api/verify/events answered ${res.status}: ${text.slice(0, 300)}`);
       }
@@ -85,10 +105,16 @@ export class EventStream {
       detail = abort.signal.aborted && !this.closed ? "no heartbeat: reconnecting" : (err as Error).message;
     }
     if (this.closed) return;
-    this.setState("down", detail);
     const min = this.opts.reconnectMinMs ?? 100;
     const max = this.opts.reconnectMaxMs ?? 5_000;
-    const delay = Math.min(max, min * 2 ** this.attempt) * (0.8 + Math.random() * 0.4);
+    let delay = Math.min(max, min * 2 ** this.attempt) * (0.8 + Math.random() * 0.4);
+    if (asked !== null) {
+      // At least what was asked (bounded), plus up to 10 % so that refused clients do not return together.
+      const bound = this.opts.maxRetryAfterMs ?? MAX_RETRY_AFTER_MS;
+      delay = Math.max(delay, Math.min(bound, asked * (1 + Math.random() * 0.1)));
+      detail += `; retrying in ${Math.ceil(delay / 1000)} s (Retry-After)`;
+    }
+    this.setState("down", detail);
     this.attempt++;
     this.retry = setTimeout(() => {
       this.retry = null;

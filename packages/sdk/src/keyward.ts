@@ -281,12 +281,16 @@ export class Keyward {
           key: e.key,
         };
     }
-    this.uses.add(e.key.id, e.legacy, now, opts.clientIp, opts.userAgent, opts.endpoint);
-    // Counted against its limits; a refusal is still a use (its owner is plainly using the key).
+    const use = this.uses.add(e.key.id, e.legacy, now, opts.clientIp, opts.userAgent, opts.endpoint);
+    // Counted against its limits; a refusal is still a use (its owner is plainly using the key),
+    // reported as refused so that Keyward does not count it `valid` too.
     const limits = e.limits;
     if (limits !== null) {
       const i = this.limits!.take(limits, now);
-      if (i >= 0) return this.limits!.refusal(limits, i, e.key, now);
+      if (i >= 0) {
+        use.rateLimited++;
+        return this.limits!.refusal(limits, i, e.key, now);
+      }
     }
     return e.answer;
   }

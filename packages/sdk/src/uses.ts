@@ -16,6 +16,8 @@ export interface UseEntry {
   ip: string | undefined;
   userAgent: string | undefined;
   endpoint: string | undefined;
+  /** How many of `count` were refused rate_limited here (Keyward counts them from the limit reports). */
+  rateLimited: number;
 }
 
 export class UseBatcher {
@@ -28,14 +30,25 @@ export class UseBatcher {
 
   constructor(private readonly send: (body: string) => Promise<void>) {}
 
-  /** One use at `now` (the hot path: a map read and a few field writes). */
-  add(keyId: string, legacy: boolean, now: number, ip?: string, userAgent?: string, endpoint?: string): void {
+  /**
+   * One use at `now` (the hot path: a map read and a few field writes). Answers its entry, whose
+   * `rateLimited` the caller raises when it refuses the use.
+   */
+  add(
+    keyId: string,
+    legacy: boolean,
+    now: number,
+    ip?: string,
+    userAgent?: string,
+    endpoint?: string,
+  ): UseEntry {
     if (now >= this.dayEnd) this.newDay(now);
     const slot = legacy ? `${keyId}\u0000${endpoint ?? ""}\u0000${userAgent ?? ""}\u0000${ip ?? ""}` : keyId;
     const e = this.pending.get(slot);
     if (e === undefined) {
-      this.pending.set(slot, { keyId, count: 1, lastUsedAt: now, ip, userAgent, endpoint });
-      return;
+      const created = { keyId, count: 1, lastUsedAt: now, ip, userAgent, endpoint, rateLimited: 0 };
+      this.pending.set(slot, created);
+      return created;
     }
     e.count++;
     if (now >= e.lastUsedAt) {
@@ -44,6 +57,7 @@ export class UseBatcher {
       if (userAgent !== undefined) e.userAgent = userAgent;
       if (endpoint !== undefined) e.endpoint = endpoint;
     }
+    return e;
   }
 
   get pendingEntries(): number {
@@ -84,6 +98,7 @@ function wire(e: UseEntry) {
     ...(e.ip !== undefined ? { ip: e.ip.slice(0, 64) } : {}),
     ...(e.userAgent !== undefined ? { userAgent: e.userAgent.slice(0, 500) } : {}),
     ...(e.endpoint !== undefined ? { endpoint: e.endpoint.slice(0, 200) } : {}),
+    ...(e.rateLimited > 0 ? { rateLimited: e.rateLimited } : {}),
   };
 }
 

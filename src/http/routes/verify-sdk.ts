@@ -33,11 +33,24 @@ const Use = z.strictObject({
     .max(200)
     .optional()
     .meta({ description: "The latest call's route, e.g. `GET /orders/:id` (kept for legacy v1 keys)." }),
+  rateLimited: z.number().int().min(0).max(1_000_000_000).optional().meta({
+    description:
+      "How many of `count` the SDK refused rate_limited (those are counted by code through POST /api/verify/limits); the rest are counted `valid` in usage by code. Absent: 0.",
+  }),
 });
 
 const UseReport = z
   .strictObject({
     uses: z.array(Use).min(1, "report at least one use").max(1000, "report at most 1000 entries per request"),
+  })
+  .superRefine((r, ctx) => {
+    for (const [i, u] of r.uses.entries())
+      if ((u.rateLimited ?? 0) > u.count)
+        ctx.addIssue({
+          code: "custom",
+          path: ["uses", i, "rateLimited"],
+          message: "rateLimited counts some of the entry's uses: it must not exceed count",
+        });
   })
   .meta({ id: "UseReport" });
 
@@ -130,7 +143,7 @@ export function verifySdkRoutes(r: Router, deps: Deps): void {
       path: "/api/verify/uses",
       summary: "Report uses answered from an SDK's cache",
       description:
-        "Verifications an SDK answered from its own cache are uses: it reports them here in batches (every 5 s at most), one entry per key and UTC day, and Keyward records them as its own (last used, daily counts, the inactivity lifecycle). Entries naming keys this credential cannot see are ignored and counted. A lastUsedAt up to 5 minutes ahead of the server's clock counts as now; an entry further ahead, or more than a day old, is skipped and counted (`skipped`) while the rest is recorded — a report is never refused for one entry's time, since the SDK resends a refused report.",
+        "Verifications an SDK answered from its own cache are uses: it reports them here in batches (every 5 s at most), one entry per key and UTC day, and Keyward records them as its own (last used, daily counts, the inactivity lifecycle) and counts them in usage by code (`valid`, less the `rateLimited` ones, which the SDK's limit reports count). Entries naming keys this credential cannot see are ignored and counted. A lastUsedAt up to 5 minutes ahead of the server's clock counts as now; an entry further ahead, or more than a day old, is skipped and counted (`skipped`) while the rest is recorded — a report is never refused for one entry's time, since the SDK resends a refused report.",
       tags: ["Verification"],
       auth: "service",
       serviceScope: "verify",
@@ -147,6 +160,7 @@ export function verifySdkRoutes(r: Router, deps: Deps): void {
           ip: u.ip ?? null,
           userAgent: u.userAgent ?? null,
           endpoint: u.endpoint ?? null,
+          rateLimited: u.rateLimited ?? 0,
         })),
       );
       return reply.json(c, 200, result);
