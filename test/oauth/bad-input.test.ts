@@ -386,7 +386,7 @@ describe("POST /oauth/token", () => {
       body: "{}",
     });
     expect(json.status).toBe(400);
-    expect((await json.json()).error).toBe("invalid_request");
+    expect(((await json.json()) as any).error).toBe("invalid_request");
     const twice = await fetch(`${h.url}/oauth/token`, {
       method: "POST",
       headers: { "content-type": "application/x-www-form-urlencoded" },
