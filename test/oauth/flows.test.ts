@@ -393,3 +393,47 @@ it("an unknown grant_type is unsupported_grant_type", async () => {
   expect(r.body.error).toBe("unsupported_grant_type");
   void authorize;
 });
+
+describe("the migration report proposes a successor per legacy v1 key", () => {
+  it("one location: private integration; an agency key serving several: OAuth app", async () => {
+    const { proposeSuccessor } = await import("../../src/core/oauth.js");
+    expect(proposeSuccessor("location", 1).kind).toBe("private_integration");
+    expect(proposeSuccessor("agency", 2).kind).toBe("oauth_app");
+    expect(proposeSuccessor("agency", 1).kind).toBe("private_integration");
+    // Two legacy keys as an import would leave them: a location's and the agency's (two locations).
+    const now = h.clock.now();
+    const row = (id: string, locationId: string | null) => ({
+      id,
+      agencyId: w.agencyId,
+      locationId,
+      kind: "legacy_v1" as const,
+      name: id,
+      description: "",
+      scopes: [],
+      status: "active" as const,
+      imported: true,
+      createdAt: now,
+      createdBy: null,
+      updatedAt: now,
+      activityAt: now,
+      lastUsedAt: null,
+      lastUsedIp: null,
+      lastUsedUa: null,
+      revokedAt: null,
+      expiredAt: null,
+      deletedAt: null,
+      inactiveDays: null,
+      warnedAt: null,
+      secretEnc: null,
+      locationIds: null,
+      ipAllowlist: null,
+    });
+    await h.kw.store.insertKey(row("key_legacyloc", w.loc1));
+    await h.kw.store.insertKey(row("key_legacyagency", null));
+    const report = await h.kw.legacyReports.build(w.agencyId);
+    const of = (id: string) => report.keys.find((e) => e.key.id === id)!.successor;
+    expect(of("key_legacyloc").kind).toBe("private_integration");
+    expect(of("key_legacyagency")).toMatchObject({ kind: "oauth_app" });
+    expect(of("key_legacyagency").reason).toMatch(/2 locations/);
+  });
+});

@@ -6576,6 +6576,12 @@ export interface components {
                     purpose: string;
                 }[];
                 unmappedEndpoints: string[];
+                /** @description What replaces the key, from how it is used: one location or many (docs/oauth.md) */
+                successor: {
+                    /** @enum {string} */
+                    kind: "private_integration" | "oauth_app";
+                    reason: string;
+                };
                 /** @description What the key is still used for and what replaces it, in words */
                 advice: string;
                 migration: {
