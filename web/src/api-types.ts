@@ -3809,11 +3809,13 @@ export interface paths {
         };
         /**
          * Apps installed in the agency
-         * @description Agency admins see every install of the agency, location admins their locations'. An install unused for 90 days or more carries `unusedDays`.
+         * @description Agency admins see every install of the agency, location admins their locations'. An install unused for 90 days or more carries `unusedDays`; `?unused=true` lists only those (the inventory's).
          */
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    unused?: "true" | "false";
+                };
                 header?: never;
                 path: {
                     agencyId: string;
