@@ -471,3 +471,30 @@ describe("lifecycle", () => {
     expect((await owner.get(`/api/agencies/${w.agencyId}/installs?unused=maybe`)).status).toBe(400);
   });
 });
+
+describe("Enhanced Account Security", () => {
+  it("applies to an app's token as to any key: no admin made through the API", async () => {
+    owner = await new Client(h).login(w.owner);
+    const usersApp = await registerApp(owner, w.agencyId, {
+      name: "Directory sync",
+      scopes: ["users.readonly", "users.write"],
+    });
+    const { code } = await consent(h, owner, usersApp, { allow: true, locationIds: "all" });
+    const t = await exchange(h, usersApp, code!);
+    expect(t.status).toBe(200);
+    const admin = await withKey(h, t.body.access_token, "POST", "/v2/users", {
+      email: "eas-admin@acme.test",
+      name: "Would be admin",
+      role: "admin",
+      locationIds: [w.loc1],
+    });
+    expect(admin.status).toBe(403);
+    expect(admin.body.code).toBe("disabled_by_security");
+    const plain = await withKey(h, t.body.access_token, "POST", "/v2/users", {
+      email: "eas-user@acme.test",
+      name: "Plain user",
+      locationIds: [w.loc1],
+    });
+    expect(plain.status).toBe(201);
+  });
+});
