@@ -535,10 +535,10 @@ export class OAuthProtocol {
     locationId: string | undefined,
     use: UseInfo,
   ): Promise<OAuthAnswer> {
+    // RFC 6750 §3; the description stays in the body (a header carries Latin-1 only).
     const invalidToken = (d: string) =>
-      oauthError(401, "invalid_token", d, {
-        "www-authenticate": `Bearer error="invalid_token", error_description="${d.replace(/"/g, "'")}"`,
-      });
+      oauthError(401, "invalid_token", d, { "www-authenticate": 'Bearer error="invalid_token"' });
+
     if (!bearer)
       return invalidToken("Send the agency install's access token as Authorization: Bearer kw_oat_…");
     if (!locationId) return oauthError(400, "invalid_request", "locationId is missing (form or JSON)");
