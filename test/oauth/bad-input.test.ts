@@ -240,7 +240,15 @@ describe("the consent", () => {
     expect(new URL(ok.body.redirectTo).searchParams.get("code")).toBeTruthy();
     // The location admin sees that install, not the agency's.
     const mine = await boss.get(`/api/agencies/${w.agencyId}/installs`);
+    expect(mine.body.installs.length).toBeGreaterThan(0);
     expect(mine.body.installs.every((i: any) => i.locationId === w.loc1)).toBe(true);
+    // Staff (no admin) see none; the agency's admins see the location's too.
+    expect((await staff.get(`/api/agencies/${w.agencyId}/installs`)).body.installs).toEqual([]);
+    const all = await owner.get(`/api/agencies/${w.agencyId}/installs`);
+    expect(all.body.installs.some((i: any) => i.locationId === w.loc1)).toBe(true);
+    // A location admin cannot uninstall the agency's install.
+    const agencyInstall = all.body.installs.find((i: any) => i.locationId === null);
+    expect((await boss.delete(`/api/installs/${agencyInstall.id}`)).status).toBe(403);
   });
 
   it("an agency app on a plan below Agency Pro: not allowed, 403 plan_required", async () => {
