@@ -437,3 +437,38 @@ describe("tenant isolation", () => {
     expect((await withKey(h, t.body.access_token, "GET", `/v2/locations/${w.otherLoc}`)).status).toBe(403);
   });
 });
+
+describe("malformed requests never reach a 500", () => {
+  it.each([
+    ["/oauth/token", { authorization: "Basic" }, "grant_type=client_credentials"],
+    ["/oauth/token", { authorization: "Basic !!!not-base64" }, "grant_type=client_credentials"],
+    [
+      "/oauth/token",
+      { authorization: `Basic ${Buffer.from("no-colon").toString("base64")}` },
+      "grant_type=client_credentials",
+    ],
+    [
+      "/oauth/token",
+      { authorization: `Basic ${Buffer.from("%E0%A4%A:%zz").toString("base64")}` },
+      "grant_type=client_credentials",
+    ],
+    ["/oauth/token", {}, "grant_type=authorization_code&code=%ZZ&client_id=cid_x"],
+    ["/oauth/token", {}, ""],
+    ["/oauth/token", {}, `grant_type=refresh_token&client_id=cid_x&refresh_token=${"x".repeat(5000)}`],
+    ["/oauth/revoke", { authorization: "Basic !!!" }, "token=x"],
+    ["/oauth/revoke", {}, "token=x&client_id=cid_nobody"],
+    ["/oauth/introspect", { authorization: "Bearer nope" }, "token=x"],
+    ["/oauth/locationToken", { authorization: "Bearer kw_oat_garbage" }, "locationId=loc_x"],
+    ["/oauth/locationToken", { authorization: "Bearer" }, ""],
+  ])("POST %s %j", async (path, headers, body) => {
+    const r = await formPost(
+      h,
+      path,
+      Object.fromEntries(new URLSearchParams(body)),
+      headers as Record<string, string>,
+    );
+    expect(r.status).toBeGreaterThanOrEqual(400);
+    expect(r.status).toBeLessThan(500);
+    expect(typeof r.body.error).toBe("string");
+  });
+});
