@@ -472,3 +472,47 @@ describe("malformed requests never reach a 500", () => {
     expect(typeof r.body.error).toBe("string");
   });
 });
+
+describe("guessing client secrets", () => {
+  it("an address with too many failed client authentications is refused for a while (429)", async () => {
+    const g = await startHarness({ env: { KEYWARD_FAILED_AUTH_MAX_PER_MINUTE: "3" } });
+    try {
+      const gw = await seedWorld(g.kw);
+      const dev = await new Client(g).login(gw.owner);
+      const a = await registerApp(dev, gw.agencyId);
+      const guess = () =>
+        tokenRequest(
+          g,
+          { grant_type: "client_credentials" },
+          { authorization: basic(a.clientId, "kw_cs_guess") },
+        );
+      for (let i = 0; i < 3; i++) expect((await guess()).status).toBe(401);
+      const blocked = await guess();
+      expect(blocked.status).toBe(429);
+      expect(blocked.body.error).toBe("too_many_failures");
+      expect(Number(blocked.headers.get("retry-after"))).toBeGreaterThan(0);
+      // Even the right secret waits; after the lock it works.
+      expect(
+        (
+          await tokenRequest(
+            g,
+            { grant_type: "client_credentials" },
+            { authorization: basic(a.clientId, a.clientSecret!) },
+          )
+        ).status,
+      ).toBe(429);
+      g.clock.advance(61_000);
+      expect(
+        (
+          await tokenRequest(
+            g,
+            { grant_type: "client_credentials" },
+            { authorization: basic(a.clientId, a.clientSecret!) },
+          )
+        ).status,
+      ).toBe(200);
+    } finally {
+      await g.close();
+    }
+  });
+});
