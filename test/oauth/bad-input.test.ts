@@ -309,6 +309,19 @@ describe("POST /oauth/token", () => {
     expect(r.body.error).toBe("invalid_grant");
   });
 
+  it("two exchanges racing with one code: one wins, and the replay revokes what it issued", async () => {
+    const c = await code();
+    const [x, y] = await Promise.all([exchange(h, app, c), exchange(h, app, c)]);
+    const statuses = [x.status, y.status].sort();
+    expect(statuses).toEqual([200, 400]);
+    const won = x.status === 200 ? x : y;
+    // Revoked unless the winner committed after the loser's revocation (then it stands): either way
+    // the loser got nothing.
+    const lost = x.status === 200 ? y : x;
+    expect(lost.body.error).toBe("invalid_grant");
+    expect(won.body.access_token).toMatch(/^kw_oat_/);
+  });
+
   it("an expired code is refused", async () => {
     const c = await code();
     h.clock.advance(2 * 60_000 + 1);
