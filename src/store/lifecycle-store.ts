@@ -162,6 +162,8 @@ export class LifecycleStore {
       .select(["id", "agency_id"])
       .where("status", "=", "active")
       .where("activity_at", "<=", cutoff)
+      // OAuth access tokens end by themselves within a day: no inactivity cycle (docs/oauth.md).
+      .where("kind", "!=", "oauth")
       .where((eb) => eb.or([eb("warned_at", "is", null), eb("warned_at", "<=", eb.ref("activity_at"))]));
     if (now !== undefined)
       q = q.where((eb) => eb.or([eb("expires_at", "is", null), eb("expires_at", ">", now)]));
