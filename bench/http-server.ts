@@ -14,12 +14,14 @@
  * (so that `node --cpu-prof` can write its profile).
  */
 import { randomBytes } from "node:crypto";
+import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { type ServerType, serve } from "@hono/node-server";
 import { Hono } from "hono";
 import { buildApp, createKeyward, type Keyward } from "../src/app/keyward.js";
 import { loadConfig } from "../src/config.js";
 import type { RouteModule } from "../src/http/app.js";
+import { requestListener } from "../src/http/server.js";
 import { createLogger } from "../src/logger.js";
 import { Attempts } from "../src/service/attempts.js";
 import { systemCtx } from "../src/service/context.js";
@@ -29,6 +31,14 @@ import { tempDir } from "./lib.js";
 function listen(fetch: (req: Request) => Response | Promise<Response>): Promise<ServerType> {
   return new Promise((resolve) => {
     const s = serve({ fetch, port: 0, hostname: "127.0.0.1" }, () => resolve(s));
+  });
+}
+
+/** A Keyward app served as `keyward serve` serves it: its fast path first, then Hono (http/server.ts). */
+function listenApp(app: Keyward["app"]): Promise<ServerType> {
+  return new Promise((resolve) => {
+    const s = createServer(requestListener(app, "127.0.0.1"));
+    s.listen(0, "127.0.0.1", () => resolve(s));
   });
 }
 
@@ -113,9 +123,9 @@ async function main(): Promise<void> {
     throw new Error(`the bench key does not verify: ${sample.status} ${answer}`);
   const answerBytes = Buffer.byteLength(answer);
 
-  const kwServer = await listen(kw.app.fetch);
+  const kwServer = await listenApp(kw.app);
   const helloServer = await listen(hello.fetch);
-  const offServer = await listen(appOff.fetch);
+  const offServer = await listenApp(appOff);
   const bare = bareServer(answerBytes);
   await new Promise<void>((ok) => bare.listen(0, "127.0.0.1", ok));
   kw.start();

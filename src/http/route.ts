@@ -182,7 +182,7 @@ export function validation(issues: { field: string; message: string }[]): ApiErr
   return new ApiError("validation_failed", `The request is not valid: ${summary}.`, { issues });
 }
 
-function parseWith<S extends z.ZodType>(schema: S, value: unknown, where: string): z.infer<S> {
+export function parseWith<S extends z.ZodType>(schema: S, value: unknown, where: string): z.infer<S> {
   const r = schema.safeParse(value);
   if (r.success) return r.data;
   throw validation(
@@ -201,7 +201,7 @@ export function readText(c: Context): Promise<string> {
   return c.req.arrayBuffer().then(decodeUtf8);
 }
 
-function decodeUtf8(bytes: ArrayBuffer): string {
+export function decodeUtf8(bytes: ArrayBuffer | Uint8Array): string {
   try {
     return UTF8.decode(bytes);
   } catch {
@@ -257,8 +257,13 @@ export function readJson(c: Context): Promise<unknown> {
 }
 
 function parseJson(c: Context, text: string): unknown {
+  return jsonOf(text, c.req.header("content-type"));
+}
+
+/** `readJson` from the body's text and its Content-Type (the raw `POST /api/verify` path calls it too). */
+export function jsonOf(text: string, contentType: string | undefined): unknown {
   if (text.trim() === "") return {};
-  const type = c.req.header("content-type") ?? "";
+  const type = contentType ?? "";
   if (!/^application\/([a-z.+-]*\+)?json\b/i.test(type))
     throw new ApiError(
       "unsupported_media_type",
