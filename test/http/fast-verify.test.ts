@@ -173,7 +173,7 @@ function delta(before: Map<string, number>, after: Map<string, number>): Record<
   return d;
 }
 
-function useDelta(before: Record<string, any>, after: Record<string, any>): Record<string, unknown> {
+function usesMoved(before: Record<string, any>, after: Record<string, any>): Record<string, unknown> {
   const d: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(after)) {
     const b = before[k];
@@ -212,7 +212,7 @@ async function one(client: RawClient, r: Req) {
   return {
     answer: withoutDate(answer),
     counters: delta(c0, await counters()),
-    uses: useDelta(u0, uses()),
+    uses: usesMoved(u0, uses()),
     log: accessLines(l0),
   };
 }
