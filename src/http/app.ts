@@ -11,6 +11,7 @@ import { storageFailure } from "../store/storage-errors.js";
 import { AccessLog } from "./access-log.js";
 import { guards, serviceGuard } from "./auth.js";
 import type { AppEnv, Deps } from "./env.js";
+import { fastGet } from "./fast-get.js";
 import { type FastPath, fastVerify } from "./fast-verify.js";
 import { ResponseHeaders } from "./headers.js";
 import { errorToProblem, problemResponse } from "./problem.js";
@@ -148,19 +149,26 @@ export function createApp(deps: Deps, opts: AppOptions = {}): Hono<AppEnv> {
   rateLimitRoutes(router, deps);
   for (const mod of opts.extraRoutes ?? []) mod(router, deps);
 
-  // POST /api/verify below the framework, for the Node server (http/server.ts; see fast-verify.ts).
-  fastPaths.set(
-    app,
-    fastVerify({
-      deps,
-      headers,
-      access,
-      guard: serviceGuard(deps),
-      verify: verification(deps),
-      problemOf,
-      tooLarge,
-    }),
-  );
+  // POST /api/verify and GET /v2/token below the framework, for the Node server (http/server.ts;
+  // see fast-verify.ts and fast-get.ts).
+  const verifyFast = fastVerify({
+    deps,
+    headers,
+    access,
+    guard: serviceGuard(deps),
+    verify: verification(deps),
+    problemOf,
+    tooLarge,
+  });
+  const token = router.plainGets.get("/v2/token");
+  const getFast = fastGet({
+    deps,
+    headers,
+    access,
+    handlers: new Map(token ? [["/v2/token", token]] : []),
+    problemOf,
+  });
+  fastPaths.set(app, (req, res) => verifyFast(req, res) || getFast(req, res));
 
   // Responses are counted around Hono's fetch rather than by a middleware (see ResponseHeaders):
   // one array increment per response, handed to prom-client when /metrics is read.

@@ -20,6 +20,7 @@ import type { serviceGuard } from "./auth.js";
 import { clientIp } from "./auth.js";
 import type { Deps } from "./env.js";
 import type { ResponseHeaders } from "./headers.js";
+import { encrypted, joinedHeader, writePlain, writeProblem } from "./node-answer.js";
 import { decodeUtf8, type GuardedRoute, jsonOf, parseWith } from "./route.js";
 import type { Verification } from "./routes/verify.js";
 import { VerifyBody } from "./schemas.js";
@@ -108,7 +109,7 @@ export function fastVerify(p: FastVerifyParts): FastPath {
       try {
         const bytes = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
         const h = req.headers;
-        const body = bodyOf(jsonOf(decodeUtf8(bytes), h["content-type"]));
+        const body = bodyOf(jsonOf(decodeUtf8(bytes), joinedHeader(req, "content-type")));
         const https = httpsOf(encrypted(req), h["x-forwarded-proto"] as string | undefined, deps);
         const text = verify(
           body,
@@ -154,7 +155,7 @@ export function fastVerify(p: FastVerifyParts): FastPath {
     const started = performance.now();
     try {
       const ip = clientIp(req.socket.remoteAddress ?? null, h["x-forwarded-for"] as string | undefined, deps);
-      const credential = guard(ip, h.authorization, ROUTE);
+      const credential = guard(ip, joinedHeader(req, "authorization"), ROUTE);
       if (credential instanceof Promise)
         credential.then(
           (c) => admitted(req, res, c, length, started),
@@ -182,60 +183,4 @@ function bodyOf(raw: unknown) {
     }
   }
   return parseWith(VerifyBody, raw, "body");
-}
-
-/** Whether the request came over TLS (a node:https server's socket). */
-function encrypted(req: IncomingMessage): boolean | undefined {
-  return (req.socket as { encrypted?: boolean }).encrypted;
-}
-
-// ── writing, as @hono/node-server writes a Response made with a string body (responseViaCache) ──
-
-type NodeResponse = ServerResponse & {
-  _contentLength: number | null;
-  _hasBody: boolean;
-  _removedContLen: boolean;
-};
-
-/** Node computes Content-Length itself when it may (the adapter's `trySetContentLength`). */
-function trySetContentLength(res: ServerResponse, status: number, length: number): boolean {
-  const r = res as NodeResponse;
-  if (
-    r._contentLength === null &&
-    r._hasBody &&
-    r.useChunkedEncodingByDefault &&
-    !r._removedContLen &&
-    status >= 200 &&
-    status !== 204 &&
-    status !== 304 &&
-    !res.hasHeader("content-length") &&
-    !res.hasHeader("transfer-encoding") &&
-    !res.hasHeader("trailer")
-  ) {
-    r._contentLength = length;
-    return true;
-  }
-  return false;
-}
-
-/** A response whose headers were a plain object (`reply.serialized`): given here as a flat list. */
-function writePlain(res: ServerResponse, status: number, flat: readonly string[], text: string): void {
-  const length = Buffer.byteLength(text);
-  const list = trySetContentLength(res, status, length) ? flat : [...flat, "Content-Length", String(length)];
-  res.writeHead(status, list as string[]);
-  res.end(text);
-}
-
-/** A response whose headers were a `Headers` (every problem): its entries, then Content-Length. */
-function writeProblem(res: ServerResponse, problem: Response, text: string): void {
-  const out: Record<string, string | string[] | number> = {};
-  const cookies: string[] = [];
-  for (const [k, v] of problem.headers)
-    if (k === "set-cookie") cookies.push(v);
-    else out[k] = v;
-  if (cookies.length > 0) out["set-cookie"] = cookies;
-  out["content-type"] ??= "text/plain; charset=UTF-8";
-  out["Content-Length"] = Buffer.byteLength(text);
-  res.writeHead(problem.status, out);
-  res.end(text);
 }

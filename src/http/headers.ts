@@ -93,7 +93,7 @@ export class ResponseHeaders {
         : this.plainJson;
     // A key's answer describes its rate limits (docs/traffic-policy.md): those headers are its own.
     const limits = c.get("rateLimit");
-    return limits ? { ...base, ...this.deps.limits.headers(limits) } : base;
+    return limits ? this.deps.limits.headersInto({ ...base }, limits) : base;
   }
 
   /** Adds the headers to a response built elsewhere, keeping a Cache-Control it set itself. */

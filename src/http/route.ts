@@ -153,7 +153,12 @@ export interface Replies<R> {
 function repliesWith(headers: ResponseHeaders): Replies<Responses> {
   return {
     json: (c, status, body) => headers.apply(c, c.json(body, status as 200)) as Reply,
-    serialized: (c, status, text) => new Response(text, { status, headers: headers.json(c) }) as Reply,
+    serialized: (c, status, text) => {
+      const h = headers.json(c);
+      // Served from node:http (http/fast-get.ts): the parts are written as they are.
+      (c as { serialized?: SerializedSink }).serialized?.(status, h, text);
+      return new Response(text, { status, headers: h }) as Reply;
+    },
     empty: (c, status) => headers.apply(c, c.body(null, status as 204)) as Reply,
     stream: (c, status, body, d) =>
       headers.apply(
@@ -165,6 +170,13 @@ function repliesWith(headers: ResponseHeaders): Replies<Responses> {
       ) as Reply,
   };
 }
+
+/** Told a serialised answer's parts, where the context offers it (http/fast-get.ts's does). */
+export type SerializedSink = (
+  status: number,
+  headers: Readonly<Record<string, string>>,
+  text: string,
+) => void;
 
 /** zod issues as field messages that say what to fix. */
 export function issuesOf(err: z.ZodError): { field: string; message: string }[] {
@@ -328,6 +340,12 @@ export class Router {
   private readonly replies: Replies<Responses>;
 
   /**
+   * The Hono handler of each GET route with nothing to parse (no parameters, query or body), by
+   * its path: the raw fast path (http/fast-get.ts) calls the one of `GET /v2/token` itself.
+   */
+  readonly plainGets = new Map<string, (c: Context<AppEnv>) => Response | Promise<Response>>();
+
+  /**
    * Registers a route behind the guard its spec names. A spec without one does not type-check,
    * and is refused here at run time (a route without a guard would run with no caller at all).
    *
@@ -362,13 +380,15 @@ export class Router {
     if (spec.method === "get" && !spec.params && !spec.query && !spec.body) {
       // Nothing to parse and no body: guard and handler are Hono's one handler for the path, called
       // without an extra async step when the guard needs none (GET /v2/token is hot).
-      this.app.on(method, path, (c): Response | Promise<Response> => {
+      const plain = (c: Context<AppEnv>): Response | Promise<Response> => {
         this.access?.route(c, spec.path);
         const who = guard.check(c, route, undefined);
         return who instanceof Promise
           ? who.then((w) => call(c, inputOf(w, undefined, undefined, undefined), reply))
           : call(c, inputOf(who, undefined, undefined, undefined), reply);
-      });
+      };
+      this.plainGets.set(spec.path, plain);
+      this.app.on(method, path, plain);
       return;
     }
     // Promise chains rather than `async`/`await`: each await is a step more per request.

@@ -70,7 +70,10 @@ class RawClient {
 interface Req {
   /** What the case is about. */
   name: string;
+  method?: "GET" | "POST";
   path?: string;
+  /** Header lines sent as they are, after the others (a header twice, …). */
+  lines?: string[];
   headers?: Record<string, string>;
   body?: string | Buffer;
   /** Chunked: no Content-Length (Hono's to answer on both sides). */
@@ -82,14 +85,17 @@ interface Req {
 
 function requestBytes(r: Req): Buffer {
   const body = typeof r.body === "string" ? Buffer.from(r.body) : (r.body ?? Buffer.alloc(0));
+  const get = r.method === "GET";
   const headers: Record<string, string> = {
     host: "127.0.0.1",
-    "content-type": "application/json",
+    ...(get ? {} : { "content-type": "application/json" }),
     ...(r.auth === null ? {} : { authorization: `Bearer ${r.auth ?? SERVICE_TOKEN}` }),
     ...r.headers,
   };
-  const lines = [`POST ${r.path ?? "/api/verify"} HTTP/1.1`];
+  const lines = [`${r.method ?? "POST"} ${r.path ?? "/api/verify"} HTTP/1.1`];
   for (const [k, v] of Object.entries(headers)) lines.push(`${k}: ${v}`);
+  lines.push(...(r.lines ?? []));
+  if (get && r.body === undefined) return Buffer.from(`${lines.join("\r\n")}\r\n\r\n`);
   if (r.chunked) {
     lines.push("transfer-encoding: chunked");
     const chunk =
@@ -163,7 +169,7 @@ function uses(): Record<string, unknown> {
       ip: r.ip,
       ua: r.userAgent,
     };
-  for (const [k, c] of codes) out[`codes ${k}`] = { ...c.codes };
+  for (const [k, c] of codes) out[`codes ${k}`] = { day: c.day, codes: { ...c.codes } };
   return out;
 }
 
@@ -180,9 +186,11 @@ function usesMoved(before: Record<string, any>, after: Record<string, any>): Rec
     if (k.startsWith("use ")) {
       if (!b || b.days !== v.days) d[k] = { uses: v.days - (b?.days ?? 0), ip: v.ip, ua: v.ua };
     } else {
+      // A new day's counts start from none.
+      const was: Record<string, number> = b?.day === v.day ? b.codes : {};
       const codes: Record<string, number> = {};
-      for (const [code, n] of Object.entries(v as Record<string, number>))
-        if (n !== (b?.[code] ?? 0)) codes[code] = n - (b?.[code] ?? 0);
+      for (const [code, n] of Object.entries(v.codes as Record<string, number>))
+        if (n !== (was[code] ?? 0)) codes[code] = n - (was[code] ?? 0);
       if (Object.keys(codes).length) d[k] = codes;
     }
   }
@@ -247,7 +255,7 @@ async function serviceKey(body: Record<string, unknown>): Promise<string> {
 
 const status = (text: string) => Number(text.slice(9, 12));
 
-describe("POST /api/verify: the fast path answers as the framework's route", () => {
+describe("POST /api/verify and GET /v2/token: the fast paths answer as the framework's routes", () => {
   it("valid, refused and unknown tokens; every refusal of the guard; every bad body", async () => {
     const key = await createKey(w.loc1, { scopes: ["locations.readonly"] });
     const otherAgencyKey = await createKey(w.otherLoc, {}, w.otherOwner);
@@ -338,6 +346,16 @@ describe("POST /api/verify: the fast path answers as the framework's route", () 
         body: "{",
         headers: { "x-forwarded-proto": "https" },
       },
+      {
+        name: "Authorization twice (the adapter joins them)",
+        body: JSON.stringify({ token: key.token }),
+        lines: [`authorization: Bearer ${SERVICE_TOKEN}`],
+      },
+      {
+        name: "Content-Type twice",
+        body: JSON.stringify({ token: key.token }),
+        lines: ["content-type: application/json"],
+      },
       // Not the fast path's: Hono answers both, which the fast server must pass on untouched.
       { name: "chunked body", body: JSON.stringify({ token: key.token }), chunked: true },
       { name: "a query string", path: "/api/verify?x=1", body: JSON.stringify({ token: key.token }) },
@@ -346,6 +364,52 @@ describe("POST /api/verify: the fast path answers as the framework's route", () 
     for (const c of cases) seen.add(status((await same(c)).answer));
     // The set covers answers and refusals of each kind.
     expect([...seen].sort()).toEqual([200, 400, 401, 403, 413, 415]);
+  });
+
+  it("GET /v2/token: valid, refused, rate limited, outside its IP allowlist, over https", async () => {
+    const key = await createKey(w.loc1);
+    const limited = await createKey(w.loc1, {
+      rateLimits: [
+        { name: "burst", limit: 3, windowSeconds: 10 },
+        { name: "daily", limit: 200_000, windowSeconds: 86_400 },
+      ],
+    });
+    const listed = await createKey(w.loc1, { ipAllowlist: ["203.0.113.0/24"] });
+    const revoked = await createKey(w.loc1);
+    const admin = await new Client(h).login(w.owner);
+    expect((await admin.post(`/api/keys/${revoked.id}/revoke`, {})).status).toBe(200);
+    const get = (name: string, token: string | null, more: Partial<Req> = {}): Req => ({
+      name,
+      method: "GET",
+      path: "/v2/token",
+      auth: token,
+      ...more,
+    });
+    const seen = new Set<number>();
+    for (const c of [
+      get("valid", key.token),
+      get("valid, again", key.token),
+      get("no token", null),
+      get("not Bearer", null, { headers: { authorization: `Token ${key.token}` } }),
+      get("unknown token", "kw_pit_doesnotexist0000000000000000000000"),
+      get("malformed token", "garbage"),
+      get("revoked", revoked.token),
+      get("Authorization twice", key.token, { lines: [`authorization: Bearer ${key.token}`] }),
+      // Each side from fresh windows (two of the longest later, at the same phase of each).
+      get("with rate limits", limited.token, { before: () => h.clock.advance(2 * 86_400_000) }),
+      get("within the IP allowlist", listed.token, { headers: { "x-forwarded-for": "203.0.113.5" } }),
+      get("outside the IP allowlist", listed.token, { headers: { "x-forwarded-for": "192.0.2.5" } }),
+      get("over https behind the proxy", key.token, { headers: { "x-forwarded-proto": "https" } }),
+      get("with a query string (Hono's)", key.token, { path: "/v2/token?x=1" }),
+    ])
+      seen.add(status((await same(c)).answer));
+    // Over the limit: all three taken, then refused alike on both sides (a refusal takes nothing).
+    h.clock.advance(2 * 86_400_000);
+    for (let i = 0; i < 3; i++) await fast.send(requestBytes(get("use up the limit", limited.token)));
+    const refused = await same(get("rate limited", limited.token));
+    expect(status(refused.answer)).toBe(429);
+    expect(refused.answer).toMatch(/\r\nratelimit: "burst";r=0;t=\d+/i);
+    expect([...seen].sort()).toEqual([200, 401, 403]);
   });
 
   it("rate limits, consumed and refused; an IP allowlist; a blocked client address", async () => {
