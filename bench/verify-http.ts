@@ -46,6 +46,11 @@ interface ServerInfo {
   pid: number;
   /** The same Keyward app without the brute-force limiter (bench/http-server.ts). */
   keywardNoLimiter: string;
+  /** The same app without any rate limit (issue 13's baseline), and the keys compared on it. */
+  keywardNoPolicy: string;
+  /** A key with an IP allowlist (loopback) under the default two limits' shape; one with neither. */
+  listedToken: string;
+  unlistedToken: string;
   /** ns per limiter check of an unblocked address while others are blocked, in-process. */
   limiterCheckNs: number;
   /** The bare node:http baselines (bench/bare-http.ts). */
@@ -54,7 +59,16 @@ interface ServerInfo {
   answerBytes: number;
 }
 
-type Name = "hello" | "bareHello" | "token" | "tokenNoLimiter" | "verify" | "bareVerify" | "inApp";
+type Name =
+  | "hello"
+  | "bareHello"
+  | "token"
+  | "tokenNoLimiter"
+  | "tokenPolicy"
+  | "tokenNoPolicy"
+  | "verify"
+  | "bareVerify"
+  | "inApp";
 
 interface Route {
   label: string;
@@ -286,6 +300,18 @@ export async function run(): Promise<Result[]> {
         method: "GET",
         headers: { authorization: `Bearer ${info.token}` },
       },
+      tokenPolicy: {
+        label: "GET /v2/token, 2 limits + IP list",
+        url: `${info.keyward}/v2/token`,
+        method: "GET",
+        headers: { authorization: `Bearer ${info.listedToken}` },
+      },
+      tokenNoPolicy: {
+        label: "GET /v2/token, no policy",
+        url: `${info.keywardNoPolicy}/v2/token`,
+        method: "GET",
+        headers: { authorization: `Bearer ${info.unlistedToken}` },
+      },
       verify: {
         label: "POST /api/verify",
         url: `${info.keyward}/api/verify`,
@@ -316,7 +342,17 @@ export async function run(): Promise<Result[]> {
     const only = process.env.BENCH_ROUTES?.split(",").filter((k): k is Name => k in routes);
     const order: readonly Name[] = only?.length
       ? only
-      : ["hello", "bareHello", "token", "tokenNoLimiter", "verify", "bareVerify", "inApp"];
+      : [
+          "hello",
+          "bareHello",
+          "token",
+          "tokenNoLimiter",
+          "tokenPolicy",
+          "tokenNoPolicy",
+          "verify",
+          "bareVerify",
+          "inApp",
+        ];
     const useWrk = process.env.BENCH_LOADGEN ? process.env.BENCH_LOADGEN === "wrk" : hasWrk();
     const generator = useWrk ? "wrk" : "autocannon";
     if (!useWrk) log(SUITE, "wrk is not installed (apt-get install wrk): autocannon generates the load");
@@ -334,6 +370,8 @@ export async function run(): Promise<Result[]> {
       bareVerify: [],
       token: [],
       tokenNoLimiter: [],
+      tokenPolicy: [],
+      tokenNoPolicy: [],
       verify: [],
       inApp: [],
     };
@@ -465,6 +503,21 @@ export async function run(): Promise<Result[]> {
         value: 1 - perCpu("token") / perCpu("tokenNoLimiter"),
         unit: "share",
         note: `1 - (with / without) per server CPU-second (by req/s: ${fmt(1 - token / rps("tokenNoLimiter"))}); within the run-to-run spread of one route, which a 2 % difference is far below`,
+      },
+      {
+        suite: SUITE,
+        name: "cached verify, 2 limits + IP list / no policy",
+        value: rps("tokenPolicy") / rps("tokenNoPolicy"),
+        unit: "ratio",
+        target: { op: ">=", limit: 0.9 },
+        note: `GET /v2/token at full load, side by side (issue 13); ${fmt(rps("tokenPolicy"))} vs ${fmt(rps("tokenNoPolicy"))} req/s`,
+      },
+      {
+        suite: SUITE,
+        name: "  same, per server CPU-second",
+        value: perCpu("tokenPolicy") / perCpu("tokenNoPolicy"),
+        unit: "ratio",
+        note: "what to read when the generator, not the server, set the rate (server CPU well under 100 %)",
       },
       { suite: SUITE, name: "POST /api/verify req/s", value: verify, unit: "req/s", note: spread("verify") },
       {
