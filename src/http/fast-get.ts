@@ -42,9 +42,11 @@ class NodeContext {
   private readonly vars: Partial<Vars> = {};
   /** The serialised answer, once the handler made it (`reply.serialized` tells it). */
   answer: { status: number; headers: Readonly<Record<string, string>>; text: string } | null = null;
-  readonly serialized: SerializedSink = (status, headers, text) => {
+
+  /** `reply.serialized` tells it the answer's parts (a method: no closure per request). */
+  serialized(...[status, headers, text]: Parameters<SerializedSink>): void {
     this.answer = { status, headers, text };
-  };
+  }
 
   constructor(req: IncomingMessage, res: ServerResponse, path: string) {
     this.req = new NodeRequest(req, path);
