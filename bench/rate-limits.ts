@@ -350,5 +350,7 @@ async function nodes(): Promise<Result[]> {
 }
 
 export async function run(): Promise<Result[]> {
+  // BENCH_RATELIMIT_OVERHEAD_ONLY=1: the limiter's cost alone, without the PostgreSQL nodes.
+  if (process.env.BENCH_RATELIMIT_OVERHEAD_ONLY) return overhead();
   return [...(await overhead()), ...(await nodes())];
 }

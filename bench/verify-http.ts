@@ -13,6 +13,10 @@
  * on a shared machine they are steadier than requests per second. Then the routes are loaded at
  * half the verification's maximum rate by bench/rate-load.ts (open loop, microsecond latencies),
  * taking turns for the same number of rounds, and the medians of the percentiles read.
+ * The Keyward apps are served as `keyward serve` serves them (http/server.ts): `POST /api/verify`
+ * and `GET /v2/token` from node:http first (http/fast-verify.ts, http/fast-get.ts), the rest by Hono.
+ * Issue 13's figure: `GET /v2/token` of a key under the default two limits' shape and an IP
+ * allowlist, against the same app with no limit at all and a key without an allowlist (target 0.90).
  * The cached `GET /v2/token` is also loaded on the same app without the brute-force limiter, in
  * the same rounds, while 1,000 other addresses are blocked (the limiter's worst case for a valid
  * key): the difference per server CPU-second is the limiter's cost on the cached path.
