@@ -14,21 +14,32 @@
  * (so that `node --cpu-prof` can write its profile).
  */
 import { randomBytes } from "node:crypto";
+import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { type ServerType, serve } from "@hono/node-server";
 import { Hono } from "hono";
 import { buildApp, createKeyward, type Keyward } from "../src/app/keyward.js";
 import { loadConfig } from "../src/config.js";
 import type { RouteModule } from "../src/http/app.js";
+import { requestListener } from "../src/http/server.js";
 import { createLogger } from "../src/logger.js";
 import { Attempts } from "../src/service/attempts.js";
 import { systemCtx } from "../src/service/context.js";
+import { RateLimiter } from "../src/service/rate-limits.js";
 import { bareServer, HELLO } from "./bare-http.js";
 import { tempDir } from "./lib.js";
 
 function listen(fetch: (req: Request) => Response | Promise<Response>): Promise<ServerType> {
   return new Promise((resolve) => {
     const s = serve({ fetch, port: 0, hostname: "127.0.0.1" }, () => resolve(s));
+  });
+}
+
+/** A Keyward app served as `keyward serve` serves it: its fast path first, then Hono (http/server.ts). */
+function listenApp(app: Keyward["app"]): Promise<ServerType> {
+  return new Promise((resolve) => {
+    const s = createServer(requestListener(app, "127.0.0.1"));
+    s.listen(0, "127.0.0.1", () => resolve(s));
   });
 }
 
@@ -97,6 +108,43 @@ async function main(): Promise<void> {
     }),
   };
   const appOff = buildApp(withoutLimiter);
+
+  // Issue 13's comparison: a key with the default two limits' shape and an IP allowlist (loopback,
+  // which the bench's requests come from) on the app above, against the same app whose limiter has
+  // no limit at all and a key without an allowlist — everything else shared.
+  const { agency: listedAgency, owner } = await kw.accounts.createAgency(systemCtx, {
+    name: "Bench Policy Agency",
+    plan: "agency_pro",
+    owner: { email: "owner@bench.test", name: "Owner", password: "a long enough password" },
+  });
+  const listedLocation = (await kw.accounts.createLocation(systemCtx, listedAgency.id, { name: "L" }))
+    .location;
+  const ownerCtx = {
+    ...systemCtx,
+    actorType: "user" as const,
+    actorId: owner!.id,
+    actor: {
+      userId: owner!.id,
+      agencyId: listedAgency.id,
+      type: "agency" as const,
+      role: "admin" as const,
+      isOwner: true,
+      canManageKeys: true,
+      locationIds: [],
+    },
+  };
+  const listed = await kw.keys.create(ownerCtx, listedLocation.id, {
+    name: "listed",
+    ipAllowlist: ["127.0.0.0/8"],
+  });
+  const unlisted = await kw.keys.create(ownerCtx, listedLocation.id, { name: "unlisted" });
+  const noPolicy = buildApp({
+    ...kw,
+    limits: new RateLimiter(
+      { ...kw, defaults: [], planDefaults: {}, onFirstRefusal: null },
+      config.rateLimits.syncMs,
+    ),
+  });
   const hello = new Hono();
   hello.get("/hello", (c) => c.text(HELLO));
 
@@ -113,9 +161,10 @@ async function main(): Promise<void> {
     throw new Error(`the bench key does not verify: ${sample.status} ${answer}`);
   const answerBytes = Buffer.byteLength(answer);
 
-  const kwServer = await listen(kw.app.fetch);
+  const kwServer = await listenApp(kw.app);
   const helloServer = await listen(hello.fetch);
-  const offServer = await listen(appOff.fetch);
+  const offServer = await listenApp(appOff);
+  const noPolicyServer = await listenApp(noPolicy);
   const bare = bareServer(answerBytes);
   await new Promise<void>((ok) => bare.listen(0, "127.0.0.1", ok));
   kw.start();
@@ -125,7 +174,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     await Promise.all(
-      [kwServer, helloServer, offServer, bare].map(
+      [kwServer, helloServer, offServer, noPolicyServer, bare].map(
         (s) =>
           new Promise<void>((resolve) => {
             s.close(() => resolve());
@@ -143,7 +192,7 @@ async function main(): Promise<void> {
   process.stdin.resume();
 
   process.stdout.write(
-    `${JSON.stringify({ keyward: url(kwServer), hello: url(helloServer), keywardNoLimiter: url(offServer), bare: url(bare), answerBytes, token, serviceToken, pid: process.pid, limiterCheckNs: limiterCheckNs(kw) })}\n`,
+    `${JSON.stringify({ keyward: url(kwServer), hello: url(helloServer), keywardNoLimiter: url(offServer), keywardNoPolicy: url(noPolicyServer), listedToken: listed.token, unlistedToken: unlisted.token, bare: url(bare), answerBytes, token, serviceToken, pid: process.pid, limiterCheckNs: limiterCheckNs(kw) })}\n`,
   );
 }
 

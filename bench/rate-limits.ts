@@ -14,11 +14,13 @@
  * 3. The same with `strict`: no overshoot (exactly 100 let through) under 3 × 16 requests in flight,
  *    and the decisions per second.
  */
+import { createServer } from "node:http";
 import { type AddressInfo, connect } from "node:net";
-import { type ServerType, serve } from "@hono/node-server";
+import type { ServerType } from "@hono/node-server";
 import { buildApp, createKeyward, type Keyward } from "../src/app/keyward.js";
 import { loadConfig } from "../src/config.js";
 import type { RateLimit } from "../src/core/rate-limits.js";
+import { requestListener } from "../src/http/server.js";
 import { createLogger } from "../src/logger.js";
 import { systemCtx } from "../src/service/context.js";
 import { RateLimiter } from "../src/service/rate-limits.js";
@@ -62,9 +64,11 @@ async function keyOf(kw: Keyward, limits?: RateLimit[]): Promise<{ token: string
 const openServers: ServerType[] = [];
 const openClients: RawClient[] = [];
 
-function listen(fetch: (req: Request) => Response | Promise<Response>): Promise<ServerType> {
+/** An app served as `keyward serve` serves it (http/server.ts: GET /v2/token's fast path first). */
+function listen(app: Keyward["app"]): Promise<ServerType> {
   return new Promise((resolve) => {
-    const s = serve({ fetch, port: 0, hostname: "127.0.0.1" }, () => resolve(s));
+    const s = createServer(requestListener(app, "127.0.0.1"));
+    s.listen(0, "127.0.0.1", () => resolve(s));
     openServers.push(s);
   });
 }
@@ -150,7 +154,7 @@ async function overhead(): Promise<Result[]> {
     // difference being measured. Batches give a spread.
     // Over loopback HTTP, as clients see it (the Node adapter writes plain header objects as they
     // are; a Response built in process would make undici validate every header instead).
-    const servers = await Promise.all([listen(withPolicy.fetch), listen(without.fetch)]);
+    const servers = await Promise.all([listen(withPolicy), listen(without)]);
     const clients = await Promise.all(servers.map((sv) => rawClient(sv, token)));
     const [onWith, onWithout] = clients as [RawClient, RawClient];
     const once = async (app: typeof withPolicy) => {
@@ -346,5 +350,7 @@ async function nodes(): Promise<Result[]> {
 }
 
 export async function run(): Promise<Result[]> {
+  // BENCH_RATELIMIT_OVERHEAD_ONLY=1: the limiter's cost alone, without the PostgreSQL nodes.
+  if (process.env.BENCH_RATELIMIT_OVERHEAD_ONLY) return overhead();
   return [...(await overhead()), ...(await nodes())];
 }

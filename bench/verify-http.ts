@@ -13,6 +13,10 @@
  * on a shared machine they are steadier than requests per second. Then the routes are loaded at
  * half the verification's maximum rate by bench/rate-load.ts (open loop, microsecond latencies),
  * taking turns for the same number of rounds, and the medians of the percentiles read.
+ * The Keyward apps are served as `keyward serve` serves them (http/server.ts): `POST /api/verify`
+ * and `GET /v2/token` from node:http first (http/fast-verify.ts, http/fast-get.ts), the rest by Hono.
+ * Issue 13's figure: `GET /v2/token` of a key under the default two limits' shape and an IP
+ * allowlist, against the same app with no limit at all and a key without an allowlist (target 0.90).
  * The cached `GET /v2/token` is also loaded on the same app without the brute-force limiter, in
  * the same rounds, while 1,000 other addresses are blocked (the limiter's worst case for a valid
  * key): the difference per server CPU-second is the limiter's cost on the cached path.
@@ -46,6 +50,11 @@ interface ServerInfo {
   pid: number;
   /** The same Keyward app without the brute-force limiter (bench/http-server.ts). */
   keywardNoLimiter: string;
+  /** The same app without any rate limit (issue 13's baseline), and the keys compared on it. */
+  keywardNoPolicy: string;
+  /** A key with an IP allowlist (loopback) under the default two limits' shape; one with neither. */
+  listedToken: string;
+  unlistedToken: string;
   /** ns per limiter check of an unblocked address while others are blocked, in-process. */
   limiterCheckNs: number;
   /** The bare node:http baselines (bench/bare-http.ts). */
@@ -54,7 +63,16 @@ interface ServerInfo {
   answerBytes: number;
 }
 
-type Name = "hello" | "bareHello" | "token" | "tokenNoLimiter" | "verify" | "bareVerify" | "inApp";
+type Name =
+  | "hello"
+  | "bareHello"
+  | "token"
+  | "tokenNoLimiter"
+  | "tokenPolicy"
+  | "tokenNoPolicy"
+  | "verify"
+  | "bareVerify"
+  | "inApp";
 
 interface Route {
   label: string;
@@ -286,6 +304,18 @@ export async function run(): Promise<Result[]> {
         method: "GET",
         headers: { authorization: `Bearer ${info.token}` },
       },
+      tokenPolicy: {
+        label: "GET /v2/token, 2 limits + IP list",
+        url: `${info.keyward}/v2/token`,
+        method: "GET",
+        headers: { authorization: `Bearer ${info.listedToken}` },
+      },
+      tokenNoPolicy: {
+        label: "GET /v2/token, no policy",
+        url: `${info.keywardNoPolicy}/v2/token`,
+        method: "GET",
+        headers: { authorization: `Bearer ${info.unlistedToken}` },
+      },
       verify: {
         label: "POST /api/verify",
         url: `${info.keyward}/api/verify`,
@@ -316,7 +346,17 @@ export async function run(): Promise<Result[]> {
     const only = process.env.BENCH_ROUTES?.split(",").filter((k): k is Name => k in routes);
     const order: readonly Name[] = only?.length
       ? only
-      : ["hello", "bareHello", "token", "tokenNoLimiter", "verify", "bareVerify", "inApp"];
+      : [
+          "hello",
+          "bareHello",
+          "token",
+          "tokenNoLimiter",
+          "tokenPolicy",
+          "tokenNoPolicy",
+          "verify",
+          "bareVerify",
+          "inApp",
+        ];
     const useWrk = process.env.BENCH_LOADGEN ? process.env.BENCH_LOADGEN === "wrk" : hasWrk();
     const generator = useWrk ? "wrk" : "autocannon";
     if (!useWrk) log(SUITE, "wrk is not installed (apt-get install wrk): autocannon generates the load");
@@ -334,6 +374,8 @@ export async function run(): Promise<Result[]> {
       bareVerify: [],
       token: [],
       tokenNoLimiter: [],
+      tokenPolicy: [],
+      tokenNoPolicy: [],
       verify: [],
       inApp: [],
     };
@@ -465,6 +507,21 @@ export async function run(): Promise<Result[]> {
         value: 1 - perCpu("token") / perCpu("tokenNoLimiter"),
         unit: "share",
         note: `1 - (with / without) per server CPU-second (by req/s: ${fmt(1 - token / rps("tokenNoLimiter"))}); within the run-to-run spread of one route, which a 2 % difference is far below`,
+      },
+      {
+        suite: SUITE,
+        name: "cached verify, 2 limits + IP list / no policy",
+        value: rps("tokenPolicy") / rps("tokenNoPolicy"),
+        unit: "ratio",
+        target: { op: ">=", limit: 0.9 },
+        note: `GET /v2/token at full load, side by side (issue 13); ${fmt(rps("tokenPolicy"))} vs ${fmt(rps("tokenNoPolicy"))} req/s`,
+      },
+      {
+        suite: SUITE,
+        name: "  same, per server CPU-second",
+        value: perCpu("tokenPolicy") / perCpu("tokenNoPolicy"),
+        unit: "ratio",
+        note: "what to read when the generator, not the server, set the rate (server CPU well under 100 %)",
       },
       { suite: SUITE, name: "POST /api/verify req/s", value: verify, unit: "req/s", note: spread("verify") },
       {

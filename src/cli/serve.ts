@@ -24,7 +24,7 @@ export const serveCommand: Command = {
       );
     } else if (boot.created)
       logger.info({ email: config.bootstrap.email }, "created the first agency and its owner");
-    const server = listen(kw.app.fetch, config, (port) => {
+    const server = listen(kw.app, config, (port) => {
       logger.info(
         { url: `http://${config.host}:${port}`, database: kw.database.dialect.name },
         "keyward is listening",

@@ -10,6 +10,7 @@
  */
 import type { Context } from "hono";
 import type { Logger } from "../logger.js";
+import type { Ctx } from "../service/context.js";
 import type { AppEnv } from "./env.js";
 
 /** What the access log says for requests no route declared (the console's files, unknown paths). */
@@ -36,14 +37,24 @@ export class AccessLog {
   /** Logs the request once its response is known. */
   done(req: Request, res: Response, startedMs: number): void {
     const m = this.matched.get(req);
-    const ctx = m?.c.get("ctx");
     const route =
       m?.route ?? (SYSTEM_PATHS.has(new URL(req.url).pathname) ? new URL(req.url).pathname : NO_ROUTE);
+    this.line(req.method, route, res.status, startedMs, m?.c.get("ctx"));
+  }
+
+  /** The line itself, for a request answered outside Hono (the raw `POST /api/verify`, fast-verify.ts). */
+  line(
+    method: string,
+    route: string,
+    status: number,
+    startedMs: number,
+    ctx: Pick<Ctx, "actorType" | "actorId"> | undefined,
+  ): void {
     this.logger.info(
       {
-        method: req.method,
+        method,
         route,
-        status: res.status,
+        status,
         ms: Math.round((performance.now() - startedMs) * 10) / 10,
         ...(ctx?.actorType === "key"
           ? { keyId: ctx.actorId }

@@ -9,8 +9,10 @@ import { HTTPException } from "hono/http-exception";
 import { ApiError } from "../core/errors.js";
 import { storageFailure } from "../store/storage-errors.js";
 import { AccessLog } from "./access-log.js";
-import { guards } from "./auth.js";
+import { guards, serviceGuard } from "./auth.js";
 import type { AppEnv, Deps } from "./env.js";
+import { fastGet } from "./fast-get.js";
+import { type FastPath, fastVerify } from "./fast-verify.js";
 import { ResponseHeaders } from "./headers.js";
 import { errorToProblem, problemResponse } from "./problem.js";
 import { type BodyLimit, Router } from "./route.js";
@@ -28,8 +30,15 @@ import { provisioningRoutes } from "./routes/provisioning.js";
 import { rateLimitRoutes } from "./routes/rate-limits.js";
 import { serviceKeyRoutes } from "./routes/service-keys.js";
 import { systemRoutes } from "./routes/system.js";
-import { verifyRoutes } from "./routes/verify.js";
+import { verification, verifyRoutes } from "./routes/verify.js";
 import { verifySdkRoutes } from "./routes/verify-sdk.js";
+
+const fastPaths = new WeakMap<Hono<AppEnv>, FastPath>();
+
+/** The requests an app answers from node:http directly, before Hono (http/server.ts offers it each). */
+export function fastPathOf(app: Hono<AppEnv>): FastPath | undefined {
+  return fastPaths.get(app);
+}
 
 /** Capabilities that bring their own routes register them through this hook. */
 export type RouteModule = (r: Router, deps: Deps) => void;
@@ -48,8 +57,8 @@ export function createApp(deps: Deps, opts: AppOptions = {}): Hono<AppEnv> {
   const registry = new OpenAPIRegistry();
   const headers = new ResponseHeaders(deps);
 
-  const problemOf = (err: Error, c: Context<AppEnv>): Response => {
-    if (err instanceof ApiError) return errorToProblem(err, c.req.path);
+  const problemOf = (err: unknown, method: string, path: string, incoming: Incoming): Response => {
+    if (err instanceof ApiError) return errorToProblem(err, path);
     if (err instanceof HTTPException) {
       if (err.status === 413)
         return problemResponse(
@@ -61,11 +70,11 @@ export function createApp(deps: Deps, opts: AppOptions = {}): Hono<AppEnv> {
       return problemResponse("validation_failed", err.message);
     }
     // Before the storage check: a client's reset (ECONNRESET) must not pass for a lost database.
-    if (clientWentAway(c, err)) {
+    if (clientWentAway(incoming, err)) {
       // Reading the body failed because the client closed the connection: nothing of ours broke,
       // and nobody will read this answer.
       deps.logger.info(
-        { method: c.req.method, path: c.req.path, reason: err.message },
+        { method, path, reason: (err as Error).message },
         "the connection closed before the whole request arrived (the client left, or took too long)",
       );
       return problemResponse("invalid_json", "The request ended before its body did.");
@@ -73,7 +82,7 @@ export function createApp(deps: Deps, opts: AppOptions = {}): Hono<AppEnv> {
     const storage = storageFailure(err);
     if (storage) {
       deps.storage.noteFailure(storage);
-      deps.logger.warn({ err, method: c.req.method, path: c.req.path }, `storage unavailable: ${storage}`);
+      deps.logger.warn({ err, method, path }, `storage unavailable: ${storage}`);
       const res = problemResponse(
         "storage_unavailable",
         `The database is unavailable (${storage}). Try again shortly.`,
@@ -81,10 +90,10 @@ export function createApp(deps: Deps, opts: AppOptions = {}): Hono<AppEnv> {
       res.headers.set("retry-after", "5");
       return res;
     }
-    deps.logger.error({ err, method: c.req.method, path: c.req.path }, "unhandled error");
+    deps.logger.error({ err, method, path }, "unhandled error");
     return problemResponse("internal_error", "Something went wrong on our side; it has been logged.");
   };
-  app.onError((err, c) => headers.apply(c, problemOf(err, c)));
+  app.onError((err, c) => headers.apply(c, problemOf(err, c.req.method, c.req.path, c.env?.incoming)));
   const routeNotFound = (c: Context<AppEnv>) =>
     problemResponse(
       "route_not_found",
@@ -144,6 +153,27 @@ export function createApp(deps: Deps, opts: AppOptions = {}): Hono<AppEnv> {
   oauthRoutes(router, deps);
   for (const mod of opts.extraRoutes ?? []) mod(router, deps);
 
+  // POST /api/verify and GET /v2/token below the framework, for the Node server (http/server.ts;
+  // see fast-verify.ts and fast-get.ts).
+  const verifyFast = fastVerify({
+    deps,
+    headers,
+    access,
+    guard: serviceGuard(deps),
+    verify: verification(deps),
+    problemOf,
+    tooLarge,
+  });
+  const token = router.plainGets.get("/v2/token");
+  const getFast = fastGet({
+    deps,
+    headers,
+    access,
+    handlers: new Map(token ? [["/v2/token", token]] : []),
+    problemOf,
+  });
+  fastPaths.set(app, (req, res) => verifyFast(req, res) || getFast(req, res));
+
   // Responses are counted around Hono's fetch rather than by a middleware (see ResponseHeaders):
   // one array increment per response, handed to prom-client when /metrics is read.
   const honoFetch = app.fetch;
@@ -168,9 +198,11 @@ export function createApp(deps: Deps, opts: AppOptions = {}): Hono<AppEnv> {
   return app;
 }
 
+/** The Node request under a Hono context, as far as the error mapper looks at it. */
+type Incoming = { destroyed?: boolean; readableAborted?: boolean } | undefined;
+
 /** Whether the client closed its connection (mid-body) before the request could be answered. */
-function clientWentAway(c: Context<AppEnv>, err: unknown): boolean {
-  const incoming = c.env?.incoming;
+function clientWentAway(incoming: Incoming, err: unknown): boolean {
   if (incoming?.destroyed !== true && incoming?.readableAborted !== true) return false;
   // Only the failure of reading the request is the client's doing: a bug met after it left is ours.
   const code = (err as { code?: unknown } | null)?.code;

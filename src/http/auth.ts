@@ -52,16 +52,26 @@ type ConfigDeps = Pick<Deps, "config">;
 export function clientOf(c: Context<AppEnv>, deps: ConfigDeps): Client {
   const known = c.get("client");
   if (known) return known;
-  let ip = c.env?.incoming?.socket?.remoteAddress ?? null;
-  if (deps.config.trustProxy) {
-    const fwd = c.req.header("x-forwarded-for");
-    // The last entry is the one our proxy added: the address it saw. Entries before it come from
-    // the client and are whatever it chose to send (one trusted proxy in front of Keyward).
-    if (fwd) ip = fwd.slice(fwd.lastIndexOf(",") + 1).trim() || ip;
-  }
+  const ip = clientIp(
+    c.env?.incoming?.socket?.remoteAddress ?? null,
+    deps.config.trustProxy ? c.req.header("x-forwarded-for") : undefined,
+    deps,
+  );
   const client = { ip, userAgent: c.req.header("user-agent")?.slice(0, 500) ?? null };
   c.set("client", client);
   return client;
+}
+
+/** The client's address from the socket's and X-Forwarded-For (read only when a proxy is trusted). */
+export function clientIp(
+  remote: string | null,
+  forwardedFor: string | undefined,
+  deps: ConfigDeps,
+): string | null {
+  if (!deps.config.trustProxy || !forwardedFor) return remote;
+  // The last entry is the one our proxy added: the address it saw. Entries before it come from
+  // the client and are whatever it chose to send (one trusted proxy in front of Keyward).
+  return forwardedFor.slice(forwardedFor.lastIndexOf(",") + 1).trim() || remote;
 }
 
 export { isHttps } from "./scheme.js";
@@ -185,14 +195,23 @@ function serviceCredential(
   deps: GuardDeps,
   expected: TokenDigest,
 ): ServiceCredential | Promise<ServiceCredential> {
+  return serviceCredentialOf(deps, expected, clientOf(c, deps).ip, c.req.header("authorization"));
+}
+
+/** `serviceCredential` from the request's parts: the raw `POST /api/verify` path (fast-verify.ts) calls it too. */
+function serviceCredentialOf(
+  deps: GuardDeps,
+  expected: TokenDigest,
+  ip: string | null,
+  authorization: string | undefined,
+): ServiceCredential | Promise<ServiceCredential> {
   // The calling service's own address: its credential failures are counted here, never those of
   // the clients whose tokens it verifies (POST /api/verify counts those by the client's address).
-  const client = clientOf(c, deps);
-  deps.attempts.refuseBlockedAddress(client.ip);
-  const header = c.req.header("authorization") ?? "";
+  deps.attempts.refuseBlockedAddress(ip);
+  const header = authorization ?? "";
   const given = header.startsWith("Bearer ") ? header.slice(7) : "";
   const refuse = (): never => {
-    deps.attempts.failedAuthFrom(client.ip, "service_token");
+    deps.attempts.failedAuthFrom(ip, "service_token");
     throw new ApiError(
       "invalid_service_token",
       "Send a service credential as Authorization: Bearer <kw_svc_… credential or KEYWARD_SERVICE_TOKEN>; this one is unknown, revoked or replaced by rotation.",
@@ -218,6 +237,43 @@ function requireServiceScope(credential: ServiceCredential, scope: ServiceScope,
     );
 }
 
+/** Throws unless the credential may call the route: its scope, and the operator's routes. */
+function admitService(credential: ServiceCredential, route: GuardedRoute): void {
+  if (route.serviceScope) requireServiceScope(credential, route.serviceScope, route.endpoint);
+  if (route.operatorOnly && credential.agencyId !== null)
+    throw new ApiError(
+      "operator_credential_required",
+      `${route.endpoint} is the operator's: use KEYWARD_SERVICE_TOKEN or an operator credential (keyward service-keys create); an agency's credential acts within its agency only.`,
+    );
+}
+
+/**
+ * The `service` guard without a Hono context, for the raw `POST /api/verify` path (fast-verify.ts):
+ * the same checks in the same order, from the client's address and the Authorization header. The
+ * credential it answers is admitted to `route`; it throws what the guard throws.
+ */
+export function serviceGuard(
+  deps: GuardDeps,
+): (
+  ip: string | null,
+  authorization: string | undefined,
+  route: GuardedRoute,
+) => ServiceCredential | Promise<ServiceCredential> {
+  const digest = serviceTokenDigest(deps);
+  const admitted = (credential: ServiceCredential, route: GuardedRoute) => {
+    admitService(credential, route);
+    return credential;
+  };
+  return (ip, authorization, route) => {
+    const found = serviceCredentialOf(deps, digest, ip, authorization);
+    return found instanceof Promise ? found.then((f) => admitted(f, route)) : admitted(found, route);
+  };
+}
+
+function serviceTokenDigest(deps: ConfigDeps): TokenDigest {
+  return deps.config.serviceToken ? Buffer.from(hashToken(deps.config.serviceToken), "hex") : null;
+}
+
 /** The platform's services: a service credential with the route's scope (KEYWARD_SERVICE_TOKEN has all). */
 function requireService(
   c: Context<AppEnv>,
@@ -228,12 +284,7 @@ function requireService(
 ): typeof NOBODY | Promise<typeof NOBODY> {
   const found = serviceCredential(c, deps, digest);
   const admit = (credential: ServiceCredential): typeof NOBODY | Promise<typeof NOBODY> => {
-    if (route.serviceScope) requireServiceScope(credential, route.serviceScope, route.endpoint);
-    if (route.operatorOnly && credential.agencyId !== null)
-      throw new ApiError(
-        "operator_credential_required",
-        `${route.endpoint} is the operator's: use KEYWARD_SERVICE_TOKEN or an operator credential (keyward service-keys create); an agency's credential acts within its agency only.`,
-      );
+    admitService(credential, route);
     c.set("service", credential);
     c.set("ctx", {
       actor: null,
@@ -432,9 +483,7 @@ function locationOf(params: unknown): string | undefined {
  * `{locationId}` in its path must be within the key's reach.
  */
 export function guards(deps: GuardDeps): Guards {
-  const digest: TokenDigest = deps.config.serviceToken
-    ? Buffer.from(hashToken(deps.config.serviceToken), "hex")
-    : null;
+  const digest = serviceTokenDigest(deps);
   return {
     none: { security: () => [], check: () => NOBODY },
     session: {

@@ -14,6 +14,7 @@
  *    per answer in front of every API route, `POST /api/verify` included (bench/verify-http.ts).
  */
 import type { Context } from "hono";
+import type { Policy } from "../service/rate-limits.js";
 import type { AppEnv, Deps } from "./env.js";
 import { isHttps } from "./scheme.js";
 
@@ -47,6 +48,8 @@ export class ResponseHeaders {
   private readonly httpsJson: Readonly<Record<string, string>>;
   private readonly plainApiJson: Readonly<Record<string, string>>;
   private readonly httpsApiJson: Readonly<Record<string, string>>;
+  private readonly plainApiFlat: readonly string[];
+  private readonly httpsApiFlat: readonly string[];
 
   constructor(private readonly deps: Deps) {
     const json = {
@@ -58,6 +61,17 @@ export class ResponseHeaders {
     this.httpsJson = Object.freeze({ ...json, "strict-transport-security": HSTS });
     this.plainApiJson = Object.freeze({ ...this.plainJson, ...API_SECURE_HEADERS });
     this.httpsApiJson = Object.freeze({ ...this.httpsJson, ...API_SECURE_HEADERS });
+    this.plainApiFlat = Object.freeze(Object.entries(this.plainApiJson).flat());
+    this.httpsApiFlat = Object.freeze(Object.entries(this.httpsApiJson).flat());
+  }
+
+  /**
+   * An `/api` JSON answer's headers without rate limits (`json` of an /api path), as the flat
+   * [name, value, …] list `writeHead` takes: for the raw `POST /api/verify` (fast-verify.ts), in the
+   * order the Node adapter writes `json`'s object.
+   */
+  apiJsonFlat(https: boolean): readonly string[] {
+    return https ? this.httpsApiFlat : this.plainApiFlat;
   }
 
   https(c: Context<AppEnv>): boolean {
@@ -79,20 +93,29 @@ export class ResponseHeaders {
         : this.plainJson;
     // A key's answer describes its rate limits (docs/traffic-policy.md): those headers are its own.
     const limits = c.get("rateLimit");
-    return limits ? { ...base, ...this.deps.limits.headers(limits) } : base;
+    return limits ? this.deps.limits.headersInto({ ...base }, limits) : base;
   }
 
   /** Adds the headers to a response built elsewhere, keeping a Cache-Control it set itself. */
   apply(c: Context<AppEnv>, res: Response): Response {
+    return this.applyTo(
+      res,
+      this.https(c),
+      isApiPath(c.req.path),
+      c.get("rateLimit"),
+      c.get("rateLimited") ?? -1,
+    );
+  }
+
+  /** `apply` from the request's parts (the raw `POST /api/verify` path answers without a context). */
+  applyTo(res: Response, https: boolean, api: boolean, limits?: Policy, refusedIndex = -1): Response {
     const h = res.headers;
     h.set("x-content-type-options", "nosniff");
     if (!h.has("cache-control")) h.set("cache-control", "no-store");
-    if (this.https(c)) h.set("strict-transport-security", HSTS);
-    if (isApiPath(c.req.path)) for (const [name, value] of API_SECURE_ENTRIES) h.set(name, value);
-    const limits = c.get("rateLimit");
+    if (https) h.set("strict-transport-security", HSTS);
+    if (api) for (const [name, value] of API_SECURE_ENTRIES) h.set(name, value);
     if (limits)
-      for (const [k, v] of Object.entries(this.deps.limits.headers(limits, c.get("rateLimited") ?? -1)))
-        h.set(k, v);
+      for (const [k, v] of Object.entries(this.deps.limits.headers(limits, refusedIndex))) h.set(k, v);
     return res;
   }
 }

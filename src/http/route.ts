@@ -153,7 +153,12 @@ export interface Replies<R> {
 function repliesWith(headers: ResponseHeaders): Replies<Responses> {
   return {
     json: (c, status, body) => headers.apply(c, c.json(body, status as 200)) as Reply,
-    serialized: (c, status, text) => new Response(text, { status, headers: headers.json(c) }) as Reply,
+    serialized: (c, status, text) => {
+      const h = headers.json(c);
+      // Served from node:http (http/fast-get.ts): the parts are written as they are.
+      (c as { serialized?: SerializedSink }).serialized?.(status, h, text);
+      return new Response(text, { status, headers: h }) as Reply;
+    },
     empty: (c, status) => headers.apply(c, c.body(null, status as 204)) as Reply,
     stream: (c, status, body, d) =>
       headers.apply(
@@ -165,6 +170,13 @@ function repliesWith(headers: ResponseHeaders): Replies<Responses> {
       ) as Reply,
   };
 }
+
+/** Told a serialised answer's parts, where the context offers it (http/fast-get.ts's does). */
+export type SerializedSink = (
+  status: number,
+  headers: Readonly<Record<string, string>>,
+  text: string,
+) => void;
 
 /** zod issues as field messages that say what to fix. */
 export function issuesOf(err: z.ZodError): { field: string; message: string }[] {
@@ -182,7 +194,7 @@ export function validation(issues: { field: string; message: string }[]): ApiErr
   return new ApiError("validation_failed", `The request is not valid: ${summary}.`, { issues });
 }
 
-function parseWith<S extends z.ZodType>(schema: S, value: unknown, where: string): z.infer<S> {
+export function parseWith<S extends z.ZodType>(schema: S, value: unknown, where: string): z.infer<S> {
   const r = schema.safeParse(value);
   if (r.success) return r.data;
   throw validation(
@@ -201,7 +213,7 @@ export function readText(c: Context): Promise<string> {
   return c.req.arrayBuffer().then(decodeUtf8);
 }
 
-function decodeUtf8(bytes: ArrayBuffer): string {
+export function decodeUtf8(bytes: ArrayBuffer | Uint8Array): string {
   try {
     return UTF8.decode(bytes);
   } catch {
@@ -257,8 +269,13 @@ export function readJson(c: Context): Promise<unknown> {
 }
 
 function parseJson(c: Context, text: string): unknown {
+  return jsonOf(text, c.req.header("content-type"));
+}
+
+/** `readJson` from the body's text and its Content-Type (the raw `POST /api/verify` path calls it too). */
+export function jsonOf(text: string, contentType: string | undefined): unknown {
   if (text.trim() === "") return {};
-  const type = c.req.header("content-type") ?? "";
+  const type = contentType ?? "";
   if (!/^application\/([a-z.+-]*\+)?json\b/i.test(type))
     throw new ApiError(
       "unsupported_media_type",
@@ -323,6 +340,12 @@ export class Router {
   private readonly replies: Replies<Responses>;
 
   /**
+   * The Hono handler of each GET route with nothing to parse (no parameters, query or body), by
+   * its path: the raw fast path (http/fast-get.ts) calls the one of `GET /v2/token` itself.
+   */
+  readonly plainGets = new Map<string, (c: Context<AppEnv>) => Response | Promise<Response>>();
+
+  /**
    * Registers a route behind the guard its spec names. A spec without one does not type-check,
    * and is refused here at run time (a route without a guard would run with no caller at all).
    *
@@ -357,13 +380,15 @@ export class Router {
     if (spec.method === "get" && !spec.params && !spec.query && !spec.body) {
       // Nothing to parse and no body: guard and handler are Hono's one handler for the path, called
       // without an extra async step when the guard needs none (GET /v2/token is hot).
-      this.app.on(method, path, (c): Response | Promise<Response> => {
+      const plain = (c: Context<AppEnv>): Response | Promise<Response> => {
         this.access?.route(c, spec.path);
         const who = guard.check(c, route, undefined);
         return who instanceof Promise
           ? who.then((w) => call(c, inputOf(w, undefined, undefined, undefined), reply))
           : call(c, inputOf(who, undefined, undefined, undefined), reply);
-      });
+      };
+      this.plainGets.set(spec.path, plain);
+      this.app.on(method, path, plain);
       return;
     }
     // Promise chains rather than `async`/`await`: each await is a step more per request.

@@ -413,33 +413,58 @@ export class RateLimiter {
    * most constrained limit, or the one that refused) and HighLevel's X-RateLimit-*.
    */
   headers(p: Policy, refusedIndex = -1): Record<string, string> {
+    return this.headersInto({}, p, refusedIndex);
+  }
+
+  /**
+   * `headers`, added to `out` (a response's own header object) in the same order, and returned:
+   * no object per limit and none to merge afterwards (every answer of a key with limits carries
+   * them, GET /v2/token included).
+   */
+  headersInto<T extends Record<string, string>>(out: T, p: Policy, refusedIndex = -1): T {
     const now = this.deps.clock.now();
     const refused = refusedIndex >= 0 ? p.entries[refusedIndex]! : null;
     let worst: LimitEntry | null = null;
     let worstR = 0;
-    let worstT = 0;
     let shortR = 0;
     let longR = 0;
     for (const e of p.entries) {
-      const { remaining, reset } = this.remaining(e, now);
+      const remaining = this.remainingOf(e, now);
       if (e === p.short) shortR = remaining;
       if (e === p.long) longR = remaining;
       // The refusing limit, else the lowest share remaining (r / limit, compared in integers).
       if (refused ? e === refused : worst === null || remaining * worst.limit < worstR * e.limit) {
         worst = e;
         worstR = remaining;
-        worstT = reset;
       }
     }
-    return {
-      "ratelimit-policy": p.policyHeader,
-      ratelimit: rateLimitHeader(worst!.label, worstR, worstT),
-      "x-ratelimit-max": String(p.short.limit),
-      "x-ratelimit-remaining": String(shortR),
-      "x-ratelimit-interval-milliseconds": String(p.short.windowMs),
-      "x-ratelimit-limit-daily": String(p.long.limit),
-      "x-ratelimit-daily-remaining": String(longR),
-    };
+    const o = out as Record<string, string>;
+    o["ratelimit-policy"] = p.policyHeader;
+    o.ratelimit = rateLimitHeader(worst!.label, worstR, this.resetOf(worst!, worstR, now));
+    o["x-ratelimit-max"] = String(p.short.limit);
+    o["x-ratelimit-remaining"] = String(shortR);
+    o["x-ratelimit-interval-milliseconds"] = String(p.short.windowMs);
+    o["x-ratelimit-limit-daily"] = String(p.long.limit);
+    o["x-ratelimit-daily-remaining"] = String(longR);
+    return out;
+  }
+
+  /** `remaining(e, now).remaining`, without the object. */
+  private remainingOf(e: LimitEntry, now: number): number {
+    const c = e.counter;
+    c.roll(now);
+    const used = usedAt(now, e.windowMs, c.start, c.current, c.previous);
+    return used >= e.limit ? 0 : e.limit - used;
+  }
+
+  /** `remaining(e, now).reset`, given its remaining count at `now`. */
+  private resetOf(e: LimitEntry, remaining: number, now: number): number {
+    const c = e.counter;
+    return remaining >= e.units
+      ? secondsUp(c.start + e.windowMs - now)
+      : secondsUp(
+          Math.min(waitMs(now, e.limit, e.windowMs, c.start, c.current, c.previous, e.units), e.windowMs * 2),
+        );
   }
 
   // ── sharing counts between nodes ──

@@ -6,11 +6,12 @@ import { mkdtempSync, rmSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type ServerType, serve } from "@hono/node-server";
+import type { ServerType } from "@hono/node-server";
 import { createKeyward, type Keyward } from "../../src/app/keyward.js";
 import { type Config, loadConfig } from "../../src/config.js";
 import { ManualClock } from "../../src/core/clock.js";
 import type { Plan } from "../../src/core/permissions.js";
+import { listen } from "../../src/http/server.js";
 import { createLogger, type Logger } from "../../src/logger.js";
 import { systemCtx } from "../../src/service/context.js";
 import type { OpenedDatabase } from "../../src/store/dialect.js";
@@ -56,8 +57,11 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     logger: opts.logger ?? createLogger("silent"),
     ...(opts.database ? { database: opts.database } : {}),
   });
+  // Served as `keyward serve` serves it (http/server.ts), POST /api/verify's fast path included.
   const server: ServerType = await new Promise((resolve) => {
-    const s = serve({ fetch: kw.app.fetch, port: 0, hostname: "127.0.0.1" }, () => resolve(s));
+    const s = listen(kw.app, { port: 0, host: "127.0.0.1", requestTimeoutMs: config.requestTimeoutMs }, () =>
+      resolve(s),
+    );
   });
   if (opts.start) kw.start();
   const port = (server.address() as AddressInfo).port;

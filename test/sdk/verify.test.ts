@@ -93,7 +93,7 @@ describe("verify", () => {
     }
     // Keyed by the token's hash; the plaintext is nowhere in the cache.
     const byHash = (kw as any).cache.byHash as Map<string, unknown>;
-    expect(byHash.has(createHash("sha256").update(loc.token).digest("base64"))).toBe(true);
+    expect(byHash.has(createHash("sha256").update(loc.token).digest("binary"))).toBe(true);
     expect(JSON.stringify([...byHash])).not.toContain(loc.token);
   });
 

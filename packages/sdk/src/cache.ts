@@ -4,8 +4,20 @@
  * `maxEntries` the oldest-loaded entry goes (entries are reloaded when their lifetime ends, so the
  * oldest-loaded is close to the least recently verified, without reordering on every hit).
  */
+import * as crypto from "node:crypto";
 import type { KeyLimits } from "./limits.js";
 import type { VerifiedKey, VerifyAnswer } from "./types.js";
+
+/**
+ * The cache's key for a token: its SHA-256, by one-shot `crypto.hash` where Node has it (20.12+;
+ * about twice as fast as createHash). As a "binary" (latin1) string, one character per byte: it never leaves
+ * the process, and that form is the cheapest to make and to look up — 32 characters, not base64's
+ * 44 — about 1.4× the hash-and-look-up rate of base64 (a cached verification is little else).
+ */
+export const sha256: (token: string) => string =
+  typeof (crypto as { hash?: unknown }).hash === "function"
+    ? (s) => crypto.hash("sha256", s, "binary")
+    : (s) => crypto.createHash("sha256").update(s).digest("binary");
 
 export interface Entry {
   hash: string;

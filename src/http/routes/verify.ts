@@ -30,7 +30,21 @@ function keyView(k: VerifiedKey): NonNullable<Answer["key"]> {
   };
 }
 
-export function verifyRoutes(r: Router, deps: Deps): void {
+/** What `POST /api/verify` answers for a body, once its caller is admitted. */
+export type Verification = (
+  body: z.infer<typeof VerifyBody>,
+  /** The calling credential's agency (undefined: the operator's, every agency). */
+  agencyId: string | undefined,
+  /** The request's X-Client-IP and X-Client-User-Agent headers. */
+  clientIpHeader: string | undefined,
+  clientUserAgentHeader: string | undefined,
+) => Serialized<Answer> | Promise<Serialized<Answer>>;
+
+/**
+ * The route's work after its guard and body parsing: the Hono route below and the raw fast path
+ * (http/fast-verify.ts) both call it, so they answer, count and record alike.
+ */
+export function verification(deps: Deps): Verification {
   /** Takes `cost` of the key's limits: the decision, its message when refused, and every limit's state. */
   const consume = async (k: VerifiedKey, cost: number) => {
     const p = await deps.limits.policyOf(k);
@@ -112,6 +126,37 @@ export function verifyRoutes(r: Router, deps: Deps): void {
     });
   };
 
+  // Not async: a cached key is verified without a promise (see Verifier.verify), and without a
+  // closure made per request (a promise's `then` makes the one it needs).
+  return (body, agencyId, clientIpHeader, clientUserAgentHeader) => {
+    const started = performance.now();
+    // The client's address, as the calling service passes it: its failures are limited by it, so
+    // one client's guessing never blocks the service itself or the service's other clients.
+    const clientIp = body.clientIp ?? (clientIpHeader?.slice(0, 64) || null);
+    deps.attempts.refuseBlockedAddress(clientIp);
+    // One object of one shape per request (absent options are undefined, which the verifier reads
+    // as not asked for).
+    const opts: VerifyOptions = {
+      requiredScopes: body.requiredScopes,
+      locationId: body.locationId,
+      use: {
+        ip: clientIp,
+        userAgent: clientUserAgentHeader?.slice(0, 500) ?? null,
+        endpoint: "POST /api/verify",
+      },
+      // An agency's credential verifies its agency's keys only (the operator's: every agency's).
+      agencyId,
+    };
+    const res = deps.verifier.verify(body.token, opts);
+    if (body.consume) return Promise.resolve(res).then((r) => consumed(r, started, clientIp, body.cost ?? 1));
+    return res instanceof Promise
+      ? res.then((r) => judged(r, started, clientIp))
+      : judged(res, started, clientIp);
+  };
+}
+
+export function verifyRoutes(r: Router, deps: Deps): void {
+  const verify = verification(deps);
   r.add(
     {
       method: "post",
@@ -125,35 +170,17 @@ export function verifyRoutes(r: Router, deps: Deps): void {
       body: VerifyBody,
       responses: { 200: { description: "The verification outcome", schema: VerifyAnswer } },
     },
-    // Not async: a cached key is verified without a promise (see Verifier.verify), and without a
-    // closure made per request (a promise's `then` makes the one it needs).
+    // Not async: a cached key is answered without a promise.
     (c, { body }, reply) => {
-      const started = performance.now();
-      // The client's address, as the calling service passes it: its failures are limited by it, so
-      // one client's guessing never blocks the service itself or the service's other clients.
-      const clientIp = body.clientIp ?? (c.req.header("x-client-ip")?.slice(0, 64) || null);
-      deps.attempts.refuseBlockedAddress(clientIp);
-      // One object of one shape per request (absent options are undefined, which the verifier reads
-      // as not asked for).
-      const opts: VerifyOptions = {
-        requiredScopes: body.requiredScopes,
-        locationId: body.locationId,
-        use: {
-          ip: clientIp,
-          userAgent: c.req.header("x-client-user-agent")?.slice(0, 500) ?? null,
-          endpoint: "POST /api/verify",
-        },
-        // An agency's credential verifies its agency's keys only (the operator's: every agency's).
-        agencyId: c.get("ctx").credential?.agencyId ?? undefined,
-      };
-      const res = deps.verifier.verify(body.token, opts);
-      if (body.consume)
-        return Promise.resolve(res)
-          .then((r) => consumed(r, started, clientIp, body.cost ?? 1))
-          .then((answer) => reply.serialized(c, 200, answer));
-      return res instanceof Promise
-        ? res.then((r) => reply.serialized(c, 200, judged(r, started, clientIp)))
-        : reply.serialized(c, 200, judged(res, started, clientIp));
+      const answer = verify(
+        body,
+        c.get("ctx").credential?.agencyId ?? undefined,
+        c.req.header("x-client-ip"),
+        c.req.header("x-client-user-agent"),
+      );
+      return answer instanceof Promise
+        ? answer.then((a) => reply.serialized(c, 200, a))
+        : reply.serialized(c, 200, answer);
     },
   );
 }
