@@ -83,7 +83,7 @@ export function AppsPage({ view }: { view: View }) {
             <thead>
               <tr>
                 <th scope="col">App</th>
-                <th scope="col">Installed by</th>
+                <th scope="col">Installed in</th>
                 <th scope="col">Client secret</th>
                 <th scope="col">Installs</th>
                 <th scope="col">
@@ -105,7 +105,7 @@ export function AppsPage({ view }: { view: View }) {
                       </span>
                     </span>
                   </th>
-                  <td data-label="Installed by">
+                  <td data-label="Installed in">
                     {a.distribution === "agency" ? "Agencies (Agency Pro)" : "Locations"}
                     <span className="muted small block">
                       {a.visibility === "public" ? "Public: any agency" : "Private: this agency only"}
@@ -327,7 +327,7 @@ function AppForm({
         />
         <TextField
           label="Logo URL"
-          type="url"
+          inputMode="url"
           value={logoUrl}
           placeholder="https://example.com/logo.png"
           onChange={(e) => setLogoUrl(e.target.value)}
@@ -384,7 +384,7 @@ function AppForm({
         )}
         <TextField
           label="Webhook URL"
-          type="url"
+          inputMode="url"
           value={webhookUrl}
           placeholder="https://example.com/keyward-events"
           hint="Keyward sends app.installed and app.uninstalled here, signed."

@@ -154,7 +154,7 @@ function ConsentForm({ consent }: { consent: ConsentRequest }) {
             agencyApp && targets.agency ? `${targets.agency.name} cannot install it` : "You cannot install it"
           }
         >
-          <p>{refusal}</p>
+          {refusal}
         </Alert>
       ) : agencyApp && targets.agency ? (
         <fieldset className="field">
@@ -219,8 +219,9 @@ function ConsentForm({ consent }: { consent: ConsentRequest }) {
         </button>
       </div>
       <p className="small muted">
-        Either way you go back to <strong>{originOf(request.redirectUri)}</strong>. You can uninstall the app
-        at any time in Keyward, under Installed apps.
+        {refusal ? "You go back to" : "Either way you go back to"}{" "}
+        <strong>{originOf(request.redirectUri)}</strong>.
+        {refusal ? "" : " You can uninstall the app at any time in Keyward, under Installed apps."}
       </p>
     </form>
   );
