@@ -9,6 +9,7 @@ import { date, dateTime, plural } from "../format";
 import type { View } from "../links";
 import { RowMenu } from "../Menu";
 import type { Install } from "../oauth-types";
+import { Link } from "../router";
 import { useSession } from "../session";
 import { ConfirmDialog, ErrorText, useLoad, useToast } from "../ui";
 import { AppLogo } from "./Apps";
@@ -168,5 +169,63 @@ export function InstallsPage({ view }: { view: View }) {
         </ConfirmDialog>
       ) : null}
     </div>
+  );
+}
+
+/**
+ * For the inventory: installs nobody has used for 90 days or more. App tokens expire by themselves
+ * and are not swept like keys; an install this idle is listed so an admin can uninstall it. Shows
+ * nothing when there is none, or when the viewer may not list installs.
+ */
+export function UnusedInstalls({ agencyId }: { agencyId: string }) {
+  const list = useLoad(
+    () =>
+      api
+        .get<{ installs: Install[] }>(`/api/agencies/${encodeURIComponent(agencyId)}/installs`)
+        .catch(() => ({ installs: [] as Install[] })),
+    [agencyId],
+  );
+  const idle = (list.data?.installs ?? [])
+    .filter((i) => i.unusedDays !== null && i.unusedDays >= 90)
+    .sort((a, b) => (b.unusedDays ?? 0) - (a.unusedDays ?? 0));
+  if (idle.length === 0) return null;
+  return (
+    <section aria-labelledby="unused-installs-title">
+      <h2 id="unused-installs-title">Installed apps unused for 90 days ({idle.length})</h2>
+      <p className="muted">
+        App tokens expire by themselves, so no sweep removes these installs. Uninstall the ones nobody needs
+        under <Link to="/agency/installs">Installed apps</Link>.
+      </p>
+      <div className="table-wrap">
+        <table className="table">
+          <caption className="visually-hidden">Installed apps unused for 90 days or more</caption>
+          <thead>
+            <tr>
+              <th scope="col">App</th>
+              <th scope="col">Last used</th>
+              <th scope="col" className="num">
+                Days unused
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {idle.map((i) => (
+              <tr key={i.id} data-install-id={i.id}>
+                <th scope="row" data-label="App">
+                  {i.app.name}
+                  <span className="muted small block">by {i.app.developerName}</span>
+                </th>
+                <td data-label="Last used">
+                  {i.lastUsedAt ? date(i.lastUsedAt) : <span className="muted">Never</span>}
+                </td>
+                <td data-label="Days unused" className="num">
+                  {i.unusedDays}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </section>
   );
 }
