@@ -454,6 +454,22 @@ describe("a location app", () => {
   });
 });
 
+describe("the inventory", () => {
+  it("lists an install nobody has used for 90 days", async () => {
+    h.clock.advance(91 * 86_400_000);
+    const { page, context } = await openPage(browser, h, { email: w.agencyAdmin, path: "/agency/inventory" });
+    try {
+      const section = page.getByRole("region", { name: /Installed apps unused for 90 days/ });
+      await section.getByRole("row", { name: /Review Widget/ }).waitFor();
+      expect(await section.textContent()).toMatch(/by Other Agency/);
+      await section.scrollIntoViewIfNeeded();
+      await shot(page, "oauth-inventory-unused", false);
+    } finally {
+      await context.close();
+    }
+  });
+});
+
 describe("layout", () => {
   for (const width of [1280, 390])
     it(`apps, installed apps and the consent page fit at ${width} px`, async () => {
