@@ -6,7 +6,7 @@
  * names where the browser goes next: back to the app, with a code or with error=access_denied.
  * Shown outside the console's shell; a signed-out visitor signs in first and comes back here.
  */
-import { type FormEvent, useState } from "react";
+import { type FormEvent, useEffect, useState } from "react";
 import { api, asApiError } from "../api";
 import type { ConsentRequest, Decision } from "../oauth-types";
 import { useRoute } from "../router";
@@ -32,6 +32,10 @@ export function OAuthConsentPage() {
     return api.get<ConsentRequest>(`/api/oauth/requests/${encodeURIComponent(requestId)}`);
   }, [requestId]);
   const [otherAccount, setOtherAccount] = useState(false);
+  const appName = consent.data?.request.app.name;
+  useEffect(() => {
+    document.title = appName ? `Connect ${appName} · Keyward` : "Connect an app · Keyward";
+  }, [appName]);
 
   // Another person: sign out and come back to this page, where the sign-in is shown.
   const switchAccount = async () => {
