@@ -42,6 +42,8 @@ import { loadDeploymentSecret, openDeploymentSecretBox } from "../service/legacy
 import { LifecycleService } from "../service/lifecycle.js";
 import { ListingService } from "../service/listings.js";
 import { LocationSettingsService } from "../service/location-settings.js";
+import { OAuthService } from "../service/oauth.js";
+import { OAuthProtocol } from "../service/oauth-server.js";
 import { ProfileService } from "../service/profile.js";
 import { ProvisioningService } from "../service/provisioning.js";
 import { type FirstRefusal, RateLimiter } from "../service/rate-limits.js";
@@ -289,6 +291,28 @@ export async function createKeyward(opts: KeywardOptions): Promise<Keyward> {
   const webhookBox = new SecretBox(loadDeploymentSecret(config).secret, "keyward webhook secret");
   const webhookGuard = new WebhookGuard(config.webhookAllowPrivate);
   const webhooks = new WebhookService({ store, clock, audit, box: webhookBox, guard: webhookGuard });
+  // OAuth apps (docs/oauth.md): access tokens are keys of kind `oauth`; a refreshed pair is sealed
+  // for its 30-second idempotency window under the deployment secret, with a key of its own.
+  const oauth = new OAuthService({
+    store,
+    clock,
+    audit,
+    cache,
+    bus,
+    scopes,
+    usage,
+    webhooks,
+    prefix: config.tokenPrefix,
+  });
+  const oauthProtocol = new OAuthProtocol({
+    store,
+    clock,
+    oauth,
+    verifier,
+    scopes,
+    box: new SecretBox(loadDeploymentSecret(config).secret, "keyward oauth refresh pair"),
+    prefix: config.tokenPrefix,
+  });
   const storage = new StorageHealth(database.db, database.dialect, clock);
   const attempts = new Attempts({
     limits: config.limits,
@@ -376,6 +400,8 @@ export async function createKeyward(opts: KeywardOptions): Promise<Keyward> {
     webhooks,
     limits,
     usageCodes,
+    oauth,
+    oauthProtocol,
     locationSettings: new LocationSettingsService({ store, clock, audit, cache, bus, accounts }),
     storage,
     verifyEvents,

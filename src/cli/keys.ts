@@ -1,6 +1,6 @@
 import { parseArgs } from "node:util";
 import { ApiError } from "../core/errors.js";
-import { KEY_KINDS, type KeyKind, MAX_ROTATION_GRACE_SECONDS } from "../core/token.js";
+import { KEY_KINDS, type KeyKind, MAX_ROTATION_GRACE_SECONDS, type ManagedKeyKind } from "../core/token.js";
 import type { KeyView } from "../service/keys.js";
 import { type Command, printJson, UsageError } from "./command.js";
 import { openKeyward, operatorCtx } from "./runtime.js";
@@ -58,7 +58,7 @@ export const keysCommand: Command = {
         json: { type: "boolean" },
       },
     });
-    const kind = values.kind as KeyKind | undefined;
+    const kind = values.kind as ManagedKeyKind | undefined;
     if (kind !== undefined && !KEY_KINDS.includes(kind))
       throw new UsageError(`--kind must be one of ${KEY_KINDS.join(", ")}`);
     const scopes = values.scopes

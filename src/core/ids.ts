@@ -16,6 +16,10 @@ const prefixes = {
   webhook: "whe",
   webhookDelivery: "whd",
   webhookMessage: "msg",
+  oauthApp: "app",
+  oauthInstall: "ins",
+  oauthRequest: "oar",
+  oauthClient: "cid",
 } as const;
 
 export type IdKind = keyof typeof prefixes;

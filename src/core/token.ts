@@ -6,8 +6,10 @@
  */
 import * as crypto from "node:crypto";
 
-export type KeyKind = "private_integration" | "legacy_v1";
-export const KEY_KINDS: readonly KeyKind[] = ["private_integration", "legacy_v1"];
+/** The kinds of key people create; `oauth` keys are access tokens an app gets (docs/oauth.md). */
+export type ManagedKeyKind = "private_integration" | "legacy_v1";
+export type KeyKind = ManagedKeyKind | "oauth";
+export const KEY_KINDS: readonly ManagedKeyKind[] = ["private_integration", "legacy_v1"];
 
 /** The longest a rotated-out token keeps working (7 days): the API's limit, and the console's "later". */
 export const MAX_ROTATION_GRACE_SECONDS = 7 * 24 * 3600;
@@ -17,10 +19,25 @@ export const MAX_ROTATION_GRACE_SECONDS = 7 * 24 * 3600;
  * (`kw_svc_…`, issue 12), which are never API keys (they live in their own table and guard the
  * service routes only).
  */
-export type TokenKind = KeyKind | "service";
+export type TokenKind = KeyKind | "service" | "oauth_refresh" | "client_secret";
 
-const KIND_TAG: Record<TokenKind, string> = { private_integration: "pit", legacy_v1: "v1", service: "svc" };
-const TAG_KIND: Record<string, TokenKind> = { pit: "private_integration", v1: "legacy_v1", svc: "service" };
+/** OAuth (docs/oauth.md): access tokens `oat` (keys), refresh tokens `ort`, client secrets `cs`. */
+const KIND_TAG: Record<TokenKind, string> = {
+  private_integration: "pit",
+  legacy_v1: "v1",
+  service: "svc",
+  oauth: "oat",
+  oauth_refresh: "ort",
+  client_secret: "cs",
+};
+const TAG_KIND: Record<string, TokenKind> = {
+  pit: "private_integration",
+  v1: "legacy_v1",
+  svc: "service",
+  oat: "oauth",
+  ort: "oauth_refresh",
+  cs: "client_secret",
+};
 
 export const BODY_LENGTH = 32;
 export const CHECK_LENGTH = 6;

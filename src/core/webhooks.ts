@@ -22,6 +22,9 @@ export const WEBHOOK_EVENTS = [
   "settings.security_changed",
   "plan.changed",
   "webhook.test",
+  // An OAuth app's own events, sent to the app's webhookUrl (docs/oauth.md).
+  "app.installed",
+  "app.uninstalled",
 ] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENTS)[number];
 

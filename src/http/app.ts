@@ -20,6 +20,8 @@ import { authRoutes } from "./routes/auth.js";
 import { keyRoutes } from "./routes/keys.js";
 import { leakRoutes } from "./routes/leaks.js";
 import { locationSettingsRoutes } from "./routes/location-settings.js";
+import { oauthRoutes } from "./routes/oauth.js";
+import { oauthAppRoutes } from "./routes/oauth-apps.js";
 import { peopleRoutes } from "./routes/people.js";
 import { platformRoutes } from "./routes/platform.js";
 import { provisioningRoutes } from "./routes/provisioning.js";
@@ -138,6 +140,8 @@ export function createApp(deps: Deps, opts: AppOptions = {}): Hono<AppEnv> {
   serviceKeyRoutes(router, deps);
   provisioningRoutes(router, deps);
   rateLimitRoutes(router, deps);
+  oauthAppRoutes(router, deps);
+  oauthRoutes(router, deps);
   for (const mod of opts.extraRoutes ?? []) mod(router, deps);
 
   // Responses are counted around Hono's fetch rather than by a middleware (see ResponseHeaders):

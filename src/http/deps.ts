@@ -23,6 +23,8 @@ import type { LegacyReports } from "../service/legacy-report.js";
 import type { LifecycleService } from "../service/lifecycle.js";
 import type { ListingService } from "../service/listings.js";
 import type { LocationSettingsService } from "../service/location-settings.js";
+import type { OAuthService } from "../service/oauth.js";
+import type { OAuthProtocol } from "../service/oauth-server.js";
 import type { ProfileService } from "../service/profile.js";
 import type { ProvisioningService } from "../service/provisioning.js";
 import type { RateLimiter } from "../service/rate-limits.js";
@@ -88,6 +90,10 @@ export interface Deps {
   limits: RateLimiter;
   /** Verifications per key per day per code. */
   usageCodes: UsageCodes;
+  /** OAuth apps, installs and the consent step (docs/oauth.md). */
+  oauth: OAuthService;
+  /** The OAuth protocol endpoints: token, location tokens, revocation, introspection, metadata. */
+  oauthProtocol: OAuthProtocol;
   /** A location's settings: its IP allowlist (issue 13 §2). */
   locationSettings: LocationSettingsService;
   /** Whether the database can be written (/readyz), told of storage failures requests meet. */

@@ -9,6 +9,8 @@ import { Description, Email, Name, Password } from "../core/validate.js";
 
 const ScopeList = z.array(z.string().max(100)).max(100, "at most 100 scopes");
 const Kind = z.enum(KEY_KINDS);
+/** What a key is, as answers show it: the kinds people create, and `oauth` (an app's access token, docs/oauth.md). */
+const AnyKind = z.enum([...KEY_KINDS, "oauth"]);
 
 /** Issue 13 §4: an agency key limited to chosen locations (null: every location of its agency). */
 const KeyLocationIds = z
@@ -93,7 +95,7 @@ export const RotateBody = z
 export const ImportKeyBody = z
   .strictObject({
     name: Name,
-    kind: Kind,
+    kind: AnyKind,
     description: Description.optional(),
     scopes: ScopeList.optional(),
     token: z.string().min(1, "must not be empty").max(512, "must be at most 512 characters").optional(),
@@ -113,7 +115,7 @@ export const KeyView = z
     id: z.string(),
     name: z.string(),
     description: z.string(),
-    kind: Kind,
+    kind: AnyKind,
     owner: z.object({ type: z.enum(["agency", "location"]), id: z.string() }),
     agencyId: z.string(),
     locationId: z.string().nullable(),
@@ -400,10 +402,18 @@ export const VerifyAnswer = z
       .object({
         id: z.string(),
         name: z.string(),
-        kind: Kind,
+        kind: AnyKind,
         owner: z.object({ type: z.enum(["agency", "location"]), id: z.string() }),
         agencyId: z.string(),
         scopes: z.array(z.string()),
+        app: z
+          .object({ id: z.string(), name: z.string() })
+          .optional()
+          .meta({ description: "kind oauth: the app the access token was issued to (docs/oauth.md)." }),
+        install: z
+          .object({ id: z.string() })
+          .optional()
+          .meta({ description: "kind oauth: the install (of the app, in this agency or location)." }),
       })
       .optional(),
     missingScopes: z

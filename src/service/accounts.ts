@@ -451,6 +451,7 @@ export class AccountService {
         agencyId: loc.agencyId,
         locationIds: [loc.id],
         statuses: ["active", "expired"],
+        includeOauth: true,
       });
       for (const k of keys) {
         await s.updateKey({ ...k, status: "revoked", revokedAt: now, updatedAt: now, secretEnc: null });

@@ -38,6 +38,8 @@ export interface CachedToken {
   /** The key has been warned of an inactivity action: its next use is written through. */
   warned: boolean;
   loadedAt: number;
+  /** An OAuth access token: its app and install (docs/oauth.md); null for every other key. */
+  oauth: OAuthFacts | null;
   /**
    * A valid verification's answer for this entry, under the agency facts it was judged with: made
    * once rather than per request (the hot path allocates as little as it can). Shared between
@@ -59,6 +61,15 @@ export interface ValidResult {
   cache?: false;
 }
 
+/** What verification knows of an OAuth access token's origin. */
+export interface OAuthFacts {
+  appId: string;
+  appName: string;
+  installId: string;
+  /** Issued to an agency-distribution install (Agency Pro needed), or a location token derived from one. */
+  agencyInstall: boolean;
+}
+
 /** A verified key, as the verifier answers it. */
 export interface VerifiedKey {
   keyId: string;
@@ -70,6 +81,8 @@ export interface VerifiedKey {
   locationIds: readonly string[] | null;
   scopes: readonly string[];
   enhancedSecurity: boolean;
+  /** kind `oauth`: the app and install the access token was issued to. */
+  oauth?: OAuthFacts | null | undefined;
 }
 
 export interface AgencyFacts {

@@ -154,6 +154,16 @@ export class Verifier {
         ...fail("plan_required", `Agency keys need the agency_pro plan; this agency is on ${agency.plan}.`),
         key,
       };
+    // An agency-distribution app's install is suspended while its agency is below Agency Pro
+    // (docs/oauth.md), the location tokens derived from it included.
+    if (e.oauth?.agencyInstall && !planAllowsAgencyKeys(agency.plan))
+      return {
+        ...fail(
+          "plan_required",
+          `The app "${e.oauth.appName}" is installed for the agency, which needs the agency_pro plan; this agency is on ${agency.plan}: the install is suspended.`,
+        ),
+        key,
+      };
     // Before anything counts as a use: a request from outside an allowlist may not be the key's owner.
     const listed = e.ipAllow !== null || e.locationIpAllow !== null || !!agency.ipAllow;
     if (listed) {
@@ -194,7 +204,8 @@ export class Verifier {
     opts: VerifyOptions,
     listed: boolean,
   ): VerifyResult | Promise<VerifyResult> {
-    if (opts.requiredScopes && e.kind === "private_integration") {
+    // A legacy v1 key has full access to its owner account; every other kind holds scopes.
+    if (opts.requiredScopes && e.kind !== "legacy_v1") {
       const missing = opts.requiredScopes.filter((s) => !e.scopes.includes(s));
       if (missing.length > 0)
         return {
@@ -284,6 +295,7 @@ function toVerified(e: CachedToken, agency: AgencyFacts): VerifiedKey {
     locationIds: e.locationIds,
     scopes: e.scopes,
     enhancedSecurity: agency.enhancedSecurity,
+    ...(e.oauth ? { oauth: e.oauth } : {}),
   };
 }
 
@@ -319,6 +331,7 @@ export function toEntry(f: TokenLookup, now: number): CachedToken {
     inGrace: f.token.validUntil !== null && f.token.retiredReason === "rotated",
     warned: k.warnedAt !== null && k.warnedAt >= k.activityAt,
     loadedAt: now,
+    oauth: f.oauth ?? null,
     accepted: undefined, // set by the first valid verification; declared here so the shape stays one
   };
 }

@@ -157,6 +157,8 @@ export class LifecycleStore {
       .select(["id", "agency_id"])
       .where("status", "=", "active")
       .where("activity_at", "<=", cutoff)
+      // OAuth access tokens end by themselves within a day: no inactivity cycle (docs/oauth.md).
+      .where("kind", "!=", "oauth")
       .where((eb) => eb.or([eb("warned_at", "is", null), eb("warned_at", "<=", eb.ref("activity_at"))]))
       .execute();
     return rows.map((r) => ({ id: r.id, agencyId: r.agency_id }));

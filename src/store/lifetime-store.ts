@@ -31,6 +31,8 @@ export class LifetimeStore {
       .selectFrom("api_keys")
       .selectAll()
       .where("status", "=", "active")
+      // OAuth access tokens live a day by design: nobody is warned of that (docs/oauth.md).
+      .where("kind", "!=", "oauth")
       .where("expires_at", ">", now)
       .where("expires_at", "<=", now + longest)
       .where((eb) =>

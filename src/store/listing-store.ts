@@ -99,6 +99,8 @@ export class ListingStore {
     if (f.locationIds === null) q = q.where("api_keys.location_id", "is", null);
     else if (f.locationIds !== undefined) q = q.where("api_keys.location_id", "in", f.locationIds);
     if (f.kind) q = q.where("api_keys.kind", "=", f.kind);
+    // OAuth access tokens are shown as installs (docs/oauth.md), not one row per token.
+    else q = q.where("api_keys.kind", "!=", "oauth");
     if (f.q) {
       const needle = f.q.trim();
       const pattern = `%${likeLiteral(needle.toLowerCase())}%`;

@@ -18,6 +18,7 @@ import * as m010 from "./schema-migrations/010_webhooks.js";
 import * as m011 from "./schema-migrations/011_rate_limits_and_usage_codes.js";
 import * as m012 from "./schema-migrations/012_key_reach_and_ip_allowlists.js";
 import * as m013 from "./schema-migrations/013_key_lifetimes.js";
+import * as m014 from "./schema-migrations/014_oauth_apps.js";
 import { renumberRecordedSchemaMigrations } from "./schema-renumbering.js";
 
 // biome-ignore lint/suspicious/noExplicitAny: each migration sees the schema of its own day
@@ -41,6 +42,7 @@ export const SCHEMA_MIGRATIONS: Record<string, Step> = {
   "011_rate_limits_and_usage_codes": m011,
   "012_key_reach_and_ip_allowlists": m012,
   "013_key_lifetimes": m013,
+  "014_oauth_apps": m014,
 };
 
 /** Where Kysely records the schema migrations applied (names kept from the first release). */

@@ -110,6 +110,9 @@ export interface ApiKeyTable {
   expires_at?: number | null;
   /** The last lifetime-ending warning issued since the lifetime was set (migration 013); null: none. */
   lifetime_warned_at?: number | null;
+  /** An OAuth access token (kind `oauth`, migration 014): the app and install it was issued to. */
+  oauth_app_id?: string | null;
+  oauth_install_id?: string | null;
 }
 
 /** Every token a key has had. Lookup by hash finds the key; retired tokens explain themselves. */
@@ -396,4 +399,83 @@ export interface Database {
   service_key_tokens: ServiceKeyTokenTable;
   webhook_endpoints: WebhookEndpointTable;
   webhook_deliveries: WebhookDeliveryTable;
+  oauth_apps: OAuthAppTable;
+  oauth_installs: OAuthInstallTable;
+  oauth_requests: OAuthRequestTable;
+  oauth_codes: OAuthCodeTable;
+  oauth_refresh_tokens: OAuthRefreshTokenTable;
+}
+
+/** OAuth apps (schema migration 014, docs/oauth.md). */
+export interface OAuthAppTable {
+  id: string;
+  agency_id: string;
+  client_id: string;
+  name: string;
+  logo_url: string | null;
+  redirect_uris_json: string;
+  scopes_json: string;
+  distribution: string;
+  visibility: string;
+  public_client: number;
+  webhook_url: string | null;
+  webhook_endpoint_id: string | null;
+  secret_hash: string | null;
+  secret_display: string | null;
+  secret_created_at: number | null;
+  previous_secret_hash: string | null;
+  previous_valid_until: number | null;
+  created_at: number;
+  created_by: string | null;
+  updated_at: number;
+  deleted_at: number | null;
+}
+
+export interface OAuthInstallTable {
+  id: string;
+  app_id: string;
+  agency_id: string;
+  location_id: string | null;
+  /** An agency install's chosen locations: JSON array, null for all. */
+  location_ids_json: string | null;
+  scopes_json: string;
+  installed_by: string | null;
+  installed_at: number;
+  last_used_at: number | null;
+  uninstalled_at: number | null;
+}
+
+export interface OAuthRequestTable {
+  id: string;
+  app_id: string;
+  params_json: string;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+}
+
+export interface OAuthCodeTable {
+  hash: string;
+  app_id: string;
+  install_id: string;
+  redirect_uri: string;
+  scopes_json: string;
+  code_challenge: string | null;
+  code_challenge_method: string | null;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+}
+
+export interface OAuthRefreshTokenTable {
+  hash: string;
+  app_id: string;
+  install_id: string;
+  scopes_json: string;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+  revoked_at: number | null;
+  /** The pair this token was exchanged for, sealed, kept for the idempotency window. */
+  next_pair_enc: string | null;
 }

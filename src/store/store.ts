@@ -17,6 +17,7 @@ import type {
 import type { Plan } from "../core/permissions.js";
 import type { KeyKind } from "../core/token.js";
 import { type DialectInfo, SQLITE_WRITE_WAIT_MS, WriteLockBusy } from "./dialect.js";
+import { OAuthStore } from "./oauth-store.js";
 import {
   agencyFromRow,
   auditFromRow,
@@ -61,6 +62,8 @@ export interface TokenLookup {
   agency: { plan: Plan; enhancedSecurity: boolean; ipAllowlist?: string[] | null };
   /** The IP allowlist of the key's location (issue 13 §2); absent or null: none. */
   locationIpAllowlist?: string[] | null;
+  /** An OAuth access token (kind `oauth`): its app and install (docs/oauth.md); absent otherwise. */
+  oauth?: { appId: string; appName: string; installId: string; agencyInstall: boolean } | null;
 }
 
 export interface KeyFilter {
@@ -69,7 +72,10 @@ export interface KeyFilter {
   locationIds?: string[] | null;
   statuses?: KeyStatus[];
   createdBy?: string;
+  /** A kind; without one, every kind but `oauth` (apps' access tokens are shown as installs). */
   kind?: KeyKind;
+  /** With no `kind`: `oauth` access tokens too (what deleting a location revokes). */
+  includeOauth?: boolean;
 }
 
 export interface AuditFilter {
@@ -490,6 +496,7 @@ export class Store {
     if (f.statuses) q = q.where("status", "in", f.statuses);
     if (f.createdBy) q = q.where("created_by", "=", f.createdBy);
     if (f.kind) q = q.where("kind", "=", f.kind);
+    else if (!f.includeOauth) q = q.where("kind", "!=", "oauth");
     const rows = await q.orderBy("created_at").orderBy("id").execute();
     return rows.map(keyFromRow);
   }
@@ -578,6 +585,8 @@ export class Store {
       .innerJoin("api_keys as k", "k.id", "t.key_id")
       .innerJoin("agencies as a", "a.id", "k.agency_id")
       .leftJoin("locations as l", "l.id", "k.location_id")
+      .leftJoin("oauth_apps as o", "o.id", "k.oauth_app_id")
+      .leftJoin("oauth_installs as i", "i.id", "k.oauth_install_id")
       .selectAll("k")
       .select([
         "t.hash as t_hash",
@@ -590,6 +599,8 @@ export class Store {
         "a.enhanced_security as a_eas",
         "a.ip_allowlist_json as a_ips",
         "l.ip_allowlist_json as l_ips",
+        "o.name as o_name",
+        "i.location_id as i_location_id",
       ])
       .where("t.hash", "=", hash)
       .executeTakeFirst();
@@ -612,6 +623,15 @@ export class Store {
       },
       locationIpAllowlist:
         r.l_ips === null || r.l_ips === undefined ? null : (JSON.parse(r.l_ips) as string[]),
+      oauth:
+        r.oauth_app_id && r.oauth_install_id
+          ? {
+              appId: r.oauth_app_id,
+              appName: r.o_name ?? "",
+              installId: r.oauth_install_id,
+              agencyInstall: r.i_location_id === null,
+            }
+          : null,
     };
   }
 
@@ -620,6 +640,11 @@ export class Store {
   async appendAudit(e: NewAudit): Promise<void> {
     await this.db.insertInto("audit_log").values(auditToRow(e)).execute();
     await this.webhooks().enqueueForAudits([e]);
+  }
+
+  /** OAuth apps, installs, codes and refresh tokens, on this store's connection (its transaction, if any). */
+  oauth(): OAuthStore {
+    return new OAuthStore(this.db, this.dialect);
   }
 
   /** The webhook endpoints and outbox, on this store's connection (its transaction, if any). */

@@ -3525,6 +3525,830 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/agencies/{agencyId}/apps": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List the OAuth apps the agency develops */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    agencyId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Apps */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            apps: components["schemas"]["OAuthApp"][];
+                        };
+                    };
+                };
+                /** @description An error, as application/problem+json (see the error catalogue) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Register an OAuth app
+         * @description Agency admins, any plan. The answer carries the client secret (`kw_cs_…`) once — none for a public (PKCE-only) client — and, with a `webhookUrl`, its signing secret. See docs/oauth.md.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    agencyId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name: string;
+                        /** @description Exact match at /oauth/authorize; HTTPS, or HTTP on a loopback address */
+                        redirectUris: string[];
+                        scopes: string[];
+                        /** @enum {string} */
+                        distribution: "agency" | "location";
+                        /** @enum {string} */
+                        visibility?: "private" | "public";
+                        logoUrl?: string | null;
+                        webhookUrl?: string | null;
+                        public?: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description Registered */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            app: components["schemas"]["OAuthApp"];
+                            /** @description `kw_cs_…`, shown in this answer only */
+                            clientSecret?: string;
+                            /** @description The `whsec_…` signing secret of the app's webhook endpoint, shown once */
+                            webhookSecret?: string;
+                        };
+                    };
+                };
+                /** @description An error, as application/problem+json (see the error catalogue) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/apps/{appId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An OAuth app */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    appId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The app */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["OAuthApp"];
+                    };
+                };
+                /** @description An error, as application/problem+json (see the error catalogue) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        /** Delete an OAuth app (uninstalled everywhere) */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    appId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Deleted */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description An error, as application/problem+json (see the error catalogue) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        /** Change an OAuth app */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    appId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name?: string;
+                        /** @description Exact match at /oauth/authorize; HTTPS, or HTTP on a loopback address */
+                        redirectUris?: string[];
+                        scopes?: string[];
+                        /** @enum {string} */
+                        visibility?: "private" | "public";
+                        logoUrl?: string | null;
+                        webhookUrl?: string | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description The app */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["OAuthApp"];
+                    };
+                };
+                /** @description An error, as application/problem+json (see the error catalogue) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/api/apps/{appId}/rotate-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rotate an OAuth app's client secret
+         * @description The new secret is shown once; the previous one keeps working for `graceSeconds` (default 0, at most 7 days).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    appId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        graceSeconds?: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description Rotated */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            app: components["schemas"]["OAuthApp"];
+                            /** @description `kw_cs_…`, shown in this answer only */
+                            clientSecret?: string;
+                            /** @description The `whsec_…` signing secret of the app's webhook endpoint, shown once */
+                            webhookSecret?: string;
+                        };
+                    };
+                };
+                /** @description An error, as application/problem+json (see the error catalogue) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/agencies/{agencyId}/installs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Apps installed in the agency
+         * @description Agency admins see every install of the agency, location admins their locations'. An install unused for 90 days or more carries `unusedDays`.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    agencyId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Installs */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            installs: components["schemas"]["OAuthInstall"][];
+                        };
+                    };
+                };
+                /** @description An error, as application/problem+json (see the error catalogue) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/installs/{installId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Uninstall an app
+         * @description Every token of the install is revoked on every node within a second; the app's webhook gets `app.uninstalled`.
+         */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    installId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Uninstalled */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description An error, as application/problem+json (see the error catalogue) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/oauth/requests/{requestId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A pending authorization request (the consent page) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    requestId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The request and where the person may install */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["OAuthAuthorizationRequest"];
+                    };
+                };
+                /** @description An error, as application/problem+json (see the error catalogue) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/oauth/requests/{requestId}/decision": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Allow or deny an authorization request
+         * @description Agency apps: `{"allow": true, "locationIds": "all" | [...]}`; location apps: `{"allow": true, "locationId": "…"}`; `{"allow": false}` denies. Answers where to send the browser (the app's redirect URI with `code` and `state`, or `error=access_denied`).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    requestId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        allow: false;
+                    } | {
+                        /** @enum {boolean} */
+                        allow: true;
+                        locationIds: "all" | string[];
+                    } | {
+                        /** @enum {boolean} */
+                        allow: true;
+                        locationId: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Where to go */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            redirectTo: string;
+                        };
+                    };
+                };
+                /** @description An error, as application/problem+json (see the error catalogue) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/oauth/authorize": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Start the authorization code flow (PKCE)
+         * @description Redirects to the console's consent page (`/oauth/consent?request=…`). An unknown client_id or a redirect_uri not registered (exact match) is an HTML error page; other errors go back to redirect_uri with `error` and `state`.
+         */
+        get: {
+            parameters: {
+                query: {
+                    response_type: "code";
+                    client_id: string;
+                    redirect_uri?: string;
+                    scope?: string;
+                    state?: string;
+                    code_challenge?: string;
+                    code_challenge_method?: "S256";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description To the consent page, or back to the app with an error */
+                302: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description HTML error page */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/oauth/token": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Token endpoint: authorization_code, refresh_token, client_credentials
+         * @description Client authentication by HTTP Basic or client_id/client_secret in the form; public clients send client_id and the PKCE code_verifier. A refresh token is replaced at every use; the same one again within 30 s answers the same new pair, later it revokes the install's every token.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/x-www-form-urlencoded": {
+                        /** @enum {string} */
+                        grant_type: "authorization_code" | "refresh_token" | "client_credentials";
+                        code?: string;
+                        redirect_uri?: string;
+                        code_verifier?: string;
+                        refresh_token?: string;
+                        scope?: string;
+                        client_id?: string;
+                        client_secret?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Tokens */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["OAuthToken"];
+                    };
+                };
+                /** @description OAuth error (RFC 6749 §5.2) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["OAuthError"];
+                    };
+                };
+                /** @description OAuth error (RFC 6749 §5.2) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["OAuthError"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/oauth/locationToken": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A location token from an agency install's access token
+         * @description Bearer: the agency install's access token. Body (form or JSON): `locationId`, a location the install covers. Not refreshable: ask again.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/x-www-form-urlencoded": {
+                        locationId: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description A location access token */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            access_token: string;
+                            /** @enum {string} */
+                            token_type: "Bearer";
+                            expires_in: number;
+                            scope: string;
+                            location_id: string;
+                            install_id: string;
+                        };
+                    };
+                };
+                /** @description OAuth error (RFC 6749 §5.2) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["OAuthError"];
+                    };
+                };
+                /** @description OAuth error (RFC 6749 §5.2) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["OAuthError"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/oauth/revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Revoke a token (RFC 7009), by the app
+         * @description A refresh token uninstalls the app (every token of the install revoked, `app.uninstalled` sent); an access token ends that token. Unknown tokens: 200 all the same.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/x-www-form-urlencoded": {
+                        token: string;
+                        token_type_hint?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Revoked (or nothing to revoke) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description OAuth error (RFC 6749 §5.2) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["OAuthError"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/oauth/introspect": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Introspect a token (RFC 7662), for resource servers
+         * @description A service credential of the `verify` scope as Bearer. An agency's credential sees its agency's tokens only.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/x-www-form-urlencoded": {
+                        token: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description `{active: false}` or the token's facts */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            active: boolean;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description OAuth error (RFC 6749 §5.2) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["OAuthError"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/.well-known/oauth-authorization-server": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Authorization server metadata (RFC 8414) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Metadata */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/locations": {
         parameters: {
             query?: never;
@@ -4371,7 +5195,7 @@ export interface paths {
                 content: {
                     "application/json": {
                         url: string;
-                        events: ("key.created" | "key.updated" | "key.rotated" | "key.revoked" | "key.expired" | "key.deleted" | "key.refreshed" | "key.inactivity_warning" | "key.kept" | "key.lifetime_ending" | "key.leaked" | "key.rate_limited" | "settings.security_changed" | "plan.changed" | "webhook.test")[];
+                        events: ("key.created" | "key.updated" | "key.rotated" | "key.revoked" | "key.expired" | "key.deleted" | "key.refreshed" | "key.inactivity_warning" | "key.kept" | "key.lifetime_ending" | "key.leaked" | "key.rate_limited" | "settings.security_changed" | "plan.changed" | "webhook.test" | "app.installed" | "app.uninstalled")[];
                         description?: string;
                         /** @enum {string} */
                         scheme?: "hmac" | "ed25519";
@@ -4495,7 +5319,7 @@ export interface paths {
                 content: {
                     "application/json": {
                         url?: string;
-                        events?: ("key.created" | "key.updated" | "key.rotated" | "key.revoked" | "key.expired" | "key.deleted" | "key.refreshed" | "key.inactivity_warning" | "key.kept" | "key.lifetime_ending" | "key.leaked" | "key.rate_limited" | "settings.security_changed" | "plan.changed" | "webhook.test")[];
+                        events?: ("key.created" | "key.updated" | "key.rotated" | "key.revoked" | "key.expired" | "key.deleted" | "key.refreshed" | "key.inactivity_warning" | "key.kept" | "key.lifetime_ending" | "key.leaked" | "key.rate_limited" | "settings.security_changed" | "plan.changed" | "webhook.test" | "app.installed" | "app.uninstalled")[];
                         description?: string;
                         enabled?: boolean;
                     };
@@ -4803,7 +5627,7 @@ export interface components {
             name: string;
             description: string;
             /** @enum {string} */
-            kind: "private_integration" | "legacy_v1";
+            kind: "private_integration" | "legacy_v1" | "oauth";
             owner: {
                 /** @enum {string} */
                 type: "agency" | "location";
@@ -4911,7 +5735,7 @@ export interface components {
         ImportKey: {
             name: string;
             /** @enum {string} */
-            kind: "private_integration" | "legacy_v1";
+            kind: "private_integration" | "legacy_v1" | "oauth";
             description?: string;
             scopes?: string[];
             token?: string;
@@ -4922,7 +5746,7 @@ export interface components {
             name: string;
             description: string;
             /** @enum {string} */
-            kind: "private_integration" | "legacy_v1";
+            kind: "private_integration" | "legacy_v1" | "oauth";
             owner: {
                 /** @enum {string} */
                 type: "agency" | "location";
@@ -5344,7 +6168,7 @@ export interface components {
                 id: string;
                 name: string;
                 /** @enum {string} */
-                kind: "private_integration" | "legacy_v1";
+                kind: "private_integration" | "legacy_v1" | "oauth";
                 owner: {
                     /** @enum {string} */
                     type: "agency" | "location";
@@ -5352,6 +6176,15 @@ export interface components {
                 };
                 agencyId: string;
                 scopes: string[];
+                /** @description kind oauth: the app the access token was issued to (docs/oauth.md). */
+                app?: {
+                    id: string;
+                    name: string;
+                };
+                /** @description kind oauth: the install (of the app, in this agency or location). */
+                install?: {
+                    id: string;
+                };
             };
             /** @description With insufficient_scope: the required scopes the key lacks. */
             missingScopes?: string[];
@@ -5556,6 +6389,104 @@ export interface components {
                 id?: string;
                 externalId: string;
             }[];
+        };
+        OAuthApp: {
+            id: string;
+            clientId: string;
+            agencyId: string;
+            name: string;
+            logoUrl: string | null;
+            redirectUris: string[];
+            scopes: string[];
+            /** @enum {string} */
+            distribution: "agency" | "location";
+            /** @enum {string} */
+            visibility: "private" | "public";
+            /** @description A public client: PKCE without a client secret */
+            public: boolean;
+            webhookUrl: string | null;
+            secret: {
+                display: string;
+                createdAt: string;
+                previousValidUntil: string | null;
+            } | null;
+            installCount: number;
+            createdAt: string;
+            updatedAt: string;
+        };
+        OAuthInstall: {
+            id: string;
+            app: {
+                id: string;
+                name: string;
+                logoUrl: string | null;
+                developerName: string;
+            };
+            agencyId: string;
+            locationId: string | null;
+            locationIds: string[] | "all" | null;
+            scopes: string[];
+            /** @enum {string} */
+            status: "active" | "suspended";
+            suspendedReason: string | null;
+            installedBy: {
+                id: string;
+                name: string;
+            } | null;
+            installedAt: string;
+            lastUsedAt: string | null;
+            /** @description Days without use, when 90 or more (else null) */
+            unusedDays: number | null;
+        };
+        OAuthAuthorizationRequest: {
+            request: {
+                id: string;
+                expiresAt: string;
+                app: {
+                    id: string;
+                    clientId: string;
+                    name: string;
+                    logoUrl: string | null;
+                    /** @enum {string} */
+                    distribution: "agency" | "location";
+                    developer: {
+                        agencyId: string;
+                        name: string;
+                    };
+                };
+                scopes: {
+                    name: string;
+                    description: string;
+                }[];
+                redirectUri: string;
+            };
+            targets: {
+                agency: {
+                    id: string;
+                    name: string;
+                    allowed: boolean;
+                    reason: string | null;
+                } | null;
+                locations: {
+                    id: string;
+                    name: string;
+                }[];
+            };
+        };
+        OAuthToken: {
+            access_token: string;
+            /** @enum {string} */
+            token_type: "Bearer";
+            expires_in: number;
+            refresh_token?: string;
+            scope: string;
+            install_id: string;
+            agency_id: string;
+            location_id: string | null;
+        };
+        OAuthError: {
+            error: string;
+            error_description?: string;
         };
         V1Location: {
             id: string;
@@ -5769,7 +6700,7 @@ export interface components {
             agencyId: string;
             url: string;
             description: string;
-            events: ("key.created" | "key.updated" | "key.rotated" | "key.revoked" | "key.expired" | "key.deleted" | "key.refreshed" | "key.inactivity_warning" | "key.kept" | "key.lifetime_ending" | "key.leaked" | "key.rate_limited" | "settings.security_changed" | "plan.changed" | "webhook.test")[];
+            events: ("key.created" | "key.updated" | "key.rotated" | "key.revoked" | "key.expired" | "key.deleted" | "key.refreshed" | "key.inactivity_warning" | "key.kept" | "key.lifetime_ending" | "key.leaked" | "key.rate_limited" | "settings.security_changed" | "plan.changed" | "webhook.test" | "app.installed" | "app.uninstalled")[];
             /** @enum {string} */
             scheme: "hmac" | "ed25519";
             enabled: boolean;

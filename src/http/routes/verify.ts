@@ -23,6 +23,10 @@ function keyView(k: VerifiedKey): NonNullable<Answer["key"]> {
       k.locationId === null ? { type: "agency", id: k.agencyId } : { type: "location", id: k.locationId },
     agencyId: k.agencyId,
     scopes: [...k.scopes],
+    // An OAuth access token names the app and install it was issued to (docs/oauth.md).
+    ...(k.oauth
+      ? { app: { id: k.oauth.appId, name: k.oauth.appName }, install: { id: k.oauth.installId } }
+      : {}),
   };
 }
 

@@ -1,0 +1,55 @@
+/**
+ * OAuth 2.0 rules as pure functions (docs/oauth.md): lifetimes, what a redirect URI may be, PKCE's
+ * S256 transform, scope strings. No I/O.
+ */
+import { createHash } from "node:crypto";
+
+/** An access token (`kw_oat_…`) lives a day; a location token from an agency token too. */
+export const ACCESS_TOKEN_TTL_MS = 24 * 3_600_000;
+/** A refresh token (`kw_ort_…`) lives a year, and is replaced at every use. */
+export const REFRESH_TOKEN_TTL_MS = 365 * 24 * 3_600_000;
+/** An authorization code is exchanged right after the redirect: two minutes is plenty. */
+export const CODE_TTL_MS = 2 * 60_000;
+/** A pending authorization request waits this long for the person's decision. */
+export const REQUEST_TTL_MS = 10 * 60_000;
+/** A refresh token used again within this window answers the same new pair (apps racing their own refresh). */
+export const REFRESH_REPLAY_WINDOW_MS = 30_000;
+/** An install unused this long is listed in the inventory. */
+export const INSTALL_UNUSED_DAYS = 90;
+/** At most this many redirect URIs per app. */
+export const MAX_REDIRECT_URIS = 10;
+
+const LOOPBACK = new Set(["127.0.0.1", "[::1]", "localhost"]);
+
+/**
+ * Why a redirect URI cannot be registered (null: it can): absolute, no fragment, HTTPS — or HTTP on
+ * a loopback address, for apps running on the developer's machine (RFC 8252 §7.3).
+ */
+export function redirectUriProblem(uri: string): string | null {
+  let u: URL;
+  try {
+    u = new URL(uri);
+  } catch {
+    return `"${uri}" is not an absolute URL.`;
+  }
+  if (u.hash !== "" || uri.includes("#"))
+    return `"${uri}" has a fragment (#…), which a redirect URI may not have.`;
+  if (u.username || u.password) return `"${uri}" carries credentials, which a redirect URI may not have.`;
+  if (u.protocol === "https:") return null;
+  if (u.protocol === "http:" && LOOPBACK.has(u.hostname)) return null;
+  return `"${uri}" must use HTTPS (plain HTTP only on a loopback address such as http://127.0.0.1:8080/callback).`;
+}
+
+/** RFC 7636 S256: BASE64URL(SHA256(verifier)). */
+export function s256(verifier: string): string {
+  return createHash("sha256").update(verifier, "ascii").digest("base64url");
+}
+
+/** RFC 7636 §4.2: a code challenge is 43 to 128 unreserved characters. */
+export const CODE_CHALLENGE = /^[A-Za-z0-9._~-]{43,128}$/;
+
+/** The space-separated `scope` parameter as a list without repeats (empty: none asked for). */
+export function parseScopeParam(scope: string | undefined | null): string[] {
+  if (!scope) return [];
+  return [...new Set(scope.split(" ").filter((s) => s !== ""))];
+}
