@@ -1,66 +1,20 @@
 /**
- * The OAuth shapes the console uses (marketplace apps, installs, the consent request), written from
- * /work/wt/OAUTH-CONTRACT.md until the server's routes are in the OpenAPI document; then they become
- * names for the generated types.
+ * The OAuth shapes the console uses (marketplace apps, installs, the consent request), named from the
+ * API's generated types (`npm run gen:api`), as api.ts names the others.
  */
+import type { Ok } from "./api";
+import type { components, paths } from "./api-types";
 
-export type Distribution = "agency" | "location";
+type Schemas = components["schemas"];
 
-export interface OAuthApp {
-  id: string;
-  clientId: string;
-  agencyId: string;
-  name: string;
-  logoUrl: string | null;
-  redirectUris: string[];
-  scopes: string[];
-  distribution: Distribution;
-  visibility: "private" | "public";
-  public: boolean;
-  webhookUrl: string | null;
-  secret: { display: string; createdAt: string; previousValidUntil: string | null } | null;
-  installCount: number;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface Install {
-  id: string;
-  app: { id: string; name: string; logoUrl: string | null; developerName: string };
-  agencyId: string;
-  locationId: string | null;
-  locationIds: string[] | "all" | null;
-  scopes: string[];
-  status: "active" | "suspended";
-  suspendedReason: string | null;
-  installedBy: { id: string; name: string } | null;
-  installedAt: string;
-  lastUsedAt: string | null;
-  unusedDays: number | null;
-}
-
-export interface ConsentRequest {
-  request: {
-    id: string;
-    expiresAt: string;
-    app: {
-      id: string;
-      clientId: string;
-      name: string;
-      logoUrl: string | null;
-      distribution: Distribution;
-      developer: { agencyId: string; name: string };
-    };
-    scopes: { name: string; description: string }[];
-    redirectUri: string;
-  };
-  targets: {
-    agency: { id: string; name: string; allowed: boolean; reason: string | null } | null;
-    locations: { id: string; name: string }[];
-  };
-}
-
+export type OAuthApp = Schemas["OAuthApp"];
+export type Distribution = OAuthApp["distribution"];
+/** An app installed in an agency (for chosen locations or all) or in one location. */
+export type Install = Schemas["OAuthInstall"];
+/** What the consent page shows: the app, its scopes, and where this person may install it. */
+export type ConsentRequest = Schemas["OAuthAuthorizationRequest"];
+/** The consent page's answer. */
 export type Decision =
-  | { allow: false }
-  | { allow: true; locationIds: string[] | "all" }
-  | { allow: true; locationId: string };
+  paths["/api/oauth/requests/{requestId}/decision"]["post"]["requestBody"]["content"]["application/json"];
+/** A new app, or a rotated secret: the secret is in this answer only. */
+export type AppWithSecret = Ok<"/api/agencies/{agencyId}/apps", "post">;

@@ -9,7 +9,7 @@ import { type ApiError, api, type Scope } from "../api";
 import { dateTime, plural } from "../format";
 import type { View } from "../links";
 import { RowMenu } from "../Menu";
-import type { Distribution, OAuthApp } from "../oauth-types";
+import type { AppWithSecret, Distribution, OAuthApp } from "../oauth-types";
 import {
   ConfirmDialog,
   ErrorText,
@@ -157,14 +157,11 @@ export function AppsPage({ view }: { view: View }) {
           onClose={() => setDialog(null)}
           onSave={async (body) => {
             if (dialog.type === "edit") {
-              const r = await api.patch<{ app: OAuthApp }>(
-                `/api/apps/${encodeURIComponent(dialog.app.id)}`,
-                body,
-              );
-              toast(`Saved “${r.app.name}”.`);
+              const r = await api.patch<OAuthApp>(`/api/apps/${encodeURIComponent(dialog.app.id)}`, body);
+              toast(`Saved “${r.name}”.`);
               setDialog(null);
             } else {
-              const r = await api.post<{ app: OAuthApp; clientSecret?: string }>(base, body);
+              const r = await api.post<AppWithSecret>(base, body);
               setDialog({ type: "reveal", app: r.app, clientSecret: r.clientSecret ?? null, rotated: false });
             }
             await list.reload();
@@ -476,11 +473,10 @@ function RotateDialog({
       confirmLabel="Rotate"
       onClose={onClose}
       onConfirm={async () => {
-        const r = await api.post<{ app: OAuthApp; clientSecret: string }>(
-          `/api/apps/${encodeURIComponent(app.id)}/rotate-secret`,
-          { graceSeconds: grace },
-        );
-        await onRotated(r.app, r.clientSecret);
+        const r = await api.post<AppWithSecret>(`/api/apps/${encodeURIComponent(app.id)}/rotate-secret`, {
+          graceSeconds: grace,
+        });
+        await onRotated(r.app, r.clientSecret ?? "");
       }}
     >
       <p>
