@@ -470,6 +470,50 @@ describe("the inventory", () => {
   });
 });
 
+describe("the client secret", () => {
+  it("is rotated in the console: shown once, the old one works through the grace, or stops at once", async () => {
+    /** Whether the token endpoint accepts this client secret (a bad grant is 400, a bad client 401). */
+    const accepted = async (secret: string) => {
+      const r = await tokenRequest(
+        { clientId: agencyApp.clientId, clientSecret: secret },
+        { grant_type: "refresh_token", refresh_token: "kw_ort_not_a_real_one" },
+      );
+      if (r.status === 401) expect(r.body.error).toBe("invalid_client");
+      return r.status !== 401;
+    };
+    expect(await accepted(agencyApp.clientSecret)).toBe(true);
+    expect(await accepted(`${agencyApp.clientSecret}x`)).toBe(false);
+    const { page, context } = await openPage(browser, h, { email: w.otherOwner, path: "/agency/apps" });
+    const rotate = async (when: string) => {
+      await rowAction(page, "Booking Sync", "Rotate secret");
+      await page.getByLabel("Old secret stops").selectOption({ label: when });
+      await page.getByRole("button", { name: "Rotate", exact: true }).click();
+      const dialog = page.getByRole("dialog", { name: "New client secret" });
+      const secret = await dialog.locator("#new-token").inputValue();
+      await dialog.getByRole("button", { name: "Done" }).click();
+      return secret;
+    };
+    try {
+      const second = await rotate("In 24 hours");
+      expect(second).toMatch(/^kw_cs_/);
+      expect(second).not.toBe(agencyApp.clientSecret);
+      await page
+        .getByRole("row", { name: /Booking Sync/ })
+        .getByText(/The previous secret works until/)
+        .waitFor();
+      expect(await accepted(agencyApp.clientSecret)).toBe(true);
+      expect(await accepted(second)).toBe(true);
+
+      const third = await rotate("At once");
+      expect(await accepted(second)).toBe(false);
+      expect(await accepted(third)).toBe(true);
+      agencyApp = { ...agencyApp, clientSecret: third };
+    } finally {
+      await context.close();
+    }
+  });
+});
+
 describe("layout", () => {
   for (const width of [1280, 390])
     it(`apps, installed apps and the consent page fit at ${width} px`, async () => {

@@ -181,9 +181,10 @@ function ConsentForm({ consent }: { consent: ConsentRequest }) {
                   <input
                     type="checkbox"
                     checked={chosen.includes(l.id)}
-                    onChange={(e) =>
-                      setChosen((now) => (e.target.checked ? [...now, l.id] : now.filter((x) => x !== l.id)))
-                    }
+                    onChange={(e) => {
+                      setMissing(null);
+                      setChosen((now) => (e.target.checked ? [...now, l.id] : now.filter((x) => x !== l.id)));
+                    }}
                   />{" "}
                   {l.name}
                 </label>
