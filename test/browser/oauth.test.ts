@@ -334,10 +334,18 @@ describe("an agency app, from registration to uninstall", () => {
     expect((await bearer(live.location, "GET", `/v2/locations/${w.loc1}`)).status).toBe(401);
   });
 
-  it("Deny sends the browser back to the app with error=access_denied", async () => {
-    const { page, context } = await openPage(browser, h, { email: w.agencyAdmin });
+  it("another account signs in on the page; Deny sends the browser back with error=access_denied", async () => {
+    const { page, context } = await openPage(browser, h, { email: w.loc1Admin });
     try {
       await page.goto(app.authorizePath(agencyApp, "deny-1", "locations.readonly"));
+      // Signed in as someone else: "Use another account" signs out and the sign-in shows right here.
+      await page.getByText("Signed in as boss1 (boss1@acme.test)").waitFor();
+      await page.getByRole("button", { name: "Use another account" }).click();
+      await page.getByRole("heading", { name: "Sign in" }).waitFor();
+      await page.getByLabel("E-mail").fill(w.agencyAdmin);
+      await page.getByLabel("Password").fill("correct horse battery staple");
+      await page.getByRole("button", { name: "Sign in" }).click();
+      await page.getByText("Signed in as admin (admin@acme.test)").waitFor();
       await page.getByRole("button", { name: "Deny" }).click();
       await page.waitForURL(`${app.url}/cb?**`);
       await page.getByRole("heading", { name: "Not connected" }).waitFor();
