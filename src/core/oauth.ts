@@ -53,3 +53,32 @@ export function parseScopeParam(scope: string | undefined | null): string[] {
   if (!scope) return [];
   return [...new Set(scope.split(" ").filter((s) => s !== ""))];
 }
+
+/** What replaces a legacy v1 key (issue 15 §6): a private integration token or an OAuth app. */
+export interface SuccessorProposal {
+  kind: "private_integration" | "oauth_app";
+  reason: string;
+}
+
+/**
+ * One location's integration is internal to it: a private integration token. A key that serves
+ * many locations (an agency key of an agency with several) is a multi-tenant integration: an OAuth
+ * app installed for the agency, whose location tokens reach each location.
+ */
+export function proposeSuccessor(level: "agency" | "location", locationsServed: number): SuccessorProposal {
+  if (level === "location")
+    return {
+      kind: "private_integration",
+      reason: "It is used for one location: a private integration token of that location replaces it.",
+    };
+  if (locationsServed > 1)
+    return {
+      kind: "oauth_app",
+      reason: `It is an agency key serving ${locationsServed} locations: an OAuth app installed for the agency (location tokens per location) replaces it.`,
+    };
+  return {
+    kind: "private_integration",
+    reason:
+      "It is an agency key of an agency with at most one location: a private integration token replaces it.",
+  };
+}

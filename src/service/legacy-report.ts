@@ -8,6 +8,7 @@ import { DAY, isoSecond, utcDay } from "../core/clock.js";
 import { denied, notFound } from "../core/errors.js";
 import { advice, suggestScopes } from "../core/legacy.js";
 import type { ApiKey } from "../core/model.js";
+import { proposeSuccessor, type SuccessorProposal } from "../core/oauth.js";
 import { canChangeAgencySettings } from "../core/permissions.js";
 import type { ScopeCatalogue } from "../core/scopes.js";
 import { type LegacyMigration, LegacyStore } from "../store/legacy-store.js";
@@ -116,6 +117,7 @@ export class LegacyReports {
         suggestedScopes: suggestion.scopes,
         unavailableScopes: suggestion.unavailable,
         unmappedEndpoints: suggestion.unmapped,
+        successor: proposeSuccessor(level, level === "location" ? 1 : locations.size),
         advice: advice({
           level,
           status: k.status as "active" | "expired",
@@ -265,6 +267,8 @@ export interface ReportEntry {
   suggestedScopes: string[];
   unavailableScopes: { scope: string; purpose: string }[];
   unmappedEndpoints: string[];
+  /** Private integration (one location) or OAuth app (many), docs/oauth.md. */
+  successor: SuccessorProposal;
   advice: string;
   migration: {
     replacement: KeyView | null;

@@ -325,9 +325,11 @@ export class OAuthProtocol {
   /** The token the library answers from: lifetimes relative to the wall clock it reads, from Keyward's. */
   private tokenAnswer(pair: Pair, client: Client, install: OAuthInstall): OAuth2Server.Token {
     const now = this.clock.now();
+    // The library floors (expiresAt − its now) to seconds: the spare 999 ms keep `expires_in` whole.
+    const at = (t: number) => new Date(Date.now() + (t - now) + 999);
     return {
       accessToken: pair.accessToken,
-      accessTokenExpiresAt: new Date(Date.now() + (pair.accessExpiresAt - now)),
+      accessTokenExpiresAt: at(pair.accessExpiresAt),
       ...(pair.refreshToken
         ? {
             refreshToken: pair.refreshToken,
@@ -412,6 +414,14 @@ export class OAuthProtocol {
 
   /** POST /oauth/token, through the library (form-encoded body, client authentication, grants). */
   async token(headers: Record<string, string>, body: Record<string, string>): Promise<OAuthAnswer> {
+    const basic = decodeBasic(headers.authorization);
+    // RFC 6749 §2.3.1: Basic credentials are form-encoded before base64 (oauth4webapi sends `_` as
+    // %5F); the library's parser does not decode them, so it is handed the decoded pair.
+    if (basic)
+      headers = {
+        ...headers,
+        authorization: `Basic ${Buffer.from(`${basic.id}:${basic.secret}`, "utf8").toString("base64")}`,
+      };
     const request = new Request({ headers, method: "POST", query: {}, body });
     const response = new Response({ headers: {} });
     try {
@@ -583,11 +593,10 @@ export class OAuthProtocol {
     let id = form.client_id;
     let secret: string | undefined = form.client_secret;
     if (authorization && /^basic /i.test(authorization)) {
-      const decoded = Buffer.from(authorization.slice(6).trim(), "base64").toString("utf8");
-      const colon = decoded.indexOf(":");
-      if (colon < 0) return null;
-      id = decodeURIComponent(decoded.slice(0, colon));
-      secret = decodeURIComponent(decoded.slice(colon + 1));
+      const basic = decodeBasic(authorization);
+      if (!basic) return null;
+      id = basic.id;
+      secret = basic.secret;
     }
     if (!id) return null;
     return this.authenticateClient(id, secret ?? null);
@@ -722,6 +731,22 @@ export class OAuthProtocol {
 /** An app acting for itself (revoking its own tokens, its client_credentials install), as the audit names it. */
 function appCtx(app: OAuthApp): Ctx {
   return { actor: null, actorType: "system", actorId: `app:${app.id}`, ip: null, userAgent: null };
+}
+
+/** HTTP Basic client credentials, each form-decoded (RFC 6749 §2.3.1); null when absent or unreadable. */
+function decodeBasic(authorization: string | undefined): { id: string; secret: string } | null {
+  if (!authorization || !/^basic /i.test(authorization)) return null;
+  const decoded = Buffer.from(authorization.slice(6).trim(), "base64").toString("utf8");
+  const colon = decoded.indexOf(":");
+  if (colon < 0) return null;
+  const form = (s: string) => {
+    try {
+      return decodeURIComponent(s.replace(/\+/g, " "));
+    } catch {
+      return s;
+    }
+  };
+  return { id: form(decoded.slice(0, colon)), secret: form(decoded.slice(colon + 1)) };
 }
 
 function withParams(uri: string, params: Record<string, string | null>): string {

@@ -430,8 +430,8 @@ export class OAuthService {
         before: { name: app.name, clientId: app.clientId },
       });
     });
-    if (app.webhookEndpointId)
-      await this.deps.webhooks.remove(ctx, app.webhookEndpointId).catch(() => undefined);
+    // Its webhook endpoint stays (listed with the agency's others) until an admin deletes it: the
+    // `app.uninstalled` events just queued are delivered from it.
   }
 
   /** A new client secret; the previous one keeps working for `graceSeconds` (default none, at most 7 days). */

@@ -623,15 +623,17 @@ export class Store {
       },
       locationIpAllowlist:
         r.l_ips === null || r.l_ips === undefined ? null : (JSON.parse(r.l_ips) as string[]),
-      oauth:
-        r.oauth_app_id && r.oauth_install_id
-          ? {
+      // Only an app's access token has these (the other keys read exactly as before).
+      ...(r.oauth_app_id && r.oauth_install_id
+        ? {
+            oauth: {
               appId: r.oauth_app_id,
               appName: r.o_name ?? "",
               installId: r.oauth_install_id,
               agencyInstall: r.i_location_id === null,
-            }
-          : null,
+            },
+          }
+        : {}),
     };
   }
 

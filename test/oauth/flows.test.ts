@@ -393,3 +393,108 @@ it("an unknown grant_type is unsupported_grant_type", async () => {
   expect(r.body.error).toBe("unsupported_grant_type");
   void authorize;
 });
+
+describe("the migration report proposes a successor per legacy v1 key", () => {
+  it("one location: private integration; an agency key serving several: OAuth app", async () => {
+    const { proposeSuccessor } = await import("../../src/core/oauth.js");
+    expect(proposeSuccessor("location", 1).kind).toBe("private_integration");
+    expect(proposeSuccessor("agency", 2).kind).toBe("oauth_app");
+    expect(proposeSuccessor("agency", 1).kind).toBe("private_integration");
+    // Two legacy keys as an import would leave them: a location's and the agency's (two locations).
+    const now = h.clock.now();
+    const row = (id: string, locationId: string | null) => ({
+      id,
+      agencyId: w.agencyId,
+      locationId,
+      kind: "legacy_v1" as const,
+      name: id,
+      description: "",
+      scopes: [],
+      status: "active" as const,
+      imported: true,
+      createdAt: now,
+      createdBy: null,
+      updatedAt: now,
+      activityAt: now,
+      lastUsedAt: null,
+      lastUsedIp: null,
+      lastUsedUa: null,
+      revokedAt: null,
+      expiredAt: null,
+      deletedAt: null,
+      inactiveDays: null,
+      warnedAt: null,
+      secretEnc: null,
+      locationIds: null,
+      ipAllowlist: null,
+    });
+    await h.kw.store.insertKey(row("key_legacyloc", w.loc1));
+    await h.kw.store.insertKey(row("key_legacyagency", null));
+    const report = await h.kw.legacyReports.build(w.agencyId);
+    const of = (id: string) => report.keys.find((e) => e.key.id === id)!.successor;
+    expect(of("key_legacyloc").kind).toBe("private_integration");
+    expect(of("key_legacyagency")).toMatchObject({ kind: "oauth_app" });
+    expect(of("key_legacyagency").reason).toMatch(/2 locations/);
+  });
+});
+
+describe("lifecycle", () => {
+  it("an install unused for 90 days is listed for the inventory; its tokens are never swept or warned", async () => {
+    const t = await installed();
+    expect((await withKey(h, t.access_token, "GET", "/v2/locations")).status).toBe(200);
+    await h.kw.usage.flush();
+    const fresh = await owner.get(`/api/agencies/${w.agencyId}/installs?unused=true`);
+    expect(fresh.body.installs.some((i: any) => i.id === t.install_id)).toBe(false);
+    // The scheduler's sweeps and warnings pass over access tokens (they end by themselves in a day).
+    const pit = await owner.post(`/api/accounts/${w.loc1}/keys`, { name: "control", scopes: [] });
+    expect(pit.status).toBe(201);
+    await h.kw.scheduler.tick(h.clock.now());
+    h.clock.advance(90 * 24 * 3_600_000);
+    await h.kw.scheduler.tick(h.clock.now());
+    owner = await new Client(h).login(w.owner);
+    const stale = await owner.get(`/api/agencies/${w.agencyId}/installs?unused=true`);
+    const mine = stale.body.installs.find((i: any) => i.id === t.install_id);
+    expect(mine.unusedDays).toBe(90);
+    expect(mine.lastUsedAt).not.toBeNull();
+    // Untouched by the inactivity lifecycle: still "active" (ended by their lifetime alone), never warned.
+    const tokens = await h.kw.store.listKeys({ agencyId: w.agencyId, kind: "oauth" });
+    expect(tokens.length).toBeGreaterThan(0);
+    for (const k of tokens)
+      expect([k.status, k.warnedAt, k.lifetimeWarnedAt ?? null]).toEqual(["active", null, null]);
+    // A key of the same age that is not an app's was warned or acted on: the sweep did run.
+    const control = (await h.kw.store.getKey(pit.body.key.id))!;
+    expect(control.warnedAt !== null || control.status !== "active").toBe(true);
+    const audit = await owner.get(`/api/agencies/${w.agencyId}/audit?action=lifecycle.`);
+    expect(JSON.stringify(audit.body)).not.toContain(t.install_id);
+    const notes = await owner.get("/api/me/notifications");
+    expect(JSON.stringify(notes.body)).not.toContain("Sync Pro");
+    expect((await owner.get(`/api/agencies/${w.agencyId}/installs?unused=maybe`)).status).toBe(400);
+  });
+});
+
+describe("Enhanced Account Security", () => {
+  it("applies to an app's token as to any key: no admin made through the API", async () => {
+    owner = await new Client(h).login(w.owner);
+    const usersApp = await registerApp(owner, w.agencyId, {
+      name: "Directory sync",
+      scopes: ["users.readonly", "users.write"],
+    });
+    const { code } = await consent(h, owner, usersApp, { allow: true, locationIds: "all" });
+    const t = await exchange(h, usersApp, code!);
+    expect(t.status).toBe(200);
+    const admin = await withKey(h, t.body.access_token, "POST", "/v2/users", {
+      email: "eas-admin@acme.test",
+      name: "Would be admin",
+      role: "admin",
+      locationIds: [w.loc1],
+    });
+    expect(admin.status).toBe(403);
+    expect(admin.body.code).toBe("disabled_by_security");
+    const plain = await withKey(h, t.body.access_token, "POST", "/v2/users", {
+      email: "eas-user@acme.test",
+      name: "Plain user",
+      locationIds: [w.loc1],
+    });
+    expect(plain.status).toBe(201);
+  });
+});

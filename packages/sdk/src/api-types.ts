@@ -3809,11 +3809,13 @@ export interface paths {
         };
         /**
          * Apps installed in the agency
-         * @description Agency admins see every install of the agency, location admins their locations'. An install unused for 90 days or more carries `unusedDays`.
+         * @description Agency admins see every install of the agency, location admins their locations'. An install unused for 90 days or more carries `unusedDays`; `?unused=true` lists only those (the inventory's).
          */
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    unused?: "true" | "false";
+                };
                 header?: never;
                 path: {
                     agencyId: string;
@@ -6576,6 +6578,12 @@ export interface components {
                     purpose: string;
                 }[];
                 unmappedEndpoints: string[];
+                /** @description What replaces the key, from how it is used: one location or many (docs/oauth.md) */
+                successor: {
+                    /** @enum {string} */
+                    kind: "private_integration" | "oauth_app";
+                    reason: string;
+                };
                 /** @description What the key is still used for and what replaces it, in words */
                 advice: string;
                 migration: {

@@ -242,14 +242,23 @@ export function oauthAppRoutes(r: Router, deps: Deps): void {
       path: "/api/agencies/{agencyId}/installs",
       summary: "Apps installed in the agency",
       description:
-        "Agency admins see every install of the agency, location admins their locations'. An install unused for 90 days or more carries `unusedDays`.",
+        "Agency admins see every install of the agency, location admins their locations'. An install unused for 90 days or more carries `unusedDays`; `?unused=true` lists only those (the inventory's).",
       tags: Tags,
       auth: "session",
       params: AgencyParam,
+      query: z.object({
+        unused: z.enum(["true", "false"], { message: 'must be "true" or "false"' }).optional(),
+      }),
       responses: { 200: { description: "Installs", schema: z.object({ installs: z.array(InstallView) }) } },
     },
-    async (c, { params }, reply) =>
-      reply.json(c, 200, { installs: await deps.oauth.listInstalls(c.get("ctx"), params.agencyId) }),
+    async (c, { params, query }, reply) => {
+      const ctx = c.get("ctx");
+      const installs =
+        query.unused === "true"
+          ? await deps.oauth.unusedInstalls(ctx, params.agencyId)
+          : await deps.oauth.listInstalls(ctx, params.agencyId);
+      return reply.json(c, 200, { installs });
+    },
   );
 
   r.add(
