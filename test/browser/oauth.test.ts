@@ -176,7 +176,12 @@ let first: Tokens;
 
 beforeAll(async () => {
   await ensureConsoleBuilt();
-  [h, browser, app] = await Promise.all([startHarness(), launchBrowser(), LoopbackApp.start()]);
+  [h, browser, app] = await Promise.all([
+    // The app's webhook endpoint is the loopback app itself.
+    startHarness({ env: { KEYWARD_WEBHOOK_ALLOW_PRIVATE: "127.0.0.0/8" } }),
+    launchBrowser(),
+    LoopbackApp.start(),
+  ]);
   w = await seedWorld(h.kw);
 }, 120_000);
 
@@ -202,6 +207,11 @@ describe("an agency app, from registration to uninstall", () => {
       expect(await form.locator(".error-text").first().textContent()).toMatch(/HTTPS|https/);
 
       await form.getByLabel("Redirect URIs").fill(app.redirectUri);
+      // A webhook URL on an internal address: refused under the field.
+      await form.getByLabel("Webhook URL").fill("https://10.0.0.1/hook");
+      await form.getByRole("button", { name: "Register app" }).click();
+      await form.getByText(/internal address/).waitFor();
+      await form.getByLabel("Webhook URL").fill(`${app.url}/hooks`);
       await form.getByLabel(/An agency, for the locations it chooses/).check();
       await form.getByLabel("Visibility").selectOption("public");
       await form.getByRole("checkbox", { name: /locations\.readonly/ }).check();
@@ -213,6 +223,7 @@ describe("an agency app, from registration to uninstall", () => {
       expect(secret).toMatch(/^kw_cs_/);
       const clientId = (await dialog.getByTestId("client-id").textContent())!;
       expect(clientId.length).toBeGreaterThan(8);
+      expect(await dialog.locator("#new-webhook-secret").inputValue()).toMatch(/^whsec_/);
       await shot(page, "oauth-app-registered");
       await dialog.getByRole("button", { name: "Done" }).click();
 

@@ -38,7 +38,13 @@ type Dialog =
   | { type: "edit"; app: OAuthApp }
   | { type: "rotate"; app: OAuthApp }
   | { type: "delete"; app: OAuthApp }
-  | { type: "reveal"; app: OAuthApp; clientSecret: string | null; rotated: boolean };
+  | {
+      type: "reveal";
+      app: OAuthApp;
+      clientSecret: string | null;
+      webhookSecret?: string | undefined;
+      rotated: boolean;
+    };
 
 export function AppsPage({ view }: { view: View }) {
   const toast = useToast();
@@ -162,7 +168,13 @@ export function AppsPage({ view }: { view: View }) {
               setDialog(null);
             } else {
               const r = await api.post<AppWithSecret>(base, body);
-              setDialog({ type: "reveal", app: r.app, clientSecret: r.clientSecret ?? null, rotated: false });
+              setDialog({
+                type: "reveal",
+                app: r.app,
+                clientSecret: r.clientSecret ?? null,
+                webhookSecret: r.webhookSecret,
+                rotated: false,
+              });
             }
             await list.reload();
           }}
@@ -229,6 +241,17 @@ export function AppsPage({ view }: { view: View }) {
           ) : (
             <p>A public client has no secret: it proves itself with PKCE (S256) on every authorization.</p>
           )}
+          {dialog.webhookSecret ? (
+            <TokenReveal
+              id="new-webhook-secret"
+              token={dialog.webhookSecret}
+              label="Webhook signing secret (whsec_…)"
+              warning={{
+                title: "And the webhook signing secret",
+                text: "Your app verifies the app.installed and app.uninstalled events with it (Standard Webhooks). It is shown once too; the endpoint is listed under Webhooks, where it can be rotated.",
+              }}
+            />
+          ) : null}
         </Modal>
       ) : null}
     </div>
@@ -309,7 +332,10 @@ function AppForm({
     e.preventDefault();
     void run();
   };
-  const unplaced = error && (!error.hasFields || !FIELDS.some((f) => fieldError(error, f)));
+  // The webhook URL's own refusals (not HTTPS, an internal address …) name no field: they belong under it.
+  const webhookProblem = error?.code.startsWith("webhook_url") ?? false;
+  const unplaced =
+    error && !webhookProblem && (!error.hasFields || !FIELDS.some((f) => fieldError(error, f)));
   return (
     <Modal title={app ? `Edit ${app.name}` : "Register an app"} onClose={onClose} variant="sidebar">
       <form onSubmit={submit} aria-label={app ? "Edit app" : "New app"} noValidate>
@@ -386,7 +412,7 @@ function AppForm({
           placeholder="https://example.com/keyward-events"
           hint="Keyward sends app.installed and app.uninstalled here, signed."
           onChange={(e) => setWebhookUrl(e.target.value)}
-          error={fieldError(error, "webhookUrl")}
+          error={fieldError(error, "webhookUrl") ?? (webhookProblem ? error?.detail : undefined)}
         />
         <AppScopes
           level={(app?.distribution ?? distribution) === "location" ? "location" : null}

@@ -181,7 +181,7 @@ export function UnusedInstalls({ agencyId }: { agencyId: string }) {
   const list = useLoad(
     () =>
       api
-        .get<{ installs: Install[] }>(`/api/agencies/${encodeURIComponent(agencyId)}/installs`)
+        .get<{ installs: Install[] }>(`/api/agencies/${encodeURIComponent(agencyId)}/installs?unused=true`)
         .catch(() => ({ installs: [] as Install[] })),
     [agencyId],
   );
