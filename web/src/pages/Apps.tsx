@@ -43,7 +43,8 @@ type Dialog =
       app: OAuthApp;
       clientSecret: string | null;
       webhookSecret?: string | undefined;
-      rotated: boolean;
+      /** What showed the secrets: a registration, a rotation, or an edit that set a new webhook URL. */
+      after: "create" | "rotate" | "edit";
     };
 
 export function AppsPage({ view }: { view: View }) {
@@ -163,9 +164,23 @@ export function AppsPage({ view }: { view: View }) {
           onClose={() => setDialog(null)}
           onSave={async (body) => {
             if (dialog.type === "edit") {
-              const r = await api.patch<OAuthApp>(`/api/apps/${encodeURIComponent(dialog.app.id)}`, body);
+              // A new webhook URL is a new endpoint: its signing secret comes back once, when the server sends it.
+              const r = await api.patch<OAuthApp & { webhookSecret?: string }>(
+                `/api/apps/${encodeURIComponent(dialog.app.id)}`,
+                body,
+              );
               toast(`Saved “${r.name}”.`);
-              setDialog(null);
+              setDialog(
+                r.webhookSecret
+                  ? {
+                      type: "reveal",
+                      app: r,
+                      clientSecret: null,
+                      webhookSecret: r.webhookSecret,
+                      after: "edit",
+                    }
+                  : null,
+              );
             } else {
               const r = await api.post<AppWithSecret>(base, body);
               setDialog({
@@ -173,7 +188,7 @@ export function AppsPage({ view }: { view: View }) {
                 app: r.app,
                 clientSecret: r.clientSecret ?? null,
                 webhookSecret: r.webhookSecret,
-                rotated: false,
+                after: "create",
               });
             }
             await list.reload();
@@ -186,7 +201,7 @@ export function AppsPage({ view }: { view: View }) {
           // The confirmation closes itself after success, when the new secret is already shown.
           onClose={() => setDialog((d) => (d?.type === "rotate" ? null : d))}
           onRotated={async (app, clientSecret) => {
-            setDialog({ type: "reveal", app, clientSecret, rotated: true });
+            setDialog({ type: "reveal", app, clientSecret, after: "rotate" });
             await list.reload();
           }}
         />
@@ -213,7 +228,13 @@ export function AppsPage({ view }: { view: View }) {
       ) : null}
       {dialog?.type === "reveal" ? (
         <Modal
-          title={dialog.rotated ? "New client secret" : "App registered"}
+          title={
+            dialog.after === "rotate"
+              ? "New client secret"
+              : dialog.after === "edit"
+                ? "New webhook signing secret"
+                : "App registered"
+          }
           onClose={() => setDialog(null)}
           footer={
             <button type="button" className="button" onClick={() => setDialog(null)}>
@@ -238,9 +259,9 @@ export function AppsPage({ view }: { view: View }) {
                 text: "This is the only time it is shown. Your app sends it with the client ID to Keyward's token endpoint. If you lose it, rotate the secret.",
               }}
             />
-          ) : (
+          ) : dialog.after === "create" ? (
             <p>A public client has no secret: it proves itself with PKCE (S256) on every authorization.</p>
-          )}
+          ) : null}
           {dialog.webhookSecret ? (
             <TokenReveal
               id="new-webhook-secret"
