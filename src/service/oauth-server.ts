@@ -12,6 +12,7 @@
 import { timingSafeEqual } from "node:crypto";
 import OAuth2Server from "@node-oauth/oauth2-server";
 import type { Clock } from "../core/clock.js";
+import { newId } from "../core/ids.js";
 import {
   ACCESS_TOKEN_TTL_MS,
   CODE_CHALLENGE,
@@ -292,7 +293,7 @@ export class OAuthProtocol {
         const existing = await store.oauth().findActiveInstall(app.id, app.agencyId, null);
         if (existing) return { install: existing, app };
         const install: OAuthInstall = {
-          id: `ins_${hashToken(`${app.id}:${clock.now()}:${Math.random()}`).slice(0, 26)}`,
+          id: newId("oauthInstall"),
           appId: app.id,
           agencyId: app.agencyId,
           locationId: null,
@@ -535,10 +536,10 @@ export class OAuthProtocol {
     locationId: string | undefined,
     use: UseInfo,
   ): Promise<OAuthAnswer> {
+    // RFC 6750 §3; the description stays in the body (a header carries Latin-1 only).
     const invalidToken = (d: string) =>
-      oauthError(401, "invalid_token", d, {
-        "www-authenticate": `Bearer error="invalid_token", error_description="${d.replace(/"/g, "'")}"`,
-      });
+      oauthError(401, "invalid_token", d, { "www-authenticate": 'Bearer error="invalid_token"' });
+
     if (!bearer)
       return invalidToken("Send the agency install's access token as Authorization: Bearer kw_oat_…");
     if (!locationId) return oauthError(400, "invalid_request", "locationId is missing (form or JSON)");

@@ -4071,7 +4071,7 @@ export interface paths {
         put?: never;
         /**
          * Token endpoint: authorization_code, refresh_token, client_credentials
-         * @description Client authentication by HTTP Basic or client_id/client_secret in the form; public clients send client_id and the PKCE code_verifier. A refresh token is replaced at every use; the same one again within 30 s answers the same new pair, later it revokes the install's every token.
+         * @description Form-encoded (`application/x-www-form-urlencoded`): `grant_type` (`authorization_code` with `code`, `redirect_uri`, `code_verifier`; `refresh_token` with `refresh_token`; `client_credentials`), optional `scope`. Client authentication by HTTP Basic or `client_id`/`client_secret` in the form; public clients send `client_id` and the PKCE `code_verifier`. A refresh token is replaced at every use; the same one again within 30 s answers the same new pair, later it revokes the install's every token. Errors in OAuth's format (`invalid_client` is 401).
          */
         post: {
             parameters: {
@@ -4080,21 +4080,7 @@ export interface paths {
                 path?: never;
                 cookie?: never;
             };
-            requestBody: {
-                content: {
-                    "application/x-www-form-urlencoded": {
-                        /** @enum {string} */
-                        grant_type: "authorization_code" | "refresh_token" | "client_credentials";
-                        code?: string;
-                        redirect_uri?: string;
-                        code_verifier?: string;
-                        refresh_token?: string;
-                        scope?: string;
-                        client_id?: string;
-                        client_secret?: string;
-                    };
-                };
-            };
+            requestBody?: never;
             responses: {
                 /** @description Tokens */
                 200: {
@@ -4142,7 +4128,7 @@ export interface paths {
         put?: never;
         /**
          * A location token from an agency install's access token
-         * @description Bearer: the agency install's access token. Body (form or JSON): `locationId`, a location the install covers. Not refreshable: ask again.
+         * @description Authorization: Bearer <the agency install's access token, kw_oat_…> (checked here, answered in OAuth's format: 401 `invalid_token`). Body (form or JSON): `locationId`, a location the install covers (403 `access_denied` otherwise). Not refreshable: ask again.
          */
         post: {
             parameters: {
@@ -4151,13 +4137,7 @@ export interface paths {
                 path?: never;
                 cookie?: never;
             };
-            requestBody: {
-                content: {
-                    "application/x-www-form-urlencoded": {
-                        locationId: string;
-                    };
-                };
-            };
+            requestBody?: never;
             responses: {
                 /** @description A location access token */
                 200: {
@@ -4213,7 +4193,7 @@ export interface paths {
         put?: never;
         /**
          * Revoke a token (RFC 7009), by the app
-         * @description A refresh token uninstalls the app (every token of the install revoked, `app.uninstalled` sent); an access token ends that token. Unknown tokens: 200 all the same.
+         * @description Form-encoded: `token`, optional `token_type_hint`; client authentication as at the token endpoint. A refresh token uninstalls the app (every token of the install revoked, `app.uninstalled` sent); an access token ends that token. Unknown tokens: 200 all the same.
          */
         post: {
             parameters: {
@@ -4222,14 +4202,7 @@ export interface paths {
                 path?: never;
                 cookie?: never;
             };
-            requestBody: {
-                content: {
-                    "application/x-www-form-urlencoded": {
-                        token: string;
-                        token_type_hint?: string;
-                    };
-                };
-            };
+            requestBody?: never;
             responses: {
                 /** @description Revoked (or nothing to revoke) */
                 200: {
@@ -4266,7 +4239,7 @@ export interface paths {
         put?: never;
         /**
          * Introspect a token (RFC 7662), for resource servers
-         * @description A service credential of the `verify` scope as Bearer. An agency's credential sees its agency's tokens only.
+         * @description Authorization: Bearer <a service credential of the `verify` scope> (checked here, answered in OAuth's format: 401 `invalid_client`). Form-encoded: `token`. An agency's credential sees its agency's tokens only.
          */
         post: {
             parameters: {
@@ -4275,13 +4248,7 @@ export interface paths {
                 path?: never;
                 cookie?: never;
             };
-            requestBody: {
-                content: {
-                    "application/x-www-form-urlencoded": {
-                        token: string;
-                    };
-                };
-            };
+            requestBody?: never;
             responses: {
                 /** @description `{active: false}` or the token's facts */
                 200: {
@@ -5629,7 +5596,7 @@ export interface components {
             name: string;
             description: string;
             /** @enum {string} */
-            kind: "private_integration" | "legacy_v1" | "oauth";
+            kind: "private_integration" | "legacy_v1";
             owner: {
                 /** @enum {string} */
                 type: "agency" | "location";
@@ -5737,7 +5704,7 @@ export interface components {
         ImportKey: {
             name: string;
             /** @enum {string} */
-            kind: "private_integration" | "legacy_v1" | "oauth";
+            kind: "private_integration" | "legacy_v1";
             description?: string;
             scopes?: string[];
             token?: string;
@@ -5748,7 +5715,7 @@ export interface components {
             name: string;
             description: string;
             /** @enum {string} */
-            kind: "private_integration" | "legacy_v1" | "oauth";
+            kind: "private_integration" | "legacy_v1";
             owner: {
                 /** @enum {string} */
                 type: "agency" | "location";

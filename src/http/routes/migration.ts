@@ -40,11 +40,9 @@ export const MigrationReportView = z
         suggestedScopes: z.array(z.string()),
         unavailableScopes: z.array(z.object({ scope: z.string(), purpose: z.string() })),
         unmappedEndpoints: z.array(z.string()),
-        successor: z
-          .object({ kind: z.enum(["private_integration", "oauth_app"]), reason: z.string() })
-          .meta({
-            description: "What replaces the key, from how it is used: one location or many (docs/oauth.md)",
-          }),
+        successor: z.object({ kind: z.enum(["private_integration", "oauth_app"]), reason: z.string() }).meta({
+          description: "What replaces the key, from how it is used: one location or many (docs/oauth.md)",
+        }),
         advice: z
           .string()
           .meta({ description: "What the key is still used for and what replaces it, in words" }),

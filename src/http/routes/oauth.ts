@@ -203,7 +203,6 @@ const TokenAnswer = z
     location_id: z.string().nullable(),
   })
   .meta({ id: "OAuthToken" });
-const formBody = (schema: z.ZodType) => ({ content: { [FORM]: { schema } }, required: true });
 
 function document(r: Router): void {
   const reg = r.registry;
@@ -240,23 +239,9 @@ function document(r: Router): void {
     path: "/oauth/token",
     summary: "Token endpoint: authorization_code, refresh_token, client_credentials",
     description:
-      "Client authentication by HTTP Basic or client_id/client_secret in the form; public clients send client_id and the PKCE code_verifier. A refresh token is replaced at every use; the same one again within 30 s answers the same new pair, later it revokes the install's every token.",
+      "Form-encoded (`application/x-www-form-urlencoded`): `grant_type` (`authorization_code` with `code`, `redirect_uri`, `code_verifier`; `refresh_token` with `refresh_token`; `client_credentials`), optional `scope`. Client authentication by HTTP Basic or `client_id`/`client_secret` in the form; public clients send `client_id` and the PKCE `code_verifier`. A refresh token is replaced at every use; the same one again within 30 s answers the same new pair, later it revokes the install's every token. Errors in OAuth's format (`invalid_client` is 401).",
     tags: Tags,
     security: [],
-    request: {
-      body: formBody(
-        z.object({
-          grant_type: z.enum(["authorization_code", "refresh_token", "client_credentials"]),
-          code: z.string().optional(),
-          redirect_uri: z.string().optional(),
-          code_verifier: z.string().optional(),
-          refresh_token: z.string().optional(),
-          scope: z.string().optional(),
-          client_id: z.string().optional(),
-          client_secret: z.string().optional(),
-        }),
-      ),
-    },
     responses: {
       200: { description: "Tokens", content: { "application/json": { schema: TokenAnswer } } },
       400: errors,
@@ -268,10 +253,10 @@ function document(r: Router): void {
     path: "/oauth/locationToken",
     summary: "A location token from an agency install's access token",
     description:
-      "Bearer: the agency install's access token. Body (form or JSON): `locationId`, a location the install covers. Not refreshable: ask again.",
+      "Authorization: Bearer <the agency install's access token, kw_oat_…> (checked here, answered in OAuth's format: 401 `invalid_token`). Body (form or JSON): `locationId`, a location the install covers (403 `access_denied` otherwise). Not refreshable: ask again.",
     tags: Tags,
-    security: [{ apiKey: [] }],
-    request: { body: formBody(z.object({ locationId: z.string() })) },
+    // Authenticated by the endpoint itself, in OAuth's terms (no guard of the API's).
+    security: [],
     responses: {
       200: {
         description: "A location access token",
@@ -297,10 +282,9 @@ function document(r: Router): void {
     path: "/oauth/revoke",
     summary: "Revoke a token (RFC 7009), by the app",
     description:
-      "A refresh token uninstalls the app (every token of the install revoked, `app.uninstalled` sent); an access token ends that token. Unknown tokens: 200 all the same.",
+      "Form-encoded: `token`, optional `token_type_hint`; client authentication as at the token endpoint. A refresh token uninstalls the app (every token of the install revoked, `app.uninstalled` sent); an access token ends that token. Unknown tokens: 200 all the same.",
     tags: Tags,
     security: [],
-    request: { body: formBody(z.object({ token: z.string(), token_type_hint: z.string().optional() })) },
     responses: { 200: { description: "Revoked (or nothing to revoke)" }, 401: errors },
   });
   reg.registerPath({
@@ -308,10 +292,10 @@ function document(r: Router): void {
     path: "/oauth/introspect",
     summary: "Introspect a token (RFC 7662), for resource servers",
     description:
-      "A service credential of the `verify` scope as Bearer. An agency's credential sees its agency's tokens only.",
+      "Authorization: Bearer <a service credential of the `verify` scope> (checked here, answered in OAuth's format: 401 `invalid_client`). Form-encoded: `token`. An agency's credential sees its agency's tokens only.",
     tags: Tags,
-    security: [{ serviceToken: ["verify"] }],
-    request: { body: formBody(z.object({ token: z.string() })) },
+    // Authenticated by the endpoint itself, in OAuth's terms (no guard of the API's).
+    security: [],
     responses: {
       200: {
         description: "`{active: false}` or the token's facts",
