@@ -33,7 +33,6 @@ export function dateTime(iso: string | null | undefined): string {
 export const KIND_LABEL: Record<Kind, string> = {
   private_integration: "Private integration",
   legacy_v1: "Legacy v1",
-  oauth: "OAuth app",
 };
 
 export const STATUS_LABEL: Record<Key["status"], string> = {
