@@ -240,8 +240,13 @@ export class OAuthProtocol {
         };
       },
 
-      revokeAuthorizationCode: (code: OAuth2Server.AuthorizationCode) =>
-        store.oauth().useCode(hashToken(code.authorizationCode), clock.now()),
+      // Spent atomically: of two exchanges racing with one code, the loser is a replay too.
+      revokeAuthorizationCode: async (code: OAuth2Server.AuthorizationCode) => {
+        const spent = await store.oauth().useCode(hashToken(code.authorizationCode), clock.now());
+        if (!spent)
+          await oauth.revokeFamily((code.user as InstallUser).install.id, "authorization_code_reused");
+        return spent;
+      },
 
       validateScope: async (user: InstallUser, _client: Client, scope: string[] | undefined) => {
         const allowed = user.install.scopes;
