@@ -107,6 +107,8 @@ const pages = () =>
     ["/agency/company", "Company settings", "company"],
     ["/agency/inventory", "Inventory", "inventory"],
     ["/agency/locations", "Locations", "locations"],
+    ["/agency/apps", "Apps", "apps"],
+    ["/agency/installs", "Installed apps", "installs"],
     ["/profile", "Your profile", "profile"],
   ] as const;
 

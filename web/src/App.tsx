@@ -8,12 +8,15 @@ import { Banner } from "./Banner";
 import { Bell } from "./Bell";
 import { homePath, resolveAccountLink, type View } from "./links";
 import { AcceptInvitationPage } from "./pages/AcceptInvitation";
+import { AppsPage } from "./pages/Apps";
 import { AuditPage } from "./pages/Audit";
 import { CompanyPage } from "./pages/Company";
+import { InstallsPage } from "./pages/Installs";
 import { InventoryPage } from "./pages/Inventory";
 import { KeysPage } from "./pages/Keys";
 import { LocationsPage } from "./pages/Locations";
 import { LoginPage } from "./pages/Login";
+import { CONSENT_PATH, OAuthConsentPage } from "./pages/OAuthConsent";
 import { ProfilePage } from "./pages/Profile";
 import { ServiceKeysPage } from "./pages/ServiceKeys";
 import { UsersPage } from "./pages/Users";
@@ -113,7 +116,8 @@ export function App() {
           const m = await api.get<Me>("/api/me");
           setMe(m);
           setState("ready");
-          const next = loc.query.get("next");
+          // The OAuth consent page signs in where it is and stays there: the app is waiting for its answer.
+          const next = loc.path === CONSENT_PATH ? `${loc.path}?${loc.query}` : loc.query.get("next");
           navigate(next?.startsWith("/") && !next.startsWith("//") ? next : homePath(m), { replace: true });
         }}
       />
@@ -122,9 +126,7 @@ export function App() {
   return (
     <SessionContext.Provider value={{ me, reloadMe, signOut }}>
       <RouteContext.Provider value={loc}>
-        <ToastProvider>
-          <Shell me={me} />
-        </ToastProvider>
+        <ToastProvider>{loc.path === CONSENT_PATH ? <OAuthConsentPage /> : <Shell me={me} />}</ToastProvider>
       </RouteContext.Provider>
     </SessionContext.Provider>
   );
@@ -237,7 +239,15 @@ function Shell({ me }: { me: Me }) {
 
 function navItems(view: View, me: Me) {
   if (view.kind === "location")
-    return [{ title: "Settings", items: [{ to: `${view.base}/keys`, label: "API Keys" }] }];
+    return [
+      {
+        title: "Settings",
+        items: [
+          { to: `${view.base}/keys`, label: "API Keys" },
+          ...(seesInstalls(me, view) ? [{ to: `${view.base}/installs`, label: "Installed apps" }] : []),
+        ],
+      },
+    ];
   const admin = me.permissions.changeAgencySettings;
   return [
     {
@@ -258,13 +268,36 @@ function navItems(view: View, me: Me) {
         { to: "/agency/users", label: "Users" },
       ],
     },
+    ...(admin
+      ? [
+          {
+            title: "Apps",
+            items: [
+              { to: "/agency/apps", label: "Your apps" },
+              { to: "/agency/installs", label: "Installed apps" },
+            ],
+          },
+        ]
+      : []),
   ];
+}
+
+/** OAuth installs: the agency's admins see (and uninstall) all of them, a location's admins its own. */
+function seesInstalls(me: Me, view: View): boolean {
+  return (
+    me.permissions.changeAgencySettings ||
+    (me.user.type === "account" && me.user.role === "admin" && me.user.locationIds.includes(view.accountId))
+  );
 }
 
 function pageFor(view: View, path: string, me: Me): { title: string; element: ReactElement } | null {
   const rest = path.slice(view.base.length);
   if (rest === "/keys" || rest === "" || rest === "/")
     return { title: "API Keys", element: <KeysPage key={view.accountId} view={view} /> };
+  if (rest === "/installs")
+    return seesInstalls(me, view)
+      ? { title: "Installed apps", element: <InstallsPage key={view.accountId} view={view} /> }
+      : null;
   if (view.kind !== "agency") return null;
   switch (rest) {
     case "/inventory":
@@ -282,6 +315,10 @@ function pageFor(view: View, path: string, me: Me): { title: string; element: Re
     case "/service-keys":
       return me.user.isOwner
         ? { title: "Service credentials", element: <ServiceKeysPage view={view} /> }
+        : null;
+    case "/apps":
+      return me.permissions.changeAgencySettings
+        ? { title: "Apps", element: <AppsPage view={view} /> }
         : null;
     case "/webhooks":
       return me.permissions.changeAgencySettings

@@ -19,6 +19,7 @@ import { keysLink, type View } from "../links";
 import { Link } from "../router";
 import { useSession } from "../session";
 import { ErrorText, useLoad } from "../ui";
+import { UnusedInstalls } from "./Installs";
 
 interface Data {
   keys: Key[];
@@ -247,6 +248,7 @@ export function InventoryPage({ view }: { view: View }) {
               </div>
             )}
           </section>
+          {me.permissions.changeAgencySettings ? <UnusedInstalls agencyId={view.accountId} /> : null}
         </>
       ) : null}
     </div>

@@ -11,11 +11,14 @@ export function TokenReveal({
   token,
   label,
   warning,
+  id = "new-token",
 }: {
   apiKey?: Pick<Key, "name">;
   token: string;
   label?: string;
   warning?: { title: string; text: string };
+  /** The box's id, when a dialog shows two secrets. */
+  id?: string;
 }) {
   const [copied, setCopied] = useState<"yes" | "failed" | null>(null);
   const input = useRef<HTMLTextAreaElement>(null);
@@ -34,12 +37,12 @@ export function TokenReveal({
         {warning?.text ??
           "This is the only time it is shown. Keyward does not keep it and cannot show it again. Store it somewhere safe, such as a password manager. If you lose it, rotate the key to get a new one."}
       </Alert>
-      <label htmlFor="new-token" className="label">
+      <label htmlFor={id} className="label">
         {label ?? `Token for “${apiKey?.name ?? ""}”`}
       </label>
       <div className="copy-row">
         <textarea
-          id="new-token"
+          id={id}
           ref={input}
           readOnly
           value={token}
