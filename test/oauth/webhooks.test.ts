@@ -72,3 +72,18 @@ it("app.installed and app.uninstalled reach the app's webhook, signed", async ()
   const actions = audit.body.entries.map((e: any) => e.action);
   expect(actions).toEqual(expect.arrayContaining(["app.installed", "app.uninstalled"]));
 });
+
+it("a new webhook URL by PATCH answers the new endpoint's signing secret, once", async () => {
+  const owner = await new Client(h).login(w.owner);
+  const app = await registerApp(owner, w.agencyId, { name: "Later Hook" });
+  expect(app.body.webhookSecret).toBeUndefined();
+  const changed = await owner.patch(`/api/apps/${app.id}`, { webhookUrl: rx.url });
+  expect(changed.status).toBe(200);
+  expect(changed.body.webhookUrl).toBe(rx.url);
+  expect(changed.body.webhookSecret).toMatch(/^whsec_/);
+  // A change that makes no new endpoint shows no secret; reading the app never does.
+  const renamed = await owner.patch(`/api/apps/${app.id}`, { name: "Later Hook 2" });
+  expect(renamed.status).toBe(200);
+  expect(renamed.body.webhookSecret).toBeUndefined();
+  expect((await owner.get(`/api/apps/${app.id}`)).body.webhookSecret).toBeUndefined();
+});

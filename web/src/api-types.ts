@@ -3770,13 +3770,13 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description The app */
+                /** @description The app (with `webhookSecret` when a new webhook URL made a new endpoint) */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": components["schemas"]["OAuthApp"];
+                        "application/json": components["schemas"]["OAuthAppEdited"];
                     };
                 };
                 /** @description An error, as application/problem+json (see the error catalogue) */
@@ -6526,6 +6526,32 @@ export interface components {
             installCount: number;
             createdAt: string;
             updatedAt: string;
+        };
+        OAuthAppEdited: {
+            id: string;
+            clientId: string;
+            agencyId: string;
+            name: string;
+            logoUrl: string | null;
+            redirectUris: string[];
+            scopes: string[];
+            /** @enum {string} */
+            distribution: "agency" | "location";
+            /** @enum {string} */
+            visibility: "private" | "public";
+            /** @description A public client: PKCE without a client secret */
+            public: boolean;
+            webhookUrl: string | null;
+            secret: {
+                display: string;
+                createdAt: string;
+                previousValidUntil: string | null;
+            } | null;
+            installCount: number;
+            createdAt: string;
+            updatedAt: string;
+            /** @description The `whsec_…` signing secret of the app's new webhook endpoint, shown once */
+            webhookSecret?: string;
         };
         OAuthInstall: {
             id: string;

@@ -56,6 +56,14 @@ const AppWithSecret = z.object({
     .meta({ description: "The `whsec_…` signing secret of the app's webhook endpoint, shown once" }),
 });
 
+/** A changed app: a new webhook URL is a new endpoint, whose signing secret is shown in this answer only. */
+const EditedApp = AppView.extend({
+  webhookSecret: z
+    .string()
+    .optional()
+    .meta({ description: "The `whsec_…` signing secret of the app's new webhook endpoint, shown once" }),
+}).meta({ id: "OAuthAppEdited" });
+
 const InstallView = z
   .object({
     id: z.string(),
@@ -195,11 +203,16 @@ export function oauthAppRoutes(r: Router, deps: Deps): void {
       auth: "session",
       params: AppParam,
       body: EditBody,
-      responses: { 200: { description: "The app", schema: AppView } },
+      responses: {
+        200: {
+          description: "The app (with `webhookSecret` when a new webhook URL made a new endpoint)",
+          schema: EditedApp,
+        },
+      },
     },
     async (c, { params, body }, reply) => {
-      const { app } = await deps.oauth.updateApp(c.get("ctx"), params.appId, body);
-      return reply.json(c, 200, app);
+      const { app, webhookSecret } = await deps.oauth.updateApp(c.get("ctx"), params.appId, body);
+      return reply.json(c, 200, webhookSecret ? { ...app, webhookSecret } : app);
     },
   );
 
