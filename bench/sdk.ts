@@ -153,7 +153,7 @@ async function uses(node: NodeProcess, owner: Session, agencyId: string): Promis
   const lastCall = last;
   let visibleAfter = Number.NaN;
   for (;;) {
-    const listed = await owner.request("GET", `/api/accounts/${agencyId}/keys`);
+    const listed = await owner.request("GET", `/api/accounts/${agencyId}/keys?limit=200`);
     const mine = listed.body.keys as { id: string; lastUsed: { at: string } | null }[];
     const ids = new Set(keys.map((k) => k.id));
     const times = mine.filter((k) => ids.has(k.id)).map((k) => (k.lastUsed ? Date.parse(k.lastUsed.at) : 0));
