@@ -12,6 +12,12 @@ export const REFRESH_TOKEN_TTL_MS = 365 * 24 * 3_600_000;
 export const CODE_TTL_MS = 2 * 60_000;
 /** A pending authorization request waits this long for the person's decision. */
 export const REQUEST_TTL_MS = 10 * 60_000;
+/**
+ * At most this many authorization requests of one app wait for a decision at once. GET
+ * /oauth/authorize needs no sign-in, so without a cap anyone could fill the table; a flood now costs
+ * only the flooded app's new installs, for 10 minutes.
+ */
+export const MAX_PENDING_REQUESTS_PER_APP = 500;
 /** A refresh token used again within this window answers the same new pair (apps racing their own refresh). */
 export const REFRESH_REPLAY_WINDOW_MS = 30_000;
 /** An install unused this long is listed in the inventory. */

@@ -510,6 +510,11 @@ export class OAuthProtocol {
       codeChallengeMethod: challenge ? "S256" : null,
     };
     const req = await this.deps.oauth.createRequest(app, params);
+    if (!req)
+      return back(
+        "temporarily_unavailable",
+        "Too many authorization requests of this app are waiting for a decision; try again in a few minutes",
+      );
     return { redirect: `/oauth/consent?request=${encodeURIComponent(req.id)}` };
   }
 

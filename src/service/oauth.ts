@@ -18,6 +18,7 @@ import type { ApiKey, KeyToken } from "../core/model.js";
 import {
   ACCESS_TOKEN_TTL_MS,
   INSTALL_UNUSED_DAYS,
+  MAX_PENDING_REQUESTS_PER_APP,
   MAX_REDIRECT_URIS,
   REQUEST_TTL_MS,
   redirectUriProblem,
@@ -481,8 +482,11 @@ export class OAuthService {
 
   // ── consent ─────────────────────────────────────────────────────────────
 
-  /** Stores a validated authorization request; the consent page shows it. */
-  async createRequest(app: OAuthApp, params: AuthorizeParams): Promise<OAuthRequest> {
+  /**
+   * Stores a validated authorization request; the consent page shows it. Null when the app already
+   * has MAX_PENDING_REQUESTS_PER_APP waiting (an unauthenticated flood must not grow the table).
+   */
+  async createRequest(app: OAuthApp, params: AuthorizeParams): Promise<OAuthRequest | null> {
     const now = this.deps.clock.now();
     const req: OAuthRequest = {
       id: newId("oauthRequest"),
@@ -493,7 +497,8 @@ export class OAuthService {
       usedAt: null,
     };
     const oauth = this.deps.store.oauth();
-    await oauth.pruneRequests(now - DAY);
+    await oauth.pruneRequests(now);
+    if ((await oauth.countPendingRequests(app.id, now)) >= MAX_PENDING_REQUESTS_PER_APP) return null;
     await oauth.insertRequest(req);
     return req;
   }

@@ -410,7 +410,19 @@ export class OAuthStore {
     return Number(r.numUpdatedRows) === 1;
   }
 
-  /** Forgets requests that expired long ago (they are useless after 10 minutes). */
+  /** How many of the app's requests still wait for a decision (unused, not expired). */
+  async countPendingRequests(appId: string, now: number): Promise<number> {
+    const r = await this.db
+      .selectFrom("oauth_requests")
+      .select((e) => e.fn.countAll<number>().as("n"))
+      .where("app_id", "=", appId)
+      .where("used_at", "is", null)
+      .where("expires_at", ">", now)
+      .executeTakeFirstOrThrow();
+    return Number(r.n);
+  }
+
+  /** Forgets requests that expired (they are useless after 10 minutes). */
   async pruneRequests(before: number): Promise<void> {
     await this.db.deleteFrom("oauth_requests").where("expires_at", "<", before).execute();
   }
