@@ -120,3 +120,44 @@ describe("RFC 7009 revocation", () => {
     expect(installs.some((i: any) => i.app.id === app.id)).toBe(false);
   });
 });
+
+describe("nothing secret at rest", () => {
+  it("no table holds an access token, refresh token, code, client secret or PKCE verifier in plaintext", async () => {
+    const app = await registerApp(owner, w.agencyId, { name: "Stored app" });
+    const { verifier, challenge } = pkce();
+    const { code } = await consent(h, owner, app, { allow: true, locationIds: "all" }, { challenge });
+    const t = await exchange(h, app, code!, verifier);
+    expect(t.status).toBe(200);
+    const r = await refresh(h, app, t.body.refresh_token);
+    expect(r.status).toBe(200);
+    const loc = await formPost(
+      h,
+      "/oauth/locationToken",
+      { locationId: w.loc1 },
+      { authorization: `Bearer ${r.body.access_token}` },
+    );
+    expect(loc.status).toBe(200);
+    const secrets = [
+      t.body.access_token,
+      t.body.refresh_token,
+      r.body.access_token,
+      r.body.refresh_token,
+      loc.body.access_token,
+      code!,
+      verifier,
+      app.clientSecret!,
+    ];
+    const db = h.kw.store.db as any;
+    const tables: { name: string }[] = (await db.introspection.getTables()).map((t: { name: string }) => ({
+      name: t.name,
+    }));
+    const found: string[] = [];
+    for (const { name } of tables) {
+      const rows = await db.selectFrom(name).selectAll().execute();
+      const text = JSON.stringify(rows);
+      for (const s of secrets) if (text.includes(s)) found.push(`${name} holds ${s.slice(0, 10)}…`);
+    }
+    expect(tables.length).toBeGreaterThan(10);
+    expect(found).toEqual([]);
+  });
+});
