@@ -19,6 +19,7 @@ import {
   parseScopeParam,
   REFRESH_REPLAY_WINDOW_MS,
   REFRESH_TOKEN_TTL_MS,
+  redirectUriMatches,
 } from "../core/oauth.js";
 import { planAllowsAgencyKeys } from "../core/permissions.js";
 import type { ScopeCatalogue } from "../core/scopes.js";
@@ -141,6 +142,9 @@ export class OAuthProtocol {
       model: {
         ...this.model(),
         getClient: (clientId: string) => this.clientOf(clientId).then((c) => c ?? false),
+        // Exact, but any port on a loopback IP literal (RFC 8252 §7.3), as at /oauth/authorize.
+        validateRedirectUri: async (uri: string, client: Client) =>
+          redirectUriMatches(client.redirectUris, uri),
       } as unknown as OAuth2Server.AuthorizationCodeModel,
       authorizationCodeLifetime: SECONDS(CODE_TTL_MS),
     });
@@ -470,7 +474,7 @@ export class OAuthProtocol {
         return page("redirect_uri is missing, and the app registered several: the app must say which.");
       redirectUri = app.redirectUris[0]!;
     }
-    if (!app.redirectUris.includes(redirectUri))
+    if (!redirectUriMatches(app.redirectUris, redirectUri))
       return page("redirect_uri does not exactly match any redirect URI the app registered.");
     const state = q.state ?? null;
     const back = (error: string, description: string) => ({

@@ -161,3 +161,58 @@ describe("nothing secret at rest", () => {
     expect(found).toEqual([]);
   });
 });
+
+describe("redirect URIs on a loopback address (RFC 8252 §7.3)", () => {
+  it("any port on the registered loopback IP, path and query exact; no leeway anywhere else", async () => {
+    // Registered: http://127.0.0.1:9/callback (REDIRECT).
+    const app = await registerApp(owner, w.agencyId, { name: "Native app" });
+    const q = { response_type: "code", client_id: app.clientId, state: "s" };
+    const ephemeral = "http://127.0.0.1:53123/callback";
+    const ok = await authorize(h, { ...q, redirect_uri: ephemeral });
+    expect(ok.status, ok.text).toBe(302);
+    expect(ok.location).toMatch(/^\/oauth\/consent\?request=/);
+    const requestId = new URL(ok.location!, h.url).searchParams.get("request")!;
+    const d = await owner.post(`/api/oauth/requests/${requestId}/decision`, {
+      allow: true,
+      locationIds: "all",
+    });
+    expect(d.status, JSON.stringify(d.body)).toBe(200);
+    const back = new URL(d.body.redirectTo);
+    expect(`${back.origin}${back.pathname}`).toBe(ephemeral);
+    const code = back.searchParams.get("code")!;
+    // The token request names the URI the code was sent to; the registered one is not it.
+    const wrong = await tokenRequest(
+      h,
+      { grant_type: "authorization_code", code, redirect_uri: REDIRECT },
+      { authorization: basic(app.clientId, app.clientSecret!) },
+    );
+    expect(wrong.body.error).toBe("invalid_request");
+    const again = await authorize(h, { ...q, redirect_uri: "http://127.0.0.1:40000/callback" });
+    const id2 = new URL(again.location!, h.url).searchParams.get("request")!;
+    const d2 = await owner.post(`/api/oauth/requests/${id2}/decision`, { allow: true, locationIds: "all" });
+    const code2 = new URL(d2.body.redirectTo).searchParams.get("code")!;
+    const t = await tokenRequest(
+      h,
+      { grant_type: "authorization_code", code: code2, redirect_uri: "http://127.0.0.1:40000/callback" },
+      { authorization: basic(app.clientId, app.clientSecret!) },
+    );
+    expect(t.status, JSON.stringify(t.body)).toBe(200);
+
+    for (const redirect_uri of [
+      "http://127.0.0.1:53123/callback/",
+      "http://127.0.0.1:53123/callback?x=1",
+      "http://127.0.0.1:53123/Callback",
+      "http://127.0.0.1:99999/callback",
+      "http://127.0.0.1:53123/callback#f",
+      "http://localhost:53123/callback",
+      "http://[::1]:53123/callback",
+      "https://127.0.0.1:53123/callback",
+      "http://127.0.0.1.evil.example:53123/callback",
+      "http://user@127.0.0.1:53123/callback",
+    ]) {
+      const r = await authorize(h, { ...q, redirect_uri });
+      expect(r.status, redirect_uri).toBe(400);
+      expect(r.location).toBeNull();
+    }
+  });
+});
