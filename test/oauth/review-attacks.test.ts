@@ -216,3 +216,43 @@ describe("redirect URIs on a loopback address (RFC 8252 §7.3)", () => {
     }
   });
 });
+
+describe("one app's grants are not another's", () => {
+  it("codes, refresh tokens (in the idempotency window too) and revocation stay with the app they were issued to", async () => {
+    const a = await registerApp(owner, w.agencyId, { name: "App A" });
+    const b = await registerApp(owner, w.agencyId, { name: "App B" });
+    const asB = { authorization: basic(b.clientId, b.clientSecret!) };
+    // A's fresh code, presented by B with B's own secret: refused, and not spent — A still redeems it.
+    const { code } = await consent(h, owner, a, { allow: true, locationIds: "all" });
+    const stolen = await tokenRequest(
+      h,
+      { grant_type: "authorization_code", code: code!, redirect_uri: REDIRECT },
+      asB,
+    );
+    expect(stolen.body.error).toBe("invalid_grant");
+    const t = await exchange(h, a, code!);
+    expect(t.status).toBe(200);
+    // A's refresh token presented by B: refused, nothing of A's revoked.
+    const rt = t.body.refresh_token;
+    expect((await tokenRequest(h, { grant_type: "refresh_token", refresh_token: rt }, asB)).body.error).toBe(
+      "invalid_grant",
+    );
+    const r1 = await refresh(h, a, rt);
+    expect(r1.status).toBe(200);
+    // Within the 30 s window the spent token answers the same pair — to A only.
+    const inWindow = await tokenRequest(h, { grant_type: "refresh_token", refresh_token: rt }, asB);
+    expect(inWindow.status).toBe(400);
+    expect(JSON.stringify(inWindow.body)).not.toContain(r1.body.access_token);
+    expect((await refresh(h, a, rt)).body.access_token).toBe(r1.body.access_token);
+    // B revoking A's tokens (RFC 7009 §2.1: the token must be the client's): 200, and nothing happens.
+    for (const token of [r1.body.refresh_token, r1.body.access_token]) {
+      const r = await formPost(h, "/oauth/revoke", { token }, asB);
+      expect(r.status).toBe(200);
+    }
+    const v = await fetch(`${h.url}/v2/locations`, {
+      headers: { authorization: `Bearer ${r1.body.access_token}` },
+    });
+    expect(v.status).toBe(200);
+    expect((await refresh(h, a, r1.body.refresh_token)).status).toBe(200);
+  });
+});
