@@ -21,6 +21,7 @@ import {
   MAX_PENDING_REQUESTS_PER_APP,
   MAX_REDIRECT_URIS,
   REQUEST_TTL_MS,
+  redirectUriMatches,
   redirectUriProblem,
 } from "../core/oauth.js";
 import {
@@ -514,6 +515,19 @@ export class OAuthService {
       throw new ApiError(
         "oauth_request_not_found",
         "This authorization request is unknown, expired (they last 10 minutes) or already answered: start again from the app.",
+      );
+    // The app may have changed since /oauth/authorize checked the request: a scope it no longer
+    // registers must not be granted, and a redirect URI it removed must receive nothing (not even a
+    // denial). The request is stale: the app starts again.
+    const p = req.params;
+    if (
+      p.clientId !== app.clientId ||
+      !redirectUriMatches(app.redirectUris, p.redirectUri) ||
+      !p.scopes.every((s) => app.scopes.includes(s))
+    )
+      throw new ApiError(
+        "oauth_request_not_found",
+        `"${app.name}" changed its redirect URIs or scopes since this request was made: start again from the app.`,
       );
     if (app.visibility === "private" && app.agencyId !== actor.agencyId)
       throw new ApiError(

@@ -256,3 +256,45 @@ describe("one app's grants are not another's", () => {
     expect((await refresh(h, a, r1.body.refresh_token)).status).toBe(200);
   });
 });
+
+describe("a pending request is judged against the app as it is now", () => {
+  async function pending(app: RegisteredApp) {
+    const a = await authorize(h, {
+      response_type: "code",
+      client_id: app.clientId,
+      redirect_uri: REDIRECT,
+      state: "s",
+    });
+    return new URL(a.location!, h.url).searchParams.get("request")!;
+  }
+  const installsOf = async (appId: string) =>
+    (await owner.get(`/api/agencies/${w.agencyId}/installs`)).body.installs.filter(
+      (i: any) => i.app.id === appId,
+    );
+
+  it("scopes the app no longer registers are not granted (was: an install with them, then a 500)", async () => {
+    const app = await registerApp(owner, w.agencyId, { name: "Narrowed app" });
+    const id = await pending(app);
+    expect((await owner.patch(`/api/apps/${app.id}`, { scopes: ["locations.readonly"] })).status).toBe(200);
+    const view = await owner.get(`/api/oauth/requests/${id}`);
+    expect(view.status).toBe(404);
+    expect(view.body.code).toBe("oauth_request_not_found");
+    const d = await owner.post(`/api/oauth/requests/${id}/decision`, { allow: true, locationIds: "all" });
+    expect(d.status).toBe(404);
+    expect(d.body.code).toBe("oauth_request_not_found");
+    expect(d.body.detail).toMatch(/changed/);
+    expect(await installsOf(app.id)).toEqual([]);
+  });
+
+  it("a redirect URI the app removed receives nothing, not even a denial", async () => {
+    const app = await registerApp(owner, w.agencyId, { name: "Moved app" });
+    const id = await pending(app);
+    await owner.patch(`/api/apps/${app.id}`, { redirectUris: ["https://moved.example/cb"] });
+    for (const decision of [{ allow: false }, { allow: true, locationIds: "all" }]) {
+      const d = await owner.post(`/api/oauth/requests/${id}/decision`, decision);
+      expect(d.status).toBe(404);
+      expect(d.body.redirectTo).toBeUndefined();
+    }
+    expect(await installsOf(app.id)).toEqual([]);
+  });
+});
