@@ -95,7 +95,7 @@ export const RotateBody = z
 export const ImportKeyBody = z
   .strictObject({
     name: Name,
-    kind: AnyKind,
+    kind: Kind,
     description: Description.optional(),
     scopes: ScopeList.optional(),
     token: z.string().min(1, "must not be empty").max(512, "must be at most 512 characters").optional(),
@@ -115,7 +115,7 @@ export const KeyView = z
     id: z.string(),
     name: z.string(),
     description: z.string(),
-    kind: AnyKind,
+    kind: Kind,
     owner: z.object({ type: z.enum(["agency", "location"]), id: z.string() }),
     agencyId: z.string(),
     locationId: z.string().nullable(),

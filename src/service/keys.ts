@@ -28,6 +28,7 @@ import {
   type KeyKind,
   last4,
   MAX_ROTATION_GRACE_SECONDS,
+  type ManagedKeyKind,
   maskToken,
 } from "../core/token.js";
 import { Description, ensure, Name } from "../core/validate.js";
@@ -60,7 +61,8 @@ export interface KeyView {
   id: string;
   name: string;
   description: string;
-  kind: KeyKind;
+  /** The kinds people manage: an app's access tokens (`oauth`) are shown as installs (docs/oauth.md). */
+  kind: ManagedKeyKind;
   owner: { type: "agency" | "location"; id: string };
   agencyId: string;
   locationId: string | null;
@@ -881,7 +883,7 @@ export class KeyService {
         id: k.id,
         name: k.name,
         description: k.description,
-        kind: k.kind,
+        kind: k.kind as ManagedKeyKind,
         owner:
           k.locationId === null ? { type: "agency", id: k.agencyId } : { type: "location", id: k.locationId },
         agencyId: k.agencyId,

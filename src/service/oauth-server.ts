@@ -12,6 +12,7 @@
 import { timingSafeEqual } from "node:crypto";
 import OAuth2Server from "@node-oauth/oauth2-server";
 import type { Clock } from "../core/clock.js";
+import { newId } from "../core/ids.js";
 import {
   ACCESS_TOKEN_TTL_MS,
   CODE_CHALLENGE,
@@ -310,7 +311,7 @@ export class OAuthProtocol {
         const existing = await store.oauth().findActiveInstall(app.id, app.agencyId, null);
         if (existing) return { install: existing, app };
         const install: OAuthInstall = {
-          id: `ins_${hashToken(`${app.id}:${clock.now()}:${Math.random()}`).slice(0, 26)}`,
+          id: newId("oauthInstall"),
           appId: app.id,
           agencyId: app.agencyId,
           locationId: null,

@@ -869,8 +869,9 @@ export class OAuthService {
 
   /** Agency admins see every install of their agency; location admins their locations'. */
   private canSeeInstall(actor: Actor, install: OAuthInstall): boolean {
-    if (actor.agencyId !== install.agencyId) return false;
-    return canManageKeys(actor, { agencyId: install.agencyId, locationId: install.locationId });
+    if (actor.agencyId !== install.agencyId || actor.role !== "admin") return false;
+    if (actor.type === "agency") return true;
+    return install.locationId !== null && actor.locationIds.includes(install.locationId);
   }
 
   async listInstalls(ctx: Ctx, agencyId: string): Promise<InstallView[]> {

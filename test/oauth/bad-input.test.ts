@@ -240,7 +240,15 @@ describe("the consent", () => {
     expect(new URL(ok.body.redirectTo).searchParams.get("code")).toBeTruthy();
     // The location admin sees that install, not the agency's.
     const mine = await boss.get(`/api/agencies/${w.agencyId}/installs`);
+    expect(mine.body.installs.length).toBeGreaterThan(0);
     expect(mine.body.installs.every((i: any) => i.locationId === w.loc1)).toBe(true);
+    // Staff (no admin) see none; the agency's admins see the location's too.
+    expect((await staff.get(`/api/agencies/${w.agencyId}/installs`)).body.installs).toEqual([]);
+    const all = await owner.get(`/api/agencies/${w.agencyId}/installs`);
+    expect(all.body.installs.some((i: any) => i.locationId === w.loc1)).toBe(true);
+    // A location admin cannot uninstall the agency's install.
+    const agencyInstall = all.body.installs.find((i: any) => i.locationId === null);
+    expect((await boss.delete(`/api/installs/${agencyInstall.id}`)).status).toBe(403);
   });
 
   it("an agency app on a plan below Agency Pro: not allowed, 403 plan_required", async () => {
@@ -427,5 +435,40 @@ describe("tenant isolation", () => {
     expect((await withKey(h, t.body.access_token, "GET", "/v2/locations")).status).toBe(200);
     // And reaches none of the other agency's locations.
     expect((await withKey(h, t.body.access_token, "GET", `/v2/locations/${w.otherLoc}`)).status).toBe(403);
+  });
+});
+
+describe("malformed requests never reach a 500", () => {
+  it.each([
+    ["/oauth/token", { authorization: "Basic" }, "grant_type=client_credentials"],
+    ["/oauth/token", { authorization: "Basic !!!not-base64" }, "grant_type=client_credentials"],
+    [
+      "/oauth/token",
+      { authorization: `Basic ${Buffer.from("no-colon").toString("base64")}` },
+      "grant_type=client_credentials",
+    ],
+    [
+      "/oauth/token",
+      { authorization: `Basic ${Buffer.from("%E0%A4%A:%zz").toString("base64")}` },
+      "grant_type=client_credentials",
+    ],
+    ["/oauth/token", {}, "grant_type=authorization_code&code=%ZZ&client_id=cid_x"],
+    ["/oauth/token", {}, ""],
+    ["/oauth/token", {}, `grant_type=refresh_token&client_id=cid_x&refresh_token=${"x".repeat(5000)}`],
+    ["/oauth/revoke", { authorization: "Basic !!!" }, "token=x"],
+    ["/oauth/revoke", {}, "token=x&client_id=cid_nobody"],
+    ["/oauth/introspect", { authorization: "Bearer nope" }, "token=x"],
+    ["/oauth/locationToken", { authorization: "Bearer kw_oat_garbage" }, "locationId=loc_x"],
+    ["/oauth/locationToken", { authorization: "Bearer" }, ""],
+  ])("POST %s %j", async (path, headers, body) => {
+    const r = await formPost(
+      h,
+      path,
+      Object.fromEntries(new URLSearchParams(body)),
+      headers as Record<string, string>,
+    );
+    expect(r.status).toBeGreaterThanOrEqual(400);
+    expect(r.status).toBeLessThan(500);
+    expect(typeof r.body.error).toBe("string");
   });
 });

@@ -5596,7 +5596,7 @@ export interface components {
             name: string;
             description: string;
             /** @enum {string} */
-            kind: "private_integration" | "legacy_v1" | "oauth";
+            kind: "private_integration" | "legacy_v1";
             owner: {
                 /** @enum {string} */
                 type: "agency" | "location";
@@ -5704,7 +5704,7 @@ export interface components {
         ImportKey: {
             name: string;
             /** @enum {string} */
-            kind: "private_integration" | "legacy_v1" | "oauth";
+            kind: "private_integration" | "legacy_v1";
             description?: string;
             scopes?: string[];
             token?: string;
@@ -5715,7 +5715,7 @@ export interface components {
             name: string;
             description: string;
             /** @enum {string} */
-            kind: "private_integration" | "legacy_v1" | "oauth";
+            kind: "private_integration" | "legacy_v1";
             owner: {
                 /** @enum {string} */
                 type: "agency" | "location";
