@@ -902,11 +902,9 @@ export class OAuthService {
       const app = apps.get(i.appId);
       const user = i.installedBy ? await store.getUser(i.installedBy) : null;
       const plan = agencies.get(i.agencyId)?.plan;
-      const suspended =
-        app?.distribution === "agency" &&
-        i.locationId === null &&
-        plan !== undefined &&
-        !planAllowsAgencyKeys(plan);
+      // Any agency-level install (an agency app's, or any app's own client_credentials install) is
+      // refused below Agency Pro by the token endpoint and the verifier alike: listed as such.
+      const suspended = i.locationId === null && plan !== undefined && !planAllowsAgencyKeys(plan);
       const lastUsedAt = lastUses.get(i.id) ?? null;
       const idleDays = Math.floor((now - (lastUsedAt ?? i.installedAt)) / DAY);
       out.push({

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MAX_PENDING_REQUESTS_PER_APP, REQUEST_TTL_MS } from "../../src/core/oauth.js";
-import { Client, type Harness, seedWorld, startHarness, type World } from "../helpers/harness.js";
+import { Client, type Harness, seedWorld, setPlan, startHarness, type World } from "../helpers/harness.js";
 import {
   authorize,
   basic,
@@ -296,5 +296,34 @@ describe("a pending request is judged against the app as it is now", () => {
       expect(d.body.redirectTo).toBeUndefined();
     }
     expect(await installsOf(app.id)).toEqual([]);
+  });
+});
+
+describe("plan downgrade", () => {
+  it("a location app acting for its own agency (client_credentials) is refused below Agency Pro, and listed as suspended", async () => {
+    const app = await registerApp(owner, w.agencyId, {
+      name: "Location app, own agency",
+      distribution: "location",
+      scopes: ["locations.readonly"],
+    });
+    const asApp = { authorization: basic(app.clientId, app.clientSecret!) };
+    const cc = await tokenRequest(h, { grant_type: "client_credentials" }, asApp);
+    expect(cc.status, JSON.stringify(cc.body)).toBe(200);
+    expect((await setPlan(h, w.agencyId, "unlimited")).status).toBe(200);
+    try {
+      const refused = await tokenRequest(h, { grant_type: "client_credentials" }, asApp);
+      expect(refused.body.error_description).toMatch(/plan_required/);
+      const r = await fetch(`${h.url}/v2/locations`, {
+        headers: { authorization: `Bearer ${cc.body.access_token}` },
+      });
+      expect(r.status).toBe(403);
+      const installs = (await owner.get(`/api/agencies/${w.agencyId}/installs`)).body.installs;
+      expect(installs.find((i: any) => i.id === cc.body.install_id)).toMatchObject({
+        status: "suspended",
+        suspendedReason: "plan_required",
+      });
+    } finally {
+      await setPlan(h, w.agencyId, "agency_pro");
+    }
   });
 });
