@@ -258,7 +258,15 @@ export class OAuthProtocol {
             "Invalid grant: the authorization code was already used; the tokens it issued are revoked",
           );
         }
-        return store.oauth().useCode(hashToken(code.authorizationCode), clock.now());
+        const hash = hashToken(code.authorizationCode);
+        if (await store.oauth().useCode(hash, clock.now())) return true;
+        // Read unspent, but spent by a redemption racing this one (another node, an attacker who
+        // intercepted it): a code used twice revokes what it issued, whichever came second.
+        const row = await store.oauth().getCode(hash);
+        if (row) await oauth.revokeFamily(row.installId, "authorization_code_reused");
+        throw new InvalidGrantError(
+          "Invalid grant: the authorization code was already used; the tokens it issued are revoked",
+        );
       },
 
       validateScope: async (user: InstallUser, _client: Client, scope: string[] | undefined) => {

@@ -327,3 +327,33 @@ describe("plan downgrade", () => {
     }
   });
 });
+
+describe("a code redeemed twice at the same moment", () => {
+  it("the one that loses the race still revokes what the other got (RFC 6749 §4.1.2)", async () => {
+    const app = await registerApp(owner, w.agencyId, { name: "Raced app" });
+    const { code } = await consent(h, owner, app, { allow: true, locationIds: "all" });
+    // The race, made deterministic: the second redemption reads the code while it is unspent, and
+    // the first (an attacker on another node, say) completes before the second spends it.
+    const proto = Object.getPrototypeOf(h.kw.store.oauth());
+    const getCode = proto.getCode;
+    let first: Awaited<ReturnType<typeof exchange>> | null = null;
+    proto.getCode = async function (this: unknown, hash: string) {
+      const row = await getCode.call(this, hash);
+      if (first === null) {
+        proto.getCode = getCode;
+        first = await exchange(h, app, code!);
+      }
+      return row;
+    };
+    let second: Awaited<ReturnType<typeof exchange>>;
+    try {
+      second = await exchange(h, app, code!);
+    } finally {
+      proto.getCode = getCode;
+    }
+    expect(first!.status).toBe(200);
+    expect(second.status).toBe(400);
+    expect(second.body.error).toBe("invalid_grant");
+    expect((await refresh(h, app, first!.body.refresh_token)).body.error).toBe("invalid_grant");
+  });
+});
