@@ -1,6 +1,6 @@
 import { parseArgs } from "node:util";
 import { ApiError } from "../core/errors.js";
-import { KEY_KINDS, type KeyKind, MAX_ROTATION_GRACE_SECONDS, type ManagedKeyKind } from "../core/token.js";
+import { KEY_KINDS, MAX_ROTATION_GRACE_SECONDS, type ManagedKeyKind } from "../core/token.js";
 import type { KeyView } from "../service/keys.js";
 import { type Command, printJson, UsageError } from "./command.js";
 import { openKeyward, operatorCtx } from "./runtime.js";

@@ -309,6 +309,19 @@ describe("POST /oauth/token", () => {
     expect(r.body.error).toBe("invalid_grant");
   });
 
+  it("two exchanges racing with one code: one wins, and the replay revokes what it issued", async () => {
+    const c = await code();
+    const [x, y] = await Promise.all([exchange(h, app, c), exchange(h, app, c)]);
+    const statuses = [x.status, y.status].sort();
+    expect(statuses).toEqual([200, 400]);
+    const won = x.status === 200 ? x : y;
+    // Revoked unless the winner committed after the loser's revocation (then it stands): either way
+    // the loser got nothing.
+    const lost = x.status === 200 ? y : x;
+    expect(lost.body.error).toBe("invalid_grant");
+    expect(won.body.access_token).toMatch(/^kw_oat_/);
+  });
+
   it("an expired code is refused", async () => {
     const c = await code();
     h.clock.advance(2 * 60_000 + 1);
@@ -470,5 +483,49 @@ describe("malformed requests never reach a 500", () => {
     expect(r.status).toBeGreaterThanOrEqual(400);
     expect(r.status).toBeLessThan(500);
     expect(typeof r.body.error).toBe("string");
+  });
+});
+
+describe("guessing client secrets", () => {
+  it("an address with too many failed client authentications is refused for a while (429)", async () => {
+    const g = await startHarness({ env: { KEYWARD_FAILED_AUTH_MAX_PER_MINUTE: "3" } });
+    try {
+      const gw = await seedWorld(g.kw);
+      const dev = await new Client(g).login(gw.owner);
+      const a = await registerApp(dev, gw.agencyId);
+      const guess = () =>
+        tokenRequest(
+          g,
+          { grant_type: "client_credentials" },
+          { authorization: basic(a.clientId, "kw_cs_guess") },
+        );
+      for (let i = 0; i < 3; i++) expect((await guess()).status).toBe(401);
+      const blocked = await guess();
+      expect(blocked.status).toBe(429);
+      expect(blocked.body.error).toBe("too_many_failures");
+      expect(Number(blocked.headers.get("retry-after"))).toBeGreaterThan(0);
+      // Even the right secret waits; after the lock it works.
+      expect(
+        (
+          await tokenRequest(
+            g,
+            { grant_type: "client_credentials" },
+            { authorization: basic(a.clientId, a.clientSecret!) },
+          )
+        ).status,
+      ).toBe(429);
+      g.clock.advance(61_000);
+      expect(
+        (
+          await tokenRequest(
+            g,
+            { grant_type: "client_credentials" },
+            { authorization: basic(a.clientId, a.clientSecret!) },
+          )
+        ).status,
+      ).toBe(200);
+    } finally {
+      await g.close();
+    }
   });
 });

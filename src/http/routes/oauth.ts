@@ -94,6 +94,26 @@ export function oauthRoutes(r: Router, deps: Deps): void {
   const serviceGuard = guards(deps).service;
   const send = (c: Context<AppEnv>, res: Response) => r.headers.apply(c, res);
 
+  /**
+   * The brute-force limit every credential check shares (KEYWARD_FAILED_AUTH_*): an address with too
+   * many failed client authentications is refused for a while, in OAuth's format.
+   */
+  const limited = async (c: Context<AppEnv>, run: () => Promise<OAuthAnswer>): Promise<Response> => {
+    const { ip } = clientOf(c, deps);
+    try {
+      deps.attempts.refuseBlockedAddress(ip);
+    } catch (e) {
+      if (!(e instanceof ApiError)) throw e;
+      const a = oauthError(429, "too_many_failures", e.message);
+      const retryAfter = e.extra.retryAfter;
+      if (typeof retryAfter === "number") a.headers["retry-after"] = String(retryAfter);
+      return send(c, answer(a));
+    }
+    const res = await run();
+    if (res.status === 401) deps.attempts.failedAuthFrom(ip, "token");
+    return send(c, answer(res));
+  };
+
   app.get("/oauth/authorize", async (c) => {
     const outcome = await deps.oauthProtocol.startAuthorization(c.req.query());
     if ("page" in outcome) return send(c, errorPage(outcome.page.status, outcome.page.message));
@@ -117,7 +137,7 @@ export function oauthRoutes(r: Router, deps: Deps): void {
     });
     // The library reads the body's type from the headers (and wants a length to believe there is one).
     headers["content-length"] ??= String(new URLSearchParams(body).toString().length);
-    return send(c, answer(await deps.oauthProtocol.token(headers, body)));
+    return limited(c, () => deps.oauthProtocol.token(headers, body));
   });
 
   app.post("/oauth/locationToken", async (c) => {
@@ -141,9 +161,8 @@ export function oauthRoutes(r: Router, deps: Deps): void {
     const form = await readForm(c, deps);
     if (typeof (form as OAuthAnswer).status === "number" && "headers" in form)
       return send(c, answer(form as OAuthAnswer));
-    return send(
-      c,
-      answer(await deps.oauthProtocol.revoke(c.req.header("authorization"), form as Record<string, string>)),
+    return limited(c, () =>
+      deps.oauthProtocol.revoke(c.req.header("authorization"), form as Record<string, string>),
     );
   });
 
