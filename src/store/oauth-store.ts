@@ -546,7 +546,8 @@ export class OAuthStore {
       .selectAll()
       .where("oauth_install_id", "=", installId)
       .where("status", "=", "active")
-      .where("expires_at", ">", now)
+      // One without an end of lifetime is live too: uninstall must never miss a token.
+      .where((eb) => eb.or([eb("expires_at", "is", null), eb("expires_at", ">", now)]))
       .execute();
     return rows.map(keyFromRow);
   }

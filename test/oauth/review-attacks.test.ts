@@ -357,3 +357,33 @@ describe("a code redeemed twice at the same moment", () => {
     expect((await refresh(h, app, first!.body.refresh_token)).body.error).toBe("invalid_grant");
   });
 });
+
+describe("an app's access tokens are the install's, not keys people manage", () => {
+  it("the keys API does not edit, rotate or lift the lifetime of an app's token, and uninstall revokes every one", async () => {
+    const app = await registerApp(owner, w.agencyId, { name: "Managed elsewhere" });
+    const { code } = await consent(h, owner, app, { allow: true, locationIds: [w.loc1] });
+    const t = (await exchange(h, app, code!)).body;
+    const bearer = { authorization: `Bearer ${t.access_token}` };
+    const keyId = ((await (await fetch(`${h.url}/v2/token`, { headers: bearer })).json()) as any).keyId;
+    expect(keyId).toMatch(/^key_/);
+    // Was: 200 for each — a token without an end (which uninstall then missed), wider locations, a
+    // fresh plaintext token under the app's name.
+    expect((await owner.get(`/api/keys/${keyId}`)).status).toBe(404);
+    const edit = await owner.patch(`/api/keys/${keyId}`, { expiresAt: null, locationIds: null });
+    expect(edit.status).toBe(404);
+    expect(edit.body.detail).toMatch(/install/);
+    expect((await owner.post(`/api/keys/${keyId}/rotate`, {})).status).toBe(404);
+    // Whatever ends up without an end of lifetime, uninstall still finds it.
+    const second = await refresh(h, app, t.refresh_token);
+    await h.kw.store.db
+      .updateTable("api_keys")
+      .set({ expires_at: null })
+      .where("oauth_install_id", "=", t.install_id)
+      .execute();
+    expect((await owner.delete(`/api/installs/${t.install_id}`)).status).toBe(204);
+    for (const token of [t.access_token, second.body.access_token]) {
+      const r = await fetch(`${h.url}/v2/locations`, { headers: { authorization: `Bearer ${token}` } });
+      expect(r.status).toBe(401);
+    }
+  });
+});
