@@ -221,7 +221,11 @@ export async function createKeyward(opts: KeywardOptions): Promise<Keyward> {
     cache,
     bus,
     users,
-    hooks: legacy.accountHooks(),
+    hooks: {
+      ...legacy.accountHooks(),
+      // A deleted location's app installs are uninstalled with it (the OAuth service is made below).
+      locationDeleted: (ctx, s, loc) => oauth.locationDeleted(ctx, s, loc),
+    },
   });
   // Rate limits: resolved per key, decided in memory (or in the database for strict limits), their
   // counts shared between nodes by the limiter's sync; verifications counted per key per day per code.

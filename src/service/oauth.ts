@@ -946,23 +946,46 @@ export class OAuthService {
    */
   async uninstallNow(ctx: Ctx, install: OAuthInstall, reason: string): Promise<void> {
     const now = this.deps.clock.now();
-    const ids = await this.deps.store.transaction(async (s) => {
-      const current = await s.oauth().getInstall(install.id, true);
-      if (!current || current.uninstalledAt !== null) return [];
-      await s.oauth().updateInstall({ ...current, uninstalledAt: now });
-      const ids = await this.revokeInstallTokens(s, current.id, now);
-      const app = (await s.oauth().appsById([current.appId])).get(current.appId);
-      await this.deps.audit.record(s, ctx, {
-        agencyId: current.agencyId,
-        action: "app.uninstalled",
-        targetType: "app_install",
-        targetId: current.id,
-        before: { appId: current.appId, appName: app?.name ?? null, scopes: current.scopes },
-        after: { reason, accessTokensRevoked: ids.length },
-      });
-      if (app) await this.appEvent(s, ctx, app, current, "app.uninstalled", reason);
-      return ids;
-    });
+    const ids = await this.deps.store.transaction((s) => this.uninstallIn(s, ctx, install.id, reason, now));
     await this.invalidate(ids);
+  }
+
+  /**
+   * A location is being deleted (in its deletion's transaction, AccountHooks.locationDeleted): its
+   * installs go with it, or their refresh tokens would mint tokens for a location that is gone.
+   * Answers the keys to invalidate once committed.
+   */
+  async locationDeleted(ctx: Ctx, s: Store, location: { id: string; agencyId: string }): Promise<string[]> {
+    const now = this.deps.clock.now();
+    const ids: string[] = [];
+    for (const i of await s.oauth().listInstalls(location.agencyId))
+      if (i.locationId === location.id)
+        ids.push(...(await this.uninstallIn(s, ctx, i.id, "location_deleted", now)));
+    return ids;
+  }
+
+  /** The uninstall itself, in the caller's transaction; answers the access keys it revoked. */
+  private async uninstallIn(
+    s: Store,
+    ctx: Ctx,
+    installId: string,
+    reason: string,
+    now: number,
+  ): Promise<string[]> {
+    const current = await s.oauth().getInstall(installId, true);
+    if (!current || current.uninstalledAt !== null) return [];
+    await s.oauth().updateInstall({ ...current, uninstalledAt: now });
+    const ids = await this.revokeInstallTokens(s, current.id, now);
+    const app = (await s.oauth().appsById([current.appId])).get(current.appId);
+    await this.deps.audit.record(s, ctx, {
+      agencyId: current.agencyId,
+      action: "app.uninstalled",
+      targetType: "app_install",
+      targetId: current.id,
+      before: { appId: current.appId, appName: app?.name ?? null, scopes: current.scopes },
+      after: { reason, accessTokensRevoked: ids.length },
+    });
+    if (app) await this.appEvent(s, ctx, app, current, "app.uninstalled", reason);
+    return ids;
   }
 }

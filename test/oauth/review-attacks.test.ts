@@ -387,3 +387,31 @@ describe("an app's access tokens are the install's, not keys people manage", () 
     }
   });
 });
+
+describe("a deleted location takes its installs with it", () => {
+  it("the install is uninstalled, so its refresh token mints nothing for the deleted location", async () => {
+    const loc = (await owner.post(`/api/agencies/${w.agencyId}/locations`, { name: "Short-lived" })).body;
+    const locationId = loc.location?.id ?? loc.id;
+    expect(locationId).toMatch(/^loc_/);
+    const app = await registerApp(owner, w.agencyId, {
+      name: "Per-location app",
+      distribution: "location",
+      scopes: ["locations.readonly"],
+    });
+    const { code } = await consent(h, owner, app, { allow: true, locationId });
+    const t = (await exchange(h, app, code!)).body;
+    expect((await owner.delete(`/api/locations/${locationId}`)).status).toBe(204);
+    // Was: 200 and a fresh, valid token for the deleted location, its install still listed.
+    const r = await refresh(h, app, t.refresh_token);
+    expect(r.status).toBe(400);
+    expect(r.body.error).toBe("invalid_grant");
+    const installs = (await owner.get(`/api/agencies/${w.agencyId}/installs`)).body.installs;
+    expect(installs.some((i: any) => i.app.id === app.id)).toBe(false);
+    const audit = await h.kw.store.db
+      .selectFrom("audit_log")
+      .select(["action", "target_id"])
+      .where("target_id", "=", t.install_id)
+      .execute();
+    expect(audit.map((a: any) => a.action)).toContain("app.uninstalled");
+  });
+});
