@@ -290,6 +290,8 @@ export async function createKeyward(opts: KeywardOptions): Promise<Keyward> {
     keys,
     serviceKeys,
     invitations,
+    // A closed agency's app installs are uninstalled with it (the OAuth service is made below).
+    agencyClosed: (ctx, s, agencyId) => oauth.agencyClosed(ctx, s, agencyId),
   });
   // Webhook signing secrets are sealed under the deployment secret too, with a key of their own.
   const webhookBox = new SecretBox(loadDeploymentSecret(config).secret, "keyward webhook secret");

@@ -964,6 +964,19 @@ export class OAuthService {
     return ids;
   }
 
+  /** An agency is being closed (in its closing transaction): every install in it is uninstalled. */
+  async agencyClosed(
+    ctx: Ctx,
+    s: Store,
+    agencyId: string,
+  ): Promise<{ uninstalled: number; keyIds: string[] }> {
+    const now = this.deps.clock.now();
+    const installs = await s.oauth().listInstalls(agencyId);
+    const keyIds: string[] = [];
+    for (const i of installs) keyIds.push(...(await this.uninstallIn(s, ctx, i.id, "agency_closed", now)));
+    return { uninstalled: installs.length, keyIds };
+  }
+
   /** The uninstall itself, in the caller's transaction; answers the access keys it revoked. */
   private async uninstallIn(
     s: Store,

@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MAX_PENDING_REQUESTS_PER_APP, REQUEST_TTL_MS } from "../../src/core/oauth.js";
+import { systemCtx } from "../../src/service/context.js";
 import { Client, type Harness, seedWorld, setPlan, startHarness, type World } from "../helpers/harness.js";
 import {
   authorize,
@@ -413,5 +414,42 @@ describe("a deleted location takes its installs with it", () => {
       .where("target_id", "=", t.install_id)
       .execute();
     expect(audit.map((a: any) => a.action)).toContain("app.uninstalled");
+  });
+});
+
+describe("a closed agency takes its installs with it", () => {
+  it("closing an agency by the platform uninstalls its apps: no token nor refresh survives, nor comes back on reopening", async () => {
+    const world = await seedWorld(h.kw, "agency_pro", "-closed");
+    const admin = await new Client(h).login(world.owner);
+    const app = await registerApp(admin, world.agencyId, { name: "Outlives its agency?" });
+    const { code } = await consent(h, admin, app, { allow: true, locationIds: "all" });
+    const t = (await exchange(h, app, code!)).body;
+    await h.kw.store.db
+      .updateTable("agencies")
+      .set({ external_id: "closed-agency" })
+      .where("id", "=", world.agencyId)
+      .execute();
+    const operator = (
+      await h.kw.serviceKeys.create(
+        { ...systemCtx, actorId: "cli" },
+        { agencyId: null, name: "crm", scopes: ["provision"] },
+      )
+    ).token;
+    const closed = await fetch(`${h.url}/api/provision/agencies/closed-agency`, {
+      method: "DELETE",
+      headers: { authorization: `Bearer ${operator}` },
+    });
+    expect(closed.status).toBe(204);
+    // Was: the app's agency token still worked and its refresh token minted new ones.
+    const v = await fetch(`${h.url}/v2/token`, { headers: { authorization: `Bearer ${t.access_token}` } });
+    expect(v.status).toBe(401);
+    expect((await refresh(h, app, t.refresh_token)).body.error).toBe("invalid_grant");
+    const reopened = await fetch(`${h.url}/api/provision/agencies/closed-agency`, {
+      method: "PUT",
+      headers: { authorization: `Bearer ${operator}`, "content-type": "application/json" },
+      body: JSON.stringify({ name: "Reopened", plan: "agency_pro" }),
+    });
+    expect(reopened.status).toBe(200);
+    expect((await refresh(h, app, t.refresh_token)).body.error).toBe("invalid_grant");
   });
 });
