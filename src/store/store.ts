@@ -585,8 +585,6 @@ export class Store {
       .innerJoin("api_keys as k", "k.id", "t.key_id")
       .innerJoin("agencies as a", "a.id", "k.agency_id")
       .leftJoin("locations as l", "l.id", "k.location_id")
-      .leftJoin("oauth_apps as o", "o.id", "k.oauth_app_id")
-      .leftJoin("oauth_installs as i", "i.id", "k.oauth_install_id")
       .selectAll("k")
       .select([
         "t.hash as t_hash",
@@ -599,8 +597,6 @@ export class Store {
         "a.enhanced_security as a_eas",
         "a.ip_allowlist_json as a_ips",
         "l.ip_allowlist_json as l_ips",
-        "o.name as o_name",
-        "i.location_id as i_location_id",
       ])
       .where("t.hash", "=", hash)
       .executeTakeFirst();
@@ -623,18 +619,22 @@ export class Store {
       },
       locationIpAllowlist:
         r.l_ips === null || r.l_ips === undefined ? null : (JSON.parse(r.l_ips) as string[]),
-      // Only an app's access token has these (the other keys read exactly as before).
+      // Only an app's access token has these (the other keys read exactly as before, in one query).
       ...(r.oauth_app_id && r.oauth_install_id
-        ? {
-            oauth: {
-              appId: r.oauth_app_id,
-              appName: r.o_name ?? "",
-              installId: r.oauth_install_id,
-              agencyInstall: r.i_location_id === null,
-            },
-          }
+        ? { oauth: await this.oauthFacts(r.oauth_app_id, r.oauth_install_id) }
         : {}),
     };
+  }
+
+  /** What verification names of an app's access token: a second read, for those tokens only. */
+  private async oauthFacts(appId: string, installId: string): Promise<NonNullable<TokenLookup["oauth"]>> {
+    const r = await this.db
+      .selectFrom("oauth_installs as i")
+      .leftJoin("oauth_apps as o", "o.id", "i.app_id")
+      .select(["o.name", "i.location_id"])
+      .where("i.id", "=", installId)
+      .executeTakeFirst();
+    return { appId, appName: r?.name ?? "", installId, agencyInstall: r ? r.location_id === null : false };
   }
 
   // ── audit ───────────────────────────────────────────────────────────────
