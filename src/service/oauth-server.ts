@@ -74,6 +74,8 @@ interface Client {
 interface InstallUser {
   install: OAuthInstall;
   app: OAuthApp;
+  /** The authorization request named no redirect_uri (RFC 6749 §4.1.3: then the token request need not). */
+  redirectUriOmitted?: boolean;
 }
 
 /** A refreshed pair as kept (sealed) for the idempotency window. */
@@ -204,7 +206,8 @@ export class OAuthProtocol {
           hash: hashToken(code.authorizationCode),
           appId: client.id,
           installId: user.install.id,
-          redirectUri: code.redirectUri,
+          // Empty: the token request need not name it (the authorization request did not).
+          redirectUri: user.redirectUriOmitted ? "" : code.redirectUri,
           scopes: (code.scope as string[] | undefined) ?? user.install.scopes,
           codeChallenge: code.codeChallenge ?? null,
           codeChallengeMethod: code.codeChallengeMethod ?? null,
@@ -226,7 +229,7 @@ export class OAuthProtocol {
           return {
             authorizationCode: code,
             expiresAt: new Date(Date.now() + 60_000),
-            redirectUri: row.redirectUri,
+            redirectUri: row.redirectUri || undefined,
             scope: row.scopes,
             client: { id: row.appId },
             user: { spentOf: row.installId },
@@ -240,7 +243,7 @@ export class OAuthProtocol {
           authorizationCode: code,
           // The library checks expiry against the wall clock: Keyward's clock has judged it already.
           expiresAt: new Date(Date.now() + 60_000),
-          redirectUri: row.redirectUri,
+          redirectUri: row.redirectUri || undefined,
           scope: row.scopes,
           client: { id: row.appId },
           user: { install, app } satisfies InstallUser,
@@ -521,6 +524,7 @@ export class OAuthProtocol {
       state,
       codeChallenge: challenge ?? null,
       codeChallengeMethod: challenge ? "S256" : null,
+      ...(q.redirect_uri === undefined ? { redirectUriOmitted: true } : {}),
     };
     const req = await this.deps.oauth.createRequest(app, params);
     if (!req)
@@ -546,7 +550,7 @@ export class OAuthProtocol {
     }
     const request = new Request({ headers: {}, method: "GET", query, body: {} });
     const response = new Response({ headers: {} });
-    const user: InstallUser = { install, app };
+    const user: InstallUser = { install, app, redirectUriOmitted: p.redirectUriOmitted === true };
     try {
       await this.authorizer.authorize(request, response, {
         authenticateHandler: { handle: () => user },

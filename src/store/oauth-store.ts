@@ -102,6 +102,8 @@ export interface AuthorizeParams {
   state: string | null;
   codeChallenge: string | null;
   codeChallengeMethod: string | null;
+  /** The request named no redirect_uri (the app's only one was used): the token request need not either. */
+  redirectUriOmitted?: boolean;
 }
 
 const json = (v: unknown) => JSON.stringify(v);

@@ -453,3 +453,28 @@ describe("a closed agency takes its installs with it", () => {
     expect((await refresh(h, app, t.refresh_token)).body.error).toBe("invalid_grant");
   });
 });
+
+describe("redirect_uri at the token endpoint (RFC 6749 §4.1.3)", () => {
+  it("required when the authorization request had one, not when it had none", async () => {
+    const app = await registerApp(owner, w.agencyId, { name: "One callback" });
+    const asApp = { authorization: basic(app.clientId, app.clientSecret!) };
+    const start = async (params: Record<string, string>) => {
+      const a = await authorize(h, { response_type: "code", client_id: app.clientId, ...params });
+      const id = new URL(a.location!, h.url).searchParams.get("request")!;
+      const d = await owner.post(`/api/oauth/requests/${id}/decision`, { allow: true, locationIds: "all" });
+      expect(d.body.redirectTo.startsWith(REDIRECT)).toBe(true);
+      return new URL(d.body.redirectTo).searchParams.get("code")!;
+    };
+    // Omitted at /oauth/authorize (the app has one redirect URI): the token request may omit it too.
+    const omitted = await tokenRequest(h, { grant_type: "authorization_code", code: await start({}) }, asApp);
+    expect(omitted.status, JSON.stringify(omitted.body)).toBe(200);
+    // Given at /oauth/authorize: the token request must repeat it.
+    const missing = await tokenRequest(
+      h,
+      { grant_type: "authorization_code", code: await start({ redirect_uri: REDIRECT }) },
+      asApp,
+    );
+    expect(missing.status).toBe(400);
+    expect(missing.body.error).toBe("invalid_request");
+  });
+});
