@@ -974,7 +974,32 @@ export class OAuthService {
     const installs = await s.oauth().listInstalls(agencyId);
     const keyIds: string[] = [];
     for (const i of installs) keyIds.push(...(await this.uninstallIn(s, ctx, i.id, "agency_closed", now)));
-    return { uninstalled: installs.length, keyIds };
+    // The apps it develops go too: nobody is left to answer for them, and an app's client
+    // credentials would otherwise install it again in the closed agency (client_credentials) with
+    // whatever it may do there — create locations and people, reopening it from outside.
+    let uninstalled = installs.length;
+    for (const app of await s.oauth().listApps(agencyId)) {
+      const elsewhere = await s.oauth().activeInstallsOfApp(app.id);
+      for (const i of elsewhere) keyIds.push(...(await this.uninstallIn(s, ctx, i.id, "app_deleted", now)));
+      uninstalled += elsewhere.length;
+      await s.oauth().updateApp({
+        ...app,
+        deletedAt: now,
+        updatedAt: now,
+        secretHash: null,
+        previousSecretHash: null,
+      });
+      await this.deps.audit.record(s, ctx, {
+        agencyId,
+        action: "app.deleted",
+        targetType: "app",
+        targetId: app.id,
+        before: { name: app.name, clientId: app.clientId },
+        after: { reason: "agency_closed" },
+      });
+      uninstalled += 1;
+    }
+    return { uninstalled, keyIds };
   }
 
   /** The uninstall itself, in the caller's transaction; answers the access keys it revoked. */

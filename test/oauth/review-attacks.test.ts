@@ -421,7 +421,8 @@ describe("a closed agency takes its installs with it", () => {
   it("closing an agency by the platform uninstalls its apps: no token nor refresh survives, nor comes back on reopening", async () => {
     const world = await seedWorld(h.kw, "agency_pro", "-closed");
     const admin = await new Client(h).login(world.owner);
-    const app = await registerApp(admin, world.agencyId, { name: "Outlives its agency?" });
+    // Another agency's public app, installed in the agency about to close.
+    const app = await registerApp(owner, w.agencyId, { name: "Outlives its agency?" });
     const { code } = await consent(h, admin, app, { allow: true, locationIds: "all" });
     const t = (await exchange(h, app, code!)).body;
     await h.kw.store.db
@@ -451,6 +452,41 @@ describe("a closed agency takes its installs with it", () => {
     });
     expect(reopened.status).toBe(200);
     expect((await refresh(h, app, t.refresh_token)).body.error).toBe("invalid_grant");
+  });
+
+  it("the apps a closed agency develops are deleted: client_credentials does not open a way back in", async () => {
+    const world = await seedWorld(h.kw, "agency_pro", "-closed-dev");
+    const admin = await new Client(h).login(world.owner);
+    const app = await registerApp(admin, world.agencyId, {
+      name: "Departed developer's app",
+      scopes: ["locations.readonly", "locations.write", "users.write"],
+    });
+    // Installed elsewhere too (a public app).
+    const { code } = await consent(h, owner, app, { allow: true, locationIds: "all" });
+    const elsewhere = (await exchange(h, app, code!)).body;
+    const asApp = { authorization: basic(app.clientId, app.clientSecret!) };
+    expect((await tokenRequest(h, { grant_type: "client_credentials" }, asApp)).status).toBe(200);
+    await h.kw.store.db
+      .updateTable("agencies")
+      .set({ external_id: "closed-developer" })
+      .where("id", "=", world.agencyId)
+      .execute();
+    const operator = (
+      await h.kw.serviceKeys.create(
+        { ...systemCtx, actorId: "cli" },
+        { agencyId: null, name: "crm2", scopes: ["provision"] },
+      )
+    ).token;
+    const closed = await fetch(`${h.url}/api/provision/agencies/closed-developer`, {
+      method: "DELETE",
+      headers: { authorization: `Bearer ${operator}` },
+    });
+    expect(closed.status).toBe(204);
+    // Was: 200 — a fresh install and an agency token (locations.write, users.write) in the closed agency.
+    const cc = await tokenRequest(h, { grant_type: "client_credentials" }, asApp);
+    expect(cc.status).toBe(401);
+    expect(cc.body.error).toBe("invalid_client");
+    expect((await refresh(h, app, elsewhere.refresh_token)).status).toBe(401);
   });
 });
 
