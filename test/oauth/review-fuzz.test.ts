@@ -21,7 +21,8 @@ let pub: RegisteredApp;
 let access: string;
 
 beforeAll(async () => {
-  h = await startHarness();
+  // Every case must reach the endpoint's own checks, not the brute-force limit (0: none).
+  h = await startHarness({ env: { KEYWARD_FAILED_AUTH_MAX_PER_MINUTE: "0" } });
   w = await seedWorld(h.kw);
   const owner = await new Client(h).login(w.owner);
   app = await registerApp(owner, w.agencyId);
