@@ -514,3 +514,22 @@ describe("redirect_uri at the token endpoint (RFC 6749 §4.1.3)", () => {
     expect(missing.body.error).toBe("invalid_request");
   });
 });
+
+describe("metadata (RFC 8414) and the Host header", () => {
+  it("built from the request's Host (no KEYWARD_PUBLIC_URL), it is not offered to shared caches", async () => {
+    // Its endpoints name whatever host the request named: a shared cache keeping one answer for
+    // everyone would hand a forged host's token endpoint (where apps send their secrets) to all.
+    const res = await fetch(`${h.url}/.well-known/oauth-authorization-server`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("cache-control")).not.toMatch(/public/);
+    expect(res.headers.get("vary")?.toLowerCase()).toContain("host");
+    const pinned = await startHarness({ env: { KEYWARD_PUBLIC_URL: "https://keyward.example" } });
+    try {
+      const p = await fetch(`${pinned.url}/.well-known/oauth-authorization-server`);
+      expect(((await p.json()) as any).token_endpoint).toBe("https://keyward.example/oauth/token");
+      expect(p.headers.get("cache-control")).toMatch(/public/);
+    } finally {
+      await pinned.close();
+    }
+  });
+});
