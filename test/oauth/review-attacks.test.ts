@@ -1,7 +1,11 @@
 /**
- * An adversary's review of the OAuth server (docs/oauth.md): each case here failed before its fix.
- * Code injection across clients, a pending-request flood, RFC 7009's token_type_hint, and malformed
- * input at every protocol endpoint.
+ * An adversary's review of the OAuth server (docs/oauth.md). Each `describe` is one finding: its
+ * tests failed before the fix named in the commit that added them — code injection across clients,
+ * racing code redemptions, a pending-request flood, RFC 7009's hint, RFC 8252's loopback ports,
+ * RFC 6749 §4.1.3's redirect_uri, stale consents, app tokens edited through the keys API, installs
+ * outliving a deleted location or a closed agency, the suspended status of client_credentials
+ * installs, cacheable Host-built metadata — or a property checked sound and kept as a regression
+ * (one app's grants are not another's; nothing secret at rest).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MAX_PENDING_REQUESTS_PER_APP, REQUEST_TTL_MS } from "../../src/core/oauth.js";
