@@ -231,7 +231,11 @@ export async function createKeyward(opts: KeywardOptions): Promise<Keyward> {
     cache,
     bus,
     users,
-    hooks: legacy.accountHooks(),
+    hooks: {
+      ...legacy.accountHooks(),
+      // A deleted location's app installs are uninstalled with it (the OAuth service is made below).
+      locationDeleted: (ctx, s, loc) => oauth.locationDeleted(ctx, s, loc),
+    },
   });
   // Rate limits: resolved per key, decided in memory (or in the database for strict limits), their
   // counts shared between nodes by the limiter's sync; verifications counted per key per day per code.
@@ -304,6 +308,8 @@ export async function createKeyward(opts: KeywardOptions): Promise<Keyward> {
     keys,
     serviceKeys,
     invitations,
+    // A closed agency's app installs are uninstalled with it (the OAuth service is made below).
+    agencyClosed: (ctx, s, agencyId) => oauth.agencyClosed(ctx, s, agencyId),
   });
   // Webhook signing secrets are sealed under the deployment secret too, with a key of their own.
   const webhookBox = new SecretBox(loadDeploymentSecret(config).secret, "keyward webhook secret");

@@ -12,6 +12,12 @@ export const REFRESH_TOKEN_TTL_MS = 365 * 24 * 3_600_000;
 export const CODE_TTL_MS = 2 * 60_000;
 /** A pending authorization request waits this long for the person's decision. */
 export const REQUEST_TTL_MS = 10 * 60_000;
+/**
+ * At most this many authorization requests of one app wait for a decision at once. GET
+ * /oauth/authorize needs no sign-in, so without a cap anyone could fill the table; a flood now costs
+ * only the flooded app's new installs, for 10 minutes.
+ */
+export const MAX_PENDING_REQUESTS_PER_APP = 500;
 /** A refresh token used again within this window answers the same new pair (apps racing their own refresh). */
 export const REFRESH_REPLAY_WINDOW_MS = 30_000;
 /** An install unused this long is listed in the inventory. */
@@ -38,6 +44,32 @@ export function redirectUriProblem(uri: string): string | null {
   if (u.protocol === "https:") return null;
   if (u.protocol === "http:" && LOOPBACK.has(u.hostname)) return null;
   return `"${uri}" must use HTTPS (plain HTTP only on a loopback address such as http://127.0.0.1:8080/callback).`;
+}
+
+/** `http://` on a loopback IP literal, its port, and the rest (path and query) as written. */
+const LOOPBACK_IP_URI = /^http:\/\/(127\.0\.0\.1|\[::1\])(?::(\d{1,5}))?([/?].*)?$/;
+
+function loopbackParts(uri: string): { host: string; rest: string } | null {
+  const m = LOOPBACK_IP_URI.exec(uri);
+  if (!m) return null;
+  if (m[2] !== undefined && (Number(m[2]) < 1 || Number(m[2]) > 65535)) return null;
+  return { host: m[1]!, rest: m[3] ?? "" };
+}
+
+/**
+ * Whether `asked` is one of the app's registered redirect URIs: character for character — except
+ * that on a loopback IP literal (`http://127.0.0.1`, `http://[::1]`) the port may differ, as RFC 8252
+ * §7.3 requires (a native app listens on whatever port the system gives it). The address, path and
+ * query still match exactly; `localhost` gets no such leeway (a name can resolve elsewhere, §8.3).
+ */
+export function redirectUriMatches(registered: readonly string[], asked: string): boolean {
+  if (registered.includes(asked)) return true;
+  const a = loopbackParts(asked);
+  if (!a) return false;
+  return registered.some((r) => {
+    const p = loopbackParts(r);
+    return p !== null && p.host === a.host && p.rest === a.rest;
+  });
 }
 
 /** RFC 7636 S256: BASE64URL(SHA256(verifier)). */

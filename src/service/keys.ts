@@ -207,6 +207,13 @@ export class KeyService {
   ): Promise<ApiKey> {
     const key = await (lock ? store.getKeyForUpdate(keyId) : store.getKey(keyId));
     if (!key || !canSeeKeys(actor, key)) throw notFound("Key");
+    // An app's access token is its install's (docs/oauth.md): editing, rotating or lifting its
+    // lifetime here would outlive the consent and the uninstall. It is managed as the install.
+    if (key.kind === "oauth")
+      throw new ApiError(
+        "resource_not_found",
+        "This is an OAuth app's access token: it is managed through its install (GET /api/agencies/{agencyId}/installs, DELETE /api/installs/{installId}).",
+      );
     return key;
   }
 

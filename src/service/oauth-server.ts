@@ -20,6 +20,7 @@ import {
   parseScopeParam,
   REFRESH_REPLAY_WINDOW_MS,
   REFRESH_TOKEN_TTL_MS,
+  redirectUriMatches,
 } from "../core/oauth.js";
 import { planAllowsAgencyKeys } from "../core/permissions.js";
 import type { ScopeCatalogue } from "../core/scopes.js";
@@ -73,6 +74,8 @@ interface Client {
 interface InstallUser {
   install: OAuthInstall;
   app: OAuthApp;
+  /** The authorization request named no redirect_uri (RFC 6749 §4.1.3: then the token request need not). */
+  redirectUriOmitted?: boolean;
 }
 
 /** A refreshed pair as kept (sealed) for the idempotency window. */
@@ -142,6 +145,9 @@ export class OAuthProtocol {
       model: {
         ...this.model(),
         getClient: (clientId: string) => this.clientOf(clientId).then((c) => c ?? false),
+        // Exact, but any port on a loopback IP literal (RFC 8252 §7.3), as at /oauth/authorize.
+        validateRedirectUri: async (uri: string, client: Client) =>
+          redirectUriMatches(client.redirectUris, uri),
       } as unknown as OAuth2Server.AuthorizationCodeModel,
       authorizationCodeLifetime: SECONDS(CODE_TTL_MS),
     });
@@ -200,7 +206,8 @@ export class OAuthProtocol {
           hash: hashToken(code.authorizationCode),
           appId: client.id,
           installId: user.install.id,
-          redirectUri: code.redirectUri,
+          // Empty: the token request need not name it (the authorization request did not).
+          redirectUri: user.redirectUriOmitted ? "" : code.redirectUri,
           scopes: (code.scope as string[] | undefined) ?? user.install.scopes,
           codeChallenge: code.codeChallenge ?? null,
           codeChallengeMethod: code.codeChallengeMethod ?? null,
@@ -214,13 +221,19 @@ export class OAuthProtocol {
       getAuthorizationCode: async (code: string) => {
         const row = await store.oauth().getCode(hashToken(code));
         if (!row) return false;
-        // A spent code presented again: whoever holds it is not to be trusted, nor what it issued.
-        if (row.usedAt !== null) {
-          await oauth.revokeFamily(row.installId, "authorization_code_reused");
-          throw new InvalidGrantError(
-            "Invalid grant: the authorization code was already used; the tokens it issued are revoked",
-          );
-        }
+        // A spent code presented again: whoever holds it is not to be trusted, nor what it issued. It
+        // is judged in revokeAuthorizationCode, after the library has checked the code is this
+        // client's: another app presenting it (a public client needs no secret) must not be able to
+        // revoke an install that is not its own.
+        if (row.usedAt !== null)
+          return {
+            authorizationCode: code,
+            expiresAt: new Date(Date.now() + 60_000),
+            redirectUri: row.redirectUri || undefined,
+            scope: row.scopes,
+            client: { id: row.appId },
+            user: { spentOf: row.installId },
+          };
         if (clock.now() >= row.expiresAt)
           throw new InvalidGrantError("Invalid grant: authorization code has expired");
         const install = await store.oauth().getInstall(row.installId);
@@ -230,7 +243,7 @@ export class OAuthProtocol {
           authorizationCode: code,
           // The library checks expiry against the wall clock: Keyward's clock has judged it already.
           expiresAt: new Date(Date.now() + 60_000),
-          redirectUri: row.redirectUri,
+          redirectUri: row.redirectUri || undefined,
           scope: row.scopes,
           client: { id: row.appId },
           user: { install, app } satisfies InstallUser,
@@ -240,12 +253,23 @@ export class OAuthProtocol {
         };
       },
 
-      // Spent atomically: of two exchanges racing with one code, the loser is a replay too.
       revokeAuthorizationCode: async (code: OAuth2Server.AuthorizationCode) => {
-        const spent = await store.oauth().useCode(hashToken(code.authorizationCode), clock.now());
-        if (!spent)
-          await oauth.revokeFamily((code.user as InstallUser).install.id, "authorization_code_reused");
-        return spent;
+        const spentOf = (code.user as { spentOf?: string }).spentOf;
+        if (spentOf !== undefined) {
+          await oauth.revokeFamily(spentOf, "authorization_code_reused");
+          throw new InvalidGrantError(
+            "Invalid grant: the authorization code was already used; the tokens it issued are revoked",
+          );
+        }
+        const hash = hashToken(code.authorizationCode);
+        if (await store.oauth().useCode(hash, clock.now())) return true;
+        // Read unspent, but spent by a redemption racing this one (another node, an attacker who
+        // intercepted it): a code used twice revokes what it issued, whichever came second.
+        const row = await store.oauth().getCode(hash);
+        if (row) await oauth.revokeFamily(row.installId, "authorization_code_reused");
+        throw new InvalidGrantError(
+          "Invalid grant: the authorization code was already used; the tokens it issued are revoked",
+        );
       },
 
       validateScope: async (user: InstallUser, _client: Client, scope: string[] | undefined) => {
@@ -462,7 +486,7 @@ export class OAuthProtocol {
         return page("redirect_uri is missing, and the app registered several: the app must say which.");
       redirectUri = app.redirectUris[0]!;
     }
-    if (!app.redirectUris.includes(redirectUri))
+    if (!redirectUriMatches(app.redirectUris, redirectUri))
       return page("redirect_uri does not exactly match any redirect URI the app registered.");
     const state = q.state ?? null;
     const back = (error: string, description: string) => ({
@@ -500,8 +524,14 @@ export class OAuthProtocol {
       state,
       codeChallenge: challenge ?? null,
       codeChallengeMethod: challenge ? "S256" : null,
+      ...(q.redirect_uri === undefined ? { redirectUriOmitted: true } : {}),
     };
     const req = await this.deps.oauth.createRequest(app, params);
+    if (!req)
+      return back(
+        "temporarily_unavailable",
+        "Too many authorization requests of this app are waiting for a decision; try again in a few minutes",
+      );
     return { redirect: `/oauth/consent?request=${encodeURIComponent(req.id)}` };
   }
 
@@ -520,7 +550,7 @@ export class OAuthProtocol {
     }
     const request = new Request({ headers: {}, method: "GET", query, body: {} });
     const response = new Response({ headers: {} });
-    const user: InstallUser = { install, app };
+    const user: InstallUser = { install, app, redirectUriOmitted: p.redirectUriOmitted === true };
     try {
       await this.authorizer.authorize(request, response, {
         authenticateHandler: { handle: () => user },
@@ -630,7 +660,9 @@ export class OAuthProtocol {
     if (!token) return oauthError(400, "invalid_request", "token is missing");
     const hash = hashToken(token);
     const oauth = this.deps.store.oauth();
-    const rt = form.token_type_hint === "access_token" ? null : await oauth.getRefreshToken(hash);
+    // token_type_hint is only a hint (RFC 7009 §2.1: a server that does not find the token under it
+    // searches the other types): both are looked up, so a wrong hint never leaves a token alive.
+    const rt = await oauth.getRefreshToken(hash);
     if (rt && rt.appId === client.id) {
       const install = await oauth.getInstall(rt.installId);
       if (install && install.uninstalledAt === null)

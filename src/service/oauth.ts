@@ -18,8 +18,10 @@ import type { ApiKey, KeyToken } from "../core/model.js";
 import {
   ACCESS_TOKEN_TTL_MS,
   INSTALL_UNUSED_DAYS,
+  MAX_PENDING_REQUESTS_PER_APP,
   MAX_REDIRECT_URIS,
   REQUEST_TTL_MS,
+  redirectUriMatches,
   redirectUriProblem,
 } from "../core/oauth.js";
 import {
@@ -481,8 +483,11 @@ export class OAuthService {
 
   // ── consent ─────────────────────────────────────────────────────────────
 
-  /** Stores a validated authorization request; the consent page shows it. */
-  async createRequest(app: OAuthApp, params: AuthorizeParams): Promise<OAuthRequest> {
+  /**
+   * Stores a validated authorization request; the consent page shows it. Null when the app already
+   * has MAX_PENDING_REQUESTS_PER_APP waiting (an unauthenticated flood must not grow the table).
+   */
+  async createRequest(app: OAuthApp, params: AuthorizeParams): Promise<OAuthRequest | null> {
     const now = this.deps.clock.now();
     const req: OAuthRequest = {
       id: newId("oauthRequest"),
@@ -493,7 +498,8 @@ export class OAuthService {
       usedAt: null,
     };
     const oauth = this.deps.store.oauth();
-    await oauth.pruneRequests(now - DAY);
+    await oauth.pruneRequests(now);
+    if ((await oauth.countPendingRequests(app.id, now)) >= MAX_PENDING_REQUESTS_PER_APP) return null;
     await oauth.insertRequest(req);
     return req;
   }
@@ -509,6 +515,19 @@ export class OAuthService {
       throw new ApiError(
         "oauth_request_not_found",
         "This authorization request is unknown, expired (they last 10 minutes) or already answered: start again from the app.",
+      );
+    // The app may have changed since /oauth/authorize checked the request: a scope it no longer
+    // registers must not be granted, and a redirect URI it removed must receive nothing (not even a
+    // denial). The request is stale: the app starts again.
+    const p = req.params;
+    if (
+      p.clientId !== app.clientId ||
+      !redirectUriMatches(app.redirectUris, p.redirectUri) ||
+      !p.scopes.every((s) => app.scopes.includes(s))
+    )
+      throw new ApiError(
+        "oauth_request_not_found",
+        `"${app.name}" changed its redirect URIs or scopes since this request was made: start again from the app.`,
       );
     if (app.visibility === "private" && app.agencyId !== actor.agencyId)
       throw new ApiError(
@@ -883,11 +902,9 @@ export class OAuthService {
       const app = apps.get(i.appId);
       const user = i.installedBy ? await store.getUser(i.installedBy) : null;
       const plan = agencies.get(i.agencyId)?.plan;
-      const suspended =
-        app?.distribution === "agency" &&
-        i.locationId === null &&
-        plan !== undefined &&
-        !planAllowsAgencyKeys(plan);
+      // Any agency-level install (an agency app's, or any app's own client_credentials install) is
+      // refused below Agency Pro by the token endpoint and the verifier alike: listed as such.
+      const suspended = i.locationId === null && plan !== undefined && !planAllowsAgencyKeys(plan);
       const lastUsedAt = lastUses.get(i.id) ?? null;
       const idleDays = Math.floor((now - (lastUsedAt ?? i.installedAt)) / DAY);
       out.push({
@@ -929,23 +946,84 @@ export class OAuthService {
    */
   async uninstallNow(ctx: Ctx, install: OAuthInstall, reason: string): Promise<void> {
     const now = this.deps.clock.now();
-    const ids = await this.deps.store.transaction(async (s) => {
-      const current = await s.oauth().getInstall(install.id, true);
-      if (!current || current.uninstalledAt !== null) return [];
-      await s.oauth().updateInstall({ ...current, uninstalledAt: now });
-      const ids = await this.revokeInstallTokens(s, current.id, now);
-      const app = (await s.oauth().appsById([current.appId])).get(current.appId);
-      await this.deps.audit.record(s, ctx, {
-        agencyId: current.agencyId,
-        action: "app.uninstalled",
-        targetType: "app_install",
-        targetId: current.id,
-        before: { appId: current.appId, appName: app?.name ?? null, scopes: current.scopes },
-        after: { reason, accessTokensRevoked: ids.length },
-      });
-      if (app) await this.appEvent(s, ctx, app, current, "app.uninstalled", reason);
-      return ids;
-    });
+    const ids = await this.deps.store.transaction((s) => this.uninstallIn(s, ctx, install.id, reason, now));
     await this.invalidate(ids);
+  }
+
+  /**
+   * A location is being deleted (in its deletion's transaction, AccountHooks.locationDeleted): its
+   * installs go with it, or their refresh tokens would mint tokens for a location that is gone.
+   * Answers the keys to invalidate once committed.
+   */
+  async locationDeleted(ctx: Ctx, s: Store, location: { id: string; agencyId: string }): Promise<string[]> {
+    const now = this.deps.clock.now();
+    const ids: string[] = [];
+    for (const i of await s.oauth().listInstalls(location.agencyId))
+      if (i.locationId === location.id)
+        ids.push(...(await this.uninstallIn(s, ctx, i.id, "location_deleted", now)));
+    return ids;
+  }
+
+  /** An agency is being closed (in its closing transaction): every install in it is uninstalled. */
+  async agencyClosed(
+    ctx: Ctx,
+    s: Store,
+    agencyId: string,
+  ): Promise<{ uninstalled: number; keyIds: string[] }> {
+    const now = this.deps.clock.now();
+    const installs = await s.oauth().listInstalls(agencyId);
+    const keyIds: string[] = [];
+    for (const i of installs) keyIds.push(...(await this.uninstallIn(s, ctx, i.id, "agency_closed", now)));
+    // The apps it develops go too: nobody is left to answer for them, and an app's client
+    // credentials would otherwise install it again in the closed agency (client_credentials) with
+    // whatever it may do there — create locations and people, reopening it from outside.
+    let uninstalled = installs.length;
+    for (const app of await s.oauth().listApps(agencyId)) {
+      const elsewhere = await s.oauth().activeInstallsOfApp(app.id);
+      for (const i of elsewhere) keyIds.push(...(await this.uninstallIn(s, ctx, i.id, "app_deleted", now)));
+      uninstalled += elsewhere.length;
+      await s.oauth().updateApp({
+        ...app,
+        deletedAt: now,
+        updatedAt: now,
+        secretHash: null,
+        previousSecretHash: null,
+      });
+      await this.deps.audit.record(s, ctx, {
+        agencyId,
+        action: "app.deleted",
+        targetType: "app",
+        targetId: app.id,
+        before: { name: app.name, clientId: app.clientId },
+        after: { reason: "agency_closed" },
+      });
+      uninstalled += 1;
+    }
+    return { uninstalled, keyIds };
+  }
+
+  /** The uninstall itself, in the caller's transaction; answers the access keys it revoked. */
+  private async uninstallIn(
+    s: Store,
+    ctx: Ctx,
+    installId: string,
+    reason: string,
+    now: number,
+  ): Promise<string[]> {
+    const current = await s.oauth().getInstall(installId, true);
+    if (!current || current.uninstalledAt !== null) return [];
+    await s.oauth().updateInstall({ ...current, uninstalledAt: now });
+    const ids = await this.revokeInstallTokens(s, current.id, now);
+    const app = (await s.oauth().appsById([current.appId])).get(current.appId);
+    await this.deps.audit.record(s, ctx, {
+      agencyId: current.agencyId,
+      action: "app.uninstalled",
+      targetType: "app_install",
+      targetId: current.id,
+      before: { appId: current.appId, appName: app?.name ?? null, scopes: current.scopes },
+      after: { reason, accessTokensRevoked: ids.length },
+    });
+    if (app) await this.appEvent(s, ctx, app, current, "app.uninstalled", reason);
+    return ids;
   }
 }

@@ -116,6 +116,16 @@ export interface ProvisioningDeps {
   keys: KeyService;
   serviceKeys: ServiceKeyService;
   invitations: InvitationService;
+  /**
+   * The agency is being closed (in the closing transaction): its OAuth app installs go with it, or
+   * the apps' tokens and refresh tokens would outlive it and come back on reopening. Answers how
+   * many were uninstalled and the access keys to invalidate after the commit.
+   */
+  agencyClosed?: (
+    ctx: Ctx,
+    store: Store,
+    agencyId: string,
+  ) => Promise<{ uninstalled: number; keyIds: string[] }>;
 }
 
 const iso = (t: number) => new Date(t).toISOString();
@@ -356,6 +366,11 @@ export class ProvisioningService {
     for (const k of live) {
       await this.deps.keys.revoke(admin, k.id);
       changed = true;
+    }
+    if (this.deps.agencyClosed) {
+      const closed = await this.deps.agencyClosed(admin, this.deps.store, agency.id);
+      for (const id of closed.keyIds) await this.deps.keys.invalidate(id);
+      if (closed.uninstalled > 0) changed = true;
     }
     if ((await this.deps.serviceKeys.revokeAllOf(ctx, agency.id)) > 0) changed = true;
     // An open invitation would let someone join the closed agency (as an admin, even).

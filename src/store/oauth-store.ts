@@ -102,6 +102,8 @@ export interface AuthorizeParams {
   state: string | null;
   codeChallenge: string | null;
   codeChallengeMethod: string | null;
+  /** The request named no redirect_uri (the app's only one was used): the token request need not either. */
+  redirectUriOmitted?: boolean;
 }
 
 const json = (v: unknown) => JSON.stringify(v);
@@ -410,7 +412,19 @@ export class OAuthStore {
     return Number(r.numUpdatedRows) === 1;
   }
 
-  /** Forgets requests that expired long ago (they are useless after 10 minutes). */
+  /** How many of the app's requests still wait for a decision (unused, not expired). */
+  async countPendingRequests(appId: string, now: number): Promise<number> {
+    const r = await this.db
+      .selectFrom("oauth_requests")
+      .select((e) => e.fn.countAll<number>().as("n"))
+      .where("app_id", "=", appId)
+      .where("used_at", "is", null)
+      .where("expires_at", ">", now)
+      .executeTakeFirstOrThrow();
+    return Number(r.n);
+  }
+
+  /** Forgets requests that expired (they are useless after 10 minutes). */
   async pruneRequests(before: number): Promise<void> {
     await this.db.deleteFrom("oauth_requests").where("expires_at", "<", before).execute();
   }
@@ -534,7 +548,8 @@ export class OAuthStore {
       .selectAll()
       .where("oauth_install_id", "=", installId)
       .where("status", "=", "active")
-      .where("expires_at", ">", now)
+      // One without an end of lifetime is live too: uninstall must never miss a token.
+      .where((eb) => eb.or([eb("expires_at", "is", null), eb("expires_at", ">", now)]))
       .execute();
     return rows.map(keyFromRow);
   }

@@ -199,7 +199,11 @@ export function oauthRoutes(r: Router, deps: Deps): void {
       c,
       new Response(JSON.stringify(deps.oauthProtocol.metadata(issuerOf(c, deps))), {
         status: 200,
-        headers: { "content-type": "application/json", "cache-control": "public, max-age=300" },
+        // Built from the request's Host when no public URL is set: then never one answer for all
+        // in a shared cache (a forged Host would name the token endpoint apps send secrets to).
+        headers: deps.config.publicUrl
+          ? { "content-type": "application/json", "cache-control": "public, max-age=300" }
+          : { "content-type": "application/json", "cache-control": "private, max-age=300", vary: "Host" },
       }),
     ),
   );
