@@ -234,6 +234,10 @@ export function verifyLimitRoutes(r: Router, deps: Deps): void {
       responses: { 200: { description: "The shared counts", schema: LimitReportAnswer } },
     },
     async (c, { body }, reply) =>
-      reply.json(c, 200, await deps.sdkLimits.reconcile(c.get("ctx").credential?.agencyId ?? null, body.keys)),
+      reply.json(
+        c,
+        200,
+        await deps.sdkLimits.reconcile(c.get("ctx").credential?.agencyId ?? null, body.keys),
+      ),
   );
 }
