@@ -183,26 +183,26 @@ export class Verifier {
     valid: ValidResult,
     locationId: string,
     opts: VerifyOptions,
-    listed: boolean,
+    noClientCache: boolean,
   ): Promise<VerifyResult> {
     if (!(await this.reachesLocation(e, locationId)))
       return {
         ...fail("location_forbidden", "The token does not have access to this location."),
         key: valid.key,
       };
-    return this.accept(e, valid, opts, listed);
+    return this.accept(e, valid, opts, noClientCache);
   }
 
   /**
-   * Scopes, then the use is recorded and the key accepted. `listed`: an IP allowlist applies (or the
-   * key's lifetime ends within a day), which a
-   * client's cache (the SDK) cannot judge for the next caller, so the answer must not be cached.
+   * Scopes, then the use is recorded and the key accepted. `noClientCache`: an IP allowlist applies
+   * (which a client's cache, the SDK, cannot judge for the next caller) or the key's lifetime ends
+   * within a day, so the answer must not be cached by the client.
    */
   private accept(
     e: CachedToken,
     valid: ValidResult,
     opts: VerifyOptions,
-    listed: boolean,
+    noClientCache: boolean,
   ): VerifyResult | Promise<VerifyResult> {
     // A legacy v1 key has full access to its owner account; every other kind holds scopes.
     if (opts.requiredScopes && e.kind !== "legacy_v1") {
@@ -217,7 +217,7 @@ export class Verifier {
         };
     }
     // Read before recording: a written-through use clears `warned`.
-    const answer = e.warned || e.inGrace || listed ? { ...valid, cache: false as const } : valid;
+    const answer = e.warned || e.inGrace || noClientCache ? { ...valid, cache: false as const } : valid;
     const pending = this.deps.usage.record(e, opts.use ?? NO_USE);
     return pending ? pending.then(() => answer) : answer;
   }
