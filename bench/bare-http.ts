@@ -6,6 +6,10 @@
  *    (`crypto.hash` where Node has it, as Keyward's hashToken) and answers a JSON object of exactly as many bytes as Keyward's valid answer for the bench key
  *    (`answerBytes`), built per request from the hash (so the serialisation is real work too).
  *  - `GET /hello`: the hello-world, `Hello, World!` as text.
+ *  - `GET /v2/token`: Keyward's own answer to it, headers and body as Keyward sent them once
+ *    (`tokenAnswer`), written with no work at all: what answering it costs Node itself, so the
+ *    share of `GET /v2/token ÷ hello-world` that is the answer's size and headers shows apart from
+ *    the share that is Keyward's work.
  */
 import crypto from "node:crypto";
 import { createServer, type Server } from "node:http";
@@ -29,10 +33,21 @@ function answerOf(answerBytes: number): (hash: string) => string {
   return (hash) => shape(hash, pad);
 }
 
-/** Serves both baselines on one server (the path tells them apart), like a minimal handler would. */
-export function bareServer(answerBytes: number): Server {
+/** A recorded answer: its headers as [name, value, …] (the order Keyward writes them) and its body. */
+export interface RecordedAnswer {
+  headers: string[];
+  body: string;
+}
+
+/** Serves the baselines on one server (the path tells them apart), like a minimal handler would. */
+export function bareServer(answerBytes: number, tokenAnswer?: RecordedAnswer): Server {
   const answer = answerOf(answerBytes);
   return createServer((req, res) => {
+    if (req.method === "GET" && tokenAnswer && req.url === "/v2/token") {
+      res.writeHead(200, tokenAnswer.headers);
+      res.end(tokenAnswer.body);
+      return;
+    }
     if (req.method === "GET") {
       res.writeHead(200, { "content-type": "text/plain; charset=UTF-8" });
       res.end(HELLO);

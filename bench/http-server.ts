@@ -6,8 +6,9 @@
  *  - the framework's hello-world: a bare Hono app with `GET /hello`, served by @hono/node-server
  *    the same way;
  *  - the bare `node:http` baselines (bench/bare-http.ts): `POST /api/verify` doing the same body
- *    read, JSON parse and SHA-256 and answering as many bytes as Keyward's valid answer, and a
- *    hello-world. They are what the verification routes are compared with.
+ *    read, JSON parse and SHA-256 and answering as many bytes as Keyward's valid answer, a
+ *    hello-world, and Keyward's `GET /v2/token` answer replayed. They are what the verification
+ *    routes are compared with.
  * The Keyward app also answers `GET /hello` (a route of the full app), for reference.
  *
  * Prints one JSON line on stdout once listening; stops cleanly on SIGTERM or when stdin closes
@@ -160,12 +161,26 @@ async function main(): Promise<void> {
   if (sample.status !== 200 || !(JSON.parse(answer) as { valid?: boolean }).valid)
     throw new Error(`the bench key does not verify: ${sample.status} ${answer}`);
   const answerBytes = Buffer.byteLength(answer);
+  // Keyward's answer to GET /v2/token for a key under the two limits (the headers the policy route
+  // answers; its IP list adds none), which a bare baseline replays.
+  const tokenSample = await kw.app.fetch(
+    new Request("http://127.0.0.1/v2/token", { headers: { authorization: `Bearer ${unlisted.token}` } }),
+  );
+  const tokenBody = await tokenSample.text();
+  const tokenAnswer = {
+    headers: [...tokenSample.headers]
+      .filter(([k]) => k !== "content-length")
+      .flat()
+      .concat("Content-Length", String(Buffer.byteLength(tokenBody))),
+    body: tokenBody,
+  };
+  if (tokenSample.status !== 200) throw new Error(`GET /v2/token answered ${tokenSample.status}`);
 
   const kwServer = await listenApp(kw.app);
   const helloServer = await listen(hello.fetch);
   const offServer = await listenApp(appOff);
   const noPolicyServer = await listenApp(noPolicy);
-  const bare = bareServer(answerBytes);
+  const bare = bareServer(answerBytes, tokenAnswer);
   await new Promise<void>((ok) => bare.listen(0, "127.0.0.1", ok));
   kw.start();
 

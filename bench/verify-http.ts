@@ -16,7 +16,11 @@
  * The Keyward apps are served as `keyward serve` serves them (http/server.ts): `POST /api/verify`
  * and `GET /v2/token` from node:http first (http/fast-verify.ts, http/fast-get.ts), the rest by Hono.
  * Issue 13's figure: `GET /v2/token` of a key under the default two limits' shape and an IP
- * allowlist, against the same app with no limit at all and a key without an allowlist (target 0.90).
+ * allowlist, against the same app with no limit at all and a key without an allowlist (target 0.90);
+ * and the same two keys through the verification route itself (`POST /api/verify` with `clientIp`
+ * and `consume: true`), whose answer carries the decision in its body rather than in seven headers.
+ * `GET /v2/token`'s answer is also replayed by bare node:http (`bareToken`): what its size and
+ * headers cost Node alone, the most any code answering it could reach.
  * The cached `GET /v2/token` is also loaded on the same app without the brute-force limiter, in
  * the same rounds, while 1,000 other addresses are blocked (the limiter's worst case for a valid
  * key): the difference per server CPU-second is the limiter's cost on the cached path.
@@ -72,6 +76,9 @@ type Name =
   | "tokenNoPolicy"
   | "verify"
   | "bareVerify"
+  | "bareToken"
+  | "verifyPolicy"
+  | "verifyNoPolicy"
   | "inApp";
 
 interface Route {
@@ -323,6 +330,20 @@ export async function run(): Promise<Result[]> {
         headers: { authorization: `Bearer ${info.serviceToken}`, "content-type": "application/json" },
         body: JSON.stringify({ token: info.token }),
       },
+      verifyPolicy: {
+        label: "POST /api/verify consume, 2 limits + IP list",
+        url: `${info.keyward}/api/verify`,
+        method: "POST",
+        headers: { authorization: `Bearer ${info.serviceToken}`, "content-type": "application/json" },
+        body: JSON.stringify({ token: info.listedToken, clientIp: "127.0.0.1", consume: true }),
+      },
+      verifyNoPolicy: {
+        label: "POST /api/verify consume, no policy",
+        url: `${info.keywardNoPolicy}/api/verify`,
+        method: "POST",
+        headers: { authorization: `Bearer ${info.serviceToken}`, "content-type": "application/json" },
+        body: JSON.stringify({ token: info.unlistedToken, clientIp: "127.0.0.1", consume: true }),
+      },
       inApp: {
         label: "GET /hello in the Keyward app",
         url: `${info.keyward}/hello`,
@@ -334,6 +355,12 @@ export async function run(): Promise<Result[]> {
         url: `${info.bare}/hello`,
         method: "GET",
         headers: {},
+      },
+      bareToken: {
+        label: "GET /v2/token's answer (bare node:http)",
+        url: `${info.bare}/v2/token`,
+        method: "GET",
+        headers: { authorization: `Bearer ${info.token}` },
       },
       bareVerify: {
         label: "POST /api/verify (bare node:http)",
@@ -355,6 +382,9 @@ export async function run(): Promise<Result[]> {
           "tokenNoPolicy",
           "verify",
           "bareVerify",
+          "bareToken",
+          "verifyPolicy",
+          "verifyNoPolicy",
           "inApp",
         ];
     const useWrk = process.env.BENCH_LOADGEN ? process.env.BENCH_LOADGEN === "wrk" : hasWrk();
@@ -372,6 +402,9 @@ export async function run(): Promise<Result[]> {
       hello: [],
       bareHello: [],
       bareVerify: [],
+      bareToken: [],
+      verifyPolicy: [],
+      verifyNoPolicy: [],
       token: [],
       tokenNoLimiter: [],
       tokenPolicy: [],
@@ -473,6 +506,20 @@ export async function run(): Promise<Result[]> {
       },
       {
         suite: SUITE,
+        name: "  its answer alone / bare hello",
+        value: rps("bareToken") / bareHello,
+        unit: "ratio",
+        note: `Keyward's /v2/token answer (its ten headers, seven of them issue 13's rate-limit headers, and its body) replayed by bare node:http: the most any code answering it can reach; ${spread("bareToken")}`,
+      },
+      {
+        suite: SUITE,
+        name: "  GET /v2/token / its answer alone",
+        value: token / rps("bareToken"),
+        unit: "ratio",
+        note: "what Keyward's own work (credential, cache, limits, metrics, use recording) leaves of that",
+      },
+      {
+        suite: SUITE,
         name: "GET /v2/token / hello-world",
         value: token / hello,
         unit: "ratio",
@@ -522,6 +569,14 @@ export async function run(): Promise<Result[]> {
         value: perCpu("tokenPolicy") / perCpu("tokenNoPolicy"),
         unit: "ratio",
         note: "what to read when the generator, not the server, set the rate (server CPU well under 100 %)",
+      },
+      {
+        suite: SUITE,
+        name: "  same, POST /api/verify consume",
+        value: rps("verifyPolicy") / rps("verifyNoPolicy"),
+        unit: "ratio",
+        target: { op: ">=", limit: 0.9 },
+        note: `the verification route itself (no rate-limit headers: the decision is in the body), \`{token, clientIp, consume: true}\`; ${fmt(rps("verifyPolicy"))} vs ${fmt(rps("verifyNoPolicy"))} req/s, per server CPU-second ${fmt(perCpu("verifyPolicy") / perCpu("verifyNoPolicy"))}`,
       },
       { suite: SUITE, name: "POST /api/verify req/s", value: verify, unit: "req/s", note: spread("verify") },
       {

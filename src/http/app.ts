@@ -131,9 +131,9 @@ export function createApp(deps: Deps, opts: AppOptions = {}): Hono<AppEnv> {
   const access = new AccessLog(deps.logger, deps.config.accessLog);
   const router = new Router(app, registry, limitBody, guards(deps), headers, access);
 
-  // `/api/*` carries Hono's secureHeaders set, added by ResponseHeaders where answers are built
-  // (API_SECURE_HEADERS) rather than by that middleware: as a middleware it composed every API
-  // route's dispatch, a third of a cached POST /api/verify (bench/verify-http.ts).
+  // `/api/*` but its machine paths carries Hono's secureHeaders set, added by ResponseHeaders where
+  // answers are built (API_SECURE_HEADERS) rather than by that middleware: as a middleware it
+  // composed every API route's dispatch, a third of a cached POST /api/verify (bench/verify-http.ts).
 
   systemRoutes(app, deps, registry, headers);
   authRoutes(router, deps);

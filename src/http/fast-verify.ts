@@ -74,7 +74,7 @@ export function fastVerify(p: FastVerifyParts): FastPath {
       problem = headers.applyTo(
         problemOf(err, "POST", PATH, req),
         httpsOf(encrypted(req), req.headers["x-forwarded-proto"] as string | undefined, deps),
-        true,
+        false, // a machine path (headers.ts isMachinePath)
       );
     } catch (e) {
       // The mapper itself failed: Hono would answer its own 500; nothing here should get this far.
@@ -92,7 +92,7 @@ export function fastVerify(p: FastVerifyParts): FastPath {
 
   const answer = (res: ServerResponse, text: string, https: boolean, started: number) => {
     done(200, started, true);
-    writePlain(res, 200, headers.apiJsonFlat(https), text);
+    writePlain(res, 200, headers.machineJsonFlat(https), text);
   };
 
   /** The body, read whole (its size was checked against Content-Length), then the route's work. */

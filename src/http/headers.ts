@@ -12,6 +12,11 @@
  *  - on `/api/*`, the set Hono's `secureHeaders` middleware sends (API_SECURE_HEADERS, without its
  *    HSTS). It was that middleware once; as one it put the composed dispatch and ten `Headers.set`s
  *    per answer in front of every API route, `POST /api/verify` included (bench/verify-http.ts).
+ *    Not on the machine paths (`isMachinePath`: the verification family and provisioning), which
+ *    only a platform's service credential calls: their JSON is never a document a browser renders or
+ *    frames, so those ten headers protect nothing there (OWASP's REST cheat sheet: they "may not be
+ *    necessary" when an API never returns HTML), and on the gateway's hottest route they were a
+ *    tenth of Node's work per answer (bench/verify-http.ts, "same answer" baselines).
  */
 import type { Context } from "hono";
 import type { Policy } from "../service/rate-limits.js";
@@ -43,13 +48,29 @@ export function isApiPath(path: string): boolean {
   return path.startsWith("/api/") || path === "/api";
 }
 
+/**
+ * The paths only a platform's service credential calls, machine to machine: `POST /api/verify` and
+ * the SDK's routes under it, and `/api/provision/*`. Their answers carry the JSON set (content type,
+ * nosniff, no-store, HSTS over https) without the browser-only API_SECURE_HEADERS.
+ */
+export function isMachinePath(path: string): boolean {
+  return path.startsWith("/api/verify")
+    ? path.length === 11 || path.charCodeAt(11) === 47 /* "/" */
+    : path.startsWith("/api/provision/");
+}
+
+/** Whether a path's answers carry API_SECURE_HEADERS: `/api/*` but the machine paths. */
+function takesApiSecureHeaders(path: string): boolean {
+  return isApiPath(path) && !isMachinePath(path);
+}
+
 export class ResponseHeaders {
   private readonly plainJson: Readonly<Record<string, string>>;
   private readonly httpsJson: Readonly<Record<string, string>>;
   private readonly plainApiJson: Readonly<Record<string, string>>;
   private readonly httpsApiJson: Readonly<Record<string, string>>;
-  private readonly plainApiFlat: readonly string[];
-  private readonly httpsApiFlat: readonly string[];
+  private readonly plainFlat: readonly string[];
+  private readonly httpsFlat: readonly string[];
 
   constructor(private readonly deps: Deps) {
     const json = {
@@ -61,17 +82,17 @@ export class ResponseHeaders {
     this.httpsJson = Object.freeze({ ...json, "strict-transport-security": HSTS });
     this.plainApiJson = Object.freeze({ ...this.plainJson, ...API_SECURE_HEADERS });
     this.httpsApiJson = Object.freeze({ ...this.httpsJson, ...API_SECURE_HEADERS });
-    this.plainApiFlat = Object.freeze(Object.entries(this.plainApiJson).flat());
-    this.httpsApiFlat = Object.freeze(Object.entries(this.httpsApiJson).flat());
+    this.plainFlat = Object.freeze(Object.entries(this.plainJson).flat());
+    this.httpsFlat = Object.freeze(Object.entries(this.httpsJson).flat());
   }
 
   /**
-   * An `/api` JSON answer's headers without rate limits (`json` of an /api path), as the flat
-   * [name, value, …] list `writeHead` takes: for the raw `POST /api/verify` (fast-verify.ts), in the
-   * order the Node adapter writes `json`'s object.
+   * A machine path's JSON answer's headers without rate limits (`json` of `POST /api/verify`), as the
+   * flat [name, value, …] list `writeHead` takes: for the raw route (fast-verify.ts), in the order
+   * the Node adapter writes `json`'s object.
    */
-  apiJsonFlat(https: boolean): readonly string[] {
-    return https ? this.httpsApiFlat : this.plainApiFlat;
+  machineJsonFlat(https: boolean): readonly string[] {
+    return https ? this.httpsFlat : this.plainFlat;
   }
 
   https(c: Context<AppEnv>): boolean {
@@ -84,7 +105,7 @@ export class ResponseHeaders {
    * a `Headers` per request.
    */
   json(c: Context<AppEnv>): Readonly<Record<string, string>> {
-    const base = isApiPath(c.req.path)
+    const base = takesApiSecureHeaders(c.req.path)
       ? this.https(c)
         ? this.httpsApiJson
         : this.plainApiJson
@@ -101,19 +122,19 @@ export class ResponseHeaders {
     return this.applyTo(
       res,
       this.https(c),
-      isApiPath(c.req.path),
+      takesApiSecureHeaders(c.req.path),
       c.get("rateLimit"),
       c.get("rateLimited") ?? -1,
     );
   }
 
   /** `apply` from the request's parts (the raw `POST /api/verify` path answers without a context). */
-  applyTo(res: Response, https: boolean, api: boolean, limits?: Policy, refusedIndex = -1): Response {
+  applyTo(res: Response, https: boolean, apiSecure: boolean, limits?: Policy, refusedIndex = -1): Response {
     const h = res.headers;
     h.set("x-content-type-options", "nosniff");
     if (!h.has("cache-control")) h.set("cache-control", "no-store");
     if (https) h.set("strict-transport-security", HSTS);
-    if (api) for (const [name, value] of API_SECURE_ENTRIES) h.set(name, value);
+    if (apiSecure) for (const [name, value] of API_SECURE_ENTRIES) h.set(name, value);
     if (limits)
       for (const [k, v] of Object.entries(this.deps.limits.headers(limits, refusedIndex))) h.set(k, v);
     return res;

@@ -2,8 +2,9 @@
  * Issue 12 §1: `POST /api/verify` made fast without changing what it does. This file pins what the
  * route answered before (it passes on the code before the change too): the answer of every kind,
  * byte for byte where it is cached; the headers of `/api/*` (Hono's secureHeaders set, now added by
- * ResponseHeaders instead of that middleware) on answers and errors; the problem+json code of each
- * bad body; the metrics and the use recording.
+ * ResponseHeaders instead of that middleware) on answers and errors — since, not on the machine
+ * paths, this route among them (headers.ts `isMachinePath`); the problem+json code of each bad body;
+ * the metrics and the use recording.
  */
 import { Hono } from "hono";
 import { secureHeaders } from "hono/secure-headers";
@@ -71,9 +72,21 @@ async function honoSecureHeaders(): Promise<Record<string, string>> {
 
 function expectApiHeaders(headers: Headers): void {
   for (const [name, value] of Object.entries(API_SECURE_HEADERS)) expect(headers.get(name), name).toBe(value);
+  expectJsonHeaders(headers);
+}
+
+/** What every JSON answer carries, the machine paths' included (over plain http: no HSTS). */
+function expectJsonHeaders(headers: Headers): void {
   expect(headers.get("x-content-type-options")).toBe("nosniff");
   expect(headers.get("cache-control")).toBe("no-store");
   expect(headers.get("strict-transport-security")).toBeNull(); // plain http
+}
+
+/** A machine path's answer: the JSON set, none of the browser-only ones. */
+function expectMachineHeaders(headers: Headers): void {
+  expectJsonHeaders(headers);
+  for (const name of Object.keys(API_SECURE_HEADERS))
+    if (name !== "x-content-type-options") expect(headers.get(name), name).toBeNull();
 }
 
 describe("POST /api/verify answers", () => {
@@ -164,15 +177,23 @@ describe("the headers of /api/*", () => {
     expect(API_SECURE_HEADERS).toEqual(await honoSecureHeaders());
   });
 
-  it("on answers, refusals, bad bodies and unknown API routes alike", async () => {
-    const k = await createKey(w.loc1);
-    expectApiHeaders((await verify({ token: k.token })).headers);
-    expectApiHeaders((await verify({ token: "nonsense" })).headers);
-    expectApiHeaders((await verifyRaw("{", {})).headers);
-    expectApiHeaders((await verify({ token: k.token }, { authorization: "Bearer wrong" })).headers);
+  it("on answers, refusals and unknown API routes alike", async () => {
     expectApiHeaders((await admin.get("/api/me")).headers);
     expectApiHeaders((await new Client(h).get("/api/me")).headers);
     expectApiHeaders((await admin.get("/api/no-such-route")).headers);
+  });
+
+  it("stay off the machine paths (verification, provisioning): answers, refusals and bad bodies", async () => {
+    const k = await createKey(w.loc1);
+    expectMachineHeaders((await verify({ token: k.token })).headers);
+    expectMachineHeaders((await verify({ token: "nonsense" })).headers);
+    expectMachineHeaders((await verifyRaw("{", {})).headers);
+    expectMachineHeaders((await verify({ token: k.token }, { authorization: "Bearer wrong" })).headers);
+    const service = { authorization: `Bearer ${SERVICE_TOKEN}` };
+    expectMachineHeaders((await fetch(`${h.url}/api/verify/nope`, { headers: service })).headers);
+    expectMachineHeaders((await fetch(`${h.url}/api/provision/agencies/x`, { headers: service })).headers);
+    // A path that only begins like one is not one.
+    expectApiHeaders((await fetch(`${h.url}/api/verifyx`, { headers: service })).headers);
   });
 
   it("stay off the platform API (/v2), as before", async () => {
