@@ -3,6 +3,10 @@
  * of its last use) and sent to `POST /api/verify/uses` on a timer — every 5 s by default — and on
  * `close()`. A legacy v1 key's uses are kept apart per route, client and address, since Keyward's
  * migration report lists them. A report that fails is merged back into the next one.
+ *
+ * The cache's refusals of a valid key (`insufficient_scope`, `location_forbidden`) are not uses —
+ * Keyward does not count them as uses either — but they are verifications by code (usage by code):
+ * they ride in the same entries as `refused` counts, an entry of refusals alone having `count` 0.
  */
 const DAY = 86_400_000;
 /** Entries per request, and roughly its size: well under Keyward's default body limit (64 KiB). */
@@ -18,7 +22,12 @@ export interface UseEntry {
   endpoint: string | undefined;
   /** How many of `count` were refused rate_limited here (Keyward counts them from the limit reports). */
   rateLimited: number;
+  /** Verifications refused here that are not uses, by code (undefined: none). */
+  refused: Partial<Record<CacheRefusal, number>> | undefined;
 }
+
+/** What the cache refuses of a key known valid without it being a use. */
+export type CacheRefusal = "insufficient_scope" | "location_forbidden";
 
 export class UseBatcher {
   private pending = new Map<string, UseEntry>();
@@ -43,21 +52,54 @@ export class UseBatcher {
     endpoint?: string,
   ): UseEntry {
     if (now >= this.dayEnd) this.newDay(now);
-    const slot = legacy ? `${keyId}\u0000${endpoint ?? ""}\u0000${userAgent ?? ""}\u0000${ip ?? ""}` : keyId;
+    const slot = slotOf(keyId, legacy, ip, userAgent, endpoint);
     const e = this.pending.get(slot);
     if (e === undefined) {
-      const created = { keyId, count: 1, lastUsedAt: now, ip, userAgent, endpoint, rateLimited: 0 };
+      const created: UseEntry = {
+        keyId,
+        count: 1,
+        lastUsedAt: now,
+        ip,
+        userAgent,
+        endpoint,
+        rateLimited: 0,
+        refused: undefined,
+      };
       this.pending.set(slot, created);
       return created;
     }
-    e.count++;
-    if (now >= e.lastUsedAt) {
+    // An entry of refusals alone dates from its latest refusal: its first use sets the time.
+    if (e.count++ === 0 || now >= e.lastUsedAt) {
       e.lastUsedAt = now;
       if (ip !== undefined) e.ip = ip;
       if (userAgent !== undefined) e.userAgent = userAgent;
       if (endpoint !== undefined) e.endpoint = endpoint;
     }
     return e;
+  }
+
+  /**
+   * One verification refused at `now` with `code` (not a use): counted on the key's entry, which it
+   * creates with `count` 0 if need be. Not the hot path (a refusal), so plainly written.
+   */
+  refuse(
+    keyId: string,
+    legacy: boolean,
+    now: number,
+    code: CacheRefusal,
+    ip?: string,
+    userAgent?: string,
+    endpoint?: string,
+  ): void {
+    if (now >= this.dayEnd) this.newDay(now);
+    const slot = slotOf(keyId, legacy, ip, userAgent, endpoint);
+    let e = this.pending.get(slot);
+    if (e === undefined) {
+      e = { keyId, count: 0, lastUsedAt: now, ip, userAgent, endpoint, rateLimited: 0, refused: undefined };
+      this.pending.set(slot, e);
+    } else if (e.count === 0 && now > e.lastUsedAt) e.lastUsedAt = now;
+    e.refused ??= {};
+    e.refused[code] = (e.refused[code] ?? 0) + 1;
   }
 
   get pendingEntries(): number {
@@ -90,6 +132,11 @@ export class UseBatcher {
   }
 }
 
+/** A key's entry; a legacy key's per route, client and address. */
+function slotOf(keyId: string, legacy: boolean, ip?: string, userAgent?: string, endpoint?: string): string {
+  return legacy ? `${keyId}\u0000${endpoint ?? ""}\u0000${userAgent ?? ""}\u0000${ip ?? ""}` : keyId;
+}
+
 function wire(e: UseEntry) {
   return {
     keyId: e.keyId,
@@ -99,6 +146,7 @@ function wire(e: UseEntry) {
     ...(e.userAgent !== undefined ? { userAgent: e.userAgent.slice(0, 500) } : {}),
     ...(e.endpoint !== undefined ? { endpoint: e.endpoint.slice(0, 200) } : {}),
     ...(e.rateLimited > 0 ? { rateLimited: e.rateLimited } : {}),
+    ...(e.refused !== undefined ? { refused: e.refused } : {}),
   };
 }
 
