@@ -147,7 +147,9 @@ describe("an SDK's cached refusals", () => {
     expect(kw.verifyCached(k.token, { requiredScopes: ["users.write"] })?.code).toBe("insufficient_scope");
     h.clock.advance(5_000);
     expect(kw.verifyCached(k.token)?.code).toBe("valid");
+    const validBefore = await sdkMetric("valid");
     await kw.flushUses();
+    expect((await sdkMetric("valid")) - validBefore).toBe(1);
     expect((await h.kw.store.getKey(k.id))!.lastUsedAt).toBe(T0 + 85_000);
     expect(await chart(k.id, day)).toEqual({
       count: 2,
