@@ -1,13 +1,14 @@
 /**
  * The SDK's cache refuses a key it knows valid when a scope is missing (`insufficient_scope`) or the
  * location is not the key's (`location_forbidden`). Keyward counts its own refusals by code but not
- * as uses (issue 13 §5); the SDK's must count the same: they ride in the use report as `refused`
- * per code, an entry of refusals alone carrying `count: 0` and touching no last-used time. Keyward's
+ * as uses (issue 13 §5); the SDK's must count the same: they ride in the use reports as entries of
+ * `count: 0` with `refused` per code, touching no last-used time, sent after the uses. Keyward's
  * `/metrics` counts what SDK caches answered in `keyward_sdk_verifications_total{code}`. Real Keyward
  * over loopback (SQLite), injected clock, report timers fired by hand.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { Keyward } from "../../packages/sdk/src/index.js";
+import { ReportError, UseBatcher } from "../../packages/sdk/src/uses.js";
 import { utcDay } from "../../src/core/clock.js";
 import {
   Client,
@@ -142,7 +143,7 @@ describe("an SDK's cached refusals", () => {
       codes: { valid: 1, insufficient_scope: 1, location_forbidden: 1 },
     });
 
-    // A refusal, then a use: one entry; the use's time is the last use.
+    // A refusal, then a use: the use's time is the last use (the refusal moves nothing).
     h.clock.advance(10_000);
     expect(kw.verifyCached(k.token, { requiredScopes: ["users.write"] })?.code).toBe("insufficient_scope");
     h.clock.advance(5_000);
@@ -184,5 +185,43 @@ describe("an SDK's cached refusals", () => {
       uses: [{ keyId: "key_not_ours", count: 0, lastUsedAt: at, refused: { insufficient_scope: 3 } }],
     });
     expect(r.body).toEqual({ recorded: 0, ignored: 1, skipped: 0 });
+  });
+
+  it("go in reports of their own after the uses: a Keyward that refuses them (400) still records every use", async () => {
+    h.clock.set(T0 + 300_000);
+    const day = utcDay(h.clock.now());
+    const k = await newKey();
+    // Keyward before `refused` (its body schema is strict): such a report is a 400; the rest goes through.
+    const sent: string[] = [];
+    const dropped: unknown[] = [];
+    const older = async (body: string) => {
+      sent.push(body);
+      if (body.includes('"refused"')) throw new ReportError(400, "unknown field: refused");
+      const r = await post("/api/verify/uses", JSON.parse(body));
+      if (r.status !== 200) throw new ReportError(r.status, JSON.stringify(r.body));
+    };
+    const b = new UseBatcher(older, (err) => dropped.push(err));
+    const now = h.clock.now();
+    b.refuse(k.id, false, now - 2_000, "insufficient_scope");
+    b.add(k.id, false, now - 1_000);
+    b.refuse(k.id, false, now, "location_forbidden");
+    await b.flush();
+    expect(sent.map((x) => JSON.parse(x).uses)).toEqual([
+      [{ keyId: k.id, count: 1, lastUsedAt: new Date(now - 1_000).toISOString() }],
+      [
+        {
+          keyId: k.id,
+          count: 0,
+          lastUsedAt: new Date(now - 1_000).toISOString(),
+          refused: { insufficient_scope: 1, location_forbidden: 1 },
+        },
+      ],
+    ]);
+    expect(dropped).toHaveLength(1);
+    expect(b.pendingEntries).toBe(0); // dropped, not resent forever
+    expect((await h.kw.store.getKey(k.id))!.lastUsedAt).toBe(now - 1_000);
+    expect(await chart(k.id, day)).toEqual({ count: 1, codes: { valid: 1 } });
+    await b.flush();
+    expect(sent).toHaveLength(2);
   });
 });

@@ -11,7 +11,7 @@ import { type Entry, sha256, TokenCache } from "./cache.js";
 import { EventStream, type StreamEvent, type StreamState } from "./events.js";
 import { type LimitReport, LocalLimits } from "./limits.js";
 import type { Clock, Timers, VerifiedKey, VerifyAnswer, VerifyCode, VerifyOptions } from "./types.js";
-import { UseBatcher } from "./uses.js";
+import { ReportError, UseBatcher } from "./uses.js";
 
 export interface KeywardOptions {
   /** Where Keyward answers, e.g. `https://keyward.internal`. */
@@ -124,7 +124,10 @@ export class Keyward {
     this.timers = opts.timers ?? systemTimers;
     this.onError = opts.onError ?? (() => {});
     this.cache = new TokenCache(opts.maxEntries ?? 100_000);
-    this.uses = new UseBatcher((body) => this.sendUses(body));
+    this.uses = new UseBatcher(
+      (body) => this.sendUses(body),
+      (err) => this.onError(err),
+    );
     this.streamSince = Date.now();
     this.reportTimer = this.timers.setInterval(() => {
       this.uses.flush().catch(this.onError);
@@ -416,7 +419,8 @@ export class Keyward {
       body,
       signal: AbortSignal.timeout(this.timeoutMs * 5),
     });
-    if (!res.ok) throw new Error(`POST /api/verify/uses answered ${res.status}: ${await res.text()}`);
+    if (!res.ok)
+      throw new ReportError(res.status, `POST /api/verify/uses answered ${res.status}: ${await res.text()}`);
     await res.body?.cancel();
   }
 

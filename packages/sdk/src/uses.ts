@@ -6,7 +6,9 @@
  *
  * The cache's refusals of a valid key (`insufficient_scope`, `location_forbidden`) are not uses —
  * Keyward does not count them as uses either — but they are verifications by code (usage by code):
- * they ride in the same entries as `refused` counts, an entry of refusals alone having `count` 0.
+ * they are reported as entries of their own (`count` 0, `refused` per code), in requests sent after
+ * the uses' — so that a Keyward older than `refused`, which refuses those requests (400), still
+ * records every use; such a refusal report is dropped, not resent forever.
  */
 const DAY = 86_400_000;
 /** Entries per request, and roughly its size: well under Keyward's default body limit (64 KiB). */
@@ -37,7 +39,11 @@ export class UseBatcher {
   /** Reports sent (requests), for tests and the benchmark. */
   reports = 0;
 
-  constructor(private readonly send: (body: string) => Promise<void>) {}
+  constructor(
+    private readonly send: (body: string) => Promise<void>,
+    /** Told of refusal reports Keyward could not take (400) and dropped. */
+    private readonly onDropped: (err: unknown) => void = () => {},
+  ) {}
 
   /**
    * One use at `now` (the hot path: a map read and a few field writes). Answers its entry, whose
@@ -106,18 +112,40 @@ export class UseBatcher {
     return this.pending.size + this.finished.length;
   }
 
-  /** Sends everything gathered; what fails to send is kept for the next flush. */
+  /**
+   * Sends everything gathered, uses first, then refusals; what fails to send is kept for the next
+   * flush, except a refusal report Keyward answers 400 (it does not know `refused`): dropped.
+   */
   async flush(): Promise<void> {
     const batch = [...this.finished, ...this.pending.values()];
     this.finished = [];
     this.pending = new Map();
     if (batch.length === 0) return;
-    const parts = [...chunks(batch)];
+    const uses: UseEntry[] = [];
+    const refusals: UseEntry[] = [];
+    for (const e of batch) {
+      if (e.count > 0) uses.push(e.refused === undefined ? e : { ...e, refused: undefined });
+      if (e.refused !== undefined)
+        refusals.push({
+          ...e,
+          count: 0,
+          rateLimited: 0,
+          ip: undefined,
+          userAgent: undefined,
+          endpoint: undefined,
+        });
+    }
+    const parts = [...chunks(uses), ...chunks(refusals)];
     for (let i = 0; i < parts.length; i++) {
+      const part = parts[i]!;
       try {
-        await this.send(JSON.stringify({ uses: parts[i]!.map(wire) }));
+        await this.send(JSON.stringify({ uses: part.map(wire) }));
         this.reports++;
       } catch (err) {
+        if (part[0]!.count === 0 && err instanceof ReportError && err.status === 400) {
+          this.onDropped(err);
+          continue;
+        }
         this.finished.push(...parts.slice(i).flat());
         throw err;
       }
@@ -135,6 +163,16 @@ export class UseBatcher {
 /** A key's entry; a legacy key's per route, client and address. */
 function slotOf(keyId: string, legacy: boolean, ip?: string, userAgent?: string, endpoint?: string): string {
   return legacy ? `${keyId}\u0000${endpoint ?? ""}\u0000${userAgent ?? ""}\u0000${ip ?? ""}` : keyId;
+}
+
+/** A report Keyward answered with an error status. */
+export class ReportError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
 }
 
 function wire(e: UseEntry) {
