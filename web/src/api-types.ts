@@ -6225,7 +6225,7 @@ export interface components {
         UseReport: {
             uses: {
                 keyId: string;
-                /** @description Uses on the UTC day of lastUsedAt (report one entry per key and day). 0 for an entry of `refused` verifications alone: then lastUsedAt is the latest refusal's time and no use is recorded. */
+                /** @description Uses on the UTC day of lastUsedAt (report one entry per key and day). 0 for an entry of `refused` verifications alone (the SDK sends them so): then lastUsedAt only dates them (their UTC day) and no use is recorded. */
                 count: number;
                 /** Format: date-time */
                 lastUsedAt: string;

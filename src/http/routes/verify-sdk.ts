@@ -18,7 +18,7 @@ const Use = z.strictObject({
   keyId: z.string().min(1).max(64),
   count: z.number().int().min(0).max(1_000_000_000).meta({
     description:
-      "Uses on the UTC day of lastUsedAt (report one entry per key and day). 0 for an entry of `refused` verifications alone: then lastUsedAt is the latest refusal's time and no use is recorded.",
+      "Uses on the UTC day of lastUsedAt (report one entry per key and day). 0 for an entry of `refused` verifications alone (the SDK sends them so): then lastUsedAt only dates them (their UTC day) and no use is recorded.",
   }),
   lastUsedAt: z.iso.datetime({
     offset: true,
