@@ -74,6 +74,12 @@ export class Metrics {
       this.unreported.clear();
     },
   });
+  readonly sdkVerifications = new Counter({
+    name: "keyward_sdk_verifications_total",
+    help: "Token verifications SDKs answered from their caches, by outcome code, as their use and limit reports tell",
+    labelNames: ["code"] as const,
+    registers: [this.registry],
+  });
   readonly verifyLatency = new CheapHistogram(
     "keyward_verification_duration_seconds",
     "Time to verify a token, cache hits and misses",
@@ -142,6 +148,11 @@ export class Metrics {
 
   countResponse(status: number): void {
     if (status >= 100 && status < 600) this.responses[status]!++;
+  }
+
+  /** `n` verifications an SDK answered from its cache (reported later, off the hot path). */
+  countSdkVerifications(code: string, n: number): void {
+    this.sdkVerifications.labels(code).inc(n);
   }
 
   countVerification(code: string): void {

@@ -54,29 +54,43 @@ afterAll(() => {
 
 describe("README", () => {
   it("gets a new user from a fresh start to a successful /v2 call", { timeout: 120_000 }, async () => {
-    const port = await freePort();
-    const url = `http://127.0.0.1:${port}`;
+    // The README's URL is fixed before the server starts (KEYWARD_PUBLIC_URL), so the port is found
+    // free first; should another process take it before the server binds it, try another.
     const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("KEYWARD_")));
-    server = spawn(process.execPath, ["bin/keyward.js", "serve"], {
-      cwd: ROOT,
-      env: {
-        ...clean,
-        KEYWARD_DATA_DIR: join(dir, "data"),
-        KEYWARD_PORT: String(port),
-        KEYWARD_PUBLIC_URL: url,
-      },
-    });
-    let stderr = "";
-    let stdout = "";
-    server.stderr!.on("data", (d) => (stderr += d));
-    const password = await new Promise<string>((done, fail) => {
-      server!.stdout!.on("data", (d) => {
-        stdout += d;
-        const printed = /password: (\S+)/.exec(stderr);
-        if (stdout.includes("keyward is listening") && printed) done(printed[1]!);
+    const start = async (attempt: number) => {
+      const port = await freePort();
+      const url = `http://127.0.0.1:${port}`;
+      server = spawn(process.execPath, ["bin/keyward.js", "serve"], {
+        cwd: ROOT,
+        env: {
+          ...clean,
+          KEYWARD_DATA_DIR: join(dir, `data-${attempt}`),
+          KEYWARD_PORT: String(port),
+          KEYWARD_PUBLIC_URL: url,
+        },
       });
-      server!.on("exit", (code) => fail(new Error(`serve exited ${code}: ${stderr}`)));
-    });
+      let stderr = "";
+      let stdout = "";
+      server.stderr!.on("data", (d) => (stderr += d));
+      const password = await new Promise<string>((done, fail) => {
+        server!.stdout!.on("data", (d) => {
+          stdout += d;
+          const printed = /password: (\S+)/.exec(stderr);
+          if (stdout.includes("keyward is listening") && printed) done(printed[1]!);
+        });
+        server!.on("exit", (code) => fail(new Error(`serve exited ${code}: ${stderr}`)));
+      });
+      return { url, password };
+    };
+    let started: { url: string; password: string } | undefined;
+    for (let attempt = 0; !started; attempt++) {
+      try {
+        started = await start(attempt);
+      } catch (err) {
+        if (attempt >= 3 || !/EADDRINUSE/.test(String(err))) throw err;
+      }
+    }
+    const { url, password } = started;
 
     const commands = readmeCommands();
     expect(commands.filter((c) => c.startsWith("curl"))).toHaveLength(5);

@@ -264,7 +264,12 @@ export async function createKeyward(opts: KeywardOptions): Promise<Keyward> {
     logger.error({ err }, "recording verification codes failed; will retry"),
   );
   // An SDK's cached verifications are uses, and `valid` verifications by code (issue 13 §5).
-  const reportedUses = new ReportedUses({ store, clock, usageCodes });
+  const reportedUses = new ReportedUses({
+    store,
+    clock,
+    usageCodes,
+    onCounted: (code, n) => metrics.countSdkVerifications(code, n),
+  });
   const settings = new SettingsService({
     store,
     accounts,
@@ -432,7 +437,13 @@ export async function createKeyward(opts: KeywardOptions): Promise<Keyward> {
     storage,
     verifyEvents,
     reportedUses,
-    sdkLimits: new SdkLimits({ store, clock, limits, usageCodes }),
+    sdkLimits: new SdkLimits({
+      store,
+      clock,
+      limits,
+      usageCodes,
+      onRefused: (n) => metrics.countSdkVerifications("rate_limited", n),
+    }),
     readiness: [() => storage.check(), ...(bus instanceof PgBus ? [async () => bus.health()] : [])],
   };
   let started = false;

@@ -7,7 +7,9 @@
  * also counted in usage by code (service/usage-codes.ts) as `valid` — less those the SDK refused
  * `rate_limited`, which its limit reports count — so a key's chart is the same whether its gateway
  * asks Keyward every time or answers from an SDK's cache. A verification that reached Keyward was
- * counted there and is never in a report (the SDK reports only what its cache answered).
+ * counted there and is never in a report (the SDK reports only what its cache answered). The
+ * cache's refusals of a valid key (`insufficient_scope`, `location_forbidden`) come in the same
+ * entries: counted by code on their day, and not uses (as Keyward's own refusals are not).
  */
 import type { Clock } from "../core/clock.js";
 import { DAY, MINUTE, utcDay } from "../core/clock.js";
@@ -26,7 +28,12 @@ export interface ReportedUse {
   endpoint: string | null;
   /** How many of `count` the SDK refused rate_limited (counted by code from its limit reports). */
   rateLimited?: number;
+  /** Verifications the SDK's cache refused, by code: not in `count`, not uses. */
+  refused?: Partial<Record<CacheRefusal, number>>;
 }
+
+/** What an SDK's cache refuses of a key known valid (not a use). */
+export type CacheRefusal = "insufficient_scope" | "location_forbidden";
 
 /** A client's clock may run a little ahead of ours; further ahead is a mistake, not a use. */
 export const MAX_CLOCK_AHEAD_MS = 5 * MINUTE;
@@ -37,7 +44,15 @@ export const MAX_CLOCK_AHEAD_MS = 5 * MINUTE;
 export const MAX_REPORT_AGE_MS = DAY;
 
 export class ReportedUses {
-  constructor(private readonly deps: { store: Store; clock: Clock; usageCodes: UsageCodes }) {}
+  constructor(
+    private readonly deps: {
+      store: Store;
+      clock: Clock;
+      usageCodes: UsageCodes;
+      /** Told of the verifications a report holds, by code (the metrics of SDK caches' answers). */
+      onCounted?: (code: string, n: number) => void;
+    },
+  ) {}
 
   /**
    * Records the uses of keys the credential can see — every key for an operator-level credential,
@@ -58,7 +73,7 @@ export class ReportedUses {
     const usage = new UsageStore(this.deps.store);
     const owners = await usage.ownersOf([...new Set(uses.map((u) => u.keyId))]);
     const records = new Map<string, UseRecord>();
-    const valid: { keyId: string; n: number; at: number }[] = [];
+    const counted: { keyId: string; code: string; n: number; at: number }[] = [];
     let ignored = 0;
     for (const u of uses) {
       const owner = owners.get(u.keyId);
@@ -69,7 +84,11 @@ export class ReportedUses {
       const at = Math.min(u.lastUsedAt, now);
       const day = utcDay(at);
       const n = u.count - Math.min(u.count, u.rateLimited ?? 0);
-      if (n > 0) valid.push({ keyId: u.keyId, n, at });
+      if (n > 0) counted.push({ keyId: u.keyId, code: "valid", n, at });
+      for (const [code, r] of Object.entries(u.refused ?? {}))
+        if (r !== undefined && r > 0) counted.push({ keyId: u.keyId, code, n: r, at });
+      // Refusals alone: nothing to record as a use (last used, daily count, lifecycle).
+      if (u.count === 0) continue;
       let rec = records.get(u.keyId);
       if (!rec) {
         rec = {
@@ -93,7 +112,10 @@ export class ReportedUses {
     }
     await usage.recordUses([...records.values()]);
     // After the write: a report that failed is resent by the SDK, and must not be counted twice.
-    for (const v of valid) this.deps.usageCodes.countAt(v.keyId, "valid", v.n, v.at);
+    for (const v of counted) {
+      this.deps.usageCodes.countAt(v.keyId, v.code, v.n, v.at);
+      this.deps.onCounted?.(v.code, v.n);
+    }
     return { recorded: uses.length - ignored, ignored, skipped };
   }
 }

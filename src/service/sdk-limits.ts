@@ -37,7 +37,14 @@ export class SdkLimits {
   private readonly refs = new Map<string, KeyRef>();
 
   constructor(
-    private readonly deps: { store: Store; clock: Clock; limits: RateLimiter; usageCodes: UsageCodes },
+    private readonly deps: {
+      store: Store;
+      clock: Clock;
+      limits: RateLimiter;
+      usageCodes: UsageCodes;
+      /** Told of the verifications an SDK refused rate_limited (the metrics of SDK caches' answers). */
+      onRefused?: (n: number) => void;
+    },
   ) {}
 
   /**
@@ -59,7 +66,10 @@ export class SdkLimits {
         continue;
       }
       // Its refusals are verifications of the key by code (usage by code), as Keyward's own are.
-      if (k.refused) this.deps.usageCodes.count(k.keyId, "rate_limited", k.refused.count);
+      if (k.refused) {
+        this.deps.usageCodes.count(k.keyId, "rate_limited", k.refused.count);
+        this.deps.onRefused?.(k.refused.count);
+      }
       const p = await this.deps.limits.policyOf(ref);
       if (!p) {
         out.push({ keyId: k.keyId, counts: [] });

@@ -6,7 +6,8 @@
  *
  * The race is made certain, not hoped for: each request waits after its look-up until the other
  * has looked up too (a gate on the external id store's look-ups that found nothing), so both are
- * inside their transactions, past the check, when they create.
+ * inside their transactions, past the check, when they create. The last test makes a request lose
+ * twice (its retry too), which is 409 `conflict`.
  */
 import { tmpdir } from "node:os";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
@@ -123,5 +124,89 @@ describe("on PostgreSQL, two concurrent first PUTs of one external id", () => {
       .where("target_id", "=", user.id)
       .execute();
     expect(created).toHaveLength(1);
+  });
+});
+
+describe("on PostgreSQL, a request that loses the race twice", () => {
+  /**
+   * The retry's own fallback: a sync loses its first attempt to a PUT of location s1 and its retry
+   * to a PUT of location s2, each committed by another request between the sync's look-up (which
+   * found nothing) and its write. The second unique violation is a 409 `conflict` saying to send the
+   * request again — not a 500, and nothing of the sync's is left.
+   */
+  it("answers 409 conflict, changes nothing, and the same request sent again succeeds", async () => {
+    const owner = { email: "boss@twice.test", name: "Boss", owner: true };
+    expect((await put("/api/provision/agencies/twice", { name: "Twice", plan: "agency_pro" })).status).toBe(
+      200,
+    );
+    const made = await put("/api/provision/agencies/twice/users/boss", owner);
+    expect(made.status, JSON.stringify(made.body)).toBe(200);
+
+    // Each location's first empty look-up lets a competing PUT of it commit first.
+    const competitors = new Map<string, { status: number; id: string }>();
+    const original = ExternalIdStore.prototype.locationOf;
+    vi.spyOn(ExternalIdStore.prototype, "locationOf").mockImplementation(async function (
+      this: ExternalIdStore,
+      ...args: Parameters<ExternalIdStore["locationOf"]>
+    ) {
+      const found = await original.apply(this, args);
+      const externalId = args[1];
+      if (found === null && (externalId === "s1" || externalId === "s2") && !competitors.has(externalId)) {
+        competitors.set(externalId, { status: 0, id: "" }); // the competitor's own look-up passes through
+        const r = await put(`/api/provision/agencies/twice/locations/${externalId}`, {
+          name: `Store ${externalId}`,
+        });
+        competitors.set(externalId, { status: r.status, id: r.body.id });
+      }
+      return found;
+    });
+    const sync = () =>
+      fetch(`${h.url}/api/provision/sync`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${SERVICE_TOKEN}`, "content-type": "application/json" },
+        body: JSON.stringify({
+          agency: { externalId: "twice", name: "Twice" },
+          locations: [
+            { externalId: "s1", name: "Store s1" },
+            { externalId: "s2", name: "Store s2" },
+          ],
+          users: [{ externalId: "boss", ...owner }],
+        }),
+      });
+    const res = await sync();
+    const body = (await res.json()) as any;
+    expect(res.status, JSON.stringify(body)).toBe(409);
+    expect(body.code).toBe("conflict");
+    expect(body.detail).toMatch(/at the same time.*nothing was changed; send this request again/);
+    // Both competitors created their location, and the sync's two attempts left nothing.
+    expect(competitors.get("s1")!.status).toBe(200);
+    expect(competitors.get("s2")!.status).toBe(200);
+    const agencyId = (
+      await h.kw.database.db
+        .selectFrom("agencies")
+        .select("id")
+        .where("external_id", "=", "twice")
+        .executeTakeFirstOrThrow()
+    ).id;
+    const locations = await h.kw.database.db
+      .selectFrom("locations")
+      .select(["id", "external_id"])
+      .where("agency_id", "=", agencyId)
+      .orderBy("external_id")
+      .execute();
+    expect(locations).toEqual([
+      { id: competitors.get("s1")!.id, external_id: "s1" },
+      { id: competitors.get("s2")!.id, external_id: "s2" },
+    ]);
+
+    // Sent again, as the answer says: a repeat of what is there now.
+    vi.restoreAllMocks();
+    const again = await sync();
+    const report = (await again.json()) as any;
+    expect(again.status, JSON.stringify(report)).toBe(200);
+    expect(report.locations).toEqual([
+      { externalId: "s1", id: competitors.get("s1")!.id, result: "unchanged" },
+      { externalId: "s2", id: competitors.get("s2")!.id, result: "unchanged" },
+    ]);
   });
 });

@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import SQLite from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
-import { freePort, Session } from "../multinode/cluster.js";
+import { listeningPort, Session } from "../multinode/cluster.js";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const EMAIL = "owner@shutdown.test";
@@ -30,13 +30,13 @@ const started: Server[] = [];
 const sockets: Socket[] = [];
 
 async function startServer(env: Record<string, string>): Promise<Server> {
-  const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), "keyward-shutdown-"));
   const proc = spawn(process.execPath, ["bin/keyward.js", "serve"], {
     cwd: ROOT,
     env: {
       ...process.env,
-      KEYWARD_PORT: String(port),
+      // The kernel's pick, read back below: a port found free first could be taken before the bind.
+      KEYWARD_PORT: "0",
       KEYWARD_HOST: "127.0.0.1",
       KEYWARD_DATA_DIR: dataDir,
       KEYWARD_BOOTSTRAP_EMAIL: EMAIL,
@@ -55,9 +55,19 @@ async function startServer(env: Record<string, string>): Promise<Server> {
   const exited = new Promise<{ code: number | null; at: number }>((r) =>
     proc.on("exit", (code) => r({ code, at: performance.now() })),
   );
+  const deadline = Date.now() + 60_000;
+  let port: number | null = null;
+  while (port === null) {
+    if (proc.exitCode !== null) throw new Error(`the server exited during start:\n${log.join("\n")}`);
+    if (Date.now() > deadline) {
+      proc.kill("SIGKILL");
+      throw new Error(`the server did not listen in time:\n${log.join("\n")}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+    port = proc.pid ? listeningPort(proc.pid) : null;
+  }
   const s: Server = { url: `http://127.0.0.1:${port}`, port, dataDir, proc, log, exited };
   started.push(s);
-  const deadline = Date.now() + 60_000;
   for (;;) {
     if (proc.exitCode !== null) throw new Error(`the server exited during start:\n${log.join("\n")}`);
     try {

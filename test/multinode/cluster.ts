@@ -1,11 +1,11 @@
 /**
  * Keyward nodes as separate processes (`node bin/keyward.js serve`) on one PostgreSQL, for the
- * multi-node tests and `bench/multinode.ts`. Each node gets a port picked here (KEYWARD_PORT=0 would
- * not tell us which it took), its own data dir, and the same bootstrap owner; its log is kept in
- * memory and shown when something fails.
+ * multi-node tests and `bench/multinode.ts`. Each node listens on a port the kernel picks
+ * (KEYWARD_PORT=0), read back from /proc (`listeningPort`), its own data dir, and the same bootstrap
+ * owner; its log is kept in memory and shown when something fails.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -27,6 +27,43 @@ export function freePort(): Promise<number> {
     });
   });
 }
+
+/**
+ * The TCP port process `pid` listens on, read from Linux's /proc; null while it listens on none.
+ * Why not `freePort()` and KEYWARD_PORT: a port found free and closed here can be taken (by another
+ * test file's server, or a connection's ephemeral port) before the child binds it — the child then
+ * fails, and the readiness poll may even be answered by that other server.
+ */
+export function listeningPort(pid: number): number | null {
+  const sockets = new Set<string>();
+  try {
+    for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+      try {
+        const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
+        if (m) sockets.add(m[1]!);
+      } catch {} // closed meanwhile
+    }
+  } catch {
+    return null; // not started yet, or gone
+  }
+  for (const table of ["/proc/net/tcp", "/proc/net/tcp6"]) {
+    let rows: string[];
+    try {
+      rows = readFileSync(table, "utf8").split("\n").slice(1);
+    } catch {
+      continue;
+    }
+    for (const row of rows) {
+      // sl local_address rem_address st … inode: st 0A is LISTEN; the port is hex after the colon.
+      const f = row.trim().split(/\s+/);
+      if (f[3] === "0A" && sockets.has(f[9] ?? "")) return Number.parseInt(f[1]!.split(":")[1]!, 16);
+    }
+  }
+  return null;
+}
+
+/** Whether `listeningPort` can be used here (Linux). */
+const PROCFS = existsSync("/proc/self/fd") && existsSync("/proc/net/tcp");
 
 export interface NodeProcess {
   name: string;
@@ -53,7 +90,8 @@ export interface NodeOptions {
 }
 
 export async function startNode(o: NodeOptions): Promise<NodeProcess> {
-  const port = await freePort();
+  // Elsewhere than Linux: a port found free here, with the race described at listeningPort.
+  let port = PROCFS ? 0 : await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), `keyward-${o.name}-`));
   const env = {
     ...process.env,
@@ -88,10 +126,10 @@ export async function startNode(o: NodeOptions): Promise<NodeProcess> {
       r(code);
     }),
   );
-  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + (o.readyTimeoutMs ?? 60_000);
   const node: NodeProcess = {
     name: o.name,
-    url,
+    url: "",
     pid: proc.pid ?? 0,
     proc,
     log,
@@ -105,7 +143,17 @@ export async function startNode(o: NodeOptions): Promise<NodeProcess> {
       await exited;
     },
   };
-  const deadline = Date.now() + (o.readyTimeoutMs ?? 60_000);
+  while (port === 0) {
+    if (proc.exitCode !== null) throw new Error(`${o.name} exited during start:\n${log.join("\n")}`);
+    if (Date.now() > deadline) {
+      await node.kill9();
+      throw new Error(`${o.name} did not listen in time:\n${log.join("\n")}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+    port = (proc.pid && listeningPort(proc.pid)) || 0;
+  }
+  const url = `http://127.0.0.1:${port}`;
+  node.url = url;
   for (;;) {
     if (proc.exitCode !== null) throw new Error(`${o.name} exited during start:\n${log.join("\n")}`);
     try {

@@ -101,6 +101,29 @@ describe("Retry-After", () => {
     }
   });
 
+  it("the Keyward constructor's maxRetryAfterMs bounds the stream's wait", async () => {
+    const slot = await holdTheSlot();
+    const kw = new Keyward({
+      baseUrl: h.url,
+      credential: SERVICE_TOKEN,
+      clock: h.clock,
+      timers: new ManualTimers(),
+      maxRetryAfterMs: 1_000, // Keyward asks 30 s
+    });
+    try {
+      expect(await until(() => /too_many_streams/.test(kw.health().detail ?? ""))).not.toBeNull();
+      expect(kw.health().detail).toMatch(/429.*retrying in 1 s \(Retry-After\)/);
+      const refusedAt = Date.now();
+      await slot.release();
+      expect(await until(() => kw.health().stream === "connected", 5_000)).not.toBeNull();
+      expect(Date.now() - refusedAt).toBeLessThan(3_000);
+    } finally {
+      await kw.close();
+      // The server frees its slot when it sees the connection go (the next test takes it).
+      await until(async () => (await refusedOrOpen("keyward_verify_streams")) === 0);
+    }
+  });
+
   it("reconnects once the wait (bounded by maxRetryAfterMs) is over, not before", async () => {
     const slot = await holdTheSlot();
     const states: { state: string; at: number; detail?: string | undefined }[] = [];

@@ -61,6 +61,12 @@ async function post(path: string, body: unknown) {
   return { status: res.status, body: (await res.json()) as any };
 }
 
+async function sdkMetric(code: string): Promise<number> {
+  const text = await (await fetch(`${h.url}/metrics`)).text();
+  const m = new RegExp(`^keyward_sdk_verifications_total\\{code="${code}"\\} (\\d+)$`, "m").exec(text);
+  return m ? Number(m[1]) : 0;
+}
+
 /** The key's chart of the day: uses and verifications by code, after every pending count is written. */
 async function chart(keyId: string, day: string) {
   await h.kw.usage.flush();
@@ -109,8 +115,13 @@ for (const driver of ["sqlite", "postgres"] as const) {
         const codes: string[] = [];
         for (let i = 0; i < 5; i++) codes.push((await kw.verify(viaSdk.token)).code);
         expect(codes).toEqual(["valid", "valid", "valid", "rate_limited", "rate_limited"]);
+        const before = { valid: await sdkMetric("valid"), limited: await sdkMetric("rate_limited") };
         await kw.syncLimits();
         await kw.flushUses();
+        // Keyward's /metrics counts what the SDK's cache answered: 2 valid, 2 refused (the first
+        // verification reached Keyward, counted in keyward_verifications_total).
+        expect((await sdkMetric("valid")) - before.valid).toBe(2);
+        expect((await sdkMetric("rate_limited")) - before.limited).toBe(2);
 
         const expected = { count: 5, codes: { valid: 3, rate_limited: 2 } };
         expect(await chart(viaApi.id, day)).toEqual(expected);

@@ -82,7 +82,8 @@ describe("verify", () => {
       [ag.token, { requiredScopes: ["locations.write"] }, true],
       // Another agency's location: never seen valid for this key, so Keyward is asked each time.
       [ag.token, { locationId: w.otherLoc }, false],
-      [`${loc.token.slice(0, -3)}zzz`, {}, false],
+      // Mistyped: never the token itself (1 in 238,328 tokens ends in zzz).
+      [`${loc.token.slice(0, -3)}${loc.token.endsWith("zzz") ? "yyy" : "zzz"}`, {}, false],
       ["", {}, false],
     ];
     for (const [token, opts, cached] of cases) {

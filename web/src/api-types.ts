@@ -2804,7 +2804,7 @@ export interface paths {
         put?: never;
         /**
          * Report uses answered from an SDK's cache
-         * @description Verifications an SDK answered from its own cache are uses: it reports them here in batches (every 5 s at most), one entry per key and UTC day, and Keyward records them as its own (last used, daily counts, the inactivity lifecycle) and counts them in usage by code (`valid`, less the `rateLimited` ones, which the SDK's limit reports count). Entries naming keys this credential cannot see are ignored and counted. A lastUsedAt up to 5 minutes ahead of the server's clock counts as now; an entry further ahead, or more than a day old, is skipped and counted (`skipped`) while the rest is recorded — a report is never refused for one entry's time, since the SDK resends a refused report.
+         * @description Verifications an SDK answered from its own cache are uses: it reports them here in batches (every 5 s at most), one entry per key and UTC day, and Keyward records them as its own (last used, daily counts, the inactivity lifecycle) and counts them in usage by code (`valid`, less the `rateLimited` ones, which the SDK's limit reports count). Its cache's refusals of a valid key (`refused`: `insufficient_scope`, `location_forbidden`; the SDK sends them as entries of `count: 0`) are counted by code only, as Keyward's own are not uses. Entries naming keys this credential cannot see are ignored and counted. A lastUsedAt up to 5 minutes ahead of the server's clock counts as now; an entry further ahead, or more than a day old, is skipped and counted (`skipped`) while the rest is recorded — a report is never refused for one entry's time, since the SDK resends a refused report.
          */
         post: {
             parameters: {
@@ -6215,7 +6215,7 @@ export interface components {
             canManageKeys?: boolean;
         };
         UseReportAnswer: {
-            /** @description Entries recorded as uses. */
+            /** @description Entries recorded: their uses, and their refusals (`refused`) by code. */
             recorded: number;
             /** @description Entries naming keys this credential cannot see (unknown, or another agency's). */
             ignored: number;
@@ -6225,7 +6225,7 @@ export interface components {
         UseReport: {
             uses: {
                 keyId: string;
-                /** @description Uses on the UTC day of lastUsedAt (report one entry per key and day). */
+                /** @description Uses on the UTC day of lastUsedAt (report one entry per key and day). 0 for an entry of `refused` verifications alone (the SDK sends them so): then lastUsedAt only dates them (their UTC day) and no use is recorded. */
                 count: number;
                 /** Format: date-time */
                 lastUsedAt: string;
@@ -6236,6 +6236,11 @@ export interface components {
                 endpoint?: string;
                 /** @description How many of `count` the SDK refused rate_limited (those are counted by code through POST /api/verify/limits); the rest are counted `valid` in usage by code. Absent: 0. */
                 rateLimited?: number;
+                /** @description Verifications of the key the SDK's cache refused on the day of lastUsedAt, by code: not uses (not in `count`; Keyward does not count them as uses either), counted in usage by code. */
+                refused?: {
+                    insufficient_scope?: number;
+                    location_forbidden?: number;
+                };
             }[];
         };
         LimitReportAnswer: {

@@ -11,7 +11,7 @@ import { type Entry, sha256, TokenCache } from "./cache.js";
 import { EventStream, type StreamEvent, type StreamState } from "./events.js";
 import { type LimitReport, LocalLimits } from "./limits.js";
 import type { Clock, Timers, VerifiedKey, VerifyAnswer, VerifyCode, VerifyOptions } from "./types.js";
-import { UseBatcher } from "./uses.js";
+import { ReportError, UseBatcher } from "./uses.js";
 
 export interface KeywardOptions {
   /** Where Keyward answers, e.g. `https://keyward.internal`. */
@@ -42,6 +42,11 @@ export interface KeywardOptions {
   limitSyncMs?: number;
   /** Hold the event stream (default true). Without it, every entry lives at most 1 s. */
   stream?: boolean;
+  /**
+   * The longest the event stream waits when Keyward refuses it with `Retry-After` (429
+   * `too_many_streams`; default 60 s): a wrong or hostile value must not keep the stream down for long.
+   */
+  maxRetryAfterMs?: number;
   /** Time, for tests (default Date.now). */
   clock?: Clock;
   /** The use report's timer, for tests (default setInterval). */
@@ -119,7 +124,10 @@ export class Keyward {
     this.timers = opts.timers ?? systemTimers;
     this.onError = opts.onError ?? (() => {});
     this.cache = new TokenCache(opts.maxEntries ?? 100_000);
-    this.uses = new UseBatcher((body) => this.sendUses(body));
+    this.uses = new UseBatcher(
+      (body) => this.sendUses(body),
+      (err) => this.onError(err),
+    );
     this.streamSince = Date.now();
     this.reportTimer = this.timers.setInterval(() => {
       this.uses.flush().catch(this.onError);
@@ -143,6 +151,7 @@ export class Keyward {
               this.streamSince = Date.now();
               this.streamDetail = detail;
             },
+            ...(opts.maxRetryAfterMs !== undefined ? { maxRetryAfterMs: opts.maxRetryAfterMs } : {}),
           });
     this.stream?.start();
   }
@@ -152,17 +161,19 @@ export class Keyward {
    * Keyward. Answers as `POST /api/verify` does; never throws for an outcome.
    */
   verify(token: string, opts: VerifyOptions = NO_OPTIONS): Promise<VerifyAnswer> {
-    const hit = this.fromCache(token, opts);
-    return hit !== undefined ? Promise.resolve(hit) : this.remote(token, opts);
+    // Hashed once: a miss takes the hash to the request (its answer is cached under it).
+    const hash = sha256(token);
+    const hit = this.fromCache(hash, opts);
+    return hit !== undefined ? Promise.resolve(hit) : this.remote(token, hash, opts);
   }
 
   /**
    * The cached answer for a token, synchronously, or undefined when Keyward must be asked (not
    * cached, too old, or an agency key asked about a location not yet seen). Counts as a use when it
-   * answers valid.
+   * answers valid (a refusal it answers is counted by code, as Keyward counts its own).
    */
   verifyCached(token: string, opts: VerifyOptions = NO_OPTIONS): VerifyAnswer | undefined {
-    return this.fromCache(token, opts);
+    return this.fromCache(sha256(token), opts);
   }
 
   /** Whether cached answers are trusted for the full lifetime: the stream is live and vouches for them. */
@@ -227,8 +238,8 @@ export class Keyward {
 
   // ── the cache ──
 
-  private fromCache(token: string, opts: VerifyOptions): VerifyAnswer | undefined {
-    const e = this.cache.get(sha256(token));
+  private fromCache(hash: string, opts: VerifyOptions): VerifyAnswer | undefined {
+    const e = this.cache.get(hash);
     if (e === undefined) return undefined;
     const now = this.clock.now();
     const age = now - e.loadedAt;
@@ -236,7 +247,10 @@ export class Keyward {
     return this.judge(e, opts, now);
   }
 
-  /** The checks Keyward makes of a key already known valid: location, then scopes; then a use. */
+  /**
+   * The checks Keyward makes of a key already known valid: location, then scopes; then a use. A
+   * refusal is not a use, but it is reported, as Keyward counts its own refusals by code.
+   */
   private judge(e: Entry, opts: VerifyOptions, now: number): VerifyAnswer | undefined {
     const loc = opts.locationId;
     if (loc !== undefined) {
@@ -246,13 +260,23 @@ export class Keyward {
           : // An agency key reaches its agency's locations; one not seen yet is Keyward's to judge.
             this.cache.agencyOfLocation(loc);
       if (reaches === undefined) return undefined;
-      if (reaches !== true && reaches !== e.key.agencyId)
+      if (reaches !== true && reaches !== e.key.agencyId) {
+        this.uses.refuse(
+          e.key.id,
+          e.legacy,
+          now,
+          "location_forbidden",
+          opts.clientIp,
+          opts.userAgent,
+          opts.endpoint,
+        );
         return {
           valid: false,
           code: "location_forbidden",
           message: "The token does not have access to this location.",
           key: e.key,
         };
+      }
     }
     const required = opts.requiredScopes;
     if (required !== undefined && !e.legacy) {
@@ -262,7 +286,16 @@ export class Keyward {
           missing ??= [];
           missing.push(s);
         }
-      if (missing)
+      if (missing) {
+        this.uses.refuse(
+          e.key.id,
+          e.legacy,
+          now,
+          "insufficient_scope",
+          opts.clientIp,
+          opts.userAgent,
+          opts.endpoint,
+        );
         return {
           valid: false,
           code: "insufficient_scope",
@@ -270,6 +303,7 @@ export class Keyward {
           missingScopes: missing,
           key: e.key,
         };
+      }
     }
     const use = this.uses.add(e.key.id, e.legacy, now, opts.clientIp, opts.userAgent, opts.endpoint);
     // Counted against its limits; a refusal is still a use (its owner is plainly using the key),
@@ -287,9 +321,8 @@ export class Keyward {
 
   // ── Keyward ──
 
-  private async remote(token: string, opts: VerifyOptions): Promise<VerifyAnswer> {
+  private async remote(token: string, hash: string, opts: VerifyOptions): Promise<VerifyAnswer> {
     const gen = this.cache.generation;
-    const hash = sha256(token);
     let res: Response;
     let body: Record<string, unknown>;
     try {
@@ -386,7 +419,8 @@ export class Keyward {
       body,
       signal: AbortSignal.timeout(this.timeoutMs * 5),
     });
-    if (!res.ok) throw new Error(`POST /api/verify/uses answered ${res.status}: ${await res.text()}`);
+    if (!res.ok)
+      throw new ReportError(res.status, `POST /api/verify/uses answered ${res.status}: ${await res.text()}`);
     await res.body?.cancel();
   }
 

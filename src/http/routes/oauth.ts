@@ -11,6 +11,7 @@ import { ApiError } from "../../core/errors.js";
 import type { OAuthAnswer } from "../../service/oauth-server.js";
 import { bearer, clientOf, guards, isHttps } from "../auth.js";
 import type { AppEnv, Deps } from "../env.js";
+import { oauthCors } from "../oauth-cors.js";
 import type { Router } from "../route.js";
 
 const Tags = ["OAuth 2.0"];
@@ -93,6 +94,8 @@ export function oauthRoutes(r: Router, deps: Deps): void {
   const app = r.app;
   const serviceGuard = guards(deps).service;
   const send = (c: Context<AppEnv>, res: Response) => r.headers.apply(c, res);
+  // Before the routes: a browser app calls the token and revoke endpoints and the metadata itself.
+  oauthCors(app);
 
   /**
    * The brute-force limit every credential check shares (KEYWARD_FAILED_AUTH_*): an address with too

@@ -16,12 +16,10 @@ export const STREAM_BUFFER_BYTES = 1024 * 1024;
 
 const Use = z.strictObject({
   keyId: z.string().min(1).max(64),
-  count: z
-    .number()
-    .int()
-    .min(1)
-    .max(1_000_000_000)
-    .meta({ description: "Uses on the UTC day of lastUsedAt (report one entry per key and day)." }),
+  count: z.number().int().min(0).max(1_000_000_000).meta({
+    description:
+      "Uses on the UTC day of lastUsedAt (report one entry per key and day). 0 for an entry of `refused` verifications alone (the SDK sends them so): then lastUsedAt only dates them (their UTC day) and no use is recorded.",
+  }),
   lastUsedAt: z.iso.datetime({
     offset: true,
     message: "must be an ISO 8601 date-time, e.g. 2026-01-01T12:00:00Z",
@@ -37,6 +35,16 @@ const Use = z.strictObject({
     description:
       "How many of `count` the SDK refused rate_limited (those are counted by code through POST /api/verify/limits); the rest are counted `valid` in usage by code. Absent: 0.",
   }),
+  refused: z
+    .strictObject({
+      insufficient_scope: z.number().int().min(1).max(1_000_000_000).optional(),
+      location_forbidden: z.number().int().min(1).max(1_000_000_000).optional(),
+    })
+    .optional()
+    .meta({
+      description:
+        "Verifications of the key the SDK's cache refused on the day of lastUsedAt, by code: not uses (not in `count`; Keyward does not count them as uses either), counted in usage by code.",
+    }),
 });
 
 const UseReport = z
@@ -51,12 +59,22 @@ const UseReport = z
           path: ["uses", i, "rateLimited"],
           message: "rateLimited counts some of the entry's uses: it must not exceed count",
         });
+    for (const [i, u] of r.uses.entries())
+      if (u.count === 0 && !u.refused?.insufficient_scope && !u.refused?.location_forbidden)
+        ctx.addIssue({
+          code: "custom",
+          path: ["uses", i, "count"],
+          message: "an entry reports at least one use (count ≥ 1) or one refusal (refused)",
+        });
   })
   .meta({ id: "UseReport" });
 
 const UseReportAnswer = z
   .object({
-    recorded: z.number().int().meta({ description: "Entries recorded as uses." }),
+    recorded: z
+      .number()
+      .int()
+      .meta({ description: "Entries recorded: their uses, and their refusals (`refused`) by code." }),
     ignored: z.number().int().meta({
       description: "Entries naming keys this credential cannot see (unknown, or another agency's).",
     }),
@@ -143,7 +161,7 @@ export function verifySdkRoutes(r: Router, deps: Deps): void {
       path: "/api/verify/uses",
       summary: "Report uses answered from an SDK's cache",
       description:
-        "Verifications an SDK answered from its own cache are uses: it reports them here in batches (every 5 s at most), one entry per key and UTC day, and Keyward records them as its own (last used, daily counts, the inactivity lifecycle) and counts them in usage by code (`valid`, less the `rateLimited` ones, which the SDK's limit reports count). Entries naming keys this credential cannot see are ignored and counted. A lastUsedAt up to 5 minutes ahead of the server's clock counts as now; an entry further ahead, or more than a day old, is skipped and counted (`skipped`) while the rest is recorded — a report is never refused for one entry's time, since the SDK resends a refused report.",
+        "Verifications an SDK answered from its own cache are uses: it reports them here in batches (every 5 s at most), one entry per key and UTC day, and Keyward records them as its own (last used, daily counts, the inactivity lifecycle) and counts them in usage by code (`valid`, less the `rateLimited` ones, which the SDK's limit reports count). Its cache's refusals of a valid key (`refused`: `insufficient_scope`, `location_forbidden`; the SDK sends them as entries of `count: 0`) are counted by code only, as Keyward's own are not uses. Entries naming keys this credential cannot see are ignored and counted. A lastUsedAt up to 5 minutes ahead of the server's clock counts as now; an entry further ahead, or more than a day old, is skipped and counted (`skipped`) while the rest is recorded — a report is never refused for one entry's time, since the SDK resends a refused report.",
       tags: ["Verification"],
       auth: "service",
       serviceScope: "verify",
@@ -161,6 +179,7 @@ export function verifySdkRoutes(r: Router, deps: Deps): void {
           userAgent: u.userAgent ?? null,
           endpoint: u.endpoint ?? null,
           rateLimited: u.rateLimited ?? 0,
+          ...(u.refused ? { refused: u.refused } : {}),
         })),
       );
       return reply.json(c, 200, result);
