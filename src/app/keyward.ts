@@ -23,6 +23,7 @@ import { createLogger, type Logger } from "../logger.js";
 import { Metrics } from "../metrics.js";
 import { fileTransport, type MailTransport, OutboxDelivery, smtpTransport } from "../notify/delivery.js";
 import { WebhookSender } from "../notify/webhook-delivery.js";
+import { OAuthPurge } from "../scheduler/oauth-purge.js";
 import { Scheduler, type SchedulerDeps } from "../scheduler/scheduler.js";
 import { AccountService } from "../service/accounts.js";
 import { Attempts } from "../service/attempts.js";
@@ -102,6 +103,8 @@ export interface Keyward extends Deps {
   app: Hono<AppEnv>;
   /** The inactivity scheduler (warns and acts; `tick()` runs it once). */
   scheduler: Scheduler;
+  /** Deletes ended OAuth tokens, codes and requests (runs with the scheduler). */
+  oauthPurge: OAuthPurge;
   /** The e-mail outbox worker (`deliverDue()` sends what is due). */
   outbox: OutboxDelivery;
   /** The webhook outbox sender (`deliverDue()` sends what is due). */
@@ -383,7 +386,9 @@ export async function createKeyward(opts: KeywardOptions): Promise<Keyward> {
     limits,
     { start: () => usageCodes.start(config.usageFlushMs), stop: () => usageCodes.stop() },
   ];
-  if (lc.background ?? config.scheduler) background.push(scheduler, outbox, webhookSender);
+  // OAuth rows that ended long ago go (docs/oauth.md "Purge"): every node, bounded runs.
+  const oauthPurge = new OAuthPurge({ store, clock, logger, metrics });
+  if (lc.background ?? config.scheduler) background.push(scheduler, outbox, webhookSender, oauthPurge);
   else
     background.push({
       start() {},
@@ -440,6 +445,7 @@ export async function createKeyward(opts: KeywardOptions): Promise<Keyward> {
   return Object.assign(deps, {
     app: buildApp(deps, opts.extraRoutes),
     scheduler,
+    oauthPurge,
     outbox,
     webhookSender,
     rateLimitWebhooks: rlWebhooks,
