@@ -45,6 +45,7 @@ import { LifecycleService } from "../service/lifecycle.js";
 import { ListingService } from "../service/listings.js";
 import { LocationSettingsService } from "../service/location-settings.js";
 import { OAuthService } from "../service/oauth.js";
+import { OAuthLeaks } from "../service/oauth-leaks.js";
 import { OAuthProtocol } from "../service/oauth-server.js";
 import { ProfileService } from "../service/profile.js";
 import { ProvisioningService } from "../service/provisioning.js";
@@ -291,6 +292,13 @@ export async function createKeyward(opts: KeywardOptions): Promise<Keyward> {
     reportKeys: new LeakReportKeys(config.leakReportKeysFile, logger),
     publicUrl: config.publicUrl,
     logger,
+    // Leaked client secrets and refresh tokens revoke through the OAuth service (made below).
+    oauthLeaks: new OAuthLeaks({
+      clock,
+      audit,
+      oauth: { revokeInstallTokens: (s, installId, now) => oauth.revokeInstallTokens(s, installId, now) },
+      publicUrl: config.publicUrl,
+    }),
   });
   const keep = new KeepService({ store, clock, audit, keys, lifecycle });
   // The platform's service credentials: their cache is dropped on every node like the keys'.

@@ -258,6 +258,26 @@ export class OAuthStore {
     return r ? appFromRow(r) : null;
   }
 
+  /**
+   * The live app whose current client secret has this hash, or whose previous one does while its
+   * rotation's grace lasts (a leak report); locked until commit where rows can be locked.
+   */
+  async appBySecretHash(hash: string, now: number): Promise<OAuthApp | null> {
+    let q = this.db
+      .selectFrom("oauth_apps")
+      .selectAll()
+      .where("deleted_at", "is", null)
+      .where((eb) =>
+        eb.or([
+          eb("secret_hash", "=", hash),
+          eb.and([eb("previous_secret_hash", "=", hash), eb("previous_valid_until", ">", now)]),
+        ]),
+      );
+    if (this.dialect.rowLocks) q = q.forUpdate();
+    const r = await q.executeTakeFirst();
+    return r ? appFromRow(r) : null;
+  }
+
   async listApps(agencyId: string): Promise<OAuthApp[]> {
     const rows = await this.db
       .selectFrom("oauth_apps")
