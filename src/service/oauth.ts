@@ -459,13 +459,15 @@ export class OAuthService {
           "This is a public client (PKCE without a secret): it has no client secret to rotate.",
         );
       const now = this.deps.clock.now();
+      const keep = graceSeconds > 0 && before.secretHash !== null;
       const after: OAuthApp = {
         ...before,
         secretHash: secret.hash,
         secretDisplay: secret.display,
         secretCreatedAt: now,
-        previousSecretHash: graceSeconds > 0 ? before.secretHash : null,
-        previousValidUntil: graceSeconds > 0 ? now + graceSeconds * 1000 : null,
+        // No grace without a secret to keep (one revoked after a leak report has none).
+        previousSecretHash: keep ? before.secretHash : null,
+        previousValidUntil: keep ? now + graceSeconds * 1000 : null,
         updatedAt: now,
       };
       await s.oauth().updateApp(after);
