@@ -333,7 +333,8 @@ export class OAuthProtocol {
         const ended = await store.oauth().lastEndedAgencyInstall(app.id, app.agencyId);
         if (ended && ended.uninstallReason === ADMIN_UNINSTALL)
           throw new UnauthorizedClientError(
-            `An admin uninstalled "${app.name}" from its own agency on ${new Date(ended.uninstalledAt!).toISOString()}: client_credentials does not install it again. An agency admin must install it again (console: Your apps, "Install in this agency"; or POST /api/apps/${app.id}/install)`,
+            // Single quotes: RFC 6749 §5.2 allows no double quote in error_description.
+            `An admin uninstalled '${app.name}' from its own agency on ${new Date(ended.uninstalledAt!).toISOString()}: client_credentials does not install it again. An agency admin must install it again (console: Your apps, 'Install in this agency'; or POST /api/apps/${app.id}/install)`,
           );
         const install: OAuthInstall = {
           id: newId("oauthInstall"),
