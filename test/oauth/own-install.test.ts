@@ -113,6 +113,8 @@ describe.each(["sqlite", "postgres"] as const)("own-agency installs on two %s no
       expect(r.body.error).toBe("unauthorized_client");
       expect(r.body.error_description).toMatch(/admin uninstalled/);
       expect(r.body.error_description).toContain(`POST /api/apps/${app.id}/install`);
+      // RFC 6749 §5.2: error_description is printable ASCII without `"` or `\`.
+      expect(r.body.error_description).toMatch(/^[\x20\x21\x23-\x5b\x5d-\x7e]+$/);
     }
     expect(await ownInstalls(app)).toHaveLength(0);
 
