@@ -203,6 +203,17 @@ describe("leaked OAuth secrets", () => {
     expect(await labels([next.body.refresh_token])).toEqual(["false_positive"]);
   });
 
+  it("a leaked access token (kw_oat_…) is a key's token: revoked alone, as any key", async () => {
+    const app = await registerApp(owner, w.agencyId, { name: "Token only" });
+    const { code } = await consent(h, other, app, { allow: true, locationIds: "all" });
+    const t = await exchange(h, app, code!);
+    expect(await labels([t.body.access_token])).toEqual(["true_positive"]);
+    const v = await withKey(h, t.body.access_token, "GET", "/v2/locations");
+    expect([v.status, v.body.code]).toEqual([401, "revoked"]);
+    // The install's refresh token still gets a new access token.
+    expect((await refresh(h, app, t.body.refresh_token)).status).toBe(200);
+  });
+
   it("under leakAction notify nothing is revoked, and the admins are told to act", async () => {
     const set = await other.patch(`/api/agencies/${w.otherAgencyId}/settings`, { leakAction: "notify" });
     expect(set.status).toBe(200);
