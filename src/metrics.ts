@@ -142,6 +142,12 @@ export class Metrics {
     help: "SDK event streams refused: their credential held as many as it may (429 too_many_streams)",
     registers: [this.registry],
   });
+  readonly oauthPurged = new Counter({
+    name: "keyward_oauth_purged_total",
+    help: "OAuth rows deleted by the purge, by kind (access_token, refresh_token, code, request)",
+    labelNames: ["kind"] as const,
+    registers: [this.registry],
+  });
   constructor() {
     this.registry.registerMetric(this.verifyLatency as never);
   }

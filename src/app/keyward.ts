@@ -23,6 +23,7 @@ import { createLogger, type Logger } from "../logger.js";
 import { Metrics } from "../metrics.js";
 import { fileTransport, type MailTransport, OutboxDelivery, smtpTransport } from "../notify/delivery.js";
 import { WebhookSender } from "../notify/webhook-delivery.js";
+import { OAuthPurge } from "../scheduler/oauth-purge.js";
 import { Scheduler, type SchedulerDeps } from "../scheduler/scheduler.js";
 import { AccountService } from "../service/accounts.js";
 import { Attempts } from "../service/attempts.js";
@@ -44,6 +45,7 @@ import { LifecycleService } from "../service/lifecycle.js";
 import { ListingService } from "../service/listings.js";
 import { LocationSettingsService } from "../service/location-settings.js";
 import { OAuthService } from "../service/oauth.js";
+import { OAuthLeaks } from "../service/oauth-leaks.js";
 import { OAuthProtocol } from "../service/oauth-server.js";
 import { ProfileService } from "../service/profile.js";
 import { ProvisioningService } from "../service/provisioning.js";
@@ -102,6 +104,8 @@ export interface Keyward extends Deps {
   app: Hono<AppEnv>;
   /** The inactivity scheduler (warns and acts; `tick()` runs it once). */
   scheduler: Scheduler;
+  /** Deletes ended OAuth tokens, codes and requests (runs with the scheduler). */
+  oauthPurge: OAuthPurge;
   /** The e-mail outbox worker (`deliverDue()` sends what is due). */
   outbox: OutboxDelivery;
   /** The webhook outbox sender (`deliverDue()` sends what is due). */
@@ -293,6 +297,13 @@ export async function createKeyward(opts: KeywardOptions): Promise<Keyward> {
     reportKeys: new LeakReportKeys(config.leakReportKeysFile, logger),
     publicUrl: config.publicUrl,
     logger,
+    // Leaked client secrets and refresh tokens revoke through the OAuth service (made below).
+    oauthLeaks: new OAuthLeaks({
+      clock,
+      audit,
+      oauth: { revokeInstallTokens: (s, installId, now) => oauth.revokeInstallTokens(s, installId, now) },
+      publicUrl: config.publicUrl,
+    }),
   });
   const keep = new KeepService({ store, clock, audit, keys, lifecycle });
   // The platform's service credentials: their cache is dropped on every node like the keys'.
@@ -388,7 +399,9 @@ export async function createKeyward(opts: KeywardOptions): Promise<Keyward> {
     limits,
     { start: () => usageCodes.start(config.usageFlushMs), stop: () => usageCodes.stop() },
   ];
-  if (lc.background ?? config.scheduler) background.push(scheduler, outbox, webhookSender);
+  // OAuth rows that ended long ago go (docs/oauth.md "Purge"): every node, bounded runs.
+  const oauthPurge = new OAuthPurge({ store, clock, logger, metrics });
+  if (lc.background ?? config.scheduler) background.push(scheduler, outbox, webhookSender, oauthPurge);
   else
     background.push({
       start() {},
@@ -451,6 +464,7 @@ export async function createKeyward(opts: KeywardOptions): Promise<Keyward> {
   return Object.assign(deps, {
     app: buildApp(deps, opts.extraRoutes),
     scheduler,
+    oauthPurge,
     outbox,
     webhookSender,
     rateLimitWebhooks: rlWebhooks,

@@ -22,6 +22,22 @@ export const MAX_PENDING_REQUESTS_PER_APP = 500;
 export const REFRESH_REPLAY_WINDOW_MS = 30_000;
 /** An install unused this long is listed in the inventory. */
 export const INSTALL_UNUSED_DAYS = 90;
+/**
+ * The purge (scheduler/oauth-purge.ts) deletes an ended access token, a revoked or expired refresh
+ * token and an expired code this long after it ended: for a week a token still answers why it
+ * stopped (`expired`, `revoked`, a code "already used" and its replay still revokes what it issued)
+ * rather than `not_found`, for the app's developer and the support reading their logs after a weekend.
+ */
+export const OAUTH_PURGE_AFTER_MS = 7 * 24 * 3_600_000;
+/**
+ * A spent (exchanged) refresh token is kept longer: presenting it again is how reuse detection finds a
+ * stolen token family, and an app that was idle for weeks still uses the token it kept.
+ */
+export const SPENT_REFRESH_PURGE_AFTER_MS = 30 * 24 * 3_600_000;
+/** Rows of each kind one purge run deletes at most (a run stays short; a backlog takes several). */
+export const OAUTH_PURGE_BATCH = 1_000;
+/** How often each node runs the purge (more often while a backlog remains). */
+export const OAUTH_PURGE_INTERVAL_MS = 10 * 60_000;
 /** At most this many redirect URIs per app. */
 export const MAX_REDIRECT_URIS = 10;
 

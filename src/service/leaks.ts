@@ -34,6 +34,7 @@ import { checkReason } from "./keep.js";
 import type { KeyService, KeyView } from "./keys.js";
 import type { LeakReportKeys } from "./leak-keys.js";
 import { keysLink } from "./lifecycle.js";
+import type { OAuthLeaks } from "./oauth-leaks.js";
 import { toActor } from "./users.js";
 
 /** A repeated identical signed report within this window is refused as a replay. */
@@ -74,6 +75,8 @@ export interface LeakServiceDeps {
   reportKeys: LeakReportKeys;
   publicUrl: string | undefined;
   logger: Logger;
+  /** Leaked client secrets and refresh tokens (kw_cs_…, kw_ort_…): the OAuth apps' side. */
+  oauthLeaks: OAuthLeaks;
 }
 
 const refused = () =>
@@ -125,6 +128,9 @@ export class LeakService {
     const digest = createHash("sha256").update(raw).digest("hex");
     const now = this.deps.clock.now();
     const revoked: string[] = [];
+    /** App access tokens revoked by a leaked client secret or refresh token. */
+    const appTokens: string[] = [];
+    let appSecrets = 0;
     const feedback = await this.deps.store.transaction(async (s) => {
       if (!(await new LeakStore(s).recordReceipt(digest, now, now - REPLAY_WINDOW_MS)))
         throw new ApiError(
@@ -141,6 +147,13 @@ export class LeakService {
       const labels = new Map<string, Feedback["label"]>();
       for (const hash of [...byHash.keys()].sort()) {
         const rep = byHash.get(hash)!;
+        const app = await this.appSecretLeaked(ctx, s, rep, hash);
+        if (app !== undefined) {
+          labels.set(hash, app ? "true_positive" : "false_positive");
+          if (app) appSecrets++;
+          appTokens.push(...(app?.invalidate ?? []));
+          continue;
+        }
         const key = await this.liveKeyOf(s, rep.token, hash, now);
         labels.set(hash, key ? "true_positive" : "false_positive");
         if (!key) continue;
@@ -159,11 +172,12 @@ export class LeakService {
       return out;
     });
     for (const id of revoked) await this.deps.keys.invalidate(id);
+    for (const id of appTokens) await this.deps.keys.invalidate(id);
     const found = feedback.filter((f) => f.label === "true_positive").length;
     // Never the token: how many, and which keys were revoked (their ids).
     if (found > 0)
       this.deps.logger.warn(
-        { reports: reports.length, leaked: found, revoked },
+        { reports: reports.length, leaked: found, revoked, appSecrets, appTokensRevoked: appTokens.length },
         "leak report: tokens of this deployment found in public",
       );
     return feedback;
@@ -189,6 +203,25 @@ export class LeakService {
     });
     if (key.status === "revoked") await this.deps.keys.invalidate(key.id);
     return this.deps.keys.view(key);
+  }
+
+  /**
+   * An app's client secret or refresh token (`kw_cs_…`, `kw_ort_…`, checksum intact): acted on by
+   * the OAuth side (service/oauth-leaks.ts); null when it is no live one (a false positive).
+   * Undefined: not such a token — a key's token, or not ours at all.
+   */
+  private async appSecretLeaked(
+    ctx: Ctx,
+    s: Store,
+    rep: LeakReport,
+    hash: string,
+  ): Promise<Awaited<ReturnType<OAuthLeaks["secretLeaked"]>> | undefined> {
+    const shape = inspectToken(rep.token, this.deps.prefix);
+    if (!shape.ok || !shape.ours) return undefined;
+    const facts = { source: rep.source ?? "unknown", url: rep.url ?? null, tokenType: rep.type ?? null };
+    if (shape.kind === "client_secret") return this.deps.oauthLeaks.secretLeaked(ctx, s, hash, facts);
+    if (shape.kind === "oauth_refresh") return this.deps.oauthLeaks.refreshTokenLeaked(ctx, s, hash, facts);
+    return undefined;
   }
 
   /**

@@ -41,6 +41,7 @@ const {
   InvalidRequestError,
   InvalidScopeError,
   OAuthError,
+  UnauthorizedClientError,
 } = OAuth2Server;
 
 export interface OAuthProtocolDeps {
@@ -89,6 +90,9 @@ interface Pair {
 }
 
 const SECONDS = (ms: number) => Math.round(ms / 1000);
+
+/** The uninstall reason of an admin's uninstall (console or API): client_credentials respects it. */
+const ADMIN_UNINSTALL = "uninstalled";
 
 function oauthError(
   status: number,
@@ -316,11 +320,22 @@ export class OAuthProtocol {
         );
       },
 
-      /** client_credentials: the app acting for its own agency, through an install there (made on first use). */
+      /**
+       * client_credentials: the app acting for its own agency, through an install there, made on
+       * first use — once (migration 015's unique index: racing first calls share one install), and
+       * never again after an admin removed it: an admin's uninstall sticks until an admin installs
+       * the app again (consent, or POST /api/apps/{appId}/install).
+       */
       getUserFromClient: async (client: Client): Promise<InstallUser | false> => {
         const app = client.app;
         const existing = await store.oauth().findActiveInstall(app.id, app.agencyId, null);
         if (existing) return { install: existing, app };
+        const ended = await store.oauth().lastEndedAgencyInstall(app.id, app.agencyId);
+        if (ended && ended.uninstallReason === ADMIN_UNINSTALL)
+          throw new UnauthorizedClientError(
+            // Single quotes: RFC 6749 §5.2 allows no double quote in error_description.
+            `An admin uninstalled '${app.name}' from its own agency on ${new Date(ended.uninstalledAt!).toISOString()}: client_credentials does not install it again. An agency admin must install it again (console: Your apps, 'Install in this agency'; or POST /api/apps/${app.id}/install)`,
+          );
         const install: OAuthInstall = {
           id: newId("oauthInstall"),
           appId: app.id,
@@ -334,10 +349,12 @@ export class OAuthProtocol {
           uninstalledAt: null,
         };
         await store.transaction(async (s) => {
-          await s.oauth().insertInstall(install);
-          await oauth.recordInstalled(s, appCtx(app), app, install);
+          if (await s.oauth().insertInstallIfNone(install))
+            await oauth.recordInstalled(s, appCtx(app), app, install);
         });
-        return { install, app };
+        // Ours, or the one a racing first call made.
+        const current = await store.oauth().findActiveInstall(app.id, app.agencyId, null);
+        return current ? { install: current, app } : false;
       },
     };
   }

@@ -459,13 +459,15 @@ export class OAuthService {
           "This is a public client (PKCE without a secret): it has no client secret to rotate.",
         );
       const now = this.deps.clock.now();
+      const keep = graceSeconds > 0 && before.secretHash !== null;
       const after: OAuthApp = {
         ...before,
         secretHash: secret.hash,
         secretDisplay: secret.display,
         secretCreatedAt: now,
-        previousSecretHash: graceSeconds > 0 ? before.secretHash : null,
-        previousValidUntil: graceSeconds > 0 ? now + graceSeconds * 1000 : null,
+        // No grace without a secret to keep (one revoked after a leak report has none).
+        previousSecretHash: keep ? before.secretHash : null,
+        previousValidUntil: keep ? now + graceSeconds * 1000 : null,
         updatedAt: now,
       };
       await s.oauth().updateApp(after);
@@ -673,31 +675,7 @@ export class OAuthService {
     const install = await this.deps.store.transaction(async (s) => {
       if (!(await s.oauth().useRequest(req.id, now)))
         throw new ApiError("oauth_request_not_found", "This authorization request was already answered.");
-      const existing = await s.oauth().findActiveInstall(app.id, target.agencyId, target.locationId);
       const scopes = req.params.scopes;
-      if (existing) {
-        const changed =
-          JSON.stringify(existing.scopes) !== JSON.stringify(scopes) ||
-          JSON.stringify(existing.locationIds) !== JSON.stringify(target.locationIds);
-        const after: OAuthInstall = {
-          ...existing,
-          scopes,
-          locationIds: target.locationIds,
-          installedBy: ctx.actorId,
-        };
-        await s.oauth().updateInstall(after);
-        // A narrower consent must not leave wider tokens behind.
-        if (changed) revoked.push(...(await this.revokeInstallTokens(s, existing.id, now)));
-        await this.deps.audit.record(s, ctx, {
-          agencyId: target.agencyId,
-          action: "app.reinstalled",
-          targetType: "app_install",
-          targetId: existing.id,
-          before: { scopes: existing.scopes, locationIds: existing.locationIds },
-          after: { scopes, locationIds: target.locationIds },
-        });
-        return after;
-      }
       const created: OAuthInstall = {
         id: newId("oauthInstall"),
         appId: app.id,
@@ -710,12 +688,80 @@ export class OAuthService {
         lastUsedAt: null,
         uninstalledAt: null,
       };
-      await s.oauth().insertInstall(created);
-      await this.recordInstalled(s, ctx, app, created);
-      return created;
+      let existing = await s.oauth().findActiveInstall(app.id, target.agencyId, target.locationId);
+      // One active install per app and agency or location (migration 015's unique index): a
+      // concurrent consent or client_credentials call that got there first is updated instead.
+      if (!existing) {
+        if (await s.oauth().insertInstallIfNone(created)) {
+          await this.recordInstalled(s, ctx, app, created);
+          return created;
+        }
+        existing = await s.oauth().findActiveInstall(app.id, target.agencyId, target.locationId);
+        if (!existing) throw new Error("an install that blocked ours has vanished");
+      }
+      const changed =
+        JSON.stringify(existing.scopes) !== JSON.stringify(scopes) ||
+        JSON.stringify(existing.locationIds) !== JSON.stringify(target.locationIds);
+      const after: OAuthInstall = {
+        ...existing,
+        scopes,
+        locationIds: target.locationIds,
+        installedBy: ctx.actorId,
+      };
+      await s.oauth().updateInstall(after);
+      // A narrower consent must not leave wider tokens behind.
+      if (changed) revoked.push(...(await this.revokeInstallTokens(s, existing.id, now)));
+      await this.deps.audit.record(s, ctx, {
+        agencyId: target.agencyId,
+        action: "app.reinstalled",
+        targetType: "app_install",
+        targetId: existing.id,
+        before: { scopes: existing.scopes, locationIds: existing.locationIds },
+        after: { scopes, locationIds: target.locationIds },
+      });
+      return after;
     });
     await this.invalidate(revoked);
     return install;
+  }
+
+  /**
+   * Installs the app in its own agency for `client_credentials` (POST /api/apps/{appId}/install): the
+   * way back after an admin uninstalled it there, which client_credentials never undoes by itself.
+   */
+  async installInOwnAgency(ctx: Ctx, appId: string): Promise<InstallView> {
+    const app = await this.appFor(ctx, appId);
+    const actor = requireActor(ctx);
+    if (!canManageKeys(actor, { agencyId: app.agencyId, locationId: null }))
+      throw denied("Installing an app for the agency needs an agency admin who may manage API keys.");
+    if (app.publicClient)
+      throw new ApiError(
+        "invalid_state",
+        `"${app.name}" is a public client: it has no client_credentials grant, so there is nothing to install in its own agency.`,
+      );
+    const now = this.deps.clock.now();
+    const install: OAuthInstall = {
+      id: newId("oauthInstall"),
+      appId: app.id,
+      agencyId: app.agencyId,
+      locationId: null,
+      locationIds: null,
+      scopes: app.scopes,
+      installedBy: ctx.actorId,
+      installedAt: now,
+      lastUsedAt: null,
+      uninstalledAt: null,
+    };
+    await this.deps.store.transaction(async (s) => {
+      if (!(await s.oauth().insertInstallIfNone(install)))
+        throw new ApiError(
+          "invalid_state",
+          `"${app.name}" is already installed in its own agency: uninstall it first to install it again.`,
+        );
+      await this.recordInstalled(s, ctx, app, install);
+    });
+    const [view] = await this.installViews([install]);
+    return view!;
   }
 
   /** The audit entry and the `app.installed` event to the app's webhook, in the install's transaction. */
@@ -905,7 +951,12 @@ export class OAuthService {
       // Any agency-level install (an agency app's, or any app's own client_credentials install) is
       // refused below Agency Pro by the token endpoint and the verifier alike: listed as such.
       const suspended = i.locationId === null && plan !== undefined && !planAllowsAgencyKeys(plan);
-      const lastUsedAt = lastUses.get(i.id) ?? null;
+      // The latest use of its tokens, or of those the purge has deleted (kept on the install).
+      const fromTokens = lastUses.get(i.id) ?? null;
+      const lastUsedAt =
+        fromTokens === null || i.lastUsedAt === null
+          ? (fromTokens ?? i.lastUsedAt)
+          : Math.max(fromTokens, i.lastUsedAt);
       const idleDays = Math.floor((now - (lastUsedAt ?? i.installedAt)) / DAY);
       out.push({
         id: i.id,
@@ -1012,7 +1063,7 @@ export class OAuthService {
   ): Promise<string[]> {
     const current = await s.oauth().getInstall(installId, true);
     if (!current || current.uninstalledAt !== null) return [];
-    await s.oauth().updateInstall({ ...current, uninstalledAt: now });
+    await s.oauth().updateInstall({ ...current, uninstalledAt: now, uninstallReason: reason });
     const ids = await this.revokeInstallTokens(s, current.id, now);
     const app = (await s.oauth().appsById([current.appId])).get(current.appId);
     await this.deps.audit.record(s, ctx, {

@@ -58,6 +58,8 @@ export interface OAuthInstall {
   installedAt: number;
   lastUsedAt: number | null;
   uninstalledAt: number | null;
+  /** Why it ended: `uninstalled` (an admin), `revoked_by_app`, `app_deleted`, `location_deleted`, … */
+  uninstallReason?: string | null;
 }
 
 export interface OAuthCode {
@@ -172,6 +174,23 @@ function installFromRow(r: Selectable<OAuthInstallTable>): OAuthInstall {
     installedAt: Number(r.installed_at),
     lastUsedAt: r.last_used_at === null ? null : Number(r.last_used_at),
     uninstalledAt: r.uninstalled_at === null ? null : Number(r.uninstalled_at),
+    uninstallReason: r.uninstall_reason ?? null,
+  };
+}
+
+function installToRow(i: OAuthInstall): OAuthInstallTable {
+  return {
+    id: i.id,
+    app_id: i.appId,
+    agency_id: i.agencyId,
+    location_id: i.locationId,
+    location_ids_json: i.locationIds === null ? null : json(i.locationIds),
+    scopes_json: json(i.scopes),
+    installed_by: i.installedBy,
+    installed_at: i.installedAt,
+    last_used_at: i.lastUsedAt,
+    uninstalled_at: i.uninstalledAt,
+    uninstall_reason: i.uninstallReason ?? null,
   };
 }
 
@@ -239,6 +258,26 @@ export class OAuthStore {
     return r ? appFromRow(r) : null;
   }
 
+  /**
+   * The live app whose current client secret has this hash, or whose previous one does while its
+   * rotation's grace lasts (a leak report); locked until commit where rows can be locked.
+   */
+  async appBySecretHash(hash: string, now: number): Promise<OAuthApp | null> {
+    let q = this.db
+      .selectFrom("oauth_apps")
+      .selectAll()
+      .where("deleted_at", "is", null)
+      .where((eb) =>
+        eb.or([
+          eb("secret_hash", "=", hash),
+          eb.and([eb("previous_secret_hash", "=", hash), eb("previous_valid_until", ">", now)]),
+        ]),
+      );
+    if (this.dialect.rowLocks) q = q.forUpdate();
+    const r = await q.executeTakeFirst();
+    return r ? appFromRow(r) : null;
+  }
+
   async listApps(agencyId: string): Promise<OAuthApp[]> {
     const rows = await this.db
       .selectFrom("oauth_apps")
@@ -277,21 +316,37 @@ export class OAuthStore {
   // ── installs ────────────────────────────────────────────────────────────
 
   async insertInstall(i: OAuthInstall): Promise<void> {
-    await this.db
+    await this.db.insertInto("oauth_installs").values(installToRow(i)).execute();
+  }
+
+  /**
+   * Inserts the install unless the app already has an active one there (the unique index
+   * `oauth_installs_active`, migration 015): false when another got there first — two first
+   * client_credentials calls racing each other make one install.
+   */
+  async insertInstallIfNone(i: OAuthInstall): Promise<boolean> {
+    const r = await this.db
       .insertInto("oauth_installs")
-      .values({
-        id: i.id,
-        app_id: i.appId,
-        agency_id: i.agencyId,
-        location_id: i.locationId,
-        location_ids_json: i.locationIds === null ? null : json(i.locationIds),
-        scopes_json: json(i.scopes),
-        installed_by: i.installedBy,
-        installed_at: i.installedAt,
-        last_used_at: i.lastUsedAt,
-        uninstalled_at: i.uninstalledAt,
-      })
-      .execute();
+      .values(installToRow(i))
+      .onConflict((oc) => oc.doNothing())
+      .executeTakeFirst();
+    return Number(r.numInsertedOrUpdatedRows ?? 0) === 1;
+  }
+
+  /** The app's latest agency-level install in an agency that has ended (null: none ended). */
+  async lastEndedAgencyInstall(appId: string, agencyId: string): Promise<OAuthInstall | null> {
+    const r = await this.db
+      .selectFrom("oauth_installs")
+      .selectAll()
+      .where("app_id", "=", appId)
+      .where("agency_id", "=", agencyId)
+      .where("location_id", "is", null)
+      .where("uninstalled_at", "is not", null)
+      .orderBy("uninstalled_at", "desc")
+      .orderBy("id", "desc")
+      .limit(1)
+      .executeTakeFirst();
+    return r ? installFromRow(r) : null;
   }
 
   async updateInstall(i: OAuthInstall): Promise<void> {
@@ -303,6 +358,7 @@ export class OAuthStore {
         installed_by: i.installedBy,
         installed_at: i.installedAt,
         uninstalled_at: i.uninstalledAt,
+        uninstall_reason: i.uninstalledAt === null ? null : (i.uninstallReason ?? null),
       })
       .where("id", "=", i.id)
       .execute();

@@ -443,6 +443,8 @@ export interface OAuthInstallTable {
   installed_at: number;
   last_used_at: number | null;
   uninstalled_at: number | null;
+  /** Why it ended (migration 015): `uninstalled` (an admin), `revoked_by_app`, `app_deleted`, … */
+  uninstall_reason?: string | null;
 }
 
 export interface OAuthRequestTable {

@@ -251,6 +251,22 @@ export function oauthAppRoutes(r: Router, deps: Deps): void {
 
   r.add(
     {
+      method: "post",
+      path: "/api/apps/{appId}/install",
+      summary: "Install an OAuth app in its own agency (client_credentials)",
+      description:
+        "An admin of the developer agency (who may manage API keys) installs the app for the agency itself, as its first `client_credentials` call would. After an admin uninstalled that install, this is the only way back: `client_credentials` never installs it again by itself (`unauthorized_client`). 409 `invalid_state` when it is installed there already, or for a public client.",
+      tags: Tags,
+      auth: "session",
+      params: AppParam,
+      responses: { 201: { description: "Installed", schema: z.object({ install: InstallView }) } },
+    },
+    async (c, { params }, reply) =>
+      reply.json(c, 201, { install: await deps.oauth.installInOwnAgency(c.get("ctx"), params.appId) }),
+  );
+
+  r.add(
+    {
       method: "get",
       path: "/api/agencies/{agencyId}/installs",
       summary: "Apps installed in the agency",

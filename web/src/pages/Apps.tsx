@@ -38,6 +38,7 @@ type Dialog =
   | { type: "edit"; app: OAuthApp }
   | { type: "rotate"; app: OAuthApp }
   | { type: "delete"; app: OAuthApp }
+  | { type: "install"; app: OAuthApp }
   | {
       type: "reveal";
       app: OAuthApp;
@@ -129,8 +130,11 @@ export function AppsPage({ view }: { view: View }) {
                           </span>
                         ) : null}
                       </>
-                    ) : (
+                    ) : a.public ? (
                       <span className="muted">None: a public client (PKCE)</span>
+                    ) : (
+                      // Revoked after a leak report (docs/leaks.md): rotating gives it a new one.
+                      <span className="block">None: revoked. Rotate to give the app a new one.</span>
                     )}
                   </td>
                   <td data-label="Installs">{plural(a.installCount, "install")}</td>
@@ -141,8 +145,13 @@ export function AppsPage({ view }: { view: View }) {
                         { label: "Edit", onSelect: () => setDialog({ type: "edit", app: a }) },
                         {
                           label: "Rotate secret",
-                          disabled: !a.secret,
+                          disabled: a.public,
                           onSelect: () => setDialog({ type: "rotate", app: a }),
+                        },
+                        {
+                          label: "Install in this agency",
+                          disabled: a.public,
+                          onSelect: () => setDialog({ type: "install", app: a }),
                         },
                         {
                           label: "Delete",
@@ -223,6 +232,24 @@ export function AppsPage({ view }: { view: View }) {
             <strong>{dialog.app.name}</strong> is uninstalled everywhere (
             {plural(dialog.app.installCount, "install")}): every token it holds stops working at once. It
             cannot be undone.
+          </p>
+        </ConfirmDialog>
+      ) : null}
+      {dialog?.type === "install" ? (
+        <ConfirmDialog
+          title={`Install ${dialog.app.name} in this agency?`}
+          confirmLabel="Install"
+          onClose={() => setDialog(null)}
+          onConfirm={async () => {
+            await api.post(`/api/apps/${encodeURIComponent(dialog.app.id)}/install`);
+            toast(`Installed “${dialog.app.name}” in this agency.`);
+            await list.reload();
+          }}
+        >
+          <p>
+            The app acts for this agency with its client credentials (<code>client_credentials</code>), with
+            the scopes it registered. Its first call installs it by itself; after an admin uninstalled it,
+            installing it here is the only way back.
           </p>
         </ConfirmDialog>
       ) : null}

@@ -166,6 +166,12 @@ export function InstallsPage({ view }: { view: View }) {
             <strong>{removing.app.name}</strong> ({where(removing)}) loses access at once: every token it
             holds stops working. To use it again, install it again from the app.
           </p>
+          {removing.locationId === null ? (
+            <p className="muted small">
+              An app of this agency's own acting for it with its client credentials does not install itself
+              again: an admin does, with “Install in this agency” on Your apps.
+            </p>
+          ) : null}
         </ConfirmDialog>
       ) : null}
     </div>
