@@ -3850,6 +3850,56 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/apps/{appId}/install": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Install an OAuth app in its own agency (client_credentials)
+         * @description An admin of the developer agency (who may manage API keys) installs the app for the agency itself, as its first `client_credentials` call would. After an admin uninstalled that install, this is the only way back: `client_credentials` never installs it again by itself (`unauthorized_client`). 409 `invalid_state` when it is installed there already, or for a public client.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    appId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Installed */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            install: components["schemas"]["OAuthInstall"];
+                        };
+                    };
+                };
+                /** @description An error, as application/problem+json (see the error catalogue) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/agencies/{agencyId}/installs": {
         parameters: {
             query?: never;
