@@ -210,19 +210,21 @@ function serviceCredentialOf(
   deps.attempts.refuseBlockedAddress(ip);
   const header = authorization ?? "";
   const given = header.startsWith("Bearer ") ? header.slice(7) : "";
-  const refuse = (): never => {
-    deps.attempts.failedAuthFrom(ip, "service_token");
-    throw new ApiError(
-      "invalid_service_token",
-      "Send a service credential as Authorization: Bearer <kw_svc_… credential or KEYWARD_SERVICE_TOKEN>; this one is unknown, revoked or replaced by rotation.",
-    );
-  };
-  if (!given) return refuse();
+  if (!given) return refuseService(deps, ip);
   const hash = hashToken(given);
   if (expected && timingSafeEqual(Buffer.from(hash, "hex"), expected)) return SERVICE_TOKEN_CREDENTIAL;
   const found = deps.serviceKeys.authenticate(given, hash);
-  if (found instanceof Promise) return found.then((f) => f ?? refuse());
-  return found ?? refuse();
+  if (found instanceof Promise) return found.then((f) => f ?? refuseService(deps, ip));
+  return found ?? refuseService(deps, ip);
+}
+
+/** An unknown service credential: counted against the caller's address, then refused. */
+function refuseService(deps: GuardDeps, ip: string | null): never {
+  deps.attempts.failedAuthFrom(ip, "service_token");
+  throw new ApiError(
+    "invalid_service_token",
+    "Send a service credential as Authorization: Bearer <kw_svc_… credential or KEYWARD_SERVICE_TOKEN>; this one is unknown, revoked or replaced by rotation.",
+  );
 }
 
 /** KEYWARD_SERVICE_TOKEN's SHA-256 (null: none is set), computed once by `guards`. */
