@@ -61,21 +61,38 @@ export async function up(db: Kysely<any>, _d: DialectInfo): Promise<void> {
     .where("uninstalled_at", "is not", null)
     .where("uninstall_reason", "is", null)
     .execute();
-  for (const { id } of ended) {
-    const entry = await db
+  if (ended.length > 0) {
+    // One pass over the audit log (target_id has no index: a look-up per install scanned it each
+    // time), the latest entry of each install winning.
+    const latest = new Map<string, string>();
+    const entries = await db
       .selectFrom("audit_log")
-      .select("after_json")
-      .where("target_id", "=", id)
+      .select(["target_id", "after_json"])
       .where("action", "=", "app.uninstalled")
-      .orderBy("seq", "desc")
-      .limit(1)
-      .executeTakeFirst();
-    let reason = "uninstalled";
-    try {
-      const r = JSON.parse(entry?.after_json ?? "{}")?.reason;
-      if (typeof r === "string" && r.length > 0 && r.length <= 40) reason = r;
-    } catch {}
-    await db.updateTable("oauth_installs").set({ uninstall_reason: reason }).where("id", "=", id).execute();
+      .orderBy("seq")
+      .execute();
+    for (const e of entries) {
+      let reason = "uninstalled";
+      try {
+        const r = JSON.parse(e.after_json ?? "{}")?.reason;
+        if (typeof r === "string" && r.length > 0 && r.length <= 40) reason = r;
+      } catch {}
+      if (e.target_id) latest.set(e.target_id, reason);
+    }
+    const byReason = new Map<string, string[]>();
+    for (const { id } of ended) {
+      const reason = latest.get(id) ?? "uninstalled";
+      const ids = byReason.get(reason);
+      if (ids) ids.push(id);
+      else byReason.set(reason, [id]);
+    }
+    for (const [reason, ids] of byReason)
+      for (let i = 0; i < ids.length; i += 400)
+        await db
+          .updateTable("oauth_installs")
+          .set({ uninstall_reason: reason })
+          .where("id", "in", ids.slice(i, i + 400))
+          .execute();
   }
 
   await sql
