@@ -16,8 +16,16 @@ import type { DialectInfo } from "../dialect.js";
  *   tokens by each instant that ends them, codes and requests by expiry.
  */
 // biome-ignore lint/suspicious/noExplicitAny: migrations are written against the schema of their day
-export async function up(db: Kysely<any>, _d: DialectInfo): Promise<void> {
-  await db.schema.alterTable("oauth_installs").addColumn("uninstall_reason", "text").execute();
+export async function up(db: Kysely<any>, d: DialectInfo): Promise<void> {
+  // Resumable: SQLite migrates without a transaction, and the unique index below fails if a twin
+  // appears after the reduction (a process still on the previous version) or the process stops
+  // midway — the next start must pick up where this one stopped, not fail on the column it added.
+  const columns =
+    d.name === "sqlite"
+      ? (await sql<{ name: string }>`pragma table_info(oauth_installs)`.execute(db)).rows.map((r) => r.name)
+      : [];
+  if (!columns.includes("uninstall_reason"))
+    await db.schema.alterTable("oauth_installs").addColumn("uninstall_reason", "text").execute();
 
   const now = Date.now();
   const active = await db
@@ -97,24 +105,32 @@ export async function up(db: Kysely<any>, _d: DialectInfo): Promise<void> {
 
   await sql
     .raw(
-      "create unique index oauth_installs_active on oauth_installs (app_id, agency_id, coalesce(location_id, '')) where uninstalled_at is null",
+      "create unique index if not exists oauth_installs_active on oauth_installs (app_id, agency_id, coalesce(location_id, '')) where uninstalled_at is null",
     )
     .execute(db);
 
   await db.schema
     .createIndex("api_keys_kind_expires")
+    .ifNotExists()
     .on("api_keys")
     .columns(["kind", "expires_at"])
     .execute();
   for (const col of ["expires_at", "used_at", "revoked_at"])
     await db.schema
       .createIndex(`oauth_refresh_tokens_${col}`)
+      .ifNotExists()
       .on("oauth_refresh_tokens")
       .column(col)
       .execute();
-  await db.schema.createIndex("oauth_codes_expires_at").on("oauth_codes").column("expires_at").execute();
+  await db.schema
+    .createIndex("oauth_codes_expires_at")
+    .ifNotExists()
+    .on("oauth_codes")
+    .column("expires_at")
+    .execute();
   await db.schema
     .createIndex("oauth_requests_expires_at")
+    .ifNotExists()
     .on("oauth_requests")
     .column("expires_at")
     .execute();
