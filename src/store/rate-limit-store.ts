@@ -143,7 +143,7 @@ export class RateLimitStore {
         .onConflict((oc) =>
           oc
             .columns(["bucket", "window_ms", "window_start"])
-            .doUpdateSet({ count: sql`rate_limit_counts.count + excluded.count` }),
+            .doUpdateSet({ count: saturatingAdd("rate_limit_counts.count") }),
         )
         .returning(["bucket", "window_ms", "window_start", "count"])
         .execute();

@@ -1,8 +1,8 @@
 /**
- * Counts that add up (uses per day, verifications by code) stop at the largest value their bigint
+ * Counts that add up (uses per day, verifications by code, shared rate-limit windows) stop at the largest value their bigint
  * column holds instead of overflowing it. A client may report large counts for its own keys (a use
  * report says up to 10⁹ per entry); past 2⁶³ PostgreSQL would refuse the write — and those writes
- * are batched across agencies (the use recorder, the usage-by-code flush), so one agency's row
+ * are batched across agencies (the use recorder, the usage-by-code flush, the limiter's sync), so one agency's row
  * would stop every agency's recording — while SQLite would turn the count into an inexact real.
  */
 import { type RawBuilder, sql } from "kysely";

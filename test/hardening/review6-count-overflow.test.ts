@@ -6,7 +6,10 @@
  * writes are batched across tenants: the node's use recorder (last used times of every agency's
  * keys, which the inactivity lifecycle acts on) and its usage-by-code flush failed as a whole and
  * were retried forever with the row still in them. One tenant stopped every tenant's use recording.
- * Counts now saturate at the column's maximum instead.
+ * The same holds for an SDK's limit reports (`/api/verify/limits`, 2 × 10⁹ per entry, the same key
+ * a thousand times per request) and the limiter's sync, which shares every agency's counts between
+ * nodes in one statement: one tenant froze every tenant's shared limits. Counts now saturate at the
+ * column's maximum instead.
  *
  * The row is set at the maximum directly: the state a few hours of such reports leave.
  */
@@ -44,7 +47,12 @@ describe.each(["postgres", "sqlite"] as const)("counts near the bigint maximum o
     database = openDatabase(
       backend === "postgres" ? { databaseUrl: pg!.url, dataDir: dir } : { dataDir: dir },
     );
-    h = await startHarness({ database });
+    h = await startHarness({
+      database,
+      env: {
+        KEYWARD_RATE_LIMITS: JSON.stringify([{ name: "daily", limit: 200_000, windowSeconds: 86_400 }]),
+      },
+    });
     w = await seedWorld(h.kw);
   }, 120_000);
   afterAll(async () => {
@@ -123,5 +131,49 @@ describe.each(["postgres", "sqlite"] as const)("counts near the bigint maximum o
       .execute();
     expect(String(daily.find((r) => r.key_id === mine.key.id)?.count)).toBe(INT64_MAX);
     expect(String(daily.find((r) => r.key_id === theirs.key.id)?.count)).toBe("1");
+  }, 60_000);
+
+  it("one agency's reported limit counts saturate; every other agency's counts are still shared", async () => {
+    const owner = await new Client(h).login(w.owner);
+    const stranger = await new Client(h).login(w.otherOwner);
+    const mine = (await owner.post(`/api/accounts/${w.loc1}/keys`, { name: "inflated limits" })).body;
+    const theirs = (await stranger.post(`/api/accounts/${w.otherLoc}/keys`, { name: "innocent limits" }))
+      .body;
+    const credential = (
+      await h.kw.serviceKeys.create(CLI, { agencyId: w.agencyId, name: "gw2", scopes: ["verify"] })
+    ).token;
+    const DAY_MS = 86_400_000;
+    const windowStart = Math.floor(h.clock.now() / DAY_MS) * DAY_MS;
+    const db = h.kw.store.db;
+    // The shared daily count of the abusing agency's key, after its SDK reported 2 × 10⁹ per entry
+    // (the same key a thousand times per request) for a few hours.
+    await db
+      .insertInto("rate_limit_counts")
+      .values({
+        bucket: `k:${mine.key.id}:daily`,
+        window_ms: DAY_MS,
+        window_start: windowStart,
+        count: sql.raw(INT64_MAX) as never,
+      })
+      .execute();
+    const report = await post(credential, "/api/verify/limits", {
+      keys: [{ keyId: mine.key.id, counts: [{ name: "daily", windowStart, current: 5, previous: 0 }] }],
+    });
+    expect.soft(report.status, JSON.stringify(report.body)).toBe(200);
+    expect(
+      (await post(SERVICE_TOKEN, "/api/verify", { token: theirs.token, consume: true })).body.valid,
+    ).toBe(true);
+    await h.kw.limits.sync().catch(() => {});
+
+    const rows = await db
+      .selectFrom("rate_limit_counts")
+      .select(["bucket", sql<string>`cast(count as text)`.as("count")])
+      .where("window_ms", "=", DAY_MS)
+      .where("window_start", "=", windowStart)
+      .where("bucket", "in", [`k:${mine.key.id}:daily`, `k:${theirs.key.id}:daily`])
+      .execute();
+    const count = (key: string) => rows.find((r) => r.bucket === `k:${key}:daily`)?.count;
+    expect(count(theirs.key.id)).toBe("1");
+    expect(count(mine.key.id)).toBe(INT64_MAX);
   }, 60_000);
 });
