@@ -2,7 +2,8 @@
  * The OAuth purge (docs/oauth.md "Purge"): every refresh, client_credentials call and location token
  * adds an access-token row (and a refresh adds a refresh-token row); codes and authorization requests
  * pile up too. This job deletes what ended long enough ago (core/oauth.ts: OAUTH_PURGE_AFTER_MS, a
- * week; SPENT_REFRESH_PURGE_AFTER_MS, 30 days, for spent refresh tokens; expired requests at once).
+ * week; SPENT_REFRESH_PURGE_AFTER_MS, 30 days, for spent refresh tokens; expired requests at once),
+ * and forgets the sealed pairs of refreshes whose 30 s replay window has passed.
  *
  * Safe on every node: each kind is one short transaction of at most OAUTH_PURGE_BATCH rows, claimed
  * with FOR UPDATE SKIP LOCKED on PostgreSQL (two nodes take different rows) and under SQLite's write
@@ -14,6 +15,7 @@ import {
   OAUTH_PURGE_AFTER_MS,
   OAUTH_PURGE_BATCH,
   OAUTH_PURGE_INTERVAL_MS,
+  REFRESH_REPLAY_WINDOW_MS,
   SPENT_REFRESH_PURGE_AFTER_MS,
 } from "../core/oauth.js";
 import type { Logger } from "../logger.js";
@@ -80,6 +82,8 @@ export class OAuthPurge {
     );
     const codes = await inTx((p) => p.deleteCodes(ended, limit));
     const requests = await inTx((p) => p.deleteRequests(now, limit));
+    // Sealed pairs past their replay window: a refresh forgets them too, but only when one happens.
+    await withRetry(() => store.oauth().forgetPairs(now - REFRESH_REPLAY_WINDOW_MS));
 
     const report: OAuthPurgeReport = {
       at: now,

@@ -107,6 +107,20 @@ function oauthError(
   };
 }
 
+/**
+ * A name (the developer's text: any Unicode, quotes, backslashes) in single quotes, written in the
+ * characters RFC 6749 §5.2 allows in error_description (printable ASCII but `"` and `\`): accents
+ * dropped, `"` and `\` and anything else outside it replaced.
+ */
+function quotedName(name: string): string {
+  const ascii = name
+    .normalize("NFKD")
+    .replace(/[\u0300-\u036f]/g, "")
+    .replace(/"/g, "'")
+    .replace(/[^\x20\x21\x23-\x5b\x5d-\x7e]/g, "?");
+  return `'${ascii}'`;
+}
+
 /** Equal hex digests, compared in constant time. */
 function sameHash(a: string | null, b: string): boolean {
   if (a === null || a.length !== b.length) return false;
@@ -333,8 +347,8 @@ export class OAuthProtocol {
         const ended = await store.oauth().lastEndedAgencyInstall(app.id, app.agencyId);
         if (ended && ended.uninstallReason === ADMIN_UNINSTALL)
           throw new UnauthorizedClientError(
-            // Single quotes: RFC 6749 §5.2 allows no double quote in error_description.
-            `An admin uninstalled '${app.name}' from its own agency on ${new Date(ended.uninstalledAt!).toISOString()}: client_credentials does not install it again. An agency admin must install it again (console: Your apps, 'Install in this agency'; or POST /api/apps/${app.id}/install)`,
+            // RFC 6749 §5.2's charset: no double quote, nothing beyond printable ASCII.
+            `An admin uninstalled ${quotedName(app.name)} from its own agency on ${new Date(ended.uninstalledAt!).toISOString()}: client_credentials does not install it again. An agency admin must install it again (console: Your apps, 'Install in this agency'; or POST /api/apps/${app.id}/install)`,
           );
         const install: OAuthInstall = {
           id: newId("oauthInstall"),
@@ -365,7 +379,7 @@ export class OAuthProtocol {
     const agency = await s.getAgency(install.agencyId);
     if (agency && !planAllowsAgencyKeys(agency.plan))
       throw new InvalidGrantError(
-        `plan_required: "${app.name}" is installed for the agency, which needs the agency_pro plan (this agency is on ${agency.plan}); the install is suspended`,
+        `plan_required: ${quotedName(app.name)} is installed for the agency, which needs the agency_pro plan (this agency is on ${agency.plan}); the install is suspended`,
       );
   }
 

@@ -460,14 +460,25 @@ export class OAuthService {
         );
       const now = this.deps.clock.now();
       const keep = graceSeconds > 0 && before.secretHash !== null;
+      // The current secret revoked after a leak report: the previous one, still in its grace, is
+      // what the deployed app uses — a rotation with grace keeps it until that grace ends, no longer.
+      const keepPrevious =
+        graceSeconds > 0 &&
+        before.secretHash === null &&
+        before.previousValidUntil !== null &&
+        before.previousValidUntil > now;
       const after: OAuthApp = {
         ...before,
         secretHash: secret.hash,
         secretDisplay: secret.display,
         secretCreatedAt: now,
         // No grace without a secret to keep (one revoked after a leak report has none).
-        previousSecretHash: keep ? before.secretHash : null,
-        previousValidUntil: keep ? now + graceSeconds * 1000 : null,
+        previousSecretHash: keep ? before.secretHash : keepPrevious ? before.previousSecretHash : null,
+        previousValidUntil: keep
+          ? now + graceSeconds * 1000
+          : keepPrevious
+            ? Math.min(before.previousValidUntil!, now + graceSeconds * 1000)
+            : null,
         updatedAt: now,
       };
       await s.oauth().updateApp(after);

@@ -20,6 +20,7 @@ import * as m012 from "./schema-migrations/012_key_reach_and_ip_allowlists.js";
 import * as m013 from "./schema-migrations/013_key_lifetimes.js";
 import * as m014 from "./schema-migrations/014_oauth_apps.js";
 import * as m015 from "./schema-migrations/015_oauth_purge_and_installs.js";
+import * as m016 from "./schema-migrations/016_refresh_sealed_pairs.js";
 import { renumberRecordedSchemaMigrations } from "./schema-renumbering.js";
 
 // biome-ignore lint/suspicious/noExplicitAny: each migration sees the schema of its own day
@@ -45,6 +46,7 @@ export const SCHEMA_MIGRATIONS: Record<string, Step> = {
   "013_key_lifetimes": m013,
   "014_oauth_apps": m014,
   "015_oauth_purge_and_installs": m015,
+  "016_refresh_sealed_pairs": m016,
 };
 
 /** Where Kysely records the schema migrations applied (names kept from the first release). */

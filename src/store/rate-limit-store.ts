@@ -5,6 +5,7 @@
  */
 import { sql } from "kysely";
 import { mulDivCeil, type RateLimit } from "../core/rate-limits.js";
+import { saturatingAdd } from "./saturating.js";
 import type { Store } from "./store.js";
 
 /** Where limits are set: on a key, a location or an agency (shared by the keys below), or as an agency's default for each key. */
@@ -142,7 +143,7 @@ export class RateLimitStore {
         .onConflict((oc) =>
           oc
             .columns(["bucket", "window_ms", "window_start"])
-            .doUpdateSet({ count: sql`rate_limit_counts.count + excluded.count` }),
+            .doUpdateSet({ count: saturatingAdd("rate_limit_counts.count") }),
         )
         .returning(["bucket", "window_ms", "window_start", "count"])
         .execute();
@@ -270,9 +271,7 @@ export class RateLimitStore {
               .map((r) => ({ key_id: r.keyId, day: r.day, code: r.code, count: r.count })),
           )
           .onConflict((oc) =>
-            oc
-              .columns(["key_id", "day", "code"])
-              .doUpdateSet({ count: sql`usage_codes.count + excluded.count` }),
+            oc.columns(["key_id", "day", "code"]).doUpdateSet({ count: saturatingAdd("usage_codes.count") }),
           )
           .execute();
     });

@@ -3,6 +3,7 @@
  * counts) and the reads of those counts. Writes run in the caller's Store (and its transaction).
  */
 import { sql } from "kysely";
+import { saturatingAdd } from "./saturating.js";
 import type { Store } from "./store.js";
 
 export interface UseRecord {
@@ -115,7 +116,7 @@ export class UsageStore {
           .insertInto("usage_daily")
           .values(daily.slice(i, i + 300))
           .onConflict((oc) =>
-            oc.columns(["key_id", "day"]).doUpdateSet({ count: sql`usage_daily.count + excluded.count` }),
+            oc.columns(["key_id", "day"]).doUpdateSet({ count: saturatingAdd("usage_daily.count") }),
           )
           .execute();
       const details = batch.flatMap((u) =>
@@ -131,7 +132,7 @@ export class UsageStore {
           .onConflict((oc) =>
             oc
               .columns(["key_id", "day", "endpoint", "user_agent", "ip"])
-              .doUpdateSet({ count: sql`usage_details.count + excluded.count` }),
+              .doUpdateSet({ count: saturatingAdd("usage_details.count") }),
           )
           .execute();
     });

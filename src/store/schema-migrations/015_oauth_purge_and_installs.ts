@@ -16,8 +16,16 @@ import type { DialectInfo } from "../dialect.js";
  *   tokens by each instant that ends them, codes and requests by expiry.
  */
 // biome-ignore lint/suspicious/noExplicitAny: migrations are written against the schema of their day
-export async function up(db: Kysely<any>, _d: DialectInfo): Promise<void> {
-  await db.schema.alterTable("oauth_installs").addColumn("uninstall_reason", "text").execute();
+export async function up(db: Kysely<any>, d: DialectInfo): Promise<void> {
+  // Resumable: SQLite migrates without a transaction, and the unique index below fails if a twin
+  // appears after the reduction (a process still on the previous version) or the process stops
+  // midway — the next start must pick up where this one stopped, not fail on the column it added.
+  const columns =
+    d.name === "sqlite"
+      ? (await sql<{ name: string }>`pragma table_info(oauth_installs)`.execute(db)).rows.map((r) => r.name)
+      : [];
+  if (!columns.includes("uninstall_reason"))
+    await db.schema.alterTable("oauth_installs").addColumn("uninstall_reason", "text").execute();
 
   const now = Date.now();
   const active = await db
@@ -61,43 +69,68 @@ export async function up(db: Kysely<any>, _d: DialectInfo): Promise<void> {
     .where("uninstalled_at", "is not", null)
     .where("uninstall_reason", "is", null)
     .execute();
-  for (const { id } of ended) {
-    const entry = await db
+  if (ended.length > 0) {
+    // One pass over the audit log (target_id has no index: a look-up per install scanned it each
+    // time), the latest entry of each install winning.
+    const latest = new Map<string, string>();
+    const entries = await db
       .selectFrom("audit_log")
-      .select("after_json")
-      .where("target_id", "=", id)
+      .select(["target_id", "after_json"])
       .where("action", "=", "app.uninstalled")
-      .orderBy("seq", "desc")
-      .limit(1)
-      .executeTakeFirst();
-    let reason = "uninstalled";
-    try {
-      const r = JSON.parse(entry?.after_json ?? "{}")?.reason;
-      if (typeof r === "string" && r.length > 0 && r.length <= 40) reason = r;
-    } catch {}
-    await db.updateTable("oauth_installs").set({ uninstall_reason: reason }).where("id", "=", id).execute();
+      .orderBy("seq")
+      .execute();
+    for (const e of entries) {
+      let reason = "uninstalled";
+      try {
+        const r = JSON.parse(e.after_json ?? "{}")?.reason;
+        if (typeof r === "string" && r.length > 0 && r.length <= 40) reason = r;
+      } catch {}
+      if (e.target_id) latest.set(e.target_id, reason);
+    }
+    const byReason = new Map<string, string[]>();
+    for (const { id } of ended) {
+      const reason = latest.get(id) ?? "uninstalled";
+      const ids = byReason.get(reason);
+      if (ids) ids.push(id);
+      else byReason.set(reason, [id]);
+    }
+    for (const [reason, ids] of byReason)
+      for (let i = 0; i < ids.length; i += 400)
+        await db
+          .updateTable("oauth_installs")
+          .set({ uninstall_reason: reason })
+          .where("id", "in", ids.slice(i, i + 400))
+          .execute();
   }
 
   await sql
     .raw(
-      "create unique index oauth_installs_active on oauth_installs (app_id, agency_id, coalesce(location_id, '')) where uninstalled_at is null",
+      "create unique index if not exists oauth_installs_active on oauth_installs (app_id, agency_id, coalesce(location_id, '')) where uninstalled_at is null",
     )
     .execute(db);
 
   await db.schema
     .createIndex("api_keys_kind_expires")
+    .ifNotExists()
     .on("api_keys")
     .columns(["kind", "expires_at"])
     .execute();
   for (const col of ["expires_at", "used_at", "revoked_at"])
     await db.schema
       .createIndex(`oauth_refresh_tokens_${col}`)
+      .ifNotExists()
       .on("oauth_refresh_tokens")
       .column(col)
       .execute();
-  await db.schema.createIndex("oauth_codes_expires_at").on("oauth_codes").column("expires_at").execute();
+  await db.schema
+    .createIndex("oauth_codes_expires_at")
+    .ifNotExists()
+    .on("oauth_codes")
+    .column("expires_at")
+    .execute();
   await db.schema
     .createIndex("oauth_requests_expires_at")
+    .ifNotExists()
     .on("oauth_requests")
     .column("expires_at")
     .execute();
