@@ -708,7 +708,13 @@ export class OAuthService {
           return created;
         }
         existing = await s.oauth().findActiveInstall(app.id, target.agencyId, target.locationId);
-        if (!existing) throw new Error("an install that blocked ours has vanished");
+        // The install that blocked ours was removed in between (a concurrent uninstall): nothing
+        // is written; answering again makes the install.
+        if (!existing)
+          throw new ApiError(
+            "conflict",
+            "The app's install changed while this consent was being answered (a concurrent uninstall); nothing was saved: answer it again.",
+          );
       }
       const changed =
         JSON.stringify(existing.scopes) !== JSON.stringify(scopes) ||
