@@ -45,7 +45,14 @@ export interface CachedToken {
    * once rather than per request (the hot path allocates as little as it can). Shared between
    * requests, so its readers never change it.
    */
-  accepted?: { agency: AgencyFacts; result: ValidResult } | undefined;
+  accepted?:
+    | {
+        agency: AgencyFacts;
+        result: ValidResult;
+        /** The same answer marked `cache: false` (made at its first use, for keys a client must not cache). */
+        uncached: ValidResult | undefined;
+      }
+    | undefined;
 }
 
 /** A valid verification's answer. */

@@ -144,7 +144,11 @@ export class Verifier {
     }
     let accepted = e.accepted;
     if (accepted?.agency !== agency) {
-      accepted = { agency, result: { valid: true, code: "valid", key: toVerified(e, agency) } };
+      accepted = {
+        agency,
+        result: { valid: true, code: "valid", key: toVerified(e, agency) },
+        uncached: undefined,
+      };
       e.accepted = accepted;
     }
     const valid = accepted.result;
@@ -217,7 +221,7 @@ export class Verifier {
         };
     }
     // Read before recording: a written-through use clears `warned`.
-    const answer = e.warned || e.inGrace || noClientCache ? { ...valid, cache: false as const } : valid;
+    const answer = e.warned || e.inGrace || noClientCache ? uncachedOf(e, valid) : valid;
     const pending = this.deps.usage.record(e, opts.use ?? NO_USE);
     return pending ? pending.then(() => answer) : answer;
   }
@@ -240,6 +244,15 @@ export class Verifier {
   forgetLocation(locationId: string): void {
     this.locationAgency.delete(locationId);
   }
+}
+
+/** `valid` marked `cache: false`, made once per entry (a key under an IP list is answered so every time). */
+function uncachedOf(e: CachedToken, valid: ValidResult): ValidResult {
+  const a = e.accepted;
+  // The entry's answer may have been replaced meanwhile (a location looked up across a change).
+  if (a?.result !== valid) return { ...valid, cache: false };
+  a.uncached ??= { ...valid, cache: false };
+  return a.uncached;
 }
 
 /** Its lifetime ended before its token was retired and before the key left the active state. */

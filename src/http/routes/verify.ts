@@ -68,16 +68,21 @@ export function verification(deps: Deps): Verification {
   // A valid answer, serialised once per verified key: the verifier answers the same VerifiedKey
   // object for as long as its cache entry lives (and never changes it).
   const validAnswers = new WeakMap<VerifiedKey, Serialized<Answer>>();
+  // A key the SDK must not cache (warned, in rotation grace, under an IP allowlist, or its lifetime
+  // ending within a day: see Verifier.accept) is told so: its answer says `cache: false`.
+  const uncachedAnswers = new WeakMap<VerifiedKey, Serialized<Answer>>();
   const answerOf = (res: VerifyResult): Serialized<Answer> => {
-    // A key the SDK must not cache (warned, in rotation grace, under an IP allowlist, or its lifetime
-    // ending within a day: see Verifier.accept) is told so, per answer.
-    if (res.valid && res.cache === false)
-      return serialize<Answer>({ valid: true, code: res.code, key: keyView(res.key), cache: false });
     if (res.valid) {
-      let text = validAnswers.get(res.key);
+      const uncached = res.cache === false;
+      const answers = uncached ? uncachedAnswers : validAnswers;
+      let text = answers.get(res.key);
       if (text === undefined) {
-        text = serialize<Answer>({ valid: true, code: res.code, key: keyView(res.key) });
-        validAnswers.set(res.key, text);
+        text = serialize<Answer>(
+          uncached
+            ? { valid: true, code: res.code, key: keyView(res.key), cache: false }
+            : { valid: true, code: res.code, key: keyView(res.key) },
+        );
+        answers.set(res.key, text);
       }
       return text;
     }
